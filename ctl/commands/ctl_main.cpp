@@ -1,0 +1,4 @@
+#include "commands/ctl_main.h"
+namespace cc::ctl {
+int runCtl(int, char**) { return 0; }
+}

@@ -1,0 +1,4 @@
+#pragma once
+namespace cc::ctl {
+int runCtl(int argc, char** argv);
+}

@@ -1,0 +1,4 @@
+#pragma once
+namespace cc::app {
+int runDaemon(int argc, char** argv);
+}

@@ -1,0 +1,146 @@
+#include "config/config.h"
+
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+#include "config/key_table.h"
+#include "config/properties_parser.h"
+
+namespace cc::config {
+namespace {
+
+// Replaces ${key} with that key's raw value, a few levels deep; unknown references stay as they
+// are and are reported.
+std::string expand(const std::string& value, const std::map<std::string, std::string>& raw,
+                   int depth, std::vector<std::string>& unknown) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < value.size()) {
+    std::size_t open = value.find("${", pos);
+    if (open == std::string::npos) break;
+    std::size_t close = value.find('}', open + 2);
+    if (close == std::string::npos) break;
+    out.append(value, pos, open - pos);
+    std::string ref = value.substr(open + 2, close - open - 2);
+    auto it = raw.find(ref);
+    if (it != raw.end() && depth < 8) {
+      out += expand(it->second, raw, depth + 1, unknown);
+    } else {
+      unknown.push_back(ref);
+      out.append(value, open, close - open + 1);
+    }
+    pos = close + 1;
+  }
+  out.append(value, pos, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+const Config::Entry& Config::entry(const std::string& key) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) throw std::out_of_range("unknown config key " + key);
+  return it->second;
+}
+
+std::string Config::getString(const std::string& key) const { return entry(key).value; }
+int64_t Config::getInt(const std::string& key) const { return parseInt(entry(key).value).value(); }
+bool Config::getBool(const std::string& key) const { return parseBool(entry(key).value).value(); }
+double Config::getDouble(const std::string& key) const {
+  return parseDouble(entry(key).value).value();
+}
+std::vector<std::string> Config::getList(const std::string& key) const {
+  return parseList(entry(key).value);
+}
+
+bool ConfigLoader::splitDefine(const std::string& text, std::pair<std::string, std::string>& out) {
+  std::size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  out = {text.substr(0, eq), text.substr(eq + 1)};
+  auto trim = [](std::string& s) {
+    s.erase(0, s.find_first_not_of(" \t"));
+    s.erase(s.find_last_not_of(" \t") + 1);
+  };
+  trim(out.first);
+  trim(out.second);
+  return true;
+}
+
+LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
+  LoadResult result;
+  std::map<std::string, std::string> raw;
+  std::map<std::string, std::string> source;
+  for (const auto& spec : keyTable()) {
+    if (spec.name.find('*') != std::string::npos) continue;
+    raw[spec.name] = spec.default_value;
+    source[spec.name] = "default";
+  }
+
+  auto accept = [&](const std::string& key, const std::string& value, const std::string& from) {
+    const KeySpec* spec = findKey(key);
+    if (spec == nullptr) {
+      std::string msg = from + ": unknown key '" + key + "'";
+      if (auto hint = suggestKey(key)) msg += " (did you mean '" + *hint + "'?)";
+      result.problems.push_back(msg);
+      return;
+    }
+    raw[key] = value;
+    source[key] = from;
+  };
+
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      result.problems.push_back(file + ": cannot read the config file");
+    } else {
+      auto entries = parseProperties(in);
+      for (const auto& e : entries) {
+        if (!e.error.empty()) {
+          result.problems.push_back(file + ":" + std::to_string(e.line) + ": " + e.error);
+        } else {
+          accept(e.key, e.value, file);
+        }
+      }
+    }
+  }
+  for (const auto& [key, value] : defines) accept(key, value, "--define");
+
+  auto config = std::make_shared<Config>();
+  config->file_ = file;
+  for (const auto& [key, value] : raw) {
+    std::vector<std::string> unknown;
+    std::string expanded = expand(value, raw, 0, unknown);
+    for (const auto& ref : unknown) {
+      result.problems.push_back(key + ": refers to unknown key '${" + ref + "}'");
+    }
+    const KeySpec* spec = findKey(key);
+    if (spec != nullptr) {
+      if (auto problem = checkValue(*spec, expanded)) {
+        result.problems.push_back(key + ": " + *problem + " (from " + source[key] + ")");
+      }
+    }
+    config->entries_[key] = {expanded, source[key]};
+  }
+  result.config = std::move(config);
+  return result;
+}
+
+std::vector<Change> diff(const Config& before, const Config& after) {
+  std::vector<Change> out;
+  std::set<std::string> keys;
+  for (const auto& [k, e] : before.entries()) keys.insert(k);
+  for (const auto& [k, e] : after.entries()) keys.insert(k);
+  for (const auto& k : keys) {
+    auto b = before.entries().find(k);
+    auto a = after.entries().find(k);
+    std::string old_value = b == before.entries().end() ? "" : b->second.value;
+    std::string new_value = a == after.entries().end() ? "" : a->second.value;
+    if (old_value == new_value) continue;
+    const KeySpec* spec = findKey(k);
+    out.push_back({k, old_value, new_value, spec != nullptr && spec->reloadable});
+  }
+  return out;
+}
+
+}  // namespace cc::config

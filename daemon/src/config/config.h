@@ -1,0 +1,71 @@
+#pragma once
+// An immutable, validated configuration snapshot, and the loader that layers its sources.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cc::config {
+
+/// Effective values of every key: built-in defaults < config file < --define. Immutable once
+/// loaded, so a snapshot may be shared between threads freely.
+class Config {
+ public:
+  struct Entry {
+    std::string value;   // after ${key} expansion
+    std::string source;  // "default", the file path, or "--define"
+  };
+
+  std::string getString(const std::string& key) const;
+  int64_t getInt(const std::string& key) const;
+  int getInt32(const std::string& key) const { return static_cast<int>(getInt(key)); }
+  bool getBool(const std::string& key) const;
+  double getDouble(const std::string& key) const;
+  std::vector<std::string> getList(const std::string& key) const;
+  bool has(const std::string& key) const { return entries_.count(key) != 0; }
+
+  /// Every effective key (table keys with defaults plus wildcard keys that were set), sorted.
+  const std::map<std::string, Entry>& entries() const { return entries_; }
+  /// The config file this snapshot came from; empty for built-in defaults only.
+  const std::string& file() const { return file_; }
+
+ private:
+  friend class ConfigLoader;
+  const Entry& entry(const std::string& key) const;
+  std::map<std::string, Entry> entries_;
+  std::string file_;
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+/// The outcome of loading: a config when there were no problems, and one line per problem,
+/// each naming the key (or the file).
+struct LoadResult {
+  ConfigPtr config;
+  std::vector<std::string> problems;
+  bool ok() const { return problems.empty() && config != nullptr; }
+};
+
+/// Reads the layers and checks every key against the table. Stateless and thread-safe.
+class ConfigLoader {
+ public:
+  using Defines = std::vector<std::pair<std::string, std::string>>;
+
+  static LoadResult load(const std::string& file, const Defines& defines);
+  /// Splits "key=value" from --define; false when there is no '='.
+  static bool splitDefine(const std::string& text, std::pair<std::string, std::string>& out);
+};
+
+/// A key whose value differs between two snapshots.
+struct Change {
+  std::string key;
+  std::string old_value;
+  std::string new_value;
+  bool reloadable;
+};
+std::vector<Change> diff(const Config& before, const Config& after);
+
+}  // namespace cc::config

@@ -1,0 +1,268 @@
+#include "config/key_table.h"
+
+#include <Poco/Net/IPAddress.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace cc::config {
+namespace v = validators;
+namespace {
+
+std::vector<KeySpec> buildTable() {
+  using K = KeyType;
+  const auto levels = v::oneOf({"trace", "debug", "info", "warn", "error", "critical", "off"});
+  return {
+      // http: the public listener
+      {"http.address", K::kString, "127.0.0.1", false, "Address the public HTTP listener binds.",
+       v::ipAddress()},
+      {"http.port", K::kInt, "8080", false,
+       "Port of the public HTTP listener; 0 picks a free port (logged and written to "
+       "${daemon.state_dir}/listeners.json).",
+       v::intRange(0, 65535)},
+      {"http.threads", K::kInt, "32", false, "Worker threads serving HTTP requests.",
+       v::intRange(1, 1024)},
+      {"http.queue", K::kInt, "1024", false,
+       "Accepted connections that may wait for a worker; past it new connections are refused "
+       "(closed at once) and counted.",
+       v::intRange(1, 100000)},
+      {"http.keepalive_timeout_s", K::kInt, "5", false,
+       "Seconds an idle keep-alive connection is kept open.", v::intRange(1, 3600)},
+      {"http.max_keepalive_requests", K::kInt, "1000", false,
+       "Requests served on one connection before it is closed; 0 means no limit.",
+       v::intRange(0, 10000000)},
+      {"http.request_timeout_ms", K::kInt, "10000", true,
+       "Budget of one request, from the first byte to the answer.", v::intRange(10, 600000)},
+      {"http.header_timeout_ms", K::kInt, "10000", false,
+       "Time allowed for a client to send a request's headers (and between reads of a body).",
+       v::intRange(100, 600000)},
+      {"http.max_body_bytes", K::kInt, "1048576", true,
+       "Largest request body accepted; larger ones get 413 without being read.",
+       v::intRange(0, 1073741824)},
+      // admin: the operator listener
+      {"admin.address", K::kString, "127.0.0.1", false,
+       "Address of the admin listener. Non-loopback addresses need admin.allow_remote.",
+       v::ipAddress()},
+      {"admin.port", K::kInt, "8081", false, "Port of the admin listener; 0 picks a free port.",
+       v::intRange(0, 65535)},
+      {"admin.allow_remote", K::kBool, "false", false,
+       "Allow the admin listener on a non-loopback address.", {}},
+      {"admin.threads", K::kInt, "4", false, "Worker threads of the admin listener.",
+       v::intRange(1, 64)},
+      {"admin.token_file", K::kString, "${daemon.state_dir}/admin.token", false,
+       "Bearer token of the admin API; created with 256 random bits, mode 0600, if missing.",
+       v::notEmpty()},
+      // daemon: process lifecycle
+      {"daemon.state_dir", K::kString, "/var/lib/controlcenter", false,
+       "Directory for the database, the admin token and runtime files; created if missing.",
+       v::notEmpty()},
+      {"daemon.pidfile", K::kString, "${daemon.state_dir}/controlcenterd.pid", false,
+       "PID file, locked for the life of the process so only one instance runs.", v::notEmpty()},
+      {"daemon.shutdown_grace_ms", K::kInt, "10000", true,
+       "Time in-flight requests get to finish on SIGTERM before the process exits.",
+       v::intRange(0, 600000)},
+      // log
+      {"log.level", K::kString, "info", true, "trace, debug, info, warn, error, critical or off.",
+       levels},
+      {"log.file", K::kString, "", false,
+       "Also log to this file, rotated at 10 MiB with 5 files kept; empty logs to stderr only.",
+       {}},
+      {"log.format", K::kString, "text", false, "text or json (one JSON object a line).",
+       v::oneOf({"text", "json"})},
+      {"log.access", K::kBool, "on", true, "One access-log line per request.", {}},
+  };
+}
+
+std::vector<std::string_view> segments(std::string_view name) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = name.find('.', start);
+    out.push_back(name.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return out;
+}
+
+bool matches(std::string_view pattern, std::string_view name) {
+  if (pattern.find('*') == std::string_view::npos) return pattern == name;
+  auto p = segments(pattern);
+  auto n = segments(name);
+  if (p.size() != n.size()) return false;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == "*") {
+      if (n[i].empty()) return false;
+    } else if (p[i] != n[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& keyTable() {
+  static const std::vector<KeySpec> table = buildTable();
+  return table;
+}
+
+const KeySpec* findKey(std::string_view name) {
+  for (const auto& spec : keyTable()) {
+    if (matches(spec.name, name)) return &spec;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> suggestKey(std::string_view unknown) {
+  const KeySpec* best = nullptr;
+  std::size_t best_distance = 0;
+  for (const auto& spec : keyTable()) {
+    if (spec.name.find('*') != std::string::npos) continue;
+    std::size_t d = editDistance(unknown, spec.name);
+    if (best == nullptr || d < best_distance) {
+      best = &spec;
+      best_distance = d;
+    }
+  }
+  if (best == nullptr || best_distance > std::max<std::size_t>(2, unknown.size() / 4)) {
+    return std::nullopt;
+  }
+  return best->name;
+}
+
+std::optional<bool> parseBool(std::string_view text) {
+  text = trim(text);
+  for (auto t : {"true", "on", "yes", "1"})
+    if (text == t) return true;
+  for (auto f : {"false", "off", "no", "0"})
+    if (text == f) return false;
+  return std::nullopt;
+}
+
+std::optional<int64_t> parseInt(std::string_view text) {
+  std::string s(trim(text));
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end == nullptr || *end != '\0') return std::nullopt;
+  return static_cast<int64_t>(v);
+}
+
+std::optional<double> parseDouble(std::string_view text) {
+  std::string s(trim(text));
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end == nullptr || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::vector<std::string> parseList(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    auto item = trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::optional<std::string> checkValue(const KeySpec& spec, const std::string& value) {
+  switch (spec.type) {
+    case KeyType::kInt:
+      if (!parseInt(value)) return "expected an integer, got '" + value + "'";
+      break;
+    case KeyType::kBool:
+      if (!parseBool(value)) return "expected true/false (or on/off, yes/no), got '" + value + "'";
+      break;
+    case KeyType::kDouble:
+      if (!parseDouble(value)) return "expected a number, got '" + value + "'";
+      break;
+    case KeyType::kString:
+    case KeyType::kList:
+      break;
+  }
+  if (spec.validate) return spec.validate(value);
+  return std::nullopt;
+}
+
+namespace validators {
+
+Validator intRange(int64_t min, int64_t max) {
+  return [min, max](const std::string& value) -> std::optional<std::string> {
+    int64_t v = *parseInt(value);
+    if (v < min || v > max) {
+      return "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+             std::to_string(v);
+    }
+    return std::nullopt;
+  };
+}
+
+Validator doubleRange(double min, double max) {
+  return [min, max](const std::string& value) -> std::optional<std::string> {
+    double v = *parseDouble(value);
+    if (v < min || v > max) {
+      return "must be between " + std::to_string(min) + " and " + std::to_string(max);
+    }
+    return std::nullopt;
+  };
+}
+
+Validator oneOf(std::vector<std::string> allowed) {
+  return [allowed = std::move(allowed)](const std::string& value) -> std::optional<std::string> {
+    std::string v(trim(value));
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return std::nullopt;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return "must be one of " + list + ", got '" + v + "'";
+  };
+}
+
+Validator ipAddress() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    Poco::Net::IPAddress addr;
+    if (!Poco::Net::IPAddress::tryParse(std::string(trim(value)), addr)) {
+      return "expected an IP address, got '" + value + "'";
+    }
+    return std::nullopt;
+  };
+}
+
+Validator notEmpty() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    if (trim(value).empty()) return std::string("must not be empty");
+    return std::nullopt;
+  };
+}
+
+}  // namespace validators
+}  // namespace cc::config

@@ -1,0 +1,57 @@
+#pragma once
+// The one table of configuration keys: parsing, --check-config, reload and the admin view use it.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cc::config {
+
+enum class KeyType { kString, kInt, kBool, kDouble, kList };
+
+/// Returns an error message for a bad value, or nothing when the value is fine. The value has
+/// already passed the type check.
+using Validator = std::function<std::optional<std::string>(const std::string& value)>;
+
+/// One configuration key. A name may hold one `*` segment (e.g. `ratelimit.rule.*.rate`) that
+/// matches any single name segment.
+struct KeySpec {
+  std::string name;
+  KeyType type;
+  std::string default_value;  // text form; may reference other keys as ${key}
+  bool reloadable;
+  std::string description;
+  Validator validate;  // may be empty
+  bool secret = false;  // hidden in the admin view
+};
+
+/// The full table, in documentation order. Immutable after first use; thread-safe to read.
+const std::vector<KeySpec>& keyTable();
+
+/// The spec whose name matches `name` (wildcards included), or nullptr.
+const KeySpec* findKey(std::string_view name);
+
+/// The closest known key to an unknown one, when it is close enough to be a likely typo.
+std::optional<std::string> suggestKey(std::string_view unknown);
+
+/// Checks a value's type ("expected an integer") and then the key's validator.
+std::optional<std::string> checkValue(const KeySpec& spec, const std::string& value);
+
+/// Parses the text forms the table accepts.
+std::optional<bool> parseBool(std::string_view text);
+std::optional<int64_t> parseInt(std::string_view text);
+std::optional<double> parseDouble(std::string_view text);
+/// Comma-separated, trimmed, empty items dropped.
+std::vector<std::string> parseList(std::string_view text);
+
+namespace validators {
+Validator intRange(int64_t min, int64_t max);
+Validator doubleRange(double min, double max);
+Validator oneOf(std::vector<std::string> allowed);
+Validator ipAddress();
+Validator notEmpty();
+}  // namespace validators
+
+}  // namespace cc::config

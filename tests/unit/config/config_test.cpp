@@ -1,0 +1,124 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "config/key_table.h"
+
+namespace cc::config {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  std::string writeFile(const std::string& text) {
+    path_ = ::testing::TempDir() + "cc_config_test_" + std::to_string(::getpid()) + ".properties";
+    std::ofstream(path_) << text;
+    return path_;
+  }
+  void TearDown() override {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  std::string path_;
+};
+
+TEST_F(ConfigTest, DefaultsComeFromTheTable) {
+  auto r = ConfigLoader::load("", {});
+  ASSERT_TRUE(r.ok()) << r.problems.front();
+  EXPECT_EQ(r.config->getString("http.address"), "127.0.0.1");
+  EXPECT_EQ(r.config->getInt("http.port"), 8080);
+  EXPECT_EQ(r.config->getInt("http.request_timeout_ms"), 10000);
+  EXPECT_EQ(r.config->entries().at("http.port").source, "default");
+}
+
+TEST_F(ConfigTest, FileOverridesDefaultsAndDefineOverridesFile) {
+  auto file = writeFile("# comment\nhttp.port = 9000\nlog.level = debug   # inline comment\n");
+  auto r = ConfigLoader::load(file, {{"http.port", "9100"}});
+  ASSERT_TRUE(r.ok()) << r.problems.front();
+  EXPECT_EQ(r.config->getInt("http.port"), 9100);
+  EXPECT_EQ(r.config->entries().at("http.port").source, "--define");
+  EXPECT_EQ(r.config->getString("log.level"), "debug");
+  EXPECT_EQ(r.config->entries().at("log.level").source, file);
+}
+
+TEST_F(ConfigTest, UnknownKeyIsAnErrorWithAHint) {
+  auto file = writeFile("http.prot = 9000\n");
+  auto r = ConfigLoader::load(file, {});
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find("unknown key 'http.prot'"), std::string::npos) << r.problems[0];
+  EXPECT_NE(r.problems[0].find("did you mean 'http.port'"), std::string::npos) << r.problems[0];
+}
+
+TEST_F(ConfigTest, EveryBadValueIsReportedNamingItsKey) {
+  auto r = ConfigLoader::load(
+      "", {{"http.port", "70000"}, {"http.threads", "many"}, {"log.format", "xml"},
+           {"http.address", "not-an-ip"}, {"log.access", "maybe"}});
+  ASSERT_EQ(r.problems.size(), 5u);
+  for (auto key : {"http.port", "http.threads", "log.format", "http.address", "log.access"}) {
+    bool found = false;
+    for (const auto& p : r.problems) found = found || p.rfind(key, 0) == 0;
+    EXPECT_TRUE(found) << "no problem names " << key;
+  }
+}
+
+TEST_F(ConfigTest, ReferencesToOtherKeysExpand) {
+  auto r = ConfigLoader::load("", {{"daemon.state_dir", "/tmp/x"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->getString("daemon.pidfile"), "/tmp/x/controlcenterd.pid");
+  EXPECT_EQ(r.config->getString("admin.token_file"), "/tmp/x/admin.token");
+}
+
+TEST_F(ConfigTest, UnreadableFileIsNamed) {
+  auto r = ConfigLoader::load("/nonexistent/cc.properties", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.problems[0].find("/nonexistent/cc.properties"), std::string::npos);
+}
+
+TEST_F(ConfigTest, MalformedLineNamesFileAndLine) {
+  auto file = writeFile("http.port = 1\njust words\n");
+  auto r = ConfigLoader::load(file, {});
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_NE(r.problems[0].find(file + ":2:"), std::string::npos) << r.problems[0];
+}
+
+TEST_F(ConfigTest, DiffMarksReloadableKeys) {
+  auto a = ConfigLoader::load("", {});
+  auto b = ConfigLoader::load("", {{"log.level", "debug"}, {"http.port", "1"}});
+  auto changes = diff(*a.config, *b.config);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].key, "http.port");
+  EXPECT_FALSE(changes[0].reloadable);
+  EXPECT_EQ(changes[1].key, "log.level");
+  EXPECT_TRUE(changes[1].reloadable);
+}
+
+TEST_F(ConfigTest, DefineNeedsAnEqualsSign) {
+  std::pair<std::string, std::string> kv;
+  EXPECT_FALSE(ConfigLoader::splitDefine("http.port", kv));
+  ASSERT_TRUE(ConfigLoader::splitDefine(" http.port = 9 ", kv));
+  EXPECT_EQ(kv.first, "http.port");
+  EXPECT_EQ(kv.second, "9");
+}
+
+TEST(KeyTableTest, EveryDefaultPassesItsOwnValidator) {
+  for (const auto& spec : keyTable()) {
+    if (spec.default_value.find("${") != std::string::npos) continue;
+    if (spec.name.find('*') != std::string::npos) continue;
+    EXPECT_EQ(checkValue(spec, spec.default_value), std::nullopt) << spec.name;
+  }
+}
+
+TEST(KeyTableTest, ReferenceConfigDocumentsEveryKeyWithItsDefault) {
+  std::ifstream in(std::string(CC_TEST_FIXTURES) + "/../../../etc/controlcenterd.properties");
+  ASSERT_TRUE(in) << "etc/controlcenterd.properties not found";
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& spec : keyTable()) {
+    if (spec.name.find('*') != std::string::npos) continue;
+    EXPECT_NE(text.find("\n" + spec.name + " ="), std::string::npos)
+        << spec.name << " is not documented in etc/controlcenterd.properties";
+  }
+}
+
+}  // namespace
+}  // namespace cc::config
