@@ -1,4 +1,381 @@
 #include "app/daemon_app.h"
+
+#include <Poco/File.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Process.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/IntValidator.h>
+#include <Poco/Util/ServerApplication.h>
+
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+#include "admin/admin_api.h"
+#include "admin/admin_token.h"
+#include "app/signal_waiter.h"
+#include "common/logging.h"
+#include "config/config.h"
+#include "config/key_table.h"
+#include "health/health_registry.h"
+#include "http/handlers/health_handlers.h"
+#include "http/http_server.h"
+#include "http/json_body.h"
+#include "service/pid_lock.h"
+
 namespace cc::app {
-int runDaemon(int, char**) { return 0; }
+namespace {
+
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitConfig = 78;  // EX_CONFIG, as sysexits(3)
+
+std::shared_ptr<http::ServerSettings> publicSettings(const config::Config& c) {
+  auto s = std::make_shared<http::ServerSettings>();
+  s->name = "http";
+  s->threads = c.getInt32("http.threads");
+  s->queue = c.getInt32("http.queue");
+  s->keepalive_timeout_s = c.getInt32("http.keepalive_timeout_s");
+  s->max_keepalive_requests = c.getInt32("http.max_keepalive_requests");
+  s->header_timeout_ms = c.getInt32("http.header_timeout_ms");
+  s->request_timeout_ms = c.getInt32("http.request_timeout_ms");
+  s->max_body_bytes = c.getInt("http.max_body_bytes");
+  s->access_log = c.getBool("log.access");
+  return s;
 }
+
+std::shared_ptr<http::ServerSettings> adminSettings(const config::Config& c) {
+  auto s = publicSettings(c);
+  s->name = "admin";
+  s->threads = c.getInt32("admin.threads");
+  s->queue = 64;
+  return s;
+}
+
+Poco::Net::ServerSocket bindListener(const std::string& address, int port, int backlog,
+                                     const std::string& what) {
+  try {
+    return Poco::Net::ServerSocket(Poco::Net::SocketAddress(address, static_cast<uint16_t>(port)),
+                                   backlog);
+  } catch (const Poco::Exception& e) {
+    throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + " (" +
+                             what + "): " + e.displayText());
+  }
+}
+
+class DaemonApp final : public Poco::Util::ServerApplication, public admin::AdminBackend {
+ public:
+  DaemonApp() { setUnixOptions(true); }
+
+  Poco::JSON::Object::Ptr status() const override;
+  admin::ReloadOutcome reload() override;
+  bool setLogLevel(const std::string& level) override { return common::setLogLevel(level); }
+
+ protected:
+  void defineOptions(OptionSet& options) override;
+  void handleOption(const std::string& name, const std::string& value) override;
+  int main(const ArgVec& args) override;
+
+ private:
+  int serve();
+  void applyReloadable(const config::Config& c);
+  void writeListenersFile() const;
+  void printHelp() const;
+
+  std::string config_file_;
+  config::ConfigLoader::Defines defines_;
+  bool check_config_ = false;
+  bool show_version_ = false;
+  bool show_help_ = false;
+  std::string option_error_;
+
+  mutable std::mutex config_mutex_;
+  config::ConfigPtr config_;
+  int64_t started_wall_ms_ = 0;
+  common::SteadyTime started_at_{};
+  health::HealthRegistry health_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::unique_ptr<http::HttpServer> admin_;
+  std::unique_ptr<SignalWaiter> signals_;
+};
+
+void DaemonApp::defineOptions(OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Option("config", "c", "Read the configuration from FILE.")
+                        .required(false)
+                        .repeatable(false)
+                        .argument("FILE"));
+  options.addOption(Option("define", "D", "Set a configuration key (highest priority); repeatable.")
+                        .required(false)
+                        .repeatable(true)
+                        .argument("key=value"));
+  options.addOption(Option("check-config", "",
+                           "Validate the configuration, print every problem "
+                           "and exit 0 (valid) or 1 (invalid).")
+                        .required(false)
+                        .repeatable(false));
+  options.addOption(Option("version", "", "Print the version and exit.").required(false));
+  options.addOption(Option("help", "h", "Print this help and exit.").required(false));
+}
+
+void DaemonApp::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "config") {
+    config_file_ = value;
+  } else if (name == "define") {
+    std::pair<std::string, std::string> kv;
+    if (!config::ConfigLoader::splitDefine(value, kv)) {
+      option_error_ = "--define expects key=value, got '" + value + "'";
+    } else {
+      defines_.push_back(kv);
+    }
+  } else if (name == "check-config") {
+    check_config_ = true;
+  } else if (name == "version") {
+    show_version_ = true;
+    stopOptionsProcessing();
+  } else if (name == "help") {
+    show_help_ = true;
+    stopOptionsProcessing();
+  }
+}
+
+void DaemonApp::printHelp() const {
+  Poco::Util::HelpFormatter help(options());
+  help.setCommand("controlcenterd");
+  help.setUsage("[--config FILE] [--define key=value ...] [--check-config]");
+  help.setHeader("controlcenterd " CC_VERSION
+                 ": serves host metrics, the agent/project registry and health probes over "
+                 "HTTP.\nOptions:");
+  help.setFooter(
+      "Precedence: built-in defaults < --config FILE < --define. Signals: SIGTERM/SIGINT drain "
+      "and exit, SIGHUP reloads. See controlcenterd(8) and docs/configuration.md.");
+  help.setUnixStyle(true);
+  help.format(std::cout);
+}
+
+int DaemonApp::main(const ArgVec& args) {
+  if (show_help_) {
+    printHelp();
+    return EXIT_OK;
+  }
+  if (show_version_) {
+    std::cout << "controlcenterd " << CC_VERSION << "\n";
+    return EXIT_OK;
+  }
+  if (!option_error_.empty() || !args.empty()) {
+    std::cerr << "controlcenterd: "
+              << (option_error_.empty() ? "unexpected argument '" + args.front() + "'"
+                                        : option_error_)
+              << "; see --help\n";
+    return EXIT_USAGE;
+  }
+  config::LoadResult loaded = config::ConfigLoader::load(config_file_, defines_);
+  std::string source = config_file_.empty() ? "built-in defaults" : config_file_;
+  if (!loaded.ok()) {
+    for (const auto& p : loaded.problems) std::cerr << "controlcenterd: config: " << p << "\n";
+    std::cerr << "controlcenterd: configuration from " << source << " is invalid ("
+              << loaded.problems.size() << " problem" << (loaded.problems.size() == 1 ? "" : "s")
+              << ")\n";
+    return check_config_ ? kExitFailure : kExitConfig;
+  }
+  if (check_config_) {
+    std::cout << "controlcenterd: configuration from " << source << " is valid\n";
+    return EXIT_OK;
+  }
+  config_ = loaded.config;
+  try {
+    return serve();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << "controlcenterd: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+int DaemonApp::serve() {
+  const config::Config& c = *config_;
+  common::setupLogging({c.getString("log.level"), c.getString("log.file"),
+                        c.getString("log.format"), common::stderrIsJournal()});
+
+  std::string admin_address = c.getString("admin.address");
+  if (!Poco::Net::IPAddress(admin_address).isLoopback() && !c.getBool("admin.allow_remote")) {
+    std::cerr << "controlcenterd: admin.address " << admin_address
+              << " is not a loopback address; set admin.allow_remote = true to allow it\n";
+    return kExitConfig;
+  }
+
+  std::string state_dir = c.getString("daemon.state_dir");
+  try {
+    Poco::File(state_dir).createDirectories();
+  } catch (const Poco::Exception& e) {
+    std::cerr << "controlcenterd: cannot create daemon.state_dir " << state_dir << ": "
+              << e.displayText() << "\n";
+    return kExitFailure;
+  }
+
+  auto lock = service::PidLock::acquire(c.getString("daemon.pidfile"));
+  if (!lock) {
+    std::cerr << "controlcenterd: " << lock.error().message << "\n";
+    return kExitFailure;
+  }
+  auto admin_token = admin::loadOrCreateAdminToken(c.getString("admin.token_file"));
+  if (!admin_token) {
+    std::cerr << "controlcenterd: " << admin_token.error().message << "\n";
+    return kExitFailure;
+  }
+
+  // Block the daemon's signals before the first thread exists so every thread inherits it.
+  signals_ = std::make_unique<SignalWaiter>();
+  started_at_ = std::chrono::steady_clock::now();
+  started_wall_ms_ = common::Clock::system().wallMillis();
+
+  auto public_router = std::make_shared<http::Router>();
+  http::handlers::addHealthRoutes(*public_router, health_, started_at_);
+  auto public_pipeline = std::make_shared<http::Pipeline>(public_router);
+
+  auto admin_router = std::make_shared<http::Router>();
+  admin::addAdminRoutes(*admin_router, *this);
+  auto admin_pipeline = std::make_shared<http::Pipeline>(admin_router);
+  admin_pipeline->use(std::make_shared<admin::AdminAuth>(*admin_token));
+
+  int queue = c.getInt32("http.queue");
+  http_ = std::make_unique<http::HttpServer>(
+      bindListener(c.getString("http.address"), c.getInt32("http.port"), std::max(queue, 128),
+                   "http.address/http.port"),
+      publicSettings(c), public_pipeline);
+  admin_ = std::make_unique<http::HttpServer>(
+      bindListener(admin_address, c.getInt32("admin.port"), 64, "admin.address/admin.port"),
+      adminSettings(c), admin_pipeline);
+  http_->start();
+  admin_->start();
+  writeListenersFile();
+  health_.setStarted(true);
+  spdlog::info("controlcenterd {} (pid {}) serving http://{} and admin http://{}; config: {}",
+               CC_VERSION, Poco::Process::id(), http_->boundAddress(), admin_->boundAddress(),
+               c.file().empty() ? "built-in defaults" : c.file());
+
+  while (true) {
+    LifecycleEvent event = signals_->wait(std::chrono::milliseconds(1000));
+    if (event == LifecycleEvent::kReload) {
+      spdlog::info("SIGHUP: reloading configuration");
+      reload();
+    } else if (event == LifecycleEvent::kTerminate || event == LifecycleEvent::kRestart) {
+      break;
+    }
+  }
+
+  int64_t grace_ms = 0;
+  {
+    std::lock_guard<std::mutex> guard(config_mutex_);
+    grace_ms = config_->getInt("daemon.shutdown_grace_ms");
+  }
+  spdlog::info("shutting down: not ready, draining in-flight requests (grace {} ms)", grace_ms);
+  health_.setDraining(true);
+  http_->setDraining();
+  admin_->setDraining();
+  http_->stopAccepting();
+  bool drained = http_->drain(std::chrono::milliseconds(grace_ms));
+  admin_->stopAccepting();
+  admin_->drain(std::chrono::milliseconds(std::min<int64_t>(grace_ms, 1000)));
+  Poco::File(c.getString("daemon.state_dir") + "/listeners.json").remove();
+  if (!drained) {
+    auto s = http_->stats();
+    spdlog::warn("{} connection(s) still busy after daemon.shutdown_grace_ms; exiting anyway",
+                 s.connections_current + s.connections_queued);
+    spdlog::shutdown();
+    lock->reset();
+    std::_Exit(0);
+  }
+  http_->stop();
+  admin_->stop();
+  spdlog::info("stopped");
+  return EXIT_OK;
+}
+
+void DaemonApp::writeListenersFile() const {
+  std::string dir = config_->getString("daemon.state_dir");
+  std::string tmp = dir + "/listeners.json.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"http\":\"" << http_->boundAddress() << "\",\"admin\":\"" << admin_->boundAddress()
+        << "\",\"pid\":" << Poco::Process::id() << "}\n";
+  }
+  Poco::File(tmp).renameTo(dir + "/listeners.json");
+}
+
+void DaemonApp::applyReloadable(const config::Config& c) {
+  common::setLogLevel(c.getString("log.level"));
+  for (auto* server : {http_.get(), admin_.get()}) {
+    server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
+    server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
+    server->settings().access_log = c.getBool("log.access");
+  }
+}
+
+admin::ReloadOutcome DaemonApp::reload() {
+  admin::ReloadOutcome outcome;
+  config::LoadResult loaded = config::ConfigLoader::load(config_file_, defines_);
+  if (!loaded.ok()) {
+    outcome.problems = loaded.problems;
+    for (const auto& p : outcome.problems) spdlog::error("reload rejected: {}", p);
+    return outcome;
+  }
+  std::lock_guard<std::mutex> guard(config_mutex_);
+  for (auto& change : config::diff(*config_, *loaded.config)) {
+    (change.reloadable ? outcome.applied : outcome.needs_restart).push_back(change);
+  }
+  config_ = config::ConfigLoader::withReloadable(*config_, *loaded.config);
+  applyReloadable(*config_);
+  for (const auto& ch : outcome.applied) {
+    spdlog::info("reload: {} = {} (was {})", ch.key, ch.new_value, ch.old_value);
+  }
+  for (const auto& ch : outcome.needs_restart) {
+    spdlog::warn("reload: {} changed to {} but takes effect only after a restart", ch.key,
+                 ch.new_value);
+  }
+  return outcome;
+}
+
+Poco::JSON::Object::Ptr DaemonApp::status() const {
+  auto o = http::newObject();
+  auto now = std::chrono::steady_clock::now();
+  o->set("version", CC_VERSION);
+  o->set("pid", static_cast<int64_t>(Poco::Process::id()));
+  o->set("started_at", common::formatIsoTime(started_wall_ms_));
+  o->set("uptime_s", std::chrono::duration<double>(now - started_at_).count());
+  {
+    std::lock_guard<std::mutex> guard(config_mutex_);
+    o->set("config_file", config_->file());
+  }
+  o->set("log_level", common::logLevel());
+  o->set("draining", health_.draining());
+  auto listeners = http::newObject();
+  listeners->set("http", http_->boundAddress());
+  listeners->set("admin", admin_->boundAddress());
+  o->set("listeners", listeners);
+  auto s = http_->stats();
+  auto h = http::newObject();
+  h->set("threads_busy", s.threads_busy);
+  h->set("threads_max", s.threads_max);
+  h->set("connections_current", s.connections_current);
+  h->set("connections_queued", s.connections_queued);
+  h->set("connections_refused", s.connections_refused);
+  h->set("connections_total", s.connections_total);
+  h->set("requests_total", s.requests_total);
+  h->set("inflight", s.inflight);
+  o->set("http", h);
+  return o;
+}
+
+}  // namespace
+
+int runDaemon(int argc, char** argv) {
+  DaemonApp app;
+  return app.run(argc, argv);
+}
+
+}  // namespace cc::app

@@ -126,6 +126,20 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
   return result;
 }
 
+ConfigPtr ConfigLoader::withReloadable(const Config& running, const Config& next) {
+  auto merged = std::make_shared<Config>(running);
+  for (const auto& change : diff(running, next)) {
+    if (!change.reloadable) continue;
+    auto it = next.entries_.find(change.key);
+    if (it == next.entries_.end()) {
+      merged->entries_.erase(change.key);
+    } else {
+      merged->entries_[change.key] = it->second;
+    }
+  }
+  return merged;
+}
+
 std::vector<Change> diff(const Config& before, const Config& after) {
   std::vector<Change> out;
   std::set<std::string> keys;

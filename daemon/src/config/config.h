@@ -55,6 +55,8 @@ class ConfigLoader {
   using Defines = std::vector<std::pair<std::string, std::string>>;
 
   static LoadResult load(const std::string& file, const Defines& defines);
+  /// The running config with only its reloadable keys taken from `next`: what a reload applies.
+  static ConfigPtr withReloadable(const Config& running, const Config& next);
   /// Splits "key=value" from --define; false when there is no '='.
   static bool splitDefine(const std::string& text, std::pair<std::string, std::string>& out);
 };

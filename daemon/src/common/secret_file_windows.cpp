@@ -1,0 +1,28 @@
+#include <windows.h>
+
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+
+#include "common/secret_file.h"
+
+namespace cc::common {
+
+Status writeSecretFile(const std::string& path, const std::string& content) {
+  try {
+    Poco::File(Poco::Path(path).parent()).createDirectories();
+  } catch (const Poco::Exception& e) {
+    return Error::badRequest("cannot create the directory of " + path + ": " + e.displayText());
+  }
+  HANDLE h = CreateFileA(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_NEW, FILE_ATTRIBUTE_NORMAL,
+                         nullptr);
+  if (h == INVALID_HANDLE_VALUE) return Error::badRequest("cannot create " + path);
+  DWORD written = 0;
+  BOOL ok = WriteFile(h, content.data(), static_cast<DWORD>(content.size()), &written, nullptr) &&
+            FlushFileBuffers(h);
+  CloseHandle(h);
+  if (!ok) return Error::badRequest("cannot write " + path);
+  return Ok{};
+}
+
+}  // namespace cc::common

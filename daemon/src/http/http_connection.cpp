@@ -1,0 +1,300 @@
+#include "http/http_connection.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponseImpl.h>
+#include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/URI.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <random>
+
+#include "common/logging.h"
+#include "http/error_envelope.h"
+#include "http/http_server.h"
+
+namespace cc::http {
+namespace {
+
+using Poco::Net::HTTPServerRequestImpl;
+using Poco::Net::HTTPServerResponseImpl;
+
+// Exposes the bytes Poco has already buffered, so pipelined requests are not mistaken for idle.
+class Session final : public Poco::Net::HTTPServerSession {
+ public:
+  using HTTPServerSession::buffered;
+  using HTTPServerSession::HTTPServerSession;
+};
+
+const std::string& httpDate() {
+  thread_local std::string cached;
+  thread_local std::time_t cached_at = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_at) {
+    cached = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(now),
+                                             Poco::DateTimeFormat::HTTP_FORMAT);
+    cached_at = now;
+  }
+  return cached;
+}
+
+std::string randomId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  uint64_t a = rng();
+  uint64_t b = rng();
+  std::string id(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    id[i] = hex[(a >> (i * 4)) & 0xF];
+    id[16 + i] = hex[(b >> (i * 4)) & 0xF];
+  }
+  return id;
+}
+
+// Answers a request that could not be parsed. The response object is fresh: the one given to
+// a failed HTTPServerRequestImpl still points at the destroyed request.
+void sendRawError(Session& session, common::ErrorCode code, const std::string& message) {
+  try {
+    HTTPServerResponseImpl response(session);
+    int status = common::httpStatus(code);
+    std::string body = errorBody(status, common::codeName(code), message, randomId());
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    response.setContentType("application/json");
+    response.setKeepAlive(false);
+    response.set("Date", httpDate());
+    response.sendBuffer(body.data(), body.size());
+  } catch (const Poco::Exception&) {
+    // The client is gone; nothing left to tell it.
+  }
+}
+
+// Poco reports framing problems as MessageException with a text; map them to the status a
+// client can act on.
+common::ErrorCode classify(const std::string& what) {
+  if (what.find("URI") != std::string::npos) return common::ErrorCode::kUriTooLong;
+  if (what.find("header field") != std::string::npos ||
+      what.find("Field name") != std::string::npos ||
+      what.find("Field value") != std::string::npos) {
+    return common::ErrorCode::kHeadersTooLarge;
+  }
+  return common::ErrorCode::kBadRequest;
+}
+
+bool isTimeout(const Session& session) {
+  const Poco::Exception* e = session.networkException();
+  return e != nullptr && dynamic_cast<const Poco::TimeoutException*>(e) != nullptr;
+}
+
+void decodeQuery(const std::string& raw, std::map<std::string, std::string>& out) {
+  std::size_t start = 0;
+  while (start < raw.size()) {
+    std::size_t amp = raw.find('&', start);
+    std::string pair = raw.substr(start, amp == std::string::npos ? amp : amp - start);
+    if (!pair.empty()) {
+      std::size_t eq = pair.find('=');
+      std::string name, value;
+      Poco::URI::decode(pair.substr(0, eq), name, true);
+      if (eq != std::string::npos) Poco::URI::decode(pair.substr(eq + 1), value, true);
+      out.emplace(std::move(name), std::move(value));
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+}
+
+enum class BodyOutcome { kRead, kTooLarge, kTimeout, kBroken };
+
+BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t limit,
+                     std::string& body) {
+  int64_t expected = request.hasContentLength() ? request.getContentLength64() : -1;
+  if (expected > limit) return BodyOutcome::kTooLarge;
+  if (expected == 0 || (expected < 0 && !request.getChunkedTransferEncoding())) {
+    return BodyOutcome::kRead;
+  }
+  if (request.getExpectContinue()) request.response().sendContinue();
+  std::istream& in = request.stream();
+  char buf[16384];
+  while (true) {
+    in.read(buf, sizeof buf);
+    std::streamsize n = in.gcount();
+    if (n > 0) {
+      if (static_cast<int64_t>(body.size()) + n > limit) return BodyOutcome::kTooLarge;
+      body.append(buf, static_cast<std::size_t>(n));
+    }
+    if (!in) break;
+  }
+  if (in.bad() || (expected >= 0 && static_cast<int64_t>(body.size()) < expected)) {
+    return isTimeout(session) ? BodyOutcome::kTimeout : BodyOutcome::kBroken;
+  }
+  return BodyOutcome::kRead;
+}
+
+}  // namespace
+
+std::string requestIdFor(const std::string& client_value) {
+  if (!client_value.empty() && client_value.size() <= 128) {
+    bool sane = true;
+    for (char c : client_value) {
+      sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._:-", c));
+    }
+    if (sane) return client_value;
+  }
+  return randomId();
+}
+
+HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpServer& server)
+    : TCPServerConnection(socket), server_(server) {}
+
+void HttpConnection::run() {
+  Session session(socket(), server_.sessionParams());
+  ServerSettings& settings = server_.settings();
+  const Pipeline& pipeline = server_.pipeline();
+  const auto slice = Poco::Timespan(50 * 1000);
+  int served = 0;
+
+  while (true) {
+    // Wait for the next request. Between requests the worker goes back to the pool as soon as
+    // others are waiting: a busy keep-alive client must not starve newcomers.
+    if (session.buffered() == 0) {
+      auto wait = served == 0 ? std::chrono::milliseconds(settings.header_timeout_ms)
+                              : std::chrono::milliseconds(settings.keepalive_timeout_s * 1000);
+      auto until = std::chrono::steady_clock::now() + wait;
+      bool ready = false;
+      try {
+        while (!ready) {
+          ready = socket().poll(slice, Poco::Net::Socket::SELECT_READ);
+          if (ready) break;
+          if (served > 0 && (server_.queued() > 0 || server_.draining())) return;
+          if (std::chrono::steady_clock::now() >= until) {
+            if (served == 0)
+              sendRawError(session, common::ErrorCode::kRequestTimeout,
+                           "no request received within http.header_timeout_ms");
+            return;
+          }
+        }
+      } catch (const Poco::Exception&) {
+        return;
+      }
+    }
+
+    HTTPServerResponseImpl response(session);
+    std::unique_ptr<HTTPServerRequestImpl> request;
+    try {
+      request =
+          std::make_unique<HTTPServerRequestImpl>(response, session, server_.sessionParams().get());
+    } catch (const Poco::Net::NoMessageException&) {
+      return;
+    } catch (const Poco::Net::MessageException& e) {
+      if (isTimeout(session)) {
+        sendRawError(session, common::ErrorCode::kRequestTimeout,
+                     "request headers not received within http.header_timeout_ms");
+      } else {
+        sendRawError(session, classify(e.message()), "malformed request: " + e.message());
+      }
+      return;
+    } catch (const Poco::Exception&) {
+      return;
+    }
+
+    ++served;
+    server_.countRequest();
+    ++server_.inflight();
+    RequestContext ctx;
+    ctx.started = std::chrono::steady_clock::now();
+    ctx.deadline = ctx.started + std::chrono::milliseconds(settings.request_timeout_ms.load());
+    ctx.request = request.get();
+    ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
+    ctx.method = request->getMethod();
+    ctx.peer_ip = request->clientAddress().host().toString();
+    ctx.client_ip = ctx.peer_ip;
+
+    std::optional<Reply> early;
+    bool body_complete = true;
+    const std::string& uri = request->getURI();
+    std::size_t qmark = uri.find('?');
+    try {
+      Poco::URI::decode(uri.substr(0, qmark), ctx.path);
+      if (qmark != std::string::npos) {
+        ctx.raw_query = uri.substr(qmark + 1);
+        decodeQuery(ctx.raw_query, ctx.query);
+      }
+    } catch (const Poco::Exception& e) {
+      early =
+          errorReply(common::Error::badRequest("malformed URI: " + e.message()), ctx.request_id);
+    }
+    if (!early && ctx.path.empty()) ctx.path = "/";
+    if (!early && ctx.path.front() != '/') {
+      early = errorReply(common::Error::badRequest("request target must be an absolute path"),
+                         ctx.request_id);
+    }
+    if (!early && request->has("Content-Length") && request->has("Transfer-Encoding")) {
+      early = errorReply(
+          common::Error::badRequest("Content-Length and Transfer-Encoding must not both be set"),
+          ctx.request_id);
+      body_complete = false;
+    }
+    if (!early) {
+      switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.body)) {
+        case BodyOutcome::kRead:
+          break;
+        case BodyOutcome::kTooLarge:
+          early = errorReply({common::ErrorCode::kPayloadTooLarge,
+                              "request body exceeds http.max_body_bytes (" +
+                                  std::to_string(settings.max_body_bytes.load()) + " bytes)",
+                              {},
+                              0},
+                             ctx.request_id);
+          body_complete = false;
+          break;
+        case BodyOutcome::kTimeout:
+          early = errorReply(
+              {common::ErrorCode::kRequestTimeout, "request body not received in time", {}, 0},
+              ctx.request_id);
+          body_complete = false;
+          break;
+        case BodyOutcome::kBroken:
+          --server_.inflight();
+          return;
+      }
+    }
+
+    Reply reply = early ? std::move(*early) : pipeline.handle(ctx);
+    --server_.inflight();
+
+    bool keep_alive =
+        body_complete && request->getKeepAlive() && !server_.draining() && server_.queued() == 0 &&
+        (settings.max_keepalive_requests == 0 || served < settings.max_keepalive_requests);
+    try {
+      response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+      response.setVersion(request->getVersion());
+      response.setKeepAlive(keep_alive);
+      response.set("Date", httpDate());
+      response.set("X-Request-ID", ctx.request_id);
+      if (!reply.content_type.empty()) response.setContentType(reply.content_type);
+      for (const auto& [name, value] : reply.headers) response.set(name, value);
+      if (reply.status == 204 || reply.status == 304) {
+        response.setContentLength(0);
+        response.send();
+      } else {
+        response.sendBuffer(reply.body.data(), reply.body.size());
+      }
+    } catch (const Poco::Exception&) {
+      keep_alive = false;
+    }
+
+    if (settings.access_log.load(std::memory_order_relaxed)) {
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - ctx.started)
+                        .count();
+      common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
+                                  ctx.method, ctx.path, reply.status, reply.body.size(),
+                                  micros / 1000, micros % 1000);
+    }
+    if (!keep_alive) return;
+  }
+}
+
+}  // namespace cc::http

@@ -1,0 +1,133 @@
+#include "http/http_server.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <spdlog/spdlog.h>
+
+#include "http/error_envelope.h"
+#include "http/http_connection.h"
+
+namespace cc::http {
+namespace {
+
+class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  explicit ConnectionFactory(HttpServer& server) : server_(server) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new HttpConnection(socket, server_);
+  }
+
+ private:
+  HttpServer& server_;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSettings> settings,
+                       std::shared_ptr<const Pipeline> pipeline)
+    : socket_(std::move(socket)), settings_(std::move(settings)), pipeline_(std::move(pipeline)) {
+  session_params_ = new Poco::Net::HTTPServerParams;
+  session_params_->setTimeout(Poco::Timespan(settings_->header_timeout_ms * 1000LL));
+  session_params_->setKeepAlive(true);
+  session_params_->setKeepAliveTimeout(Poco::Timespan(settings_->keepalive_timeout_s, 0));
+  session_params_->setServerName("controlcenterd");
+  session_params_->setSoftwareVersion(std::string("controlcenterd/") + CC_VERSION);
+
+  Poco::Net::TCPServerParams::Ptr tcp_params = new Poco::Net::TCPServerParams;
+  tcp_params->setMaxThreads(settings_->threads);
+  // The acceptor enforces the queue bound itself (answering 503), so the dispatcher never
+  // reaches its own silent limit.
+  tcp_params->setMaxQueued(settings_->queue + 1);
+  tcp_params->setThreadIdleTime(Poco::Timespan(60, 0));
+  pool_ = std::make_unique<Poco::ThreadPool>(1, settings_->threads, 60);
+  dispatcher_ =
+      new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
+}
+
+HttpServer::~HttpServer() {
+  stop();
+  dispatcher_->release();
+}
+
+void HttpServer::start() {
+  accepting_ = true;
+  acceptor_ = std::thread([this] { acceptLoop(); });
+}
+
+void HttpServer::acceptLoop() {
+  const Poco::Timespan slice(100 * 1000);
+  while (accepting_) {
+    try {
+      if (!socket_.poll(slice, Poco::Net::Socket::SELECT_READ)) continue;
+      if (!accepting_) break;
+      Poco::Net::StreamSocket client = socket_.acceptConnection();
+      client.setNoDelay(true);
+      if (dispatcher_->queuedConnections() >= settings_->queue) {
+        refuse(client);
+        continue;
+      }
+      dispatcher_->enqueue(client);
+    } catch (const Poco::Exception& e) {
+      // EMFILE and friends: back off briefly instead of spinning on the same error.
+      spdlog::warn("{} listener: accept failed: {}, retrying", settings_->name, e.displayText());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+void HttpServer::refuse(Poco::Net::StreamSocket& client) {
+  ++refused_;
+  std::string body = errorBody(
+      503, "unavailable", "server is at capacity (http.queue connections waiting); retry", "-");
+  std::string head =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  try {
+    client.setBlocking(false);
+    std::string all = head + body;
+    client.sendBytes(all.data(), static_cast<int>(all.size()));
+    client.shutdownSend();
+  } catch (const Poco::Exception&) {
+    // The client may already be gone; refusing it is all that matters.
+  }
+  client.close();
+}
+
+void HttpServer::stopAccepting() {
+  accepting_ = false;
+  if (acceptor_.joinable()) acceptor_.join();
+}
+
+bool HttpServer::drain(std::chrono::milliseconds grace) {
+  auto until = std::chrono::steady_clock::now() + grace;
+  while (dispatcher_->queuedConnections() > 0 || dispatcher_->currentConnections() > 0) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+void HttpServer::stop() {
+  stopAccepting();
+  draining_ = true;
+  dispatcher_->stop();
+  pool_->joinAll();
+}
+
+ServerStats HttpServer::stats() const {
+  ServerStats s;
+  s.threads_busy = dispatcher_->currentConnections();
+  s.threads_max = settings_->threads;
+  s.connections_current = dispatcher_->currentConnections();
+  s.connections_queued = dispatcher_->queuedConnections();
+  s.connections_refused = refused_.load();
+  s.connections_total = dispatcher_->totalConnections();
+  s.requests_total = requests_total_.load();
+  s.inflight = inflight_.load();
+  return s;
+}
+
+std::string HttpServer::boundAddress() const { return socket_.address().toString(); }
+
+}  // namespace cc::http

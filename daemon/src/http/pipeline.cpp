@@ -1,0 +1,60 @@
+#include "http/pipeline.h"
+
+#include <Poco/Exception.h>
+#include <spdlog/spdlog.h>
+
+#include "http/error_envelope.h"
+
+namespace cc::http {
+
+Reply Pipeline::dispatch(RequestContext& ctx) const {
+  RouteMatch match = router_->match(ctx.method, ctx.path);
+  if (match.route != nullptr) {
+    ctx.route = match.route->pattern;
+    ctx.path_params = std::move(match.params);
+  }
+  std::size_t ran = 0;
+  std::optional<Reply> early;
+  for (; ran < middleware_.size() && !early; ++ran) {
+    early = middleware_[ran]->onRequest(ctx, match.route);
+  }
+  Reply reply;
+  if (early) {
+    reply = std::move(*early);
+  } else if (match.options_request) {
+    reply = Reply::noContent();
+    reply.setHeader("Allow", match.allow);
+  } else if (match.status == 404) {
+    reply = errorReply({common::ErrorCode::kNotFound, "no route for " + ctx.path, {}, 0},
+                       ctx.request_id);
+  } else if (match.status == 405) {
+    reply = errorReply({common::ErrorCode::kMethodNotAllowed,
+                        ctx.method + " is not allowed on " + ctx.path + "; allowed: " + match.allow,
+                        {},
+                        0},
+                       ctx.request_id);
+    reply.setHeader("Allow", match.allow);
+  } else {
+    reply = match.route->handler(ctx);
+  }
+  while (ran > 0) middleware_[--ran]->onReply(ctx, reply);
+  return reply;
+}
+
+Reply Pipeline::handle(RequestContext& ctx) const {
+  std::string what;
+  try {
+    return dispatch(ctx);
+  } catch (const Poco::Exception& e) {
+    what = e.displayText();
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+    what = "unknown exception";
+  }
+  spdlog::error("request {} {} {} failed: {}", ctx.request_id, ctx.method, ctx.path, what);
+  return errorReply({common::ErrorCode::kInternal, "internal error; see the daemon log", {}, 0},
+                    ctx.request_id);
+}
+
+}  // namespace cc::http

@@ -1,0 +1,50 @@
+#pragma once
+// Everything the pipeline knows about one request while it is being served.
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "common/clock.h"
+
+namespace Poco::Net {
+class HTTPServerRequest;
+}
+
+namespace cc::http {
+
+/// Who made the request, once authentication has run.
+struct Identity {
+  std::string username;
+  std::string role;  // "admin" or "viewer"
+};
+
+/// Per-request state, created by the connection and passed through middleware to the handler.
+/// Lives on one worker thread; not shared.
+struct RequestContext {
+  std::string request_id;
+  std::string method;  // as sent; HEAD is routed like GET
+  std::string path;    // percent-decoded, without the query
+  std::string raw_query;
+  std::map<std::string, std::string> query;  // decoded; the first value of a repeated name wins
+  std::map<std::string, std::string> path_params;
+  std::string route;      // the matched route template, e.g. /api/agents/{id}; "" if none
+  std::string client_ip;  // after trusted-proxy handling; the peer's address otherwise
+  std::string peer_ip;
+  std::string body;
+  common::SteadyTime started{};
+  common::SteadyTime deadline{};
+  std::optional<Identity> identity;
+  const Poco::Net::HTTPServerRequest* request = nullptr;  // headers; null in unit tests
+
+  /// A request header, or "" when absent (or in unit tests without a request).
+  std::string header(const std::string& name) const;
+  /// A query parameter, or nullopt.
+  std::optional<std::string> queryParam(const std::string& name) const {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+  }
+};
+
+}  // namespace cc::http

@@ -1,0 +1,61 @@
+#pragma once
+// Maps method + path to a handler, with {param} segments, 404 and 405 (with Allow) outcomes.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/reply.h"
+#include "http/request_context.h"
+
+namespace cc::http {
+
+using Handler = std::function<Reply(RequestContext&)>;
+
+/// What a route promises the pipeline: whether it needs a user, whether it writes, its own
+/// time budget.
+struct RouteOptions {
+  bool is_public = false;         // no authentication
+  bool writes = false;            // a viewer may not call it
+  std::optional<int> timeout_ms;  // overrides http.request_timeout_ms
+  bool uses_store = false;        // guarded by the store's circuit breaker
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Handler handler;
+  RouteOptions options;
+  std::vector<std::string> segments;  // "{name}" marks a parameter
+};
+
+/// The outcome of a lookup: a route with its parameters, or the status to answer (404, or 405
+/// with the allowed methods).
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  int status = 0;                // 0 on a match, else 404 or 405
+  std::string allow;             // for 405 and OPTIONS: "GET, HEAD, POST"
+  bool options_request = false;  // OPTIONS on a known path
+};
+
+/// Routes are added at start-up, then the router is only read: matching is thread-safe.
+/// A literal segment beats a parameter (/api/agents/active before /api/agents/{id}); HEAD is
+/// served by GET routes; OPTIONS on a known path answers with Allow.
+class Router {
+ public:
+  void add(const std::string& method, const std::string& pattern, Handler handler,
+           RouteOptions options = {});
+  RouteMatch match(const std::string& method, const std::string& path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+/// Splits a path into its segments; "/a//b/" gives {"a","","b",""}; "/" gives {}.
+std::vector<std::string> splitPath(const std::string& path);
+
+}  // namespace cc::http
