@@ -1,0 +1,55 @@
+#include <gtest/gtest.h>
+
+#include "support/daemon_process.h"
+
+namespace cc::testing {
+namespace {
+
+class AdminApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(daemon_.start()) << daemon_.log(); }
+  DaemonProcess daemon_;
+};
+
+TEST_F(AdminApiTest, StatusNeedsTheToken) {
+  auto none = httpRequest(daemon_.adminAddress(), "GET", "/admin/status");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(jsonField(none.body, "error.code"), "unauthorized");
+  EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer realm=\"controlcenter-admin\"");
+  auto wrong = httpRequest(daemon_.adminAddress(), "GET", "/admin/status", {},
+                           {{"Authorization", "Bearer " + std::string(64, 'a')}});
+  EXPECT_EQ(wrong.status, 401);
+}
+
+TEST_F(AdminApiTest, StatusDescribesTheProcess) {
+  daemon_.get("/health");
+  auto r = daemon_.admin("GET", "/admin/status");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(jsonField(r.body, "version"), CC_VERSION);
+  EXPECT_EQ(jsonField(r.body, "pid"), std::to_string(daemon_.pid()));
+  EXPECT_EQ(jsonField(r.body, "listeners.http"), daemon_.httpAddress());
+  EXPECT_EQ(jsonField(r.body, "listeners.admin"), daemon_.adminAddress());
+  EXPECT_EQ(jsonField(r.body, "log_level"), "info");
+  EXPECT_EQ(jsonField(r.body, "http.threads_max"), "32");
+  EXPECT_EQ(jsonField(r.body, "http.connections_refused"), "0");
+  EXPECT_GE(std::stoi(jsonField(r.body, "http.requests_total")), 1);
+  EXPECT_EQ(jsonField(r.body, "draining"), "false");
+}
+
+TEST_F(AdminApiTest, LogLevelCanBeChangedAndBadLevelsAreRejected) {
+  auto r = daemon_.admin("PUT", "/admin/log-level", R"({"level":"debug"})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(jsonField(r.body, "level"), "debug");
+  auto bad = daemon_.admin("PUT", "/admin/log-level", R"({"level":"loud"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(jsonField(bad.body, "error.field"), "level");
+  auto notjson = daemon_.admin("PUT", "/admin/log-level", "{nope");
+  EXPECT_EQ(notjson.status, 400);
+}
+
+TEST_F(AdminApiTest, AdminRoutesAreNotOnThePublicListener) {
+  EXPECT_EQ(daemon_.get("/admin/status").status, 404);
+}
+
+}  // namespace
+}  // namespace cc::testing

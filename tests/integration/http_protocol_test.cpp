@@ -1,0 +1,91 @@
+#include <gtest/gtest.h>
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <thread>
+
+#include "support/daemon_process.h"
+
+namespace cc::testing {
+namespace {
+
+class HttpProtocolTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(daemon_.start()) << daemon_.log(); }
+  std::string statusLine(const std::string& raw) { return raw.substr(0, raw.find("\r\n")); }
+  std::string bodyOf(const std::string& raw) {
+    auto pos = raw.find("\r\n\r\n");
+    return pos == std::string::npos ? "" : raw.substr(pos + 4);
+  }
+  DaemonProcess daemon_{{"-D", "http.max_body_bytes=1024", "-D", "http.header_timeout_ms=1500"}};
+};
+
+TEST_F(HttpProtocolTest, GarbageGets400Envelope) {
+  auto raw = rawExchange(daemon_.httpAddress(), "HELLO\r\n\r\n");
+  EXPECT_EQ(statusLine(raw), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "bad_request");
+}
+
+TEST_F(HttpProtocolTest, VeryLongUriGets414) {
+  auto raw = rawExchange(daemon_.httpAddress(),
+                         "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(statusLine(raw), "HTTP/1.1 414 Request-URI Too Long");
+  EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "uri_too_long");
+}
+
+TEST_F(HttpProtocolTest, TooManyHeadersGet431) {
+  std::string req = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 200; ++i) req += "X-H" + std::to_string(i) + ": v\r\n";
+  auto raw = rawExchange(daemon_.httpAddress(), req + "\r\n");
+  EXPECT_EQ(statusLine(raw).substr(0, 12), "HTTP/1.1 431");
+  EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "headers_too_large");
+}
+
+TEST_F(HttpProtocolTest, ConflictingContentLengthAndTransferEncodingGet400) {
+  auto raw = rawExchange(daemon_.httpAddress(),
+                         "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n");
+  EXPECT_EQ(statusLine(raw), "HTTP/1.1 400 Bad Request");
+  EXPECT_NE(bodyOf(raw).find("Transfer-Encoding"), std::string::npos);
+}
+
+TEST_F(HttpProtocolTest, OversizedBodyGets413WithoutBeingRead) {
+  auto raw = rawExchange(daemon_.httpAddress(),
+                         "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+  EXPECT_EQ(statusLine(raw), "HTTP/1.1 413 Request Entity Too Large");
+  EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "payload_too_large");
+}
+
+TEST_F(HttpProtocolTest, OversizedChunkedBodyGets413) {
+  std::string chunk(2000, 'x');
+  auto raw = rawExchange(daemon_.httpAddress(),
+                         "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         "7d0\r\n" +
+                             chunk + "\r\n0\r\n\r\n");
+  EXPECT_EQ(statusLine(raw), "HTTP/1.1 413 Request Entity Too Large");
+}
+
+TEST_F(HttpProtocolTest, SilentConnectionGets408AfterHeaderTimeout) {
+  auto start = std::chrono::steady_clock::now();
+  auto raw = rawExchange(daemon_.httpAddress(), "GET /health HTTP/1.1\r\n", 8000);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(statusLine(raw), "HTTP/1.1 408 Request Timeout");
+  EXPECT_LT(took, std::chrono::seconds(6));
+}
+
+TEST_F(HttpProtocolTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  std::string one = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto raw =
+      rawExchange(daemon_.httpAddress(),
+                  one + one + "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::size_t count = 0;
+  for (std::size_t pos = 0; (pos = raw.find("HTTP/1.1 200 OK", pos)) != std::string::npos; ++pos) {
+    ++count;
+  }
+  EXPECT_EQ(count, 3u) << "pipelined requests on one connection are all answered";
+}
+
+}  // namespace
+}  // namespace cc::testing
