@@ -72,6 +72,14 @@ std::vector<KeySpec> buildTable() {
       {"log.format", K::kString, "text", false, "text or json (one JSON object a line).",
        v::oneOf({"text", "json"})},
       {"log.access", K::kBool, "on", true, "One access-log line per request.", {}},
+      // system: host metrics sampler
+      {"system.sample_interval_ms", K::kInt, "1000", true,
+       "Milliseconds between two rounds of host metrics (CPU, memory, disks, network, "
+       "processes).",
+       v::intRange(100, 60000)},
+      {"system.proc_root", K::kString, "/", false,
+       "Directory under which /proc, /sys and /etc are read (e.g. a host mount in a container).",
+       v::notEmpty()},
   };
 }
 

@@ -1,0 +1,46 @@
+#pragma once
+// The platform seam: a HostProbe reads raw counters; everything derived from them is portable.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "system/system_snapshot.h"
+
+namespace cc::system {
+
+/// What one probe of the host returns: instantaneous values and cumulative counters, no rates.
+/// Sections the host cannot provide stay empty; a section that failed has its reason in
+/// `errors`, keyed by section name ("host", "cpu", "memory", "load", "disk", "network",
+/// "processes").
+struct RawSample {
+  std::optional<HostInfo> host;
+  std::optional<CpuTimes> cpu_total;
+  std::vector<CpuTimes> cpu_cores;
+  std::optional<MemoryUsage> memory;
+  std::optional<MemoryUsage> swap;
+  std::optional<LoadAverage> load;
+  std::optional<double> uptime_s;
+  std::vector<Filesystem> filesystems;   // cumulative read/write bytes, no rates
+  std::vector<NetInterface> interfaces;  // cumulative counters, no rates
+  ConnectionCounts connections;
+  std::vector<ProcessInfo> processes;  // cpu_time_ns and rss_bytes; no percentages
+  std::map<std::string, std::string> errors;
+};
+
+/// Reads the host. Implementations: host_probe_linux.cpp (/proc, /sys) and
+/// host_probe_windows.cpp (Win32). A probe is used by one thread at a time; sample() never
+/// throws for an unreadable section, it records the error and goes on.
+class HostProbe {
+ public:
+  virtual ~HostProbe() = default;
+  virtual RawSample sample() = 0;
+};
+
+/// The probe for this platform. `root` is where /proc, /sys and /etc are found on Linux ("/"
+/// normally; a fixture tree in tests, a host mount in containers); ignored on Windows.
+std::unique_ptr<HostProbe> makeHostProbe(const std::string& root = "/");
+
+}  // namespace cc::system
