@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/clock.h"
 #include "system/system_snapshot.h"
 
 namespace cc::system {
@@ -41,6 +42,10 @@ class HostProbe {
 
 /// The probe for this platform. `root` is where /proc, /sys and /etc are found on Linux ("/"
 /// normally; a fixture tree in tests, a host mount in containers); ignored on Windows.
-std::unique_ptr<HostProbe> makeHostProbe(const std::string& root = "/");
+/// Connection counts are re-read at most once per `connections_interval` (0: every sample) and
+/// repeated in between: the kernel walks its whole socket hash table for /proc/net/tcp, which
+/// costs milliseconds even on an idle host with much RAM.
+std::unique_ptr<HostProbe> makeHostProbe(
+    const std::string& root = "/", common::Millis connections_interval = common::Millis(5000));
 
 }  // namespace cc::system

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <unordered_map>
@@ -56,8 +57,9 @@ std::string cidr(const sockaddr* addr, const sockaddr* mask) {
 
 class LinuxHostProbe final : public HostProbe {
  public:
-  explicit LinuxHostProbe(const std::string& root)
+  LinuxHostProbe(const std::string& root, common::Millis connections_interval)
       : fs_(root),
+        connections_interval_(connections_interval),
         native_root_(fs_.root() == "/"),
         ticks_per_s_(std::max(1L, ::sysconf(_SC_CLK_TCK))),
         page_size_(std::max(1L, ::sysconf(_SC_PAGESIZE))) {}
@@ -244,12 +246,19 @@ class LinuxHostProbe final : public HostProbe {
         s.interfaces.push_back(std::move(n));
       }
     }
+    auto now = std::chrono::steady_clock::now();
+    if (connections_read_at_ && now - *connections_read_at_ < connections_interval_) {
+      s.connections = connections_;
+      return;
+    }
     for (const char* file : {"proc/net/tcp", "proc/net/tcp6"}) {
       if (readOr(s, "network", file, text)) parseNetSockets(text, s.connections.tcp);
     }
     for (const char* file : {"proc/net/udp", "proc/net/udp6"}) {
       if (readOr(s, "network", file, text)) parseNetSockets(text, s.connections.udp);
     }
+    connections_ = s.connections;
+    connections_read_at_ = now;
   }
 
   void readLinkState(NetInterface& n) {
@@ -359,6 +368,9 @@ class LinuxHostProbe final : public HostProbe {
   }
 
   ProcFs fs_;
+  common::Millis connections_interval_;
+  std::optional<std::chrono::steady_clock::time_point> connections_read_at_;
+  ConnectionCounts connections_;
   bool native_root_;
   long ticks_per_s_;
   long page_size_;
@@ -370,8 +382,9 @@ class LinuxHostProbe final : public HostProbe {
 
 }  // namespace
 
-std::unique_ptr<HostProbe> makeHostProbe(const std::string& root) {
-  return std::make_unique<LinuxHostProbe>(root);
+std::unique_ptr<HostProbe> makeHostProbe(const std::string& root,
+                                         common::Millis connections_interval) {
+  return std::make_unique<LinuxHostProbe>(root, connections_interval);
 }
 
 }  // namespace cc::system

@@ -292,7 +292,8 @@ class WindowsHostProbe final : public HostProbe {
 
 }  // namespace
 
-std::unique_ptr<HostProbe> makeHostProbe(const std::string& /*root*/) {
+std::unique_ptr<HostProbe> makeHostProbe(const std::string& /*root*/,
+                                         common::Millis /*connections_interval*/) {
   return std::make_unique<WindowsHostProbe>();
 }
 

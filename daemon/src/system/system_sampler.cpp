@@ -8,6 +8,7 @@ SamplerSettings SamplerSettings::fromConfig(const config::Config& config) {
   SamplerSettings s;
   s.interval = common::Millis(config.getInt("system.sample_interval_ms"));
   s.proc_root = config.getString("system.proc_root");
+  s.connections_interval = common::Millis(config.getInt("system.connections_interval_ms"));
   return s;
 }
 

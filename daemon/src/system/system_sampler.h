@@ -19,8 +19,9 @@ namespace cc::system {
 
 /// The sampler's settings as the config table holds them.
 struct SamplerSettings {
-  common::Millis interval{1000};  // system.sample_interval_ms (reloadable)
-  std::string proc_root = "/";    // system.proc_root
+  common::Millis interval{1000};              // system.sample_interval_ms (reloadable)
+  std::string proc_root = "/";                // system.proc_root
+  common::Millis connections_interval{5000};  // system.connections_interval_ms
   static SamplerSettings fromConfig(const config::Config& config);
 };
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -195,6 +196,24 @@ TEST_F(HostProbeLinuxTest, MissingRootGivesEmptySections) {
   EXPECT_TRUE(s.errors.empty());
   EXPECT_FALSE(s.cpu_total.has_value());
   EXPECT_TRUE(s.processes.empty());
+}
+
+TEST_F(HostProbeLinuxTest, ConnectionTablesAreReReadOnlyPerConnectionsInterval) {
+  std::string dir = ::testing::TempDir() + "cc_probe_conn_" + std::to_string(::getpid());
+  std::string net = dir + "/proc/net";
+  std::filesystem::create_directories(net);
+  auto write_tcp = [&](const char* state) {
+    std::ofstream(net + "/tcp") << "  sl  local rem st\n   0: 0:0 0:0 " << state << " 0\n";
+  };
+  write_tcp("0A");
+  auto cached = makeHostProbe(dir, common::Millis(600000));
+  auto every = makeHostProbe(dir, common::Millis(0));
+  EXPECT_EQ(cached->sample().connections.tcp.count("LISTEN"), 1u);
+  EXPECT_EQ(every->sample().connections.tcp.count("LISTEN"), 1u);
+  write_tcp("01");
+  EXPECT_EQ(cached->sample().connections.tcp.count("LISTEN"), 1u);  // repeated, not re-read
+  EXPECT_EQ(every->sample().connections.tcp.count("ESTABLISHED"), 1u);
+  std::filesystem::remove_all(dir);
 }
 
 class HostProbeRealTest : public HostProbeLinuxTest {

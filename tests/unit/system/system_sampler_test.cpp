@@ -249,6 +249,7 @@ TEST_F(SystemSamplerTest, SettingsComeFromTheConfigTable) {
   SamplerSettings s = SamplerSettings::fromConfig(*loaded.config);
   EXPECT_EQ(s.interval, common::Millis(250));
   EXPECT_EQ(s.proc_root, "/");
+  EXPECT_EQ(s.connections_interval, common::Millis(5000));
   EXPECT_FALSE(config::ConfigLoader::load("", {{"system.sample_interval_ms", "50"}}).ok());
   EXPECT_FALSE(config::ConfigLoader::load("", {{"system.sample_interval_ms", "60001"}}).ok());
 }
