@@ -32,8 +32,13 @@ struct RawSample {
 };
 
 /// Reads the host. Implementations: host_probe_linux.cpp (/proc, /sys) and
-/// host_probe_windows.cpp (Win32). A probe is used by one thread at a time; sample() never
-/// throws for an unreadable section, it records the error and goes on.
+/// host_probe_windows.cpp (Win32).
+/// Filesystems on Linux: mounts from /proc/self/mountinfo minus kernel and RAM filesystems
+/// (proc, sysfs, cgroup*, devtmpfs, devpts, tmpfs, ramfs, squashfs images, ...) and minus
+/// overlay mounts other than "/" (container layers); one entry per device (bind mounts
+/// collapse onto the filesystem's own root); mounts statvfs cannot reach are left out. On
+/// Windows: fixed drives only, without I/O counters. A probe is used by one thread at a time;
+/// sample() never throws for an unreadable section, it records the error and goes on.
 class HostProbe {
  public:
   virtual ~HostProbe() = default;
