@@ -47,8 +47,12 @@ std::vector<KeySpec> buildTable() {
        v::ipAddress()},
       {"admin.port", K::kInt, "8081", false, "Port of the admin listener; 0 picks a free port.",
        v::intRange(0, 65535)},
-      {"admin.allow_remote", K::kBool, "false", false,
-       "Allow the admin listener on a non-loopback address.", {}},
+      {"admin.allow_remote",
+       K::kBool,
+       "false",
+       false,
+       "Allow the admin listener on a non-loopback address.",
+       {}},
       {"admin.threads", K::kInt, "4", false, "Worker threads of the admin listener.",
        v::intRange(1, 64)},
       {"admin.token_file", K::kString, "${daemon.state_dir}/admin.token", false,
@@ -66,12 +70,27 @@ std::vector<KeySpec> buildTable() {
       // log
       {"log.level", K::kString, "info", true, "trace, debug, info, warn, error, critical or off.",
        levels},
-      {"log.file", K::kString, "", false,
+      {"log.file",
+       K::kString,
+       "",
+       false,
        "Also log to this file, rotated at 10 MiB with 5 files kept; empty logs to stderr only.",
        {}},
       {"log.format", K::kString, "text", false, "text or json (one JSON object a line).",
        v::oneOf({"text", "json"})},
       {"log.access", K::kBool, "on", true, "One access-log line per request.", {}},
+      // system: host metrics sampler
+      {"system.sample_interval_ms", K::kInt, "1000", true,
+       "Milliseconds between two rounds of host metrics (CPU, memory, disks, network, "
+       "processes).",
+       v::intRange(100, 60000)},
+      {"system.proc_root", K::kString, "/", false,
+       "Directory under which /proc, /sys and /etc are read (e.g. a host mount in a container).",
+       v::notEmpty()},
+      {"system.connections_interval_ms", K::kInt, "5000", false,
+       "Milliseconds between two reads of the TCP/UDP connection tables (costly on large hosts); "
+       "0 reads them every round.",
+       v::intRange(0, 600000)},
   };
 }
 
