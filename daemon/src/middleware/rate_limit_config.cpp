@@ -31,8 +31,10 @@ Error keyError(const std::string& key, const std::string& what) {
   return Error::invalid(key, key + ": " + what);
 }
 
-common::Result<std::vector<std::string>> pathList(const config::Config& cfg, const std::string& key,
-                                                  bool required) {
+}  // namespace
+
+common::Result<std::vector<std::string>> readPathList(const config::Config& cfg,
+                                                      const std::string& key, bool required) {
   std::vector<std::string> paths = cfg.has(key) ? cfg.getList(key) : std::vector<std::string>{};
   if (required && paths.empty()) return keyError(key, "must list at least one path");
   for (const auto& p : paths) {
@@ -45,12 +47,24 @@ common::Result<std::vector<std::string>> pathList(const config::Config& cfg, con
   return paths;
 }
 
+std::optional<std::string> unlistedRuleKey(const config::Config& cfg, const std::string& prefix,
+                                           const std::set<std::string>& listed) {
+  for (const auto& [key, entry] : cfg.entries()) {
+    if (key.compare(0, prefix.size(), prefix) != 0 || entry.source == "default") continue;
+    std::size_t dot = key.find('.', prefix.size());
+    if (listed.count(key.substr(prefix.size(), dot - prefix.size())) == 0) return key;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 common::Result<RateLimitRule> readRule(const config::Config& cfg, const std::string& name) {
   const std::string prefix = "ratelimit.rule." + name + ".";
   RateLimitRule rule;
   rule.name = name;
 
-  auto paths = pathList(cfg, prefix + "paths", true);
+  auto paths = readPathList(cfg, prefix + "paths", true);
   if (!paths) return paths.error();
   rule.paths = std::move(*paths);
 
@@ -192,7 +206,7 @@ common::Result<std::shared_ptr<const RateLimitConfig>> RateLimitConfig::fromConf
   if (max_keys < 1) return keyError("ratelimit.max_keys", "must be >= 1");
   out->max_keys = static_cast<std::size_t>(max_keys);
 
-  auto exempt = pathList(cfg, "ratelimit.exempt", false);
+  auto exempt = readPathList(cfg, "ratelimit.exempt", false);
   if (!exempt) return exempt.error();
   out->exempt = std::move(*exempt);
 
@@ -219,16 +233,10 @@ common::Result<std::shared_ptr<const RateLimitConfig>> RateLimitConfig::fromConf
 
   // A rule key for an unlisted rule is most likely a typo or a forgotten list entry. Built-in
   // defaults of the shipped rules are exempt, so that leaving one out of the list disables it.
-  const std::string rule_prefix = "ratelimit.rule.";
-  for (const auto& [key, entry] : cfg.entries()) {
-    if (key.compare(0, rule_prefix.size(), rule_prefix) != 0 || entry.source == "default") {
-      continue;
-    }
-    std::size_t dot = key.find('.', rule_prefix.size());
-    std::string name = key.substr(rule_prefix.size(), dot - rule_prefix.size());
-    if (listed.count(name) == 0) {
-      return keyError(key, "rule '" + name + "' is not listed in ratelimit.rules");
-    }
+  if (auto key = unlistedRuleKey(cfg, "ratelimit.rule.", listed)) {
+    std::size_t start = std::string("ratelimit.rule.").size();
+    return keyError(*key, "rule '" + key->substr(start, key->find('.', start) - start) +
+                              "' is not listed in ratelimit.rules");
   }
   return std::shared_ptr<const RateLimitConfig>(std::move(out));
 }

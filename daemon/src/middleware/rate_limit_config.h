@@ -3,6 +3,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,16 @@ std::string_view rateKeyName(RateKey key);
 
 /// A path list entry matches the path exactly, or as a prefix when it ends in `*`.
 bool pathMatches(const std::vector<std::string>& patterns, std::string_view path);
+
+/// Reads a path list key: each path starts with '/' and may end in '*'. Shared with the
+/// response cache's rules.
+common::Result<std::vector<std::string>> readPathList(const config::Config& config,
+                                                      const std::string& key, bool required);
+
+/// The first key set (not a built-in default) under `prefix` + NAME + "." whose NAME is not in
+/// `listed`, e.g. `ratelimit.rule.serch.rate` when ratelimit.rules lists only `search`.
+std::optional<std::string> unlistedRuleKey(const config::Config& config, const std::string& prefix,
+                                           const std::set<std::string>& listed);
 
 /// One named rule. Plain value.
 struct RateLimitRule {
