@@ -14,6 +14,23 @@ void addDouble(std::atomic<double>& target, double by) {
   }
 }
 
+// Backslash and newline are escaped in HELP text and label values; quotes only in the latter.
+std::string escaped(const std::string& text, bool quotes) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 bool validName(const std::string& name, bool allow_colon) {
   if (name.empty()) return false;
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -133,35 +150,9 @@ std::string formatValue(double value) {
   return buf;
 }
 
-std::string escapeLabelValue(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string escapeLabelValue(const std::string& value) { return escaped(value, true); }
 
-std::string escapeHelp(const std::string& help) {
-  std::string out;
-  for (char c : help) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string escapeHelp(const std::string& help) { return escaped(help, false); }
 
 template <class M>
 Family<M>& Registry::family(const std::string& name, const std::string& help, MetricType type,
