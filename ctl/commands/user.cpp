@@ -26,6 +26,16 @@ int printDone(Context& ctx, const Reply& reply, const std::string& what, const s
   return 0;
 }
 
+// Reads a new password; 0 when `password` is set, else the usage exit code (reported).
+int readNewPassword(Context& ctx, const std::string& prompt, std::string& password) {
+  std::string problem;
+  auto entered = ctx.readPassword(prompt, true, problem);
+  if (!entered) return ctx.fail(ExitCode::kUsage, problem);
+  if (entered->empty()) return ctx.fail(ExitCode::kUsage, "the password is empty");
+  password = *entered;
+  return 0;
+}
+
 }  // namespace
 
 int runUserList(Context& ctx, const Invocation&) {
@@ -45,13 +55,11 @@ int runUserList(Context& ctx, const Invocation&) {
 
 int runUserAdd(Context& ctx, const Invocation& inv) {
   const std::string& name = inv.args[0];
-  std::string problem;
-  auto password = ctx.readPassword("Password for " + name, true, problem);
-  if (!password) return ctx.fail(ExitCode::kUsage, problem);
-  if (password->empty()) return ctx.fail(ExitCode::kUsage, "the password is empty");
+  std::string password;
+  if (int rc = readNewPassword(ctx, "Password for " + name, password); rc != 0) return rc;
   auto body = client::orderedObject();
   body->set("username", name);
-  body->set("password", *password);
+  body->set("password", password);
   body->set("role", inv.value("role"));
   Reply reply = ctx.adminApi().call("POST", "/admin/users", body);
   if (!reply.ok()) return ctx.fail(reply);
@@ -61,12 +69,10 @@ int runUserAdd(Context& ctx, const Invocation& inv) {
 
 int runUserPasswd(Context& ctx, const Invocation& inv) {
   const std::string& name = inv.args[0];
-  std::string problem;
-  auto password = ctx.readPassword("New password for " + name, true, problem);
-  if (!password) return ctx.fail(ExitCode::kUsage, problem);
-  if (password->empty()) return ctx.fail(ExitCode::kUsage, "the password is empty");
+  std::string password;
+  if (int rc = readNewPassword(ctx, "New password for " + name, password); rc != 0) return rc;
   auto body = client::orderedObject();
-  body->set("password", *password);
+  body->set("password", password);
   Reply reply = ctx.adminApi().call(
       "POST", "/admin/users/" + client::encodeComponent(name) + "/password", body);
   if (!reply.ok()) return ctx.fail(reply);

@@ -6,7 +6,7 @@
 #include "client/json_fields.h"
 #include "client/load_runner.h"
 #include "client/load_scenario.h"
-#include "unit/ctl/ctl_fixture.h"
+#include "unit/ctl/daemon_fixture.h"
 #include "unit/ctl/fake_daemon.h"
 
 namespace cc::ctl {
@@ -64,12 +64,10 @@ TEST_F(CtlLoadScenarioTest, UsersAreSpreadInProportion) {
   EXPECT_EQ(one.groups[0].users + one.groups[1].users, 1);
 }
 
-class CtlLoadRunnerTest : public testing::CtlFixture {
+class CtlLoadRunnerTest : public testing::CtlDaemonFixture {
  protected:
   void SetUp() override {
-    CtlFixture::SetUp();
-    public_.reset();
-    admin_.reset();
+    CtlDaemonFixture::SetUp();
     for (const auto& path : client::rapidFireEndpoints()) {
       public_.answer("GET " + path, {200, "{}"});
     }
@@ -77,32 +75,11 @@ class CtlLoadRunnerTest : public testing::CtlFixture {
                    {429, R"({"error":{"status":429,"code":"rate_limited","message":"slow"}})"});
     public_.answer("GET /api/projects",
                    {500, R"({"error":{"status":500,"code":"internal_error","message":"x"}})"});
-    admin_.requireToken("adm");
     admin_.answer(
         "POST /admin/tokens",
         {201, R"({"token":"viewer-tok","expires_at":"2026-01-01T00:10:00Z","role":"viewer"})"});
-    env_["CONTROLCENTER_URL"] = public_.url();
-    env_["CONTROLCENTER_ADMIN_URL"] = admin_.url();
-    env_["CONTROLCENTER_TOKEN_FILE"] = writeFile("admin.token", "adm");
   }
-  // Shared by the suite's tests: stopping a Poco server takes a poll interval.
-  static void SetUpTestSuite() {
-    shared_public_ = new FakeDaemon;
-    shared_admin_ = new FakeDaemon;
-  }
-  static void TearDownTestSuite() {
-    delete shared_public_;
-    delete shared_admin_;
-  }
-
-  static FakeDaemon* shared_public_;
-  static FakeDaemon* shared_admin_;
-  FakeDaemon& public_ = *shared_public_;
-  FakeDaemon& admin_ = *shared_admin_;
 };
-
-FakeDaemon* CtlLoadRunnerTest::shared_public_ = nullptr;
-FakeDaemon* CtlLoadRunnerTest::shared_admin_ = nullptr;
 
 TEST_F(CtlLoadRunnerTest, RequestBudgetIsExactAndOutcomesAreClassified) {
   client::LoadPlan plan;

@@ -8,7 +8,7 @@
 #include "client/api_client.h"
 #include "client/json_fields.h"
 #include "commands/verb_table.h"
-#include "unit/ctl/ctl_fixture.h"
+#include "unit/ctl/daemon_fixture.h"
 #include "unit/ctl/fake_daemon.h"
 
 namespace cc::ctl {
@@ -22,18 +22,8 @@ constexpr const char* kHealthPass =
 constexpr const char* kStatus =
     R"({"version":"0.1.0","pid":4242,"started_at":"2026-01-01T00:00:00.000Z","uptime_s":61,"config_file":"/etc/controlcenter/controlcenterd.properties","log_level":"info","draining":false,"listeners":{"http":"127.0.0.1:8080","admin":"127.0.0.1:8081"},"http":{"threads_busy":2,"threads_max":32,"connections_current":3,"connections_queued":0,"connections_refused":1,"connections_total":90,"requests_total":1234,"inflight":2}})";
 
-class CtlVerbsTest : public testing::CtlFixture {
+class CtlVerbsTest : public testing::CtlDaemonFixture {
  protected:
-  void SetUp() override {
-    CtlFixture::SetUp();
-    public_.reset();
-    admin_.reset();
-    admin_.requireToken("tok-123");
-    env_["CONTROLCENTER_URL"] = public_.url();
-    env_["CONTROLCENTER_ADMIN_URL"] = admin_.url();
-    env_["CONTROLCENTER_TOKEN_FILE"] = writeFile("admin.token", "tok-123\n");
-  }
-
   // The whole of stdout must be one JSON document.
   static Poco::JSON::Object::Ptr onlyJson(const std::string& out) {
     auto json = client::parseJson(out);
@@ -41,25 +31,7 @@ class CtlVerbsTest : public testing::CtlFixture {
     if (json.isEmpty()) return new Poco::JSON::Object;
     return json.extract<Poco::JSON::Object::Ptr>();
   }
-
-  // Shared by the suite's tests: stopping a Poco server takes a poll interval.
-  static void SetUpTestSuite() {
-    shared_public_ = new FakeDaemon;
-    shared_admin_ = new FakeDaemon;
-  }
-  static void TearDownTestSuite() {
-    delete shared_public_;
-    delete shared_admin_;
-  }
-
-  static FakeDaemon* shared_public_;
-  static FakeDaemon* shared_admin_;
-  FakeDaemon& public_ = *shared_public_;
-  FakeDaemon& admin_ = *shared_admin_;
 };
-
-FakeDaemon* CtlVerbsTest::shared_public_ = nullptr;
-FakeDaemon* CtlVerbsTest::shared_admin_ = nullptr;
 
 TEST_F(CtlVerbsTest, HealthPassPrintsChecksAndExits0) {
   public_.answer("GET /health", {200, kHealthPass, "application/health+json"});
