@@ -1,4 +1,65 @@
 #include "commands/ctl_main.h"
+
+#include <unistd.h>
+
+#include <exception>
+#include <iostream>
+
+#include "client/exit_code.h"
+#include "commands/command_line.h"
+#include "commands/context.h"
+
 namespace cc::ctl {
-int runCtl(int, char**) { return 0; }
+namespace {
+
+int usageError(Io& io, const std::string& message) {
+  io.err << "controlcenterctl: " << message << "\n";
+  return client::toInt(client::ExitCode::kUsage);
 }
+
+}  // namespace
+
+int runCtl(const std::vector<std::string>& args, Io& io) {
+  auto parsed = parseCommandLine(args);
+  if (!parsed.ok()) return usageError(io, parsed.error().message);
+  const CommandLine& line = parsed.value();
+  if (line.version) {
+    io.out << "controlcenterctl " << CC_VERSION << "\n";
+    return 0;
+  }
+  if (line.help) {
+    io.out << (line.invocation.verb != nullptr ? verbHelpText(*line.invocation.verb) : helpText());
+    return 0;
+  }
+  auto settings = client::resolveSettings(line.global, io.env);
+  if (!settings.ok()) return usageError(io, settings.error().message);
+  auto public_endpoint = client::Endpoint::parse(settings->url);
+  if (!public_endpoint.ok()) {
+    return usageError(
+        io, "public API URL from " + settings->url_source + ": " + public_endpoint.error().message);
+  }
+  auto admin_endpoint = client::Endpoint::parse(settings->admin);
+  if (!admin_endpoint.ok()) {
+    return usageError(
+        io, "admin API URL from " + settings->admin_source + ": " + admin_endpoint.error().message);
+  }
+  Context ctx(io, settings.value(), public_endpoint.value(), admin_endpoint.value());
+  try {
+    return line.invocation.verb->run(ctx, line.invocation);
+  } catch (const std::exception& e) {
+    return ctx.fail(client::ExitCode::kFailure, std::string("unexpected error: ") + e.what());
+  }
+}
+
+int runCtl(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  Io io(std::cout, std::cerr, std::cin);
+  io.out_tty = isatty(STDOUT_FILENO) == 1;
+  io.err_tty = isatty(STDERR_FILENO) == 1;
+  io.in_tty = isatty(STDIN_FILENO) == 1;
+  io.in_fd = STDIN_FILENO;
+  io.env = client::processEnvironment();
+  return runCtl(args, io);
+}
+
+}  // namespace cc::ctl

@@ -1,0 +1,250 @@
+#include <Poco/JSON/Object.h>
+#include <Poco/TemporaryFile.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "client/api_client.h"
+#include "client/json_fields.h"
+#include "commands/verb_table.h"
+#include "unit/ctl/daemon_fixture.h"
+#include "unit/ctl/fake_daemon.h"
+
+namespace cc::ctl {
+namespace {
+
+using testing::FakeAnswer;
+using testing::FakeDaemon;
+
+constexpr const char* kHealthPass =
+    R"({"status":"pass","version":"0.1.0","uptime_s":7300,"checks":{"db":{"status":"pass","output":"ok"},"disk":{"status":"pass","output":"12 GiB free"}}})";
+constexpr const char* kStatus =
+    R"({"version":"0.1.0","pid":4242,"started_at":"2026-01-01T00:00:00.000Z","uptime_s":61,"config_file":"/etc/controlcenter/controlcenterd.properties","log_level":"info","draining":false,"listeners":{"http":"127.0.0.1:8080","admin":"127.0.0.1:8081"},"http":{"threads_busy":2,"threads_max":32,"connections_current":3,"connections_queued":0,"connections_refused":1,"connections_total":90,"requests_total":1234,"inflight":2}})";
+
+class CtlVerbsTest : public testing::CtlDaemonFixture {
+ protected:
+  // The whole of stdout must be one JSON document.
+  static Poco::JSON::Object::Ptr onlyJson(const std::string& out) {
+    auto json = client::parseJson(out);
+    EXPECT_FALSE(json.isEmpty()) << out;
+    if (json.isEmpty()) return new Poco::JSON::Object;
+    return json.extract<Poco::JSON::Object::Ptr>();
+  }
+};
+
+TEST_F(CtlVerbsTest, HealthPassPrintsChecksAndExits0) {
+  public_.answer("GET /health", {200, kHealthPass, "application/health+json"});
+  auto outcome = run({"health"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("status:   pass"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("uptime:   2 h 1 min"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("disk   pass    12 GiB free"), std::string::npos) << outcome.out;
+  EXPECT_EQ(outcome.out.find('\033'), std::string::npos);  // not a terminal: no colour
+  EXPECT_TRUE(outcome.err.empty());
+}
+
+TEST_F(CtlVerbsTest, HealthFailIs503AndExits1WithTheDocument) {
+  public_.answer(
+      "GET /health/ready",
+      {503,
+       R"({"status":"fail","version":"0.1.0","uptime_s":1,"checks":{"db":{"status":"fail","output":"locked"}}})",
+       "application/health+json"});
+  auto outcome = run({"health", "--ready", "-o", "json"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_EQ(client::text(onlyJson(outcome.out), "status"), "fail");
+}
+
+TEST_F(CtlVerbsTest, HealthWarnExits1) {
+  public_.answer("GET /health", {200, R"({"status":"warn","version":"0.1.0","uptime_s":3})"});
+  EXPECT_EQ(run({"health"}).code, 1);
+}
+
+TEST_F(CtlVerbsTest, ConnectionRefusedExits2AndNamesTheFix) {
+  env_["CONTROLCENTER_URL"] = "http://127.0.0.1:" + std::to_string(testing::closedPort());
+  auto outcome = run({"health"});
+  EXPECT_EQ(outcome.code, 2);
+  EXPECT_TRUE(outcome.out.empty());
+  EXPECT_NE(outcome.err.find("cannot reach the public API at http://127.0.0.1:"),
+            std::string::npos);
+  EXPECT_NE(outcome.err.find("connection refused; is controlcenterd running?"), std::string::npos);
+  // Logged once.
+  EXPECT_EQ(outcome.err.find("controlcenterctl:"), outcome.err.rfind("controlcenterctl:"));
+}
+
+TEST_F(CtlVerbsTest, StatusSendsTheTokenAndPrintsJsonOrTable) {
+  admin_.answer("GET /admin/status", {200, kStatus});
+  auto table = run({"status"});
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("pid:             4242"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("1234 total, 2 in flight"), std::string::npos);
+  auto json = run({"status", "-o", "json"});
+  EXPECT_EQ(json.code, 0);
+  EXPECT_EQ(client::integer(onlyJson(json.out), "pid"), 4242);
+  ASSERT_FALSE(admin_.seen().empty());
+  EXPECT_EQ(admin_.seen().back().authorization, "Bearer tok-123");
+}
+
+TEST_F(CtlVerbsTest, WrongTokenExits4) {
+  env_["CONTROLCENTER_TOKEN_FILE"] = writeFile("other.token", "wrong");
+  admin_.answer("GET /admin/status", {200, kStatus});
+  auto outcome = run({"status"});
+  EXPECT_EQ(outcome.code, 4);
+  EXPECT_NE(outcome.err.find("401 unauthorized"), std::string::npos) << outcome.err;
+  EXPECT_NE(outcome.err.find("other.token"), std::string::npos);
+}
+
+TEST_F(CtlVerbsTest, MissingTokenFileExits4WithoutCallingTheDaemon) {
+  auto outcome = run({"--token-file", dir_ + "/nope.token", "pool"});
+  EXPECT_EQ(outcome.code, 4);
+  EXPECT_NE(outcome.err.find("cannot read the admin token file " + dir_ + "/nope.token"),
+            std::string::npos);
+  EXPECT_TRUE(admin_.seen().empty());
+}
+
+TEST_F(CtlVerbsTest, AdminOverUnixSocket) {
+  const std::string socket = Poco::TemporaryFile::tempName() + ".sock";
+  FakeDaemon unix_admin(socket);
+  unix_admin.requireToken("tok-123");
+  unix_admin.answer("GET /admin/log-level", {200, R"({"level":"debug"})"});
+  auto outcome = run({"--admin", "unix:" + socket, "log-level"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "debug\n");
+}
+
+TEST_F(CtlVerbsTest, LogLevelSetSendsTheLevel) {
+  admin_.answer("PUT /admin/log-level", {200, R"({"level":"warn"})"});
+  auto outcome = run({"log-level", "warn"});
+  EXPECT_EQ(outcome.code, 0);
+  EXPECT_EQ(
+      client::text(client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>(),
+                   "level"),
+      "warn");
+}
+
+TEST_F(CtlVerbsTest, ReloadInvalidConfigExits1WithTheDaemonsCode) {
+  admin_.answer(
+      "POST /admin/reload",
+      {400,
+       R"({"error":{"status":400,"code":"validation_failed","message":"http.threads: must be 1..1024","request_id":"q1"}})"});
+  auto outcome = run({"reload"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("validation_failed: http.threads: must be 1..1024"),
+            std::string::npos);
+}
+
+TEST_F(CtlVerbsTest, ReloadPrintsWhatChanged) {
+  admin_.answer(
+      "POST /admin/reload",
+      {200,
+       R"({"applied":[{"key":"log.level","old":"info","new":"debug"}],"needs_restart":[{"key":"http.port","old":"8080","new":"9090"}]})"});
+  auto outcome = run({"reload"});
+  EXPECT_EQ(outcome.code, 0);
+  EXPECT_NE(outcome.out.find("log.level  info  debug"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("need a restart"), std::string::npos);
+  EXPECT_NE(outcome.out.find("http.port  8080  9090"), std::string::npos);
+}
+
+TEST_F(CtlVerbsTest, UserAddReadsThePasswordFromStdin) {
+  admin_.answer("POST /admin/users", {201, R"({"username":"ann","role":"viewer"})"});
+  auto outcome = run({"user", "add", "ann", "--role", "viewer"}, "s3cret\n");
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  auto body = client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(client::text(body, "password"), "s3cret");
+  EXPECT_EQ(client::text(body, "role"), "viewer");
+  auto empty = run({"user", "add", "bob", "--role", "admin"}, "");
+  EXPECT_EQ(empty.code, 3);
+}
+
+TEST_F(CtlVerbsTest, UserDelWith204PrintsOneJsonDocument) {
+  admin_.answer("DELETE /admin/users/ann%20b", {204, ""});
+  auto outcome = run({"user", "del", "ann b", "-o", "json"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_TRUE(client::flag(onlyJson(outcome.out), "deleted"));
+  admin_.answer("DELETE /admin/users/zed",
+                {404, R"({"error":{"status":404,"code":"not_found","message":"no user zed"}})"});
+  EXPECT_EQ(run({"user", "del", "zed"}).code, 1);
+}
+
+TEST_F(CtlVerbsTest, RatelimitResetAndCacheFlushEncodeTheirQuery) {
+  admin_.answer("DELETE /admin/ratelimit?rule=login&key=10.0.0.1%3A5", {200, R"({"reset":true})"});
+  EXPECT_EQ(run({"ratelimit", "reset", "--rule", "login", "--key", "10.0.0.1:5"}).code, 0);
+  admin_.answer("DELETE /admin/cache?prefix=%2Fapi%2Fsystem", {200, R"({"flushed":3})"});
+  auto flush = run({"cache", "flush", "--prefix", "/api/system"});
+  EXPECT_EQ(flush.code, 0) << flush.err;
+  EXPECT_EQ(flush.out, "flushed 3 entries under /api/system\n");
+}
+
+TEST_F(CtlVerbsTest, BreakersTable) {
+  admin_.answer(
+      "GET /admin/breakers",
+      {200,
+       R"({"breakers":[{"name":"db","state":"closed","failures":0,"successes":10,"rejections":0,"opened_total":1,"since":"2026-01-01T00:00:00Z"}]})"});
+  auto outcome = run({"breakers"});
+  EXPECT_EQ(outcome.code, 0);
+  EXPECT_EQ(outcome.out,
+            "BREAKER  STATE   FAILURES  SUCCESSES  REJECTIONS  OPENED  SINCE\n"
+            "db       closed         0         10           0       1  2026-01-01T00:00:00Z\n");
+}
+
+TEST_F(CtlVerbsTest, FaultDbNeedsAnOptionAndChecksRanges) {
+  EXPECT_EQ(run({"fault", "db"}).code, 3);
+  EXPECT_EQ(run({"fault", "db", "--error-rate", "1.5"}).code, 3);
+  admin_.answer("PUT /admin/faults/db", {200, R"({"delay_ms":50,"error_rate":0.1})"});
+  EXPECT_EQ(run({"fault", "db", "--delay-ms", "50", "--error-rate", "0.1"}).code, 0);
+  auto body = client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(client::integer(body, "delay_ms"), 50);
+  EXPECT_DOUBLE_EQ(client::number(body, "error_rate"), 0.1);
+}
+
+TEST_F(CtlVerbsTest, RestartWaitReportsTheGap) {
+  admin_.answer("POST /admin/restart", {202, R"({"status":"restarting"})"});
+  public_.answerSequence("GET /health/ready", {{200, R"({"status":"pass","uptime_s":5000})"},
+                                               {503, R"({"status":"fail","uptime_s":0})"},
+                                               {503, R"({"status":"fail","uptime_s":0})"},
+                                               {200, R"({"status":"pass","uptime_s":0.05})"}});
+  auto outcome = run({"restart", "--wait", "-o", "json"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  auto report = onlyJson(outcome.out);
+  EXPECT_EQ(client::integer(report, "polls"), 4);
+  EXPECT_DOUBLE_EQ(client::number(report, "unavailable_ms"), 200.0);
+  EXPECT_DOUBLE_EQ(client::number(report, "waited_ms"), 300.0);
+}
+
+TEST_F(CtlVerbsTest, RestartWaitGivesUp) {
+  admin_.answer("POST /admin/restart", {202, R"({"status":"restarting"})"});
+  public_.answer("GET /health/ready", {503, R"({"status":"fail"})"});
+  auto outcome = run({"restart", "--wait", "--wait-timeout", "1"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("not ready again within 1 s"), std::string::npos);
+}
+
+TEST_F(CtlVerbsTest, VersionShowsBothOrFailsUnreachable) {
+  public_.answer("GET /health", {200, kHealthPass});
+  auto outcome = run({"version"});
+  EXPECT_EQ(outcome.code, 0);
+  EXPECT_EQ(outcome.out,
+            std::string("controlcenterctl ") + CC_VERSION + "\ncontrolcenterd   0.1.0\n");
+  env_["CONTROLCENTER_URL"] = "http://127.0.0.1:" + std::to_string(testing::closedPort());
+  EXPECT_EQ(run({"version"}).code, 2);
+}
+
+TEST_F(CtlVerbsTest, CompletionScriptsCoverEveryVerbAndParse) {
+  for (const std::string shell : {"bash", "zsh"}) {
+    auto outcome = run({"completion", shell});
+    ASSERT_EQ(outcome.code, 0);
+    for (const auto& spec : verbTable()) {
+      EXPECT_NE(outcome.out.find(spec.verb), std::string::npos) << shell << " " << spec.verb;
+      for (const auto& option : spec.options) {
+        EXPECT_NE(outcome.out.find("--" + option.name), std::string::npos) << option.name;
+      }
+    }
+    const std::string path = writeFile("completion." + shell, outcome.out);
+    const std::string checker = shell == "bash" ? "bash" : "zsh";
+    if (checker == "zsh" && std::system("command -v zsh >/dev/null 2>&1") != 0) continue;
+    EXPECT_EQ(std::system((checker + " -n " + path).c_str()), 0) << outcome.out;
+  }
+}
+
+}  // namespace
+}  // namespace cc::ctl
