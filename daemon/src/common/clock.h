@@ -28,7 +28,9 @@ class Clock {
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t wall_ms = 1700000000000) : wall_ms_(wall_ms) {}
-  SteadyTime now() const override { return SteadyTime(std::chrono::nanoseconds(steady_ns_.load())); }
+  SteadyTime now() const override {
+    return SteadyTime(std::chrono::nanoseconds(steady_ns_.load()));
+  }
   int64_t wallMillis() const override { return wall_ms_.load(); }
   void advance(std::chrono::nanoseconds by) {
     steady_ns_ += by.count();

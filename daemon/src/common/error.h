@@ -42,7 +42,9 @@ struct Error {
   std::string field;
   int retry_after_s = 0;
 
-  static Error badRequest(std::string msg) { return {ErrorCode::kBadRequest, std::move(msg), {}, 0}; }
+  static Error badRequest(std::string msg) {
+    return {ErrorCode::kBadRequest, std::move(msg), {}, 0};
+  }
   static Error invalid(std::string field_name, std::string msg) {
     return {ErrorCode::kValidation, std::move(msg), std::move(field_name), 0};
   }

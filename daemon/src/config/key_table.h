@@ -23,7 +23,7 @@ struct KeySpec {
   std::string default_value;  // text form; may reference other keys as ${key}
   bool reloadable;
   std::string description;
-  Validator validate;  // may be empty
+  Validator validate;   // may be empty
   bool secret = false;  // hidden in the admin view
 };
 

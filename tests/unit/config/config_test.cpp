@@ -51,9 +51,11 @@ TEST_F(ConfigTest, UnknownKeyIsAnErrorWithAHint) {
 }
 
 TEST_F(ConfigTest, EveryBadValueIsReportedNamingItsKey) {
-  auto r = ConfigLoader::load(
-      "", {{"http.port", "70000"}, {"http.threads", "many"}, {"log.format", "xml"},
-           {"http.address", "not-an-ip"}, {"log.access", "maybe"}});
+  auto r = ConfigLoader::load("", {{"http.port", "70000"},
+                                   {"http.threads", "many"},
+                                   {"log.format", "xml"},
+                                   {"http.address", "not-an-ip"},
+                                   {"log.access", "maybe"}});
   ASSERT_EQ(r.problems.size(), 5u);
   for (auto key : {"http.port", "http.threads", "log.format", "http.address", "log.access"}) {
     bool found = false;
