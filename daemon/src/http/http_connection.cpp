@@ -206,6 +206,8 @@ void HttpConnection::run() {
     ctx.started = std::chrono::steady_clock::now();
     ctx.deadline = ctx.started + std::chrono::milliseconds(settings.request_timeout_ms.load());
     ctx.request = request.get();
+    ctx.upgrade_request = request.get();
+    ctx.upgrade_response = &response;
     ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
     ctx.method = request->getMethod();
     ctx.peer_ip = request->clientAddress().host().toString();
@@ -263,6 +265,13 @@ void HttpConnection::run() {
 
     Reply reply = early ? std::move(*early) : pipeline.handle(ctx);
     --server_.inflight();
+    if (ctx.upgraded) {
+      if (settings.access_log.load(std::memory_order_relaxed)) {
+        common::accessLogger().info("{} {} {} {} 101 0 upgraded", ctx.request_id, ctx.client_ip,
+                                    ctx.method, ctx.path);
+      }
+      return;
+    }
 
     bool keep_alive =
         body_complete && request->getKeepAlive() && !server_.draining() && server_.queued() == 0 &&

@@ -9,7 +9,8 @@
 
 namespace Poco::Net {
 class HTTPServerRequest;
-}
+class HTTPServerResponse;
+}  // namespace Poco::Net
 
 namespace cc::http {
 
@@ -36,6 +37,12 @@ struct RequestContext {
   common::SteadyTime deadline{};
   std::optional<Identity> identity;
   const Poco::Net::HTTPServerRequest* request = nullptr;  // headers; null in unit tests
+  /// For protocol upgrades only: a handler that answers the upgrade itself (e.g. constructs a
+  /// Poco::Net::WebSocket, which detaches the socket) sets `upgraded`; the connection then
+  /// writes nothing more and returns its worker thread, leaving the socket to the new owner.
+  Poco::Net::HTTPServerRequest* upgrade_request = nullptr;
+  Poco::Net::HTTPServerResponse* upgrade_response = nullptr;
+  bool upgraded = false;
 
   /// A request header, or "" when absent (or in unit tests without a request).
   std::string header(const std::string& name) const;
