@@ -36,8 +36,10 @@ Error sqliteError(int rc, const std::string& what) {
 // PRAGMAs take no bound parameters; every value spliced in here is an integer or a keyword we
 // chose, never input.
 std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options) {
-  auto session =
-      std::make_unique<Poco::Data::Session>(Poco::Data::SQLite::Connector::KEY, options.path);
+  // Poco's SQLite connector reports a failed open only when its login timeout (default 60 s)
+  // runs out, so keep that short; Database::open probes the path first for a fast, clear error.
+  auto session = std::make_unique<Poco::Data::Session>(Poco::Data::SQLite::Connector::KEY,
+                                                       options.path, std::size_t{1});
   *session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()), now;
   std::string mode;
   *session << "PRAGMA journal_mode = WAL", into(mode), now;
@@ -51,6 +53,18 @@ std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options) {
       now;
   *session << "PRAGMA foreign_keys = ON", now;
   return session;
+}
+
+// Opens the file with SQLite directly and reads the schema, which fails at once (unlike a Poco
+// session) when the path is a directory, unreadable, or not a database.
+common::Status probe(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) return unavailable("cannot open database " + path + ": " + why);
+  return common::Ok{};
 }
 
 void rollback(SessionLease& lease) {
@@ -100,6 +114,7 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
     return unavailable("cannot create the directory of db.path " + options.path + ": " +
                        e.displayText());
   }
+  if (auto st = probe(options.path); !st.ok()) return st.error();
   std::unique_ptr<Database> db(new Database(options, clock));
   if (auto st = db->pool_->prefill(); !st.ok()) {
     return unavailable("cannot open database " + options.path + ": " + st.error().message);

@@ -160,7 +160,9 @@ common::Result<SessionLease> SessionPool::acquire(common::SteadyTime deadline) {
 
   Doomed doomed;
   std::unique_lock<std::mutex> lock(mu_);
-  while (true) {
+  // A caller whose budget is already spent gets no session even when one is free: its answer
+  // could not arrive in time anyway.
+  while (budget.count() > 0) {
     trimLocked(doomed);
     if (!idle_.empty()) {
       Idle entry = std::move(idle_.back());
