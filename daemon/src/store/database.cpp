@@ -124,9 +124,9 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
 
 common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
   if (auto st = faults_.apply(deadline); !st.ok()) return st;
-  auto lease = pool_->acquire(deadline);
-  if (!lease.ok()) return lease.error();
 
+  // Writers queue for the writer slot before they borrow a session, so a crowd of writers does
+  // not hold every session while readers starve.
   std::unique_lock<std::timed_mutex> writer(writer_, std::defer_lock);
   if (write) {
     auto budget = remainingBudget(clock_, deadline);
@@ -138,6 +138,8 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
       return unavailable("database writer busy for longer than db.busy_timeout_ms");
     }
   }
+  auto lease = pool_->acquire(deadline);
+  if (!lease.ok()) return lease.error();
 
   Poco::Data::Session& session = lease->session();
   try {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "store/sql.h"
@@ -91,6 +92,50 @@ TEST_F(DatabaseTest, FullDatabaseGivesInsufficientStorage) {
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.error().code, ErrorCode::kInsufficientStorage);
   EXPECT_GE(full.error().retry_after_s, 1);
+}
+
+TEST_F(DatabaseTest, WritersQueueBoundedByBusyTimeoutAndDeadlineWhileReadersGoOn) {
+  options_.busy_timeout = milliseconds(100);
+  auto opened = Database::open(options_, clock_);
+  ASSERT_TRUE(opened.ok());
+  Database& db = **opened;
+  ASSERT_TRUE(db.write(kNoDeadline, [](Poco::Data::Session& s) -> common::Status {
+                  sql::exec(s, "CREATE TABLE t (x INTEGER)");
+                  return common::Ok{};
+                }).ok());
+  std::promise<void> inside;
+  std::promise<void> finish;
+  std::thread holder([&] {
+    auto st = db.write(kNoDeadline, [&](Poco::Data::Session& s) -> common::Status {
+      sql::exec(s, "INSERT INTO t VALUES (1)");
+      inside.set_value();
+      finish.get_future().wait();
+      return common::Ok{};
+    });
+    EXPECT_TRUE(st.ok());
+  });
+  inside.get_future().wait();
+
+  auto insert = [](Poco::Data::Session& s) -> common::Status {
+    sql::exec(s, "INSERT INTO t VALUES (2)");
+    return common::Ok{};
+  };
+  auto busy = db.write(kNoDeadline, insert);
+  auto late = db.write(clock_.now() + milliseconds(20), insert);
+  auto read = db.read(kNoDeadline, [](Poco::Data::Session& s) -> common::Result<int64_t> {
+    return sql::scalar(s, "SELECT COUNT(*) FROM t");
+  });
+  finish.set_value();
+  holder.join();
+
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code, ErrorCode::kDependencyUnavailable);
+  EXPECT_GE(busy.error().retry_after_s, 1);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, ErrorCode::kTimeout);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(*read, 0);  // the uncommitted row is invisible, and the reader did not wait
+  EXPECT_TRUE(db.write(kNoDeadline, insert).ok());
 }
 
 class StoreFacadeTest : public StoreFixture {};
