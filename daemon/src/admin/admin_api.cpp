@@ -1,6 +1,6 @@
 #include "admin/admin_api.h"
 
-#include "admin/admin_token.h"
+#include "auth/password_hasher.h"
 #include "common/logging.h"
 #include "http/error_envelope.h"
 #include "http/json_body.h"
@@ -31,7 +31,7 @@ std::optional<Reply> AdminAuth::onRequest(RequestContext& ctx, const http::Route
   std::string auth = ctx.header("Authorization");
   const std::string prefix = "Bearer ";
   bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
-            constantTimeEquals(auth.substr(prefix.size()), token_);
+            auth::PasswordHasher::constantTimeEquals(auth.substr(prefix.size()), token_);
   if (ok) return std::nullopt;
   Reply reply = http::errorReply(
       {ErrorCode::kUnauthorized,

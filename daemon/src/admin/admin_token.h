@@ -11,10 +11,4 @@ namespace cc::admin {
 /// when the file does not exist.
 common::Result<std::string> loadOrCreateAdminToken(const std::string& path);
 
-/// Compares two secrets in time independent of where they differ.
-bool constantTimeEquals(const std::string& a, const std::string& b);
-
-/// 2*bytes hex characters from the system's secure random source.
-std::string randomHex(std::size_t bytes);
-
 }  // namespace cc::admin

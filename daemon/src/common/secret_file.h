@@ -7,8 +7,9 @@
 
 namespace cc::common {
 
-/// Creates `path` (and its directory) with `content`, mode 0600 on POSIX (owner-only ACL
-/// inherited from the state directory on Windows), flushed to disk. Fails if the file exists.
+/// Creates or replaces `path` (and creates its directory) with `content`, mode 0600 from the
+/// first byte on (never briefly world-readable; owner-only ACL inherited from the state
+/// directory on Windows), synced to disk. kDependencyUnavailable naming the path on failure.
 Status writeSecretFile(const std::string& path, const std::string& content);
 
 }  // namespace cc::common

@@ -1,0 +1,144 @@
+#include "auth/token_service.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include "auth/secure_random.h"
+
+namespace cc::auth {
+
+using common::Error;
+using common::ErrorCode;
+
+namespace {
+
+constexpr std::size_t kTokenBytes = 32;
+
+Error unauthorized(const std::string& why) { return Error{ErrorCode::kUnauthorized, why, {}, 0}; }
+
+bool wellFormed(const std::string& token) {
+  return token.size() == kTokenBytes * 2 &&
+         token.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+TokenService::TokenService(store::TokenRepository& repo, const common::Clock& clock,
+                           Options options)
+    : repo_(repo), clock_(clock), options_(options) {}
+
+std::string TokenService::hashToken(const std::string& token) {
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(token);
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+common::Result<IssuedToken> TokenService::issue(const std::string& username, store::Role role,
+                                                std::optional<int64_t> ttl_s,
+                                                common::SteadyTime deadline) {
+  int64_t ttl = ttl_s.value_or(options_.ttl_s);
+  if (ttl < 1) return Error::invalid("ttl_s", "must be at least 1 second");
+  IssuedToken issued;
+  issued.token = toHex(randomBytes(kTokenBytes));
+  store::TokenRecord record;
+  record.hash = hashToken(issued.token);
+  record.username = username;
+  record.role = role;
+  record.created_at_ms = clock_.wallMillis();
+  record.expires_at_ms = record.created_at_ms + ttl * 1000;
+  issued.expires_at_ms = record.expires_at_ms;
+  if (auto st = repo_.insert(record, deadline); !st.ok()) return st.error();
+  return issued;
+}
+
+common::Result<store::Identity> TokenService::validate(const std::string& token,
+                                                       common::SteadyTime deadline) {
+  if (token.empty()) return unauthorized("missing bearer token");
+  if (!wellFormed(token)) return unauthorized("invalid bearer token");
+  const std::string hash = hashToken(token);
+  const int64_t now = clock_.wallMillis();
+  uint64_t epoch = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = index_.find(hash);
+    if (it != index_.end()) {
+      if (it->second->identity.expires_at_ms <= now) {
+        lru_.erase(it->second);
+        index_.erase(it);
+        return unauthorized("bearer token expired");
+      }
+      lru_.splice(lru_.begin(), lru_, it->second);
+      ++hits_;
+      return it->second->identity;
+    }
+    ++misses_;
+    epoch = revocations_;
+  }
+  auto found = repo_.find(hash, deadline);
+  if (!found.ok()) return found.error();
+  if (!*found) return unauthorized("invalid or revoked bearer token");
+  const store::TokenRecord& record = **found;
+  if (record.expires_at_ms <= now) return unauthorized("bearer token expired");
+  store::Identity identity{record.username, record.role, record.expires_at_ms};
+  cacheInsert(hash, identity, epoch);
+  return identity;
+}
+
+void TokenService::cacheInsert(const std::string& hash, const store::Identity& identity,
+                               uint64_t epoch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  // A revocation since the lookup started may concern this very token: do not resurrect it.
+  if (epoch != revocations_ || index_.count(hash) != 0 || options_.cache_size == 0) return;
+  lru_.push_front({hash, identity});
+  index_[hash] = lru_.begin();
+  while (lru_.size() > options_.cache_size) {
+    index_.erase(lru_.back().hash);
+    lru_.pop_back();
+  }
+}
+
+common::Status TokenService::revoke(const std::string& token, common::SteadyTime deadline) {
+  const std::string hash = hashToken(token);
+  auto removed = repo_.remove(hash, deadline);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++revocations_;
+    if (auto it = index_.find(hash); it != index_.end()) {
+      lru_.erase(it->second);
+      index_.erase(it);
+    }
+  }
+  if (!removed.ok()) return removed.error();
+  return common::Ok{};
+}
+
+common::Status TokenService::revokeUser(const std::string& username, common::SteadyTime deadline) {
+  auto removed = repo_.removeForUser(username, deadline);
+  forgetUser(username);
+  if (!removed.ok()) return removed.error();
+  return common::Ok{};
+}
+
+void TokenService::forgetUser(const std::string& username) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++revocations_;
+  for (auto it = lru_.begin(); it != lru_.end();) {
+    if (it->identity.username == username) {
+      index_.erase(it->hash);
+      it = lru_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+common::Result<int64_t> TokenService::purgeExpired(common::SteadyTime deadline) {
+  return repo_.removeExpired(clock_.wallMillis(), deadline);
+}
+
+TokenService::CacheStats TokenService::cacheStats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {hits_, misses_, lru_.size()};
+}
+
+}  // namespace cc::auth

@@ -1,0 +1,94 @@
+#pragma once
+// The agent domain: values, validation and JSON conversion. No storage here.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "store/input.h"
+
+namespace cc::store {
+
+enum class AgentLevel { kL1, kL2, kL3 };
+enum class AgentStatus { kIdle, kActive, kBusy, kOffline };
+
+inline constexpr std::size_t kMaxAgentName = 128;
+inline constexpr std::size_t kMaxAgentRole = 128;
+inline constexpr std::size_t kMaxMetadataBytes = 16 * 1024;
+
+std::string_view toString(AgentLevel level);
+std::string_view toString(AgentStatus status);
+std::optional<AgentLevel> parseAgentLevel(std::string_view text);
+std::optional<AgentStatus> parseAgentStatus(std::string_view text);
+const std::vector<AgentLevel>& allAgentLevels();
+const std::vector<AgentStatus>& allAgentStatuses();
+
+/// A stored agent. Times are Unix milliseconds.
+struct Agent {
+  int64_t id = 0;
+  std::string name;
+  AgentLevel level = AgentLevel::kL1;
+  std::string role;
+  AgentStatus status = AgentStatus::kIdle;
+  std::optional<int64_t> project_id;
+  std::string metadata = "{}";  // a JSON object, compact text
+  std::optional<int64_t> last_heartbeat_ms;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+/// Fields given for a create (name, level, role required; status defaults to idle) or a patch
+/// (only the given fields change). `project_id` holding an empty optional means "set NULL".
+struct AgentInput {
+  std::optional<std::string> name;
+  std::optional<AgentLevel> level;
+  std::optional<std::string> role;
+  std::optional<AgentStatus> status;
+  std::optional<std::optional<int64_t>> project_id;
+  std::optional<std::string> metadata;
+};
+
+/// Which agents a listing returns. `sort` is a column name, '-' prefixed for descending.
+struct AgentFilter {
+  std::optional<AgentStatus> status;
+  std::optional<AgentLevel> level;
+  std::optional<std::string> role;
+  std::optional<int64_t> project_id;
+  std::string q;  // substring of the name
+  int64_t limit = kDefaultLimit;
+  int64_t offset = 0;
+  std::string sort = "id";
+};
+
+/// Agent counts by status and by level; every enum value is present, 0 when none.
+struct AgentStats {
+  int64_t total = 0;
+  std::map<std::string, int64_t> by_status;
+  std::map<std::string, int64_t> by_level;
+};
+
+/// Columns an agent listing may be sorted by.
+const std::vector<std::string>& agentSortColumns();
+
+/// Checks every given field (and, for a create, that the required ones are there); the error
+/// names the field.
+common::Status validateAgentInput(const AgentInput& input, bool partial);
+common::Status validateAgentFilter(const AgentFilter& filter);
+
+/// Reads a request body. Wrong types, unknown enum values, empty or over-long strings and
+/// unknown fields give Error::invalid naming the field.
+common::Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial);
+/// Reads query parameters (status, level, role, project_id, q, limit, offset, sort); others are
+/// ignored.
+common::Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::string>& query);
+
+Poco::JSON::Object::Ptr toJson(const Agent& agent);
+Poco::JSON::Object::Ptr toJson(const AgentStats& stats);
+
+}  // namespace cc::store

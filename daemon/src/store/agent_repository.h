@@ -1,0 +1,45 @@
+#pragma once
+// Storage interface for agents; SqliteAgentRepository is today's implementation.
+
+#include <cstdint>
+#include <vector>
+
+#include "common/result.h"
+#include "store/agent.h"
+#include "store/deadline.h"
+#include "store/input.h"
+
+namespace cc::store {
+
+/// Agents, whatever the backend. Every call is bounded by `deadline`; failures of the backend
+/// come back as kDependencyUnavailable / kInsufficientStorage / kDbPoolExhausted / kTimeout,
+/// never as exceptions. Implementations are thread-safe.
+class AgentRepository {
+ public:
+  virtual ~AgentRepository() = default;
+
+  /// The page of agents the filter selects and the number that match it in all; an invalid
+  /// filter gives Error::invalid naming the field.
+  virtual common::Result<Page<Agent>> list(const AgentFilter& filter,
+                                           common::SteadyTime deadline = kNoDeadline) = 0;
+  /// kNotFound when there is no such agent.
+  virtual common::Result<Agent> get(int64_t id, common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Validates the input (Error::invalid naming the field, including a project_id that does not
+  /// exist) and stores a new agent.
+  virtual common::Result<Agent> create(const AgentInput& input,
+                                       common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Changes only the fields given; kNotFound when there is no such agent.
+  virtual common::Result<Agent> patch(int64_t id, const AgentInput& input,
+                                      common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Status remove(int64_t id, common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Records a heartbeat now; an idle or offline agent becomes active (updated_at changes only
+  /// when the status does).
+  virtual common::Result<Agent> heartbeat(int64_t id,
+                                          common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Agents whose last heartbeat is at most `window_s` seconds old, by id.
+  virtual common::Result<std::vector<Agent>> active(int64_t window_s,
+                                                    common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Result<AgentStats> stats(common::SteadyTime deadline = kNoDeadline) = 0;
+};
+
+}  // namespace cc::store

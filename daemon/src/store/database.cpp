@@ -1,0 +1,214 @@
+#include "store/database.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <sqlite3.h>
+
+#include <cstdio>
+
+#include "store/deadline.h"
+
+namespace cc::store {
+
+using common::Error;
+using common::ErrorCode;
+using Poco::Data::Keywords::into;
+using Poco::Data::Keywords::now;
+
+namespace {
+
+Error unavailable(const std::string& message) {
+  return Error::unavailable(ErrorCode::kDependencyUnavailable, message, 1);
+}
+
+Error sqliteError(int rc, const std::string& what) {
+  if (rc == SQLITE_FULL) {
+    return Error::unavailable(ErrorCode::kInsufficientStorage, what + ": database or disk is full",
+                              1);
+  }
+  return unavailable(what + ": " + sqlite3_errstr(rc));
+}
+
+// PRAGMAs take no bound parameters; every value spliced in here is an integer or a keyword we
+// chose, never input.
+std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options) {
+  // Poco's SQLite connector reports a failed open only when its login timeout (default 60 s)
+  // runs out, so keep that short; Database::open probes the path first for a fast, clear error.
+  auto session = std::make_unique<Poco::Data::Session>(Poco::Data::SQLite::Connector::KEY,
+                                                       options.path, std::size_t{1});
+  *session << "PRAGMA busy_timeout = " + std::to_string(options.busy_timeout.count()), now;
+  std::string mode;
+  *session << "PRAGMA journal_mode = WAL", into(mode), now;
+  if (mode != "wal") {
+    throw Poco::IOException("SQLite refused journal_mode=WAL for " + options.path + " (got " +
+                            mode + ")");
+  }
+  // FULL syncs the WAL on every commit, so a committed write survives power loss; NORMAL syncs
+  // only at checkpoints: faster, and still consistent, but the last commits may be lost.
+  *session << std::string("PRAGMA synchronous = ") + (options.synchronous_full ? "FULL" : "NORMAL"),
+      now;
+  *session << "PRAGMA foreign_keys = ON", now;
+  return session;
+}
+
+// Opens the file with SQLite directly and reads the schema, which fails at once (unlike a Poco
+// session) when the path is a directory, unreadable, or not a database.
+common::Status probe(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
+  std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) return unavailable("cannot open database " + path + ": " + why);
+  return common::Ok{};
+}
+
+void rollback(SessionLease& lease) {
+  try {
+    lease.session() << "ROLLBACK", now;
+  } catch (...) {
+    // Unknown transaction state: never hand this connection out again.
+    lease.markBroken();
+  }
+}
+
+}  // namespace
+
+Error currentStoreError() {
+  try {
+    throw;
+  } catch (const Poco::Data::SQLite::DatabaseFullException&) {
+    return Error::unavailable(ErrorCode::kInsufficientStorage, "database or disk is full", 1);
+  } catch (const Poco::Data::SQLite::DBLockedException&) {
+    return unavailable("database is locked");
+  } catch (const Poco::Data::SQLite::TableLockedException&) {
+    return unavailable("database table is locked");
+  } catch (const Poco::Exception& e) {
+    return unavailable("database error: " + e.displayText());
+  } catch (const std::exception& e) {
+    return unavailable(std::string("database error: ") + e.what());
+  } catch (...) {
+    return unavailable("unknown database error");
+  }
+}
+
+Database::Database(StoreOptions options, const common::Clock& clock)
+    : options_(std::move(options)), clock_(clock), faults_(clock) {
+  faults_.set({options_.fault_delay_ms, options_.fault_error_rate});
+  pool_ = std::make_unique<SessionPool>(
+      options_.pool, [opts = options_] { return openSession(opts); }, clock_);
+}
+
+common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options,
+                                                         const common::Clock& clock) {
+  static std::once_flag registered;
+  std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+  try {
+    Poco::Path parent = Poco::Path(options.path).parent();
+    if (!parent.toString().empty()) Poco::File(parent).createDirectories();
+  } catch (const Poco::Exception& e) {
+    return unavailable("cannot create the directory of db.path " + options.path + ": " +
+                       e.displayText());
+  }
+  if (auto st = probe(options.path); !st.ok()) return st.error();
+  std::unique_ptr<Database> db(new Database(options, clock));
+  if (auto st = db->pool_->prefill(); !st.ok()) {
+    return unavailable("cannot open database " + options.path + ": " + st.error().message);
+  }
+  return db;
+}
+
+common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
+  if (auto st = faults_.apply(deadline); !st.ok()) return st;
+
+  // Writers queue for the writer slot before they borrow a session, so a crowd of writers does
+  // not hold every session while readers starve.
+  std::unique_lock<std::timed_mutex> writer(writer_, std::defer_lock);
+  if (write) {
+    auto budget = remainingBudget(clock_, deadline);
+    bool deadline_first = budget < options_.busy_timeout;
+    if (!writer.try_lock_for(std::min<std::chrono::nanoseconds>(budget, options_.busy_timeout))) {
+      if (deadline_first) {
+        return Error{ErrorCode::kTimeout, "request deadline exceeded waiting to write", {}, 0};
+      }
+      return unavailable("database writer busy for longer than db.busy_timeout_ms");
+    }
+  }
+  auto lease = pool_->acquire(deadline);
+  if (!lease.ok()) return lease.error();
+
+  Poco::Data::Session& session = lease->session();
+  try {
+    session << std::string(write ? "BEGIN IMMEDIATE" : "BEGIN"), now;
+  } catch (...) {
+    lease->markBroken();
+    return currentStoreError();
+  }
+  try {
+    common::Status st = work(session);
+    if (!st.ok()) {
+      rollback(*lease);
+      return st;
+    }
+    session << "COMMIT", now;
+    return common::Ok{};
+  } catch (...) {
+    Error e = currentStoreError();
+    rollback(*lease);
+    return e;
+  }
+}
+
+common::Status Database::ping(common::SteadyTime deadline) {
+  return execute(deadline, false, [](Poco::Data::Session& s) -> common::Status {
+    int one = 0;
+    s << "SELECT 1", into(one), now;
+    if (one != 1) return unavailable("database did not answer SELECT 1");
+    return common::Ok{};
+  });
+}
+
+common::Status Database::backup(const std::string& path, common::SteadyTime deadline) {
+  if (auto st = faults_.apply(deadline); !st.ok()) return st;
+  auto lease = pool_->acquire(deadline);
+  if (!lease.ok()) return lease.error();
+
+  const std::string tmp = path + ".tmp";
+  std::remove(tmp.c_str());
+  sqlite3* source = Poco::Data::SQLite::Utility::dbHandle(lease->session());
+  sqlite3* target = nullptr;
+  int rc =
+      sqlite3_open_v2(tmp.c_str(), &target, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(target);
+    return sqliteError(rc, "cannot create backup file " + tmp);
+  }
+  sqlite3_busy_timeout(target, static_cast<int>(options_.busy_timeout.count()));
+  sqlite3_backup* copy = sqlite3_backup_init(target, "main", source, "main");
+  if (copy == nullptr) {
+    Error e = sqliteError(sqlite3_errcode(target), "cannot start backup");
+    sqlite3_close(target);
+    std::remove(tmp.c_str());
+    return e;
+  }
+  // One step copies every page under a single read transaction: a consistent snapshot that
+  // concurrent writers (WAL) do not restart.
+  rc = sqlite3_backup_step(copy, -1);
+  sqlite3_backup_finish(copy);
+  sqlite3_close(target);
+  if (rc != SQLITE_DONE) {
+    std::remove(tmp.c_str());
+    return sqliteError(rc, "backup to " + path + " failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return unavailable("cannot move backup into place at " + path);
+  }
+  return common::Ok{};
+}
+
+}  // namespace cc::store

@@ -1,0 +1,86 @@
+#pragma once
+// The SQLite database behind the repositories: session pool, writer serialisation, fault
+// injection and the translation of every failure into an Error.
+
+#include <Poco/Data/Session.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/fault_injector.h"
+#include "store/session_pool.h"
+#include "store/store_options.h"
+
+namespace cc::store {
+
+/// Runs units of work in transactions on pooled SQLite sessions. Each session is opened with WAL,
+/// the configured `synchronous`, busy timeout and foreign keys on. Writes take a process-wide
+/// writer mutex (bounded by the busy timeout and the deadline) and then BEGIN IMMEDIATE, so
+/// concurrent writers queue here instead of meeting "database is locked"; a write returns
+/// success only after COMMIT. Exceptions never leave: SQLITE_FULL becomes kInsufficientStorage,
+/// everything else kDependencyUnavailable, both with retry_after_s >= 1. Thread-safe.
+class Database {
+ public:
+  using Work = std::function<common::Status(Poco::Data::Session&)>;
+
+  /// Opens the pool (prefilled to db.pool.min). Does not migrate.
+  static common::Result<std::unique_ptr<Database>> open(const StoreOptions& options,
+                                                        const common::Clock& clock);
+
+  /// Runs `fn(session)` in a read transaction (one consistent snapshot) and returns its result.
+  template <class F>
+  auto read(common::SteadyTime deadline, F&& fn) {
+    return run<F>(deadline, false, std::forward<F>(fn));
+  }
+  /// Runs `fn(session)` in a write transaction; an error result rolls it back.
+  template <class F>
+  auto write(common::SteadyTime deadline, F&& fn) {
+    return run<F>(deadline, true, std::forward<F>(fn));
+  }
+
+  /// Borrows a session and checks it answers; for readiness probes.
+  common::Status ping(common::SteadyTime deadline);
+  /// Copies the database to `path` with SQLite's online backup (via `path`.tmp and a rename).
+  common::Status backup(const std::string& path, common::SteadyTime deadline);
+
+  SessionPool& pool() { return *pool_; }
+  FaultInjector& faults() { return faults_; }
+  const common::Clock& clock() const { return clock_; }
+  const StoreOptions& options() const { return options_; }
+
+ private:
+  Database(StoreOptions options, const common::Clock& clock);
+  common::Status execute(common::SteadyTime deadline, bool write, const Work& work);
+
+  template <class F>
+  auto run(common::SteadyTime deadline, bool write, F&& fn)
+      -> std::invoke_result_t<F&, Poco::Data::Session&> {
+    using R = std::invoke_result_t<F&, Poco::Data::Session&>;
+    std::optional<R> out;
+    common::Status status = execute(deadline, write, [&](Poco::Data::Session& s) -> common::Status {
+      out.emplace(fn(s));
+      if (out->ok()) return common::Ok{};
+      return out->error();
+    });
+    if (!status.ok()) return status.error();
+    return std::move(*out);
+  }
+
+  const StoreOptions options_;
+  const common::Clock& clock_;
+  FaultInjector faults_;
+  std::unique_ptr<SessionPool> pool_;
+  std::timed_mutex writer_;
+};
+
+/// The Error for the exception being handled (call only inside a catch block).
+common::Error currentStoreError();
+
+}  // namespace cc::store

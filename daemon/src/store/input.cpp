@@ -1,0 +1,158 @@
+#include "store/input.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "common/clock.h"
+#include "config/key_table.h"
+
+namespace cc::store {
+
+using common::Error;
+using common::Result;
+using common::Status;
+
+Result<SortOrder> parseSort(const std::string& text, const std::vector<std::string>& allowed) {
+  SortOrder order;
+  order.descending = !text.empty() && text[0] == '-';
+  order.column = order.descending ? text.substr(1) : text;
+  if (std::find(allowed.begin(), allowed.end(), order.column) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return Error::invalid("sort", "cannot sort by '" + text + "'; use one of " + list +
+                                      " (prefix '-' for descending)");
+  }
+  return order;
+}
+
+Status checkWindow(int64_t limit, int64_t offset) {
+  if (limit < 1 || limit > kMaxLimit) {
+    return Error::invalid("limit", "must be between 1 and " + std::to_string(kMaxLimit));
+  }
+  if (offset < 0) return Error::invalid("offset", "must not be negative");
+  return common::Ok{};
+}
+
+Result<int64_t> queryInt(const std::map<std::string, std::string>& query, const std::string& key,
+                         int64_t fallback) {
+  auto it = query.find(key);
+  if (it == query.end()) return fallback;
+  auto v = config::parseInt(it->second);
+  if (!v) return Error::invalid(key, "must be an integer, got '" + it->second + "'");
+  return *v;
+}
+
+Status readListParams(const std::map<std::string, std::string>& query, std::string& q,
+                      std::string& sort, int64_t& limit, int64_t& offset) {
+  if (auto it = query.find("q"); it != query.end()) q = it->second;
+  if (auto it = query.find("sort"); it != query.end()) sort = it->second;
+  auto l = queryInt(query, "limit", limit);
+  if (!l.ok()) return l.error();
+  auto o = queryInt(query, "offset", offset);
+  if (!o.ok()) return o.error();
+  limit = *l;
+  offset = *o;
+  return common::Ok{};
+}
+
+std::size_t textLength(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+Status checkText(const std::string& field, const std::string& text, std::size_t min,
+                 std::size_t max) {
+  std::size_t n = textLength(text);
+  if (n < min || n > max) {
+    if (min > 0 && n == 0) return Error::invalid(field, "must not be empty");
+    return Error::invalid(field, "must be " + std::to_string(min) + " to " + std::to_string(max) +
+                                     " characters long, got " + std::to_string(n));
+  }
+  return common::Ok{};
+}
+
+namespace json_input {
+
+Status rejectUnknown(const Poco::JSON::Object& obj, const std::vector<std::string>& known) {
+  std::vector<std::string> names;
+  obj.getNames(names);
+  for (const auto& name : names) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Error::invalid(name, "unknown field");
+    }
+  }
+  return common::Ok{};
+}
+
+Result<std::optional<std::string>> text(const Poco::JSON::Object& obj, const std::string& field) {
+  if (!obj.has(field) || obj.isNull(field)) return std::optional<std::string>();
+  const Poco::Dynamic::Var& v = obj.get(field);
+  if (!v.isString()) return Error::invalid(field, "must be a string");
+  return std::optional<std::string>(v.extract<std::string>());
+}
+
+Result<std::optional<bool>> boolean(const Poco::JSON::Object& obj, const std::string& field) {
+  if (!obj.has(field) || obj.isNull(field)) return std::optional<bool>();
+  const Poco::Dynamic::Var& v = obj.get(field);
+  if (!v.isBoolean()) return Error::invalid(field, "must be true or false");
+  return std::optional<bool>(v.convert<bool>());
+}
+
+Result<std::optional<std::optional<int64_t>>> nullableInt(const Poco::JSON::Object& obj,
+                                                          const std::string& field) {
+  using Out = std::optional<std::optional<int64_t>>;
+  if (!obj.has(field)) return Out();
+  if (obj.isNull(field)) return Out(std::optional<int64_t>());
+  const Poco::Dynamic::Var& v = obj.get(field);
+  if (v.isBoolean() || !v.isInteger()) return Error::invalid(field, "must be an integer or null");
+  try {
+    return Out(std::optional<int64_t>(v.convert<Poco::Int64>()));
+  } catch (const Poco::Exception&) {
+    return Error::invalid(field, "is out of range");
+  }
+}
+
+Result<std::optional<std::string>> objectText(const Poco::JSON::Object& obj,
+                                              const std::string& field) {
+  if (!obj.has(field) || obj.isNull(field)) return std::optional<std::string>();
+  Poco::JSON::Object::Ptr value = obj.getObject(field);
+  if (value.isNull()) return Error::invalid(field, "must be a JSON object");
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(value, out);
+  return std::optional<std::string>(out.str());
+}
+
+Error required(const std::string& field) { return Error::invalid(field, "is required"); }
+
+}  // namespace json_input
+
+bool isJsonObjectText(const std::string& text) {
+  try {
+    Poco::JSON::Parser parser;
+    return parser.parse(text).type() == typeid(Poco::JSON::Object::Ptr);
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
+Poco::JSON::Object::Ptr parseObjectText(const std::string& text) {
+  try {
+    Poco::JSON::Parser parser;
+    Poco::Dynamic::Var v = parser.parse(text);
+    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    // Stored metadata is validated on the way in; anything else is shown as {}.
+  }
+  return new Poco::JSON::Object;
+}
+
+Poco::Dynamic::Var isoOrNull(const std::optional<int64_t>& unix_ms) {
+  if (!unix_ms) return Poco::Dynamic::Var();
+  return common::formatIsoTime(*unix_ms);
+}
+
+}  // namespace cc::store

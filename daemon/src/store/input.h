@@ -1,0 +1,91 @@
+#pragma once
+// Shared pieces of the domain layer: JSON field readers that name the offending field, text
+// limits, and list windows (limit, offset, sort).
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace cc::store {
+
+/// One page of a listing and the number of rows that match the filter in all.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  int64_t total = 0;
+};
+
+/// {"items":[toJson(item)…],"total":n}
+template <class T>
+Poco::JSON::Object::Ptr pageToJson(const Page<T>& page) {
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (const auto& item : page.items) items->add(toJson(item));
+  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
+  out->set("items", items);
+  out->set("total", page.total);
+  return out;
+}
+
+inline constexpr int kDefaultLimit = 50;
+inline constexpr int kMaxLimit = 500;
+
+/// A column to order by and its direction, from "name" or "-name".
+struct SortOrder {
+  std::string column;
+  bool descending = false;
+};
+
+/// Parses `sort` against the allowed columns; Error::invalid("sort", …) otherwise.
+common::Result<SortOrder> parseSort(const std::string& text,
+                                    const std::vector<std::string>& allowed);
+/// limit 1..500 and offset >= 0, naming the field that is wrong.
+common::Status checkWindow(int64_t limit, int64_t offset);
+
+/// Reads the listing parameters every collection shares (q, sort, limit, offset) from a query
+/// string, leaving absent ones as they are; a non-integer limit or offset names its field.
+common::Status readListParams(const std::map<std::string, std::string>& query, std::string& q,
+                              std::string& sort, int64_t& limit, int64_t& offset);
+/// An integer query parameter, `fallback` when absent.
+common::Result<int64_t> queryInt(const std::map<std::string, std::string>& query,
+                                 const std::string& key, int64_t fallback);
+
+/// Number of UTF-8 code points in `text`.
+std::size_t textLength(const std::string& text);
+/// `text` has min..max code points; Error::invalid(field, …) otherwise.
+common::Status checkText(const std::string& field, const std::string& text, std::size_t min,
+                         std::size_t max);
+
+/// Readers for a JSON object. Absent fields give nullopt; a field of the wrong type gives
+/// Error::invalid naming it. Null counts as absent except where noted.
+namespace json_input {
+/// Error::invalid for the first field not in `known`.
+common::Status rejectUnknown(const Poco::JSON::Object& obj, const std::vector<std::string>& known);
+common::Result<std::optional<std::string>> text(const Poco::JSON::Object& obj,
+                                                const std::string& field);
+common::Result<std::optional<bool>> boolean(const Poco::JSON::Object& obj,
+                                            const std::string& field);
+/// An integer, or an explicit null (the inner nullopt), or absent (the outer nullopt).
+common::Result<std::optional<std::optional<int64_t>>> nullableInt(const Poco::JSON::Object& obj,
+                                                                  const std::string& field);
+/// A JSON object, returned as its compact text.
+common::Result<std::optional<std::string>> objectText(const Poco::JSON::Object& obj,
+                                                      const std::string& field);
+common::Error required(const std::string& field);
+}  // namespace json_input
+
+/// True when `text` is one JSON object.
+bool isJsonObjectText(const std::string& text);
+/// Parses JSON object text (stored metadata); an empty object when it is not an object.
+Poco::JSON::Object::Ptr parseObjectText(const std::string& text);
+/// ISO-8601 text for a Unix time in ms, or JSON null when absent.
+Poco::Dynamic::Var isoOrNull(const std::optional<int64_t>& unix_ms);
+
+}  // namespace cc::store

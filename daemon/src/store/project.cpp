@@ -1,0 +1,97 @@
+#include "store/project.h"
+
+#include "common/clock.h"
+
+namespace cc::store {
+
+using common::Error;
+using common::Result;
+using common::Status;
+
+std::string_view toString(ProjectStatus status) {
+  return status == ProjectStatus::kActive ? "active" : "archived";
+}
+
+std::optional<ProjectStatus> parseProjectStatus(std::string_view text) {
+  if (text == "active") return ProjectStatus::kActive;
+  if (text == "archived") return ProjectStatus::kArchived;
+  return std::nullopt;
+}
+
+const std::vector<std::string>& projectSortColumns() {
+  static const std::vector<std::string> columns = {"id", "name", "status", "created_at",
+                                                   "updated_at"};
+  return columns;
+}
+
+Status validateProjectInput(const ProjectInput& input, bool partial) {
+  if (!partial && !input.name) return json_input::required("name");
+  if (input.name) {
+    if (auto st = checkText("name", *input.name, 1, kMaxProjectName); !st.ok()) return st;
+  }
+  if (input.description) {
+    if (auto st = checkText("description", *input.description, 0, kMaxProjectDescription);
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (input.path) {
+    if (auto st = checkText("path", *input.path, 0, kMaxProjectPath); !st.ok()) return st;
+  }
+  return common::Ok{};
+}
+
+Status validateProjectFilter(const ProjectFilter& filter) {
+  if (auto st = checkWindow(filter.limit, filter.offset); !st.ok()) return st;
+  if (auto sort = parseSort(filter.sort, projectSortColumns()); !sort.ok()) return sort.error();
+  if (filter.q.size() > kMaxProjectName * 4) return Error::invalid("q", "is too long");
+  return common::Ok{};
+}
+
+Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial) {
+  if (auto st = json_input::rejectUnknown(body, {"name", "description", "status", "path"});
+      !st.ok()) {
+    return st.error();
+  }
+  ProjectInput in;
+  for (auto [field, target] :
+       {std::pair{"name", &in.name}, std::pair{"description", &in.description},
+        std::pair{"path", &in.path}}) {
+    auto value = json_input::text(body, field);
+    if (!value.ok()) return value.error();
+    *target = *value;
+  }
+  auto status = json_input::text(body, "status");
+  if (!status.ok()) return status.error();
+  if (*status) {
+    in.status = parseProjectStatus(**status);
+    if (!in.status) return Error::invalid("status", "must be one of active, archived");
+  }
+  if (auto st = validateProjectInput(in, partial); !st.ok()) return st.error();
+  return in;
+}
+
+Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query) {
+  ProjectFilter f;
+  if (auto it = query.find("status"); it != query.end()) {
+    f.status = parseProjectStatus(it->second);
+    if (!f.status) return Error::invalid("status", "must be one of active, archived");
+  }
+  if (auto st = readListParams(query, f.q, f.sort, f.limit, f.offset); !st.ok()) return st.error();
+  if (auto st = validateProjectFilter(f); !st.ok()) return st.error();
+  return f;
+}
+
+Poco::JSON::Object::Ptr toJson(const Project& project) {
+  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
+  out->set("id", project.id);
+  out->set("name", project.name);
+  out->set("description", project.description);
+  out->set("status", std::string(toString(project.status)));
+  out->set("path", project.path);
+  out->set("created_at", common::formatIsoTime(project.created_at_ms));
+  out->set("updated_at", common::formatIsoTime(project.updated_at_ms));
+  return out;
+}
+
+}  // namespace cc::store

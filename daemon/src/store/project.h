@@ -1,0 +1,66 @@
+#pragma once
+// The project domain: values, validation and JSON conversion. No storage here.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "store/input.h"
+
+namespace cc::store {
+
+enum class ProjectStatus { kActive, kArchived };
+
+inline constexpr std::size_t kMaxProjectName = 128;
+inline constexpr std::size_t kMaxProjectDescription = 4096;
+inline constexpr std::size_t kMaxProjectPath = 4096;
+
+std::string_view toString(ProjectStatus status);
+std::optional<ProjectStatus> parseProjectStatus(std::string_view text);
+
+/// A stored project; names are unique. Times are Unix milliseconds.
+struct Project {
+  int64_t id = 0;
+  std::string name;
+  std::string description;
+  ProjectStatus status = ProjectStatus::kActive;
+  std::string path;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+/// Fields given for a create (name required; status defaults to active, the rest to empty) or
+/// a patch (only the given fields change).
+struct ProjectInput {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<ProjectStatus> status;
+  std::optional<std::string> path;
+};
+
+struct ProjectFilter {
+  std::optional<ProjectStatus> status;
+  std::string q;  // substring of the name
+  int64_t limit = kDefaultLimit;
+  int64_t offset = 0;
+  std::string sort = "id";
+};
+
+const std::vector<std::string>& projectSortColumns();
+
+common::Status validateProjectInput(const ProjectInput& input, bool partial);
+common::Status validateProjectFilter(const ProjectFilter& filter);
+/// Reads a request body; errors name the field (see parseAgentInput).
+common::Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial);
+/// Reads query parameters (status, q, limit, offset, sort); others are ignored.
+common::Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query);
+
+Poco::JSON::Object::Ptr toJson(const Project& project);
+
+}  // namespace cc::store

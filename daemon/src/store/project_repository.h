@@ -1,0 +1,33 @@
+#pragma once
+// Storage interface for projects; SqliteProjectRepository is today's implementation.
+
+#include <cstdint>
+
+#include "common/result.h"
+#include "store/deadline.h"
+#include "store/input.h"
+#include "store/project.h"
+
+namespace cc::store {
+
+/// Projects, whatever the backend. Error conventions as AgentRepository. Thread-safe.
+class ProjectRepository {
+ public:
+  virtual ~ProjectRepository() = default;
+
+  virtual common::Result<Page<Project>> list(const ProjectFilter& filter,
+                                             common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Result<Project> get(int64_t id, common::SteadyTime deadline = kNoDeadline) = 0;
+  /// kConflict when the name is taken.
+  virtual common::Result<Project> create(const ProjectInput& input,
+                                         common::SteadyTime deadline = kNoDeadline) = 0;
+  /// kNotFound for no such project, kConflict when renaming onto a taken name.
+  virtual common::Result<Project> patch(int64_t id, const ProjectInput& input,
+                                        common::SteadyTime deadline = kNoDeadline) = 0;
+  /// kConflict while agents refer to the project, unless `force`, which detaches them
+  /// (project_id NULL) in the same transaction.
+  virtual common::Status remove(int64_t id, bool force,
+                                common::SteadyTime deadline = kNoDeadline) = 0;
+};
+
+}  // namespace cc::store

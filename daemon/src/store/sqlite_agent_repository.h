@@ -1,0 +1,28 @@
+#pragma once
+// AgentRepository on the SQLite Database.
+
+#include "store/agent_repository.h"
+#include "store/database.h"
+
+namespace cc::store {
+
+/// Agents in SQLite. Thread-safe (the Database serialises writes). The Database must outlive it.
+class SqliteAgentRepository final : public AgentRepository {
+ public:
+  explicit SqliteAgentRepository(Database& db) : db_(db) {}
+
+  common::Result<Page<Agent>> list(const AgentFilter& filter, common::SteadyTime deadline) override;
+  common::Result<Agent> get(int64_t id, common::SteadyTime deadline) override;
+  common::Result<Agent> create(const AgentInput& input, common::SteadyTime deadline) override;
+  common::Result<Agent> patch(int64_t id, const AgentInput& input,
+                              common::SteadyTime deadline) override;
+  common::Status remove(int64_t id, common::SteadyTime deadline) override;
+  common::Result<Agent> heartbeat(int64_t id, common::SteadyTime deadline) override;
+  common::Result<std::vector<Agent>> active(int64_t window_s, common::SteadyTime deadline) override;
+  common::Result<AgentStats> stats(common::SteadyTime deadline) override;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cc::store

@@ -1,0 +1,146 @@
+#include "store/sqlite_project_repository.h"
+
+#include "store/sql.h"
+
+namespace cc::store {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using Poco::Data::Session;
+
+namespace {
+
+const char* const kColumns =
+    "SELECT id, name, description, status, path, created_at, updated_at FROM projects";
+
+std::vector<Project> readProjects(const Poco::Data::RecordSet& rs) {
+  std::vector<Project> out;
+  out.reserve(rs.rowCount());
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    Project p;
+    p.id = sql::intAt(rs, 0, r);
+    p.name = sql::textAt(rs, 1, r);
+    p.description = sql::textAt(rs, 2, r);
+    p.status = parseProjectStatus(sql::textAt(rs, 3, r)).value_or(ProjectStatus::kArchived);
+    p.path = sql::textAt(rs, 4, r);
+    p.created_at_ms = sql::intAt(rs, 5, r);
+    p.updated_at_ms = sql::intAt(rs, 6, r);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<Project> load(Session& s, int64_t id) {
+  auto projects = readProjects(sql::query(s, std::string(kColumns) + " WHERE id = ?", {id}));
+  if (projects.empty()) return Error::notFound("no project with id " + std::to_string(id));
+  return projects.front();
+}
+
+// Checked inside the write transaction, which the writer lock serialises, so no other writer
+// can take the name between this check and the insert.
+Status checkNameFree(Session& s, const std::string& name, int64_t except_id) {
+  if (sql::scalar(s, "SELECT COUNT(*) FROM projects WHERE name = ? AND id <> ?",
+                  {name, except_id}) > 0) {
+    return Error::conflict("a project named '" + name + "' already exists");
+  }
+  return common::Ok{};
+}
+
+}  // namespace
+
+Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
+                                                    common::SteadyTime deadline) {
+  if (auto st = validateProjectFilter(filter); !st.ok()) return st.error();
+  SortOrder order = *parseSort(filter.sort, projectSortColumns());
+  std::string where;
+  sql::Params params;
+  if (filter.status) {
+    where += " WHERE status = ?";
+    params.emplace_back(std::string(toString(*filter.status)));
+  }
+  if (!filter.q.empty()) {
+    where += where.empty() ? " WHERE " : " AND ";
+    where += "name LIKE ? ESCAPE '\\'";
+    params.emplace_back("%" + sql::escapeLike(filter.q) + "%");
+  }
+  // The ORDER BY column comes from the whitelist, never from input text.
+  std::string select = std::string(kColumns) + where + " ORDER BY " + order.column +
+                       (order.descending ? " DESC" : " ASC") + ", id ASC LIMIT ? OFFSET ?";
+  sql::Params page_params = params;
+  page_params.emplace_back(filter.limit);
+  page_params.emplace_back(filter.offset);
+  return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
+    Page<Project> page;
+    page.total = sql::scalar(s, "SELECT COUNT(*) FROM projects" + where, params);
+    page.items = readProjects(sql::query(s, select, page_params));
+    return page;
+  });
+}
+
+Result<Project> SqliteProjectRepository::get(int64_t id, common::SteadyTime deadline) {
+  return db_.read(deadline, [&](Session& s) { return load(s, id); });
+}
+
+Result<Project> SqliteProjectRepository::create(const ProjectInput& input,
+                                                common::SteadyTime deadline) {
+  if (auto st = validateProjectInput(input, false); !st.ok()) return st.error();
+  return db_.write(deadline, [&](Session& s) -> Result<Project> {
+    if (auto st = checkNameFree(s, *input.name, 0); !st.ok()) return st.error();
+    int64_t now = db_.clock().wallMillis();
+    sql::exec(s,
+              "INSERT INTO projects (name, description, status, path, created_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, ?)",
+              {*input.name, input.description.value_or(""),
+               std::string(toString(input.status.value_or(ProjectStatus::kActive))),
+               input.path.value_or(""), now, now});
+    return load(s, sql::lastInsertId(s));
+  });
+}
+
+Result<Project> SqliteProjectRepository::patch(int64_t id, const ProjectInput& input,
+                                               common::SteadyTime deadline) {
+  if (auto st = validateProjectInput(input, true); !st.ok()) return st.error();
+  return db_.write(deadline, [&](Session& s) -> Result<Project> {
+    auto current = load(s, id);
+    if (!current.ok()) return current;
+    if (input.name) {
+      if (auto st = checkNameFree(s, *input.name, id); !st.ok()) return st.error();
+    }
+    std::string set;
+    sql::Params params;
+    auto assign = [&](const char* column, sql::Value v) {
+      set += std::string(set.empty() ? "" : ", ") + column + " = ?";
+      params.push_back(std::move(v));
+    };
+    if (input.name) assign("name", *input.name);
+    if (input.description) assign("description", *input.description);
+    if (input.status) assign("status", std::string(toString(*input.status)));
+    if (input.path) assign("path", *input.path);
+    if (set.empty()) return current;
+    assign("updated_at", db_.clock().wallMillis());
+    params.emplace_back(id);
+    sql::exec(s, "UPDATE projects SET " + set + " WHERE id = ?", params);
+    return load(s, id);
+  });
+}
+
+Status SqliteProjectRepository::remove(int64_t id, bool force, common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Status {
+    if (auto current = load(s, id); !current.ok()) return current.error();
+    int64_t users = sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE project_id = ?", {id});
+    if (users > 0) {
+      if (!force) {
+        return Error::conflict("project " + std::to_string(id) + " is used by " +
+                               std::to_string(users) +
+                               " agent(s); remove it with force to detach them");
+      }
+      sql::exec(s, "UPDATE agents SET project_id = NULL, updated_at = ? WHERE project_id = ?",
+                {db_.clock().wallMillis(), id});
+    }
+    sql::exec(s, "DELETE FROM projects WHERE id = ?", {id});
+    return common::Ok{};
+  });
+}
+
+}  // namespace cc::store

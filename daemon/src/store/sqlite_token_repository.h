@@ -1,0 +1,26 @@
+#pragma once
+// TokenRepository on the SQLite Database.
+
+#include "store/database.h"
+#include "store/token_repository.h"
+
+namespace cc::store {
+
+/// Token records in SQLite. Thread-safe. The Database must outlive it.
+class SqliteTokenRepository final : public TokenRepository {
+ public:
+  explicit SqliteTokenRepository(Database& db) : db_(db) {}
+
+  common::Status insert(const TokenRecord& record, common::SteadyTime deadline) override;
+  common::Result<std::optional<TokenRecord>> find(const std::string& hash,
+                                                  common::SteadyTime deadline) override;
+  common::Result<bool> remove(const std::string& hash, common::SteadyTime deadline) override;
+  common::Result<int64_t> removeForUser(const std::string& username,
+                                        common::SteadyTime deadline) override;
+  common::Result<int64_t> removeExpired(int64_t now_ms, common::SteadyTime deadline) override;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cc::store

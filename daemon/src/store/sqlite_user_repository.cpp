@@ -1,0 +1,120 @@
+#include "store/sqlite_user_repository.h"
+
+#include "store/sql.h"
+
+namespace cc::store {
+
+using common::Error;
+using common::Result;
+using common::Status;
+using Poco::Data::Session;
+
+namespace {
+
+std::vector<UserRecord> readUsers(const Poco::Data::RecordSet& rs) {
+  std::vector<UserRecord> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+    UserRecord u;
+    u.user.username = sql::textAt(rs, 0, r);
+    u.user.role = parseRole(sql::textAt(rs, 1, r)).value_or(Role::kViewer);
+    u.password_hash = sql::textAt(rs, 2, r);
+    u.user.created_at_ms = sql::intAt(rs, 3, r);
+    u.user.disabled = sql::intAt(rs, 4, r) != 0;
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+const char* const kUserColumns =
+    "SELECT username, role, password_hash, created_at, disabled FROM users";
+
+Error noSuchUser(const std::string& username) {
+  return Error::notFound("no user named '" + username + "'");
+}
+
+}  // namespace
+
+Result<std::vector<User>> SqliteUserRepository::list(common::SteadyTime deadline) {
+  return db_.read(deadline, [&](Session& s) -> Result<std::vector<User>> {
+    std::vector<User> out;
+    for (auto& r : readUsers(sql::query(s, std::string(kUserColumns) + " ORDER BY username"))) {
+      out.push_back(std::move(r.user));
+    }
+    return out;
+  });
+}
+
+Result<UserRecord> SqliteUserRepository::find(const std::string& username,
+                                              common::SteadyTime deadline) {
+  return db_.read(deadline, [&](Session& s) -> Result<UserRecord> {
+    auto users =
+        readUsers(sql::query(s, std::string(kUserColumns) + " WHERE username = ?", {username}));
+    if (users.empty()) return noSuchUser(username);
+    return users.front();
+  });
+}
+
+Status SqliteUserRepository::create(const UserRecord& record, common::SteadyTime deadline) {
+  if (auto st = validateUsername(record.user.username); !st.ok()) return st;
+  return db_.write(deadline, [&](Session& s) -> Status {
+    if (sql::scalar(s, "SELECT COUNT(*) FROM users WHERE username = ?", {record.user.username}) >
+        0) {
+      return Error::conflict("a user named '" + record.user.username + "' already exists");
+    }
+    sql::exec(s,
+              "INSERT INTO users (username, role, password_hash, created_at, disabled) "
+              "VALUES (?, ?, ?, ?, ?)",
+              {record.user.username, std::string(toString(record.user.role)), record.password_hash,
+               record.user.created_at_ms, int64_t{record.user.disabled ? 1 : 0}});
+    return common::Ok{};
+  });
+}
+
+Status SqliteUserRepository::remove(const std::string& username, common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Status {
+    // Explicit rather than relying on ON DELETE CASCADE, so revocation does not hinge on the
+    // foreign_keys pragma.
+    sql::exec(s, "DELETE FROM tokens WHERE username = ?", {username});
+    if (sql::exec(s, "DELETE FROM users WHERE username = ?", {username}) == 0) {
+      return noSuchUser(username);
+    }
+    return common::Ok{};
+  });
+}
+
+Status SqliteUserRepository::update(const std::string& username, const std::string& set,
+                                    const std::string& value, bool revoke_tokens,
+                                    common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Status {
+    if (sql::exec(s, "UPDATE users SET " + set + " WHERE username = ?", {value, username}) == 0) {
+      return noSuchUser(username);
+    }
+    if (revoke_tokens) sql::exec(s, "DELETE FROM tokens WHERE username = ?", {username});
+    return common::Ok{};
+  });
+}
+
+Status SqliteUserRepository::setPasswordHash(const std::string& username, const std::string& hash,
+                                             common::SteadyTime deadline) {
+  return update(username, "password_hash = ?", hash, false, deadline);
+}
+
+Status SqliteUserRepository::setRole(const std::string& username, Role role,
+                                     common::SteadyTime deadline) {
+  // Tokens carry the role they were issued with; revoke them so a demotion takes effect.
+  return update(username, "role = ?", std::string(toString(role)), true, deadline);
+}
+
+Status SqliteUserRepository::setDisabled(const std::string& username, bool disabled,
+                                         common::SteadyTime deadline) {
+  return update(username, "disabled = CAST(? AS INTEGER)", disabled ? "1" : "0", disabled,
+                deadline);
+}
+
+Result<int64_t> SqliteUserRepository::count(common::SteadyTime deadline) {
+  return db_.read(deadline, [&](Session& s) -> Result<int64_t> {
+    return sql::scalar(s, "SELECT COUNT(*) FROM users");
+  });
+}
+
+}  // namespace cc::store

@@ -1,0 +1,51 @@
+#include "store/store.h"
+
+#include "store/database.h"
+#include "store/migrations.h"
+#include "store/sqlite_agent_repository.h"
+#include "store/sqlite_project_repository.h"
+#include "store/sqlite_token_repository.h"
+#include "store/sqlite_user_repository.h"
+
+namespace cc::store {
+
+common::Result<std::unique_ptr<Store>> Store::open(const config::Config& config,
+                                                   const common::Clock& clock) {
+  return open(StoreOptions::fromConfig(config), clock);
+}
+
+common::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
+                                                   const common::Clock& clock) {
+  auto db = Database::open(options, clock);
+  if (!db.ok()) return db.error();
+  std::unique_ptr<Store> store(new Store());
+  store->db_ = std::move(*db);
+  {
+    auto lease = store->db_->pool().acquire(kNoDeadline);
+    if (!lease.ok()) return lease.error();
+    auto version = migrate(lease->session(), clock);
+    if (!version.ok()) {
+      common::Error e = version.error();
+      e.message = options.path + ": " + e.message;
+      return e;
+    }
+    store->schema_version_ = *version;
+  }
+  store->agents_ = std::make_unique<SqliteAgentRepository>(*store->db_);
+  store->projects_ = std::make_unique<SqliteProjectRepository>(*store->db_);
+  store->users_ = std::make_unique<SqliteUserRepository>(*store->db_);
+  store->tokens_ = std::make_unique<SqliteTokenRepository>(*store->db_);
+  return store;
+}
+
+Store::~Store() = default;
+
+PoolStats Store::poolStats() const { return db_->pool().stats(); }
+FaultInjector& Store::faults() { return db_->faults(); }
+common::Status Store::ping(common::SteadyTime deadline) { return db_->ping(deadline); }
+common::Status Store::backup(const std::string& path, common::SteadyTime deadline) {
+  return db_->backup(path, deadline);
+}
+const StoreOptions& Store::options() const { return db_->options(); }
+
+}  // namespace cc::store

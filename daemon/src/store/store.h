@@ -1,0 +1,65 @@
+#pragma once
+// The store facade: opens and migrates the database and hands out the repositories.
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/config.h"
+#include "store/agent_repository.h"
+#include "store/deadline.h"
+#include "store/fault_injector.h"
+#include "store/project_repository.h"
+#include "store/session_pool.h"
+#include "store/store_options.h"
+#include "store/token_repository.h"
+#include "store/user_repository.h"
+
+namespace cc::store {
+
+class Database;
+
+/// Everything persistent: agents, projects, users and tokens, behind backend-neutral
+/// repository interfaces (SQLite today). open() runs the migrations and refuses a database
+/// newer than this binary. The repositories, ping() and backup() are thread-safe; the Store
+/// must outlive every reference handed out. The Clock must outlive the Store.
+class Store {
+ public:
+  static common::Result<std::unique_ptr<Store>> open(const config::Config& config,
+                                                     const common::Clock& clock);
+  static common::Result<std::unique_ptr<Store>> open(const StoreOptions& options,
+                                                     const common::Clock& clock);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  AgentRepository& agents() { return *agents_; }
+  ProjectRepository& projects() { return *projects_; }
+  UserRepository& users() { return *users_; }
+  TokenRepository& tokens() { return *tokens_; }
+
+  /// A consistent snapshot of the session pool.
+  PoolStats poolStats() const;
+  /// Reloadable fault settings (fault.db.*) and their counters.
+  FaultInjector& faults();
+  /// Borrows a session and runs SELECT 1 within the deadline: for readiness probes.
+  common::Status ping(common::SteadyTime deadline = kNoDeadline);
+  /// A consistent copy of the database at `path`, by SQLite's online backup API.
+  common::Status backup(const std::string& path, common::SteadyTime deadline = kNoDeadline);
+  /// The schema version open() left the database at.
+  int schemaVersion() const { return schema_version_; }
+  const StoreOptions& options() const;
+
+ private:
+  Store() = default;
+
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<AgentRepository> agents_;
+  std::unique_ptr<ProjectRepository> projects_;
+  std::unique_ptr<UserRepository> users_;
+  std::unique_ptr<TokenRepository> tokens_;
+  int schema_version_ = 0;
+};
+
+}  // namespace cc::store

@@ -1,0 +1,28 @@
+#pragma once
+// Settings of the store, taken once from a config snapshot.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+#include "store/session_pool.h"
+
+namespace cc::store {
+
+/// The `db.*`, `auth.*` and `agents.*` settings the store needs. A plain value.
+struct StoreOptions {
+  std::string path;                              // db.path
+  bool synchronous_full = true;                  // db.synchronous = full (true) or normal
+  std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms
+  PoolOptions pool;                              // db.pool.*
+  int64_t fault_delay_ms = 0;                    // fault.db.delay_ms
+  double fault_error_rate = 0;                   // fault.db.error_rate
+  int64_t token_ttl_s = 43200;                   // auth.token_ttl_s
+  int64_t token_cache_size = 10000;              // auth.token_cache_size
+  int64_t agents_active_window_s = 60;           // agents.active_window_s
+
+  static StoreOptions fromConfig(const config::Config& config);
+};
+
+}  // namespace cc::store

@@ -1,0 +1,39 @@
+#pragma once
+// Storage interface for user accounts. Passwords are hashed by cc::auth before they get here.
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/deadline.h"
+#include "store/user.h"
+
+namespace cc::store {
+
+/// User accounts, whatever the backend. Removing or disabling a user deletes their tokens in
+/// the same transaction; callers that cache tokens (cc::auth::TokenService) must purge too, so
+/// the HTTP layer goes through cc::auth::UserService rather than this interface. Error
+/// conventions as AgentRepository. Thread-safe.
+class UserRepository {
+ public:
+  virtual ~UserRepository() = default;
+
+  virtual common::Result<std::vector<User>> list(common::SteadyTime deadline = kNoDeadline) = 0;
+  /// kNotFound when there is no such user.
+  virtual common::Result<UserRecord> find(const std::string& username,
+                                          common::SteadyTime deadline = kNoDeadline) = 0;
+  /// kConflict when the username is taken.
+  virtual common::Status create(const UserRecord& record,
+                                common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Status remove(const std::string& username,
+                                common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Status setPasswordHash(const std::string& username, const std::string& hash,
+                                         common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Status setRole(const std::string& username, Role role,
+                                 common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Status setDisabled(const std::string& username, bool disabled,
+                                     common::SteadyTime deadline = kNoDeadline) = 0;
+  virtual common::Result<int64_t> count(common::SteadyTime deadline = kNoDeadline) = 0;
+};
+
+}  // namespace cc::store

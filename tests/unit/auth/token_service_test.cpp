@@ -1,0 +1,156 @@
+#include "auth/token_service.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/user_service.h"
+#include "unit/store/store_fixture.h"
+
+namespace cc::auth {
+namespace {
+
+using common::ErrorCode;
+using std::chrono::seconds;
+using store::Role;
+
+class TokenServiceTest : public store::StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    reopen();
+    ASSERT_TRUE(users_->create("alice", "alice-password", Role::kAdmin).ok());
+  }
+  void reopen() {
+    users_.reset();
+    tokens_.reset();
+    open();
+    tokens_ =
+        std::make_unique<TokenService>(store_->tokens(), clock_, TokenService::Options{3600, 100});
+    users_ = std::make_unique<UserService>(store_->users(), *tokens_, clock_);
+  }
+  std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<UserService> users_;
+};
+
+TEST_F(TokenServiceTest, IssuedTokenValidatesAndIsStoredOnlyAsItsHash) {
+  auto issued = tokens_->issue("alice", Role::kAdmin);
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  EXPECT_EQ(issued->token.size(), 64u);
+  EXPECT_EQ(issued->expires_at_ms, clock_.wallMillis() + 3600 * 1000);
+
+  auto id = tokens_->validate(issued->token);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->username, "alice");
+  EXPECT_EQ(id->role, Role::kAdmin);
+  EXPECT_EQ(id->expires_at_ms, issued->expires_at_ms);
+
+  EXPECT_FALSE(store_->tokens().find(issued->token)->has_value());
+  EXPECT_TRUE(store_->tokens().find(TokenService::hashToken(issued->token))->has_value());
+  EXPECT_NE(tokens_->issue("alice", Role::kAdmin)->token, issued->token);
+}
+
+TEST_F(TokenServiceTest, SecondValidationComesFromTheCacheWithoutTheDatabase) {
+  auto issued = tokens_->issue("alice", Role::kAdmin);
+  ASSERT_TRUE(tokens_->validate(issued->token).ok());
+  EXPECT_EQ(tokens_->cacheStats().misses, 1u);
+  store_->faults().set({0, 1.0});  // the database now fails every call
+  auto cached = tokens_->validate(issued->token);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(tokens_->cacheStats().hits, 1u);
+  EXPECT_EQ(store_->faults().injectedErrors(), 0u);
+
+  auto other = tokens_->issue("alice", Role::kAdmin);  // fails: the store is down
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, ErrorCode::kDependencyUnavailable);
+}
+
+TEST_F(TokenServiceTest, UncachedValidationWhileTheStoreIsDownIsNotAnAuthFailure) {
+  auto issued = tokens_->issue("alice", Role::kAdmin);
+  store_->faults().set({0, 1.0});
+  auto result = tokens_->validate(issued->token);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kDependencyUnavailable);
+}
+
+TEST_F(TokenServiceTest, MissingMalformedAndUnknownTokensAreUnauthorized) {
+  for (const std::string& token :
+       {std::string(), std::string("abc"), std::string(64, 'Z'), std::string(64, 'a')}) {
+    auto result = tokens_->validate(token);
+    ASSERT_FALSE(result.ok()) << token;
+    EXPECT_EQ(result.error().code, ErrorCode::kUnauthorized) << token;
+  }
+}
+
+TEST_F(TokenServiceTest, TokensExpireEvenWhenCached) {
+  auto issued = tokens_->issue("alice", Role::kAdmin, 60);
+  ASSERT_TRUE(tokens_->validate(issued->token).ok());
+  clock_.advance(seconds(59));
+  EXPECT_TRUE(tokens_->validate(issued->token).ok());
+  clock_.advance(seconds(1));
+  EXPECT_EQ(tokens_->validate(issued->token).error().code, ErrorCode::kUnauthorized);
+
+  auto uncached = tokens_->issue("alice", Role::kAdmin, 60);
+  clock_.advance(seconds(61));
+  EXPECT_EQ(tokens_->validate(uncached->token).error().code, ErrorCode::kUnauthorized);
+  auto purged = tokens_->purgeExpired();
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 2);
+}
+
+TEST_F(TokenServiceTest, RevocationTakesEffectAtOnceEvenWhenCached) {
+  auto issued = tokens_->issue("alice", Role::kAdmin);
+  ASSERT_TRUE(tokens_->validate(issued->token).ok());
+  ASSERT_TRUE(tokens_->validate(issued->token).ok());
+  EXPECT_EQ(tokens_->cacheStats().size, 1u);
+  ASSERT_TRUE(tokens_->revoke(issued->token).ok());
+  EXPECT_EQ(tokens_->cacheStats().size, 0u);
+  EXPECT_EQ(tokens_->validate(issued->token).error().code, ErrorCode::kUnauthorized);
+  EXPECT_TRUE(tokens_->revoke(issued->token).ok());  // idempotent
+}
+
+TEST_F(TokenServiceTest, DisablingRemovingOrDemotingAUserRevokesTheirCachedTokens) {
+  ASSERT_TRUE(users_->create("bob", "bob-password", Role::kAdmin).ok());
+  auto alice = tokens_->issue("alice", Role::kAdmin);
+  auto bob = tokens_->issue("bob", Role::kAdmin);
+  ASSERT_TRUE(tokens_->validate(alice->token).ok());
+  ASSERT_TRUE(tokens_->validate(bob->token).ok());
+
+  ASSERT_TRUE(users_->setDisabled("alice", true).ok());
+  EXPECT_EQ(tokens_->validate(alice->token).error().code, ErrorCode::kUnauthorized);
+  EXPECT_TRUE(tokens_->validate(bob->token).ok());
+  EXPECT_EQ(tokens_->issue("alice", Role::kAdmin).error().code, ErrorCode::kForbidden);
+
+  ASSERT_TRUE(users_->setRole("bob", Role::kViewer).ok());
+  EXPECT_EQ(tokens_->validate(bob->token).error().code, ErrorCode::kUnauthorized);
+  auto again = tokens_->issue("bob", Role::kViewer);
+  ASSERT_TRUE(tokens_->validate(again->token).ok());
+  ASSERT_TRUE(users_->remove("bob").ok());
+  EXPECT_EQ(tokens_->validate(again->token).error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(tokens_->issue("bob", Role::kViewer).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(TokenServiceTest, TokensSurviveReopening) {
+  auto issued = tokens_->issue("alice", Role::kAdmin);
+  reopen();
+  auto id = tokens_->validate(issued->token);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_EQ(id->username, "alice");
+  EXPECT_EQ(tokens_->cacheStats().misses, 1u);
+}
+
+TEST_F(TokenServiceTest, CacheIsBoundedLeastRecentlyUsedFirst) {
+  tokens_ =
+      std::make_unique<TokenService>(store_->tokens(), clock_, TokenService::Options{3600, 2});
+  auto a = tokens_->issue("alice", Role::kAdmin);
+  auto b = tokens_->issue("alice", Role::kAdmin);
+  auto c = tokens_->issue("alice", Role::kAdmin);
+  for (const auto* t : {&a, &b, &c}) ASSERT_TRUE(tokens_->validate((*t)->token).ok());
+  EXPECT_EQ(tokens_->cacheStats().size, 2u);
+  ASSERT_TRUE(tokens_->validate(c->token).ok());  // hit
+  ASSERT_TRUE(tokens_->validate(a->token).ok());  // evicted before: a miss
+  auto stats = tokens_->cacheStats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 4u);
+}
+
+}  // namespace
+}  // namespace cc::auth

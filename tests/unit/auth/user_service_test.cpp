@@ -1,0 +1,134 @@
+#include "auth/user_service.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "auth/password_hasher.h"
+#include "unit/store/store_fixture.h"
+
+namespace cc::auth {
+namespace {
+
+using common::ErrorCode;
+using store::Role;
+
+class UserServiceTest : public store::StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    open();
+    tokens_ = std::make_unique<TokenService>(store_->tokens(), clock_, TokenService::Options{});
+    users_ = std::make_unique<UserService>(store_->users(), *tokens_, clock_);
+  }
+  std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<UserService> users_;
+};
+
+TEST_F(UserServiceTest, CreateListRemove) {
+  auto created = users_->create("carol", "carol-password", Role::kViewer);
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_EQ(created->created_at_ms, clock_.wallMillis());
+  EXPECT_EQ(users_->create("carol", "another-password", Role::kAdmin).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(users_->create("bad name", "carol-password", Role::kAdmin).error().field, "username");
+  EXPECT_EQ(users_->create("dave", "short", Role::kAdmin).error().field, "password");
+
+  auto list = users_->list();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().username, "carol");
+  EXPECT_EQ(list->front().role, Role::kViewer);
+  EXPECT_FALSE(toJson(list->front())->has("password_hash"));
+
+  auto stored = store_->users().find("carol");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_GE(PasswordHasher::parse(stored->password_hash)->iterations, 100000u);
+
+  ASSERT_TRUE(users_->remove("carol").ok());
+  EXPECT_EQ(users_->remove("carol").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(users_->list()->empty());
+}
+
+TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserWrongPasswordAndDisabled) {
+  ASSERT_TRUE(users_->create("erin", "erin-password", Role::kAdmin).ok());
+  auto id = users_->authenticate("erin", "erin-password");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->username, "erin");
+  EXPECT_EQ(id->role, Role::kAdmin);
+
+  auto wrong = users_->authenticate("erin", "not-her-password");
+  auto unknown = users_->authenticate("nobody", "erin-password");
+  ASSERT_TRUE(users_->setDisabled("erin", true).ok());
+  auto disabled = users_->authenticate("erin", "erin-password");
+  for (const auto* r : {&wrong, &unknown, &disabled}) {
+    ASSERT_FALSE(r->ok());
+    EXPECT_EQ(r->error().code, ErrorCode::kUnauthorized);
+    EXPECT_EQ(r->error().message, wrong.error().message);
+  }
+  ASSERT_TRUE(users_->setDisabled("erin", false).ok());
+  EXPECT_TRUE(users_->authenticate("erin", "erin-password").ok());
+}
+
+TEST_F(UserServiceTest, SetPasswordReplacesTheOldOne) {
+  ASSERT_TRUE(users_->create("frank", "first-password", Role::kViewer).ok());
+  ASSERT_TRUE(users_->setPassword("frank", "second-password").ok());
+  EXPECT_FALSE(users_->authenticate("frank", "first-password").ok());
+  EXPECT_TRUE(users_->authenticate("frank", "second-password").ok());
+  EXPECT_EQ(users_->setPassword("ghost", "second-password").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(users_->setPassword("frank", "x").error().field, "password");
+}
+
+TEST_F(UserServiceTest, StoreFailuresAreNotReportedAsBadCredentials) {
+  ASSERT_TRUE(users_->create("gina", "gina-password", Role::kViewer).ok());
+  store_->faults().set({0, 1.0});
+  auto result = users_->authenticate("gina", "gina-password");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::kDependencyUnavailable);
+}
+
+TEST_F(UserServiceTest, BootstrapWithAnEnvironmentPasswordWritesNoFile) {
+  auto result = users_->ensureAdmin(dir_, "from-the-environment");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_FALSE(result->has_value());
+  EXPECT_FALSE(Poco::File(dir_ + UserService::kInitialPasswordFile).exists());
+  auto id = users_->authenticate("admin", "from-the-environment");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->role, Role::kAdmin);
+}
+
+TEST_F(UserServiceTest, BootstrapGeneratesAPasswordIntoAPrivateFile) {
+  auto result = users_->ensureAdmin(dir_, "");
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  ASSERT_TRUE(result->has_value());
+  const std::string path = **result;
+  EXPECT_EQ(path, dir_ + UserService::kInitialPasswordFile);
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::string password;
+  std::getline(std::ifstream(path), password);
+  EXPECT_GE(password.size(), 24u);
+  EXPECT_TRUE(users_->authenticate("admin", password).ok());
+
+  // Users exist now: a second start changes nothing.
+  auto again = users_->ensureAdmin(dir_, "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value());
+  EXPECT_TRUE(users_->authenticate("admin", password).ok());
+}
+
+TEST_F(UserServiceTest, BootstrapTightensAnExistingFilesMode) {
+  const std::string path = dir_ + UserService::kInitialPasswordFile;
+  std::ofstream(path) << "stale";
+  ::chmod(path.c_str(), 0644);
+  auto result = users_->ensureAdmin(dir_, "");
+  ASSERT_TRUE(result.ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+}  // namespace
+}  // namespace cc::auth

@@ -1,0 +1,262 @@
+#include "store/agent_repository.h"
+
+#include <gtest/gtest.h>
+
+#include "unit/store/store_fixture.h"
+
+namespace cc::store {
+namespace {
+
+using common::ErrorCode;
+using std::chrono::seconds;
+
+class AgentRepositoryTest : public StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    repo_ = &open().agents();
+  }
+  Agent mustCreate(AgentInput in) {
+    auto a = repo_->create(in);
+    EXPECT_TRUE(a.ok()) << a.error().message;
+    return *a;
+  }
+  std::vector<std::string> names(const AgentFilter& f) {
+    auto page = repo_->list(f);
+    EXPECT_TRUE(page.ok()) << page.error().message;
+    std::vector<std::string> out;
+    for (const auto& a : page->items) out.push_back(a.name);
+    return out;
+  }
+  AgentRepository* repo_ = nullptr;
+};
+
+TEST_F(AgentRepositoryTest, CreateGetPatchRemove) {
+  AgentInput in = agent("builder", AgentLevel::kL2, "compiler");
+  in.metadata = R"({"zone":"eu"})";
+  Agent a = mustCreate(in);
+  EXPECT_GT(a.id, 0);
+  EXPECT_EQ(a.status, AgentStatus::kIdle);
+  EXPECT_EQ(a.level, AgentLevel::kL2);
+  EXPECT_FALSE(a.project_id);
+  EXPECT_FALSE(a.last_heartbeat_ms);
+  EXPECT_EQ(a.created_at_ms, clock_.wallMillis());
+
+  auto got = repo_->get(a.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->name, "builder");
+  EXPECT_EQ(got->metadata, R"({"zone":"eu"})");
+
+  clock_.advance(seconds(5));
+  AgentInput change;
+  change.status = AgentStatus::kBusy;
+  auto patched = repo_->patch(a.id, change);
+  ASSERT_TRUE(patched.ok());
+  EXPECT_EQ(patched->status, AgentStatus::kBusy);
+  EXPECT_EQ(patched->name, "builder");  // untouched
+  EXPECT_EQ(patched->role, "compiler");
+  EXPECT_EQ(patched->updated_at_ms, a.created_at_ms + 5000);
+
+  ASSERT_TRUE(repo_->remove(a.id).ok());
+  EXPECT_EQ(repo_->get(a.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(repo_->remove(a.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(repo_->patch(a.id, change).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AgentRepositoryTest, ProjectIdMustExistAndCanBeCleared) {
+  AgentInput in = agent("a");
+  in.project_id = std::optional<int64_t>(42);
+  auto refused = repo_->create(in);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kValidation);
+  EXPECT_EQ(refused.error().field, "project_id");
+
+  auto p = store_->projects().create(project("p"));
+  ASSERT_TRUE(p.ok());
+  in.project_id = std::optional<int64_t>(p->id);
+  Agent a = mustCreate(in);
+  EXPECT_EQ(a.project_id, p->id);
+
+  AgentInput clear;
+  clear.project_id = std::optional<int64_t>();
+  auto cleared = repo_->patch(a.id, clear);
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_FALSE(cleared->project_id);
+}
+
+TEST_F(AgentRepositoryTest, InvalidInputIsRejectedBeforeStorage) {
+  AgentInput in = agent(std::string(129, 'x'));
+  auto refused = repo_->create(in);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "name");
+  AgentInput missing;
+  missing.name = "n";
+  EXPECT_EQ(repo_->create(missing).error().field, "level");
+}
+
+TEST_F(AgentRepositoryTest, FiltersByStatusLevelRoleProjectAndName) {
+  auto p = store_->projects().create(project("p"));
+  mustCreate(agent("alpha", AgentLevel::kL1, "build"));
+  Agent beta = mustCreate(agent("beta", AgentLevel::kL2, "build"));
+  AgentInput gamma = agent("gamma", AgentLevel::kL2, "test");
+  gamma.project_id = std::optional<int64_t>(p->id);
+  gamma.status = AgentStatus::kOffline;
+  mustCreate(gamma);
+  AgentInput busy;
+  busy.status = AgentStatus::kBusy;
+  ASSERT_TRUE(repo_->patch(beta.id, busy).ok());
+
+  AgentFilter f;
+  f.level = AgentLevel::kL2;
+  EXPECT_EQ(names(f), (std::vector<std::string>{"beta", "gamma"}));
+  f.role = "build";
+  EXPECT_EQ(names(f), (std::vector<std::string>{"beta"}));
+  AgentFilter by_status;
+  by_status.status = AgentStatus::kOffline;
+  EXPECT_EQ(names(by_status), (std::vector<std::string>{"gamma"}));
+  AgentFilter by_project;
+  by_project.project_id = p->id;
+  EXPECT_EQ(names(by_project), (std::vector<std::string>{"gamma"}));
+  AgentFilter by_name;
+  by_name.q = "a";
+  EXPECT_EQ(names(by_name).size(), 3u);
+  by_name.q = "ph";
+  EXPECT_EQ(names(by_name), (std::vector<std::string>{"alpha"}));
+}
+
+TEST_F(AgentRepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
+  mustCreate(agent("100%_done"));
+  mustCreate(agent("100x-done"));
+  mustCreate(agent(R"(back\slash)"));
+  AgentFilter f;
+  f.q = "%_";
+  EXPECT_EQ(names(f), (std::vector<std::string>{"100%_done"}));
+  f.q = "_";
+  EXPECT_EQ(names(f), (std::vector<std::string>{"100%_done"}));
+  f.q = R"(\)";
+  EXPECT_EQ(names(f), (std::vector<std::string>{R"(back\slash)"}));
+}
+
+TEST_F(AgentRepositoryTest, SortAndPaginationWithTotal) {
+  for (const char* n : {"delta", "alpha", "charlie", "bravo", "echo"}) mustCreate(agent(n));
+  AgentFilter f;
+  f.sort = "name";
+  f.limit = 2;
+  auto page = repo_->list(f);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 5);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].name, "alpha");
+  EXPECT_EQ(page->items[1].name, "bravo");
+  f.offset = 4;
+  EXPECT_EQ(names(f), (std::vector<std::string>{"echo"}));
+  f.offset = 0;
+  f.limit = 50;
+  f.sort = "-name";
+  EXPECT_EQ(names(f).front(), "echo");
+  f.sort = "-id";
+  EXPECT_EQ(names(f).front(), "echo");  // created last
+  f.sort = "id";
+  EXPECT_EQ(names(f).front(), "delta");
+}
+
+TEST_F(AgentRepositoryTest, BadListParametersNameTheirField) {
+  AgentFilter f;
+  f.sort = "password; DROP TABLE agents";
+  EXPECT_EQ(repo_->list(f).error().field, "sort");
+  f = AgentFilter{};
+  f.limit = 0;
+  EXPECT_EQ(repo_->list(f).error().field, "limit");
+  f.limit = 501;
+  EXPECT_EQ(repo_->list(f).error().field, "limit");
+  f.limit = 10;
+  f.offset = -1;
+  EXPECT_EQ(repo_->list(f).error().field, "offset");
+}
+
+TEST_F(AgentRepositoryTest, HeartbeatWakesIdleAndOfflineButKeepsBusy) {
+  Agent idle = mustCreate(agent("idle"));
+  AgentInput off = agent("off");
+  off.status = AgentStatus::kOffline;
+  Agent offline = mustCreate(off);
+  AgentInput b = agent("busy");
+  b.status = AgentStatus::kBusy;
+  Agent busy = mustCreate(b);
+
+  clock_.advance(seconds(10));
+  for (const Agent* a : {&idle, &offline}) {
+    auto beat = repo_->heartbeat(a->id);
+    ASSERT_TRUE(beat.ok());
+    EXPECT_EQ(beat->status, AgentStatus::kActive) << a->name;
+    EXPECT_EQ(beat->last_heartbeat_ms, clock_.wallMillis());
+    EXPECT_EQ(beat->updated_at_ms, clock_.wallMillis());
+  }
+  auto beat = repo_->heartbeat(busy.id);
+  ASSERT_TRUE(beat.ok());
+  EXPECT_EQ(beat->status, AgentStatus::kBusy);
+  EXPECT_EQ(beat->last_heartbeat_ms, clock_.wallMillis());
+  EXPECT_EQ(beat->updated_at_ms, busy.updated_at_ms);
+  EXPECT_EQ(repo_->heartbeat(9999).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindow) {
+  Agent early = mustCreate(agent("early"));
+  Agent late = mustCreate(agent("late"));
+  mustCreate(agent("silent"));
+  ASSERT_TRUE(repo_->heartbeat(early.id).ok());
+  clock_.advance(seconds(45));
+  ASSERT_TRUE(repo_->heartbeat(late.id).ok());
+
+  auto within = repo_->active(60);
+  ASSERT_TRUE(within.ok());
+  EXPECT_EQ(within->size(), 2u);
+  clock_.advance(seconds(30));  // early is now 75 s old, late 30 s
+  within = repo_->active(60);
+  ASSERT_EQ(within->size(), 1u);
+  EXPECT_EQ(within->front().name, "late");
+  EXPECT_EQ(repo_->active(0).error().field, "window_s");
+}
+
+TEST_F(AgentRepositoryTest, StatsCountEveryStatusAndLevelIncludingZeros) {
+  mustCreate(agent("a", AgentLevel::kL1));
+  Agent b = mustCreate(agent("b", AgentLevel::kL3));
+  mustCreate(agent("c", AgentLevel::kL3));
+  ASSERT_TRUE(repo_->heartbeat(b.id).ok());
+
+  auto stats = repo_->stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->total, 3);
+  EXPECT_EQ(stats->by_status.at("idle"), 2);
+  EXPECT_EQ(stats->by_status.at("active"), 1);
+  EXPECT_EQ(stats->by_status.at("busy"), 0);
+  EXPECT_EQ(stats->by_status.at("offline"), 0);
+  EXPECT_EQ(stats->by_level.at("L1"), 1);
+  EXPECT_EQ(stats->by_level.at("L2"), 0);
+  EXPECT_EQ(stats->by_level.at("L3"), 2);
+  auto json = toJson(*stats);
+  EXPECT_EQ(json->getObject("by_status")->size(), 4u);
+  EXPECT_EQ(json->getObject("by_level")->getValue<int>("L2"), 0);
+}
+
+TEST_F(AgentRepositoryTest, JsonViewUsesIsoTimesAndNulls) {
+  AgentInput in = agent("j");
+  in.metadata = R"({"k":[1,2]})";
+  Agent a = mustCreate(in);
+  auto json = toJson(a);
+  EXPECT_EQ(json->getValue<std::string>("created_at"), common::formatIsoTime(clock_.wallMillis()));
+  EXPECT_TRUE(json->isNull("project_id"));
+  EXPECT_TRUE(json->isNull("last_heartbeat"));
+  EXPECT_EQ(json->getValue<std::string>("level"), "L1");
+  EXPECT_EQ(json->getObject("metadata")->getArray("k")->size(), 2u);
+}
+
+TEST_F(AgentRepositoryTest, WritesSurviveReopening) {
+  Agent a = mustCreate(agent("durable"));
+  Store& reopened = open();
+  auto got = reopened.agents().get(a.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->name, "durable");
+}
+
+}  // namespace
+}  // namespace cc::store
