@@ -28,14 +28,14 @@ Poco::JSON::Array::Ptr changesToJson(const std::vector<config::Change>& changes)
 }  // namespace
 
 std::optional<Reply> AdminAuth::onRequest(RequestContext& ctx, const http::Route*) {
-  std::string auth = ctx.header("Authorization");
+  std::string header = ctx.header("Authorization");
   const std::string prefix = "Bearer ";
-  bool ok = auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0 &&
-            auth::PasswordHasher::constantTimeEquals(auth.substr(prefix.size()), token_);
+  bool ok = header.size() > prefix.size() && header.compare(0, prefix.size(), prefix) == 0 &&
+            auth::PasswordHasher::constantTimeEquals(header.substr(prefix.size()), token_);
   if (ok) return std::nullopt;
   Reply reply = http::errorReply(
       {ErrorCode::kUnauthorized,
-       auth.empty() ? "admin API needs Authorization: Bearer <token from admin.token_file>"
+       header.empty() ? "admin API needs Authorization: Bearer <token from admin.token_file>"
                     : "admin token does not match admin.token_file",
        {},
        0},
