@@ -14,14 +14,21 @@
 
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
+#include "admin/protection_admin_routes.h"
+#include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
 #include "config/config.h"
 #include "config/key_table.h"
 #include "health/health_registry.h"
 #include "http/handlers/health_handlers.h"
+#include "http/handlers/metrics_handler.h"
+#include "http/handlers/system_handlers.h"
 #include "http/http_server.h"
 #include "http/json_body.h"
+#include "middleware/authenticator.h"
+#include "middleware/breaker_stage.h"
+#include "middleware/request_metrics.h"
 #include "service/pid_lock.h"
 
 namespace cc::app {
@@ -81,6 +88,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
 
  private:
   int serve();
+  std::shared_ptr<http::Pipeline> buildPublicPipeline();
+  std::shared_ptr<http::Pipeline> buildAdminPipeline(const std::string& admin_token);
   void applyReloadable(const config::Config& c);
   void writeListenersFile() const;
   void printHelp() const;
@@ -96,7 +105,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   config::ConfigPtr config_;
   int64_t started_wall_ms_ = 0;
   common::SteadyTime started_at_{};
-  health::HealthRegistry health_;
+  std::unique_ptr<Services> services_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<http::HttpServer> admin_;
   std::unique_ptr<SignalWaiter> signals_;
@@ -174,6 +183,7 @@ int DaemonApp::main(const ArgVec& args) {
     return EXIT_USAGE;
   }
   config::LoadResult loaded = config::ConfigLoader::load(config_file_, defines_);
+  if (loaded.ok()) loaded.problems = Services::checkComponents(*loaded.config);
   std::string source = config_file_.empty() ? "built-in defaults" : config_file_;
   if (!loaded.ok()) {
     for (const auto& p : loaded.problems) std::cerr << "controlcenterd: config: " << p << "\n";
@@ -197,7 +207,8 @@ int DaemonApp::main(const ArgVec& args) {
 }
 
 int DaemonApp::serve() {
-  const config::Config& c = *config_;
+  const config::ConfigPtr initial = config_;  // reload may replace config_
+  const config::Config& c = *initial;
   common::setupLogging({c.getString("log.level"), c.getString("log.file"),
                         c.getString("log.format"), common::stderrIsJournal()});
 
@@ -233,14 +244,15 @@ int DaemonApp::serve() {
   started_at_ = std::chrono::steady_clock::now();
   started_wall_ms_ = common::Clock::system().wallMillis();
 
-  auto public_router = std::make_shared<http::Router>();
-  http::handlers::addHealthRoutes(*public_router, health_, started_at_);
-  auto public_pipeline = std::make_shared<http::Pipeline>(public_router);
-
-  auto admin_router = std::make_shared<http::Router>();
-  admin::addAdminRoutes(*admin_router, *this);
-  auto admin_pipeline = std::make_shared<http::Pipeline>(admin_router);
-  admin_pipeline->use(std::make_shared<admin::AdminAuth>(*admin_token));
+  auto services = Services::create(c, common::Clock::system());
+  if (!services) {
+    std::cerr << "controlcenterd: " << services.error().message << "\n";
+    spdlog::critical("cannot start: {}", services.error().message);
+    return kExitFailure;
+  }
+  services_ = std::move(*services);
+  auto public_pipeline = buildPublicPipeline();
+  auto admin_pipeline = buildAdminPipeline(*admin_token);
 
   int queue = c.getInt32("http.queue");
   http_ = std::make_unique<http::HttpServer>(
@@ -253,7 +265,7 @@ int DaemonApp::serve() {
   http_->start();
   admin_->start();
   writeListenersFile();
-  health_.setStarted(true);
+  services_->health.setStarted(true);
   spdlog::info("controlcenterd {} (pid {}) serving http://{} and admin http://{}; config: {}",
                CC_VERSION, Poco::Process::id(), http_->boundAddress(), admin_->boundAddress(),
                c.file().empty() ? "built-in defaults" : c.file());
@@ -274,7 +286,7 @@ int DaemonApp::serve() {
     grace_ms = config_->getInt("daemon.shutdown_grace_ms");
   }
   spdlog::info("shutting down: not ready, draining in-flight requests (grace {} ms)", grace_ms);
-  health_.setDraining(true);
+  services_->health.setDraining(true);
   http_->setDraining();
   admin_->setDraining();
   http_->stopAccepting();
@@ -309,6 +321,7 @@ void DaemonApp::writeListenersFile() const {
 
 void DaemonApp::applyReloadable(const config::Config& c) {
   common::setLogLevel(c.getString("log.level"));
+  services_->reload(c);
   for (auto* server : {http_.get(), admin_.get()}) {
     server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
     server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
@@ -316,9 +329,45 @@ void DaemonApp::applyReloadable(const config::Config& c) {
   }
 }
 
+std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
+  Services& s = *services_;
+  auto router = std::make_shared<http::Router>();
+  http::handlers::addHealthRoutes(*router, s.health, started_at_);
+  http::handlers::addMetricsRoute(*router, s.metrics);
+  http::handlers::addSystemRoutes(*router, *s.sampler);
+
+  // The fixed sequence every request passes: count it, rate-limit it (cheapest rejection
+  // first), authenticate it, guard the store; then the handler runs within its deadline.
+  auto pipeline = std::make_shared<http::Pipeline>(router);
+  pipeline->use(std::make_shared<middleware::RequestMetrics>(s.metrics));
+  pipeline->use(s.rate_limit);
+  pipeline->use(std::make_shared<middleware::Authenticator>(*s.tokens));
+  pipeline->use(std::make_shared<middleware::BreakerStage>(*s.db_breaker));
+  middleware::RouteRunner* runner = s.runner.get();
+  pipeline->setInvoker([runner](http::RequestContext& ctx, const http::Route& route) {
+    return runner->run(ctx, route);
+  });
+  return pipeline;
+}
+
+std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string& admin_token) {
+  Services& s = *services_;
+  auto router = std::make_shared<http::Router>();
+  admin::addAdminRoutes(*router, *this);
+  admin::addProtectionAdminRoutes(*router, *s.rate_limit, *s.cache, *s.db_breaker);
+  auto pipeline = std::make_shared<http::Pipeline>(router);
+  pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
+  middleware::RouteRunner* runner = s.runner.get();
+  pipeline->setInvoker([runner](http::RequestContext& ctx, const http::Route& route) {
+    return runner->run(ctx, route);
+  });
+  return pipeline;
+}
+
 admin::ReloadOutcome DaemonApp::reload() {
   admin::ReloadOutcome outcome;
   config::LoadResult loaded = config::ConfigLoader::load(config_file_, defines_);
+  if (loaded.ok()) loaded.problems = Services::checkComponents(*loaded.config);
   if (!loaded.ok()) {
     outcome.problems = loaded.problems;
     for (const auto& p : outcome.problems) spdlog::error("reload rejected: {}", p);
@@ -352,7 +401,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
     o->set("config_file", config_->file());
   }
   o->set("log_level", common::logLevel());
-  o->set("draining", health_.draining());
+  o->set("draining", services_->health.draining());
   auto listeners = http::newObject();
   listeners->set("http", http_->boundAddress());
   listeners->set("admin", admin_->boundAddress());

@@ -67,6 +67,7 @@ Reply errorReply(const common::Error& error, const std::string& request_id) {
   int status = common::httpStatus(error.code);
   Reply reply = Reply::json(status, errorBody(status, common::codeName(error.code), error.message,
                                               request_id, error.field));
+  reply.error_code = std::string(common::codeName(error.code));
   if (error.retry_after_s > 0) reply.setHeader("Retry-After", std::to_string(error.retry_after_s));
   return reply;
 }

@@ -35,7 +35,7 @@ Reply Pipeline::dispatch(RequestContext& ctx) const {
                        ctx.request_id);
     reply.setHeader("Allow", match.allow);
   } else {
-    reply = match.route->handler(ctx);
+    reply = invoker_ ? invoker_(ctx, *match.route) : match.route->handler(ctx);
   }
   while (ran > 0) middleware_[--ran]->onReply(ctx, reply);
   return reply;

@@ -1,6 +1,7 @@
 #pragma once
 // Routes a request and runs it through the middleware chain and its handler.
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -15,7 +16,11 @@ namespace cc::http {
 class Pipeline {
  public:
   explicit Pipeline(std::shared_ptr<const Router> router) : router_(std::move(router)) {}
+  /// Runs a matched route's handler; the default calls it inline. Set before serving.
+  using Invoker = std::function<Reply(RequestContext&, const Route&)>;
+
   void use(std::shared_ptr<Middleware> middleware) { middleware_.push_back(std::move(middleware)); }
+  void setInvoker(Invoker invoker) { invoker_ = std::move(invoker); }
   Reply handle(RequestContext& ctx) const;
   const Router& router() const { return *router_; }
 
@@ -23,6 +28,7 @@ class Pipeline {
   Reply dispatch(RequestContext& ctx) const;
   std::shared_ptr<const Router> router_;
   std::vector<std::shared_ptr<Middleware>> middleware_;
+  Invoker invoker_;
 };
 
 }  // namespace cc::http

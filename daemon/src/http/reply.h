@@ -13,6 +13,7 @@ struct Reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string error_code;  // the envelope's code for error replies; "" otherwise
 
   static Reply json(int status, std::string body) {
     Reply r;

@@ -20,6 +20,17 @@ struct Identity {
   std::string role;  // "admin" or "viewer"
 };
 
+/// What pipeline stages note for their own onReply on the same request.
+struct StageNotes {
+  bool breaker_permit = false;  // the store breaker let this request through
+  bool breaker_probe = false;
+  uint64_t breaker_epoch = 0;
+  std::string ratelimit_policy;  // RateLimit-Policy / RateLimit header values to send
+  std::string ratelimit;
+  std::string cache_outcome;  // HIT, MISS or COALESCED
+  int64_t cache_age_s = -1;
+};
+
 /// Per-request state, created by the connection and passed through middleware to the handler.
 /// Lives on one worker thread; not shared.
 struct RequestContext {
@@ -36,7 +47,11 @@ struct RequestContext {
   common::SteadyTime started{};
   common::SteadyTime deadline{};
   std::optional<Identity> identity;
+  std::string token;  // the bearer token presented, once authenticated
+  StageNotes notes;
   const Poco::Net::HTTPServerRequest* request = nullptr;  // headers; null in unit tests
+  /// Copies every header into header_copies and forgets the request object.
+  void detachFromRequest();
   /// For protocol upgrades only: a handler that answers the upgrade itself (e.g. constructs a
   /// Poco::Net::WebSocket, which detaches the socket) sets `upgraded`; the connection then
   /// writes nothing more and returns its worker thread, leaving the socket to the new owner.
@@ -44,7 +59,11 @@ struct RequestContext {
   Poco::Net::HTTPServerResponse* upgrade_response = nullptr;
   bool upgraded = false;
 
-  /// A request header, or "" when absent (or in unit tests without a request).
+  /// Header copies for work that outlives the connection's request object (a handler run on
+  /// another thread past its deadline); consulted when `request` is null.
+  std::map<std::string, std::string> header_copies;
+
+  /// A request header (case-insensitive), or "" when absent.
   std::string header(const std::string& name) const;
   /// A query parameter, or nullopt.
   std::optional<std::string> queryParam(const std::string& name) const {

@@ -93,7 +93,7 @@ void registerProcessMetrics(Registry& registry, std::string proc_root) {
     auto s = readProcessSample(root, ticks, page);
     if (!s) return;
     auto add = [&](const char* name, const char* help, MetricType type, double v) {
-      out.push_back({name, help, type, {{{}, v}}});
+      out.push_back({name, help, type, {{{}, v}}, {}});
     };
     add("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
         MetricType::kCounter, s->cpu_seconds);

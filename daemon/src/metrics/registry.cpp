@@ -221,7 +221,7 @@ void Registry::gaugeCallback(const std::string& name, const std::string& help,
                              std::function<double()> read) {
   if (!validName(name, true)) throw std::invalid_argument("bad metric name '" + name + "'");
   addCollector([name, help, read = std::move(read)](std::vector<CollectedFamily>& out) {
-    out.push_back({name, help, MetricType::kGauge, {{{}, read()}}});
+    out.push_back({name, help, MetricType::kGauge, {{{}, read()}}, {}});
   });
 }
 
@@ -229,7 +229,7 @@ void Registry::counterCallback(const std::string& name, const std::string& help,
                                std::function<double()> read) {
   if (!validName(name, true)) throw std::invalid_argument("bad metric name '" + name + "'");
   addCollector([name, help, read = std::move(read)](std::vector<CollectedFamily>& out) {
-    out.push_back({name, help, MetricType::kCounter, {{{}, read()}}});
+    out.push_back({name, help, MetricType::kCounter, {{{}, read()}}, {}});
   });
 }
 
@@ -265,14 +265,16 @@ std::string Registry::render() const {
   for (const auto& c : collectors) c(collected);
   for (const auto& f : collected) {
     header(out, f.name, f.help, f.type);
-    for (const auto& [labels, value] : f.samples) {
+    for (std::size_t i = 0; i < f.samples.size(); ++i) {
+      const auto& [labels, value] = f.samples[i];
+      const std::string suffix = i < f.suffixes.size() ? f.suffixes[i] : std::string();
       std::vector<std::string> names;
       std::vector<std::string> values;
       for (const auto& [k, v] : labels) {
         names.push_back(k);
         values.push_back(v);
       }
-      out += f.name + labelText(names, values) + " " + formatValue(value) + "\n";
+      out += f.name + suffix + labelText(names, values) + " " + formatValue(value) + "\n";
     }
   }
   return out;

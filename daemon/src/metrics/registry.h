@@ -107,6 +107,8 @@ struct CollectedFamily {
   std::string help;
   MetricType type = MetricType::kGauge;
   std::vector<std::pair<std::map<std::string, std::string>, double>> samples;
+  /// For histograms: a suffix per sample ("_bucket", "_sum", "_count"); empty otherwise.
+  std::vector<std::string> suffixes;
 };
 using Collector = std::function<void(std::vector<CollectedFamily>& out)>;
 

@@ -1,0 +1,15 @@
+#pragma once
+// Admin views and resets of the traffic protection state: rate limits, cache, breakers.
+
+#include "breaker/circuit_breaker.h"
+#include "http/router.h"
+#include "middleware/rate_limit_stage.h"
+#include "middleware/response_cache.h"
+
+namespace cc::admin {
+
+/// GET/DELETE /admin/ratelimit, GET/DELETE /admin/cache, GET /admin/breakers.
+void addProtectionAdminRoutes(http::Router& router, middleware::RateLimitStage& rate_limit,
+                              middleware::ResponseCache& cache, breaker::CircuitBreaker& db_breaker);
+
+}  // namespace cc::admin

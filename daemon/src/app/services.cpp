@@ -1,0 +1,223 @@
+#include "app/services.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+#include "metrics/process_metrics.h"
+#include "middleware/rate_limit_config.h"
+
+namespace cc::app {
+
+Services::~Services() {
+  if (sampler) sampler->stop();
+}
+
+std::vector<std::string> Services::checkComponents(const config::Config& config) {
+  std::vector<std::string> problems;
+  if (auto r = middleware::RateLimitConfig::fromConfig(config); !r) {
+    problems.push_back(r.error().message);
+  }
+  if (auto r = middleware::ResponseCacheConfig::fromConfig(config); !r) {
+    problems.push_back(r.error().message);
+  }
+  if (auto r = breaker::BreakerConfig::fromConfig(config, "db"); !r) {
+    problems.push_back(r.error().message);
+  }
+  return problems;
+}
+
+common::Result<std::unique_ptr<Services>> Services::create(const config::Config& config,
+                                                           const common::Clock& clock) {
+  std::unique_ptr<Services> s(new Services(clock));
+
+  auto opened = store::Store::open(config, clock);
+  if (!opened) return opened.error();
+  s->store = std::move(*opened);
+  if (auto f = s->store->faults().settings(); f.error_rate > 0 || f.delay_ms > 0) {
+    spdlog::warn("FAULT INJECTION IS ON for the store (fault.db.*): requests will fail or slow "
+                 "down on purpose");
+  }
+
+  auth::TokenService::Options token_options;
+  token_options.ttl_s = config.getInt("auth.token_ttl_s");
+  token_options.cache_size = static_cast<std::size_t>(config.getInt("auth.token_cache_size"));
+  s->tokens = std::make_unique<auth::TokenService>(s->store->tokens(), clock, token_options);
+  s->users = std::make_unique<auth::UserService>(s->store->users(), *s->tokens, clock);
+  const char* env_password = std::getenv("CONTROLCENTER_ADMIN_PASSWORD");
+  auto bootstrap =
+      s->users->ensureAdmin(config.getString("daemon.state_dir"), env_password ? env_password : "");
+  if (!bootstrap) return bootstrap.error();
+  if (*bootstrap) {
+    spdlog::warn("created user 'admin'; its generated password is in {} (mode 0600)", **bootstrap);
+  }
+
+  auto sampler_settings = system::SamplerSettings::fromConfig(config);
+  s->sampler = std::make_unique<system::SystemSampler>(
+      system::makeHostProbe(sampler_settings.proc_root, sampler_settings.connections_interval),
+      clock, sampler_settings.interval);
+  s->sampler->start();
+
+  auto breaker_config = breaker::BreakerConfig::fromConfig(config, "db");
+  if (!breaker_config) return breaker_config.error();
+  s->db_breaker = std::make_unique<breaker::CircuitBreaker>("db", *breaker_config, clock);
+  auto& transitions = s->metrics.counterFamily("controlcenter_breaker_transitions_total",
+                                               "Circuit breaker state changes.", {"name", "to"});
+  s->db_breaker->setTransitionCallback(
+      [&transitions](const std::string& name, breaker::BreakerState from, breaker::BreakerState to) {
+        transitions.labels({name, std::string(breaker::stateName(to))}).inc();
+        auto level = to == breaker::BreakerState::kOpen ? spdlog::level::warn : spdlog::level::info;
+        spdlog::log(level, "circuit breaker '{}': {} -> {}", name, breaker::stateName(from),
+                    breaker::stateName(to));
+      });
+
+  auto cache_config = middleware::ResponseCacheConfig::fromConfig(config);
+  if (!cache_config) return cache_config.error();
+  s->cache = std::make_shared<middleware::ResponseCache>(*cache_config, clock);
+
+  auto limit_config = middleware::RateLimitConfig::fromConfig(config);
+  if (!limit_config) return limit_config.error();
+  s->rate_limit = std::make_shared<middleware::RateLimitStage>(
+      std::make_shared<middleware::RateLimiter>(*limit_config, clock), s->metrics);
+
+  // Store-backed handlers run here so a stuck store call cannot hold the connection past its
+  // deadline; as many threads as the pool has sessions, since that bounds useful parallelism.
+  auto pool_max = static_cast<std::size_t>(config.getInt("db.pool.max"));
+  s->executor = std::make_unique<common::TaskExecutor>(pool_max, 4096);
+  s->runner = std::make_unique<middleware::RouteRunner>(*s->executor, s->cache, clock);
+
+  s->domain.reset(new http::handlers::DomainServices{
+      *s->store, *s->tokens, *s->users, clock, config.getInt32("agents.active_window_s"), {},
+      [cache = s->cache](const std::string& prefix) { cache->invalidatePrefix(prefix); }});
+
+  s->registerMetrics();
+  s->registerHealthChecks();
+  return s;
+}
+
+void Services::reload(const config::Config& config) {
+  auto limit_config = middleware::RateLimitConfig::fromConfig(config);
+  if (limit_config) {
+    auto previous = rate_limit->limiter();
+    rate_limit->setLimiter(
+        std::make_shared<middleware::RateLimiter>(*limit_config, clock, previous.get()));
+  }
+  if (auto cache_config = middleware::ResponseCacheConfig::fromConfig(config)) {
+    cache->reconfigure(*cache_config);
+  }
+  if (auto breaker_config = breaker::BreakerConfig::fromConfig(config, "db")) {
+    db_breaker->reconfigure(*breaker_config);
+  }
+  auto before = store->faults().settings();
+  store->faults().configure(config);
+  if (auto f = store->faults().settings();
+      (f.error_rate > 0 || f.delay_ms > 0) &&
+      (f.error_rate != before.error_rate || f.delay_ms != before.delay_ms)) {
+    spdlog::warn("FAULT INJECTION IS ON for the store: delay {} ms, error rate {}", f.delay_ms,
+                 f.error_rate);
+  }
+  sampler->setInterval(system::SamplerSettings::fromConfig(config).interval);
+}
+
+void Services::registerMetrics() {
+  metrics::registerProcessMetrics(metrics);
+  metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
+    store::PoolStats p = store->poolStats();
+    metrics::CollectedFamily sessions{"controlcenter_db_pool_sessions",
+                                      "Store sessions by state.",
+                                      metrics::MetricType::kGauge,
+                                      {{{{"state", "in_use"}}, double(p.in_use)},
+                                       {{{"state", "idle"}}, double(p.idle)},
+                                       {{{"state", "waiting"}}, double(p.waiting)},
+                                       {{{"state", "max"}}, double(p.max)}},
+                                      {}};
+    out.push_back(std::move(sessions));
+    metrics::CollectedFamily wait{"controlcenter_db_pool_wait_seconds",
+                                  "Time spent waiting for a store session.",
+                                  metrics::MetricType::kHistogram,
+                                  {},
+                                  {}};
+    for (std::size_t i = 0; i < store::WaitHistogram::kBuckets; ++i) {
+      std::string le = i + 1 < store::WaitHistogram::kBuckets
+                           ? metrics::formatValue(store::WaitHistogram::kBoundsMs[i] / 1000.0)
+                           : "+Inf";
+      wait.samples.push_back({{{"le", le}}, double(p.wait.cumulative(i))});
+      wait.suffixes.emplace_back("_bucket");
+    }
+    wait.samples.push_back({{}, p.wait.sum_ms / 1000.0});
+    wait.suffixes.emplace_back("_sum");
+    wait.samples.push_back({{}, double(p.wait.count)});
+    wait.suffixes.emplace_back("_count");
+    out.push_back(std::move(wait));
+    out.push_back({"controlcenter_db_pool_timeouts_total",
+                   "Waits for a store session that ended without one.",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(p.timeouts_total)}},
+                   {}});
+    double state = 0;
+    switch (db_breaker->state()) {
+      case breaker::BreakerState::kClosed:
+        state = 0;
+        break;
+      case breaker::BreakerState::kHalfOpen:
+        state = 1;
+        break;
+      case breaker::BreakerState::kOpen:
+        state = 2;
+        break;
+    }
+    out.push_back({"controlcenter_breaker_state",
+                   "Circuit breaker state: 0 closed, 1 half-open, 2 open.",
+                   metrics::MetricType::kGauge,
+                   {{{{"name", db_breaker->name()}}, state}},
+                   {}});
+  });
+  metrics.counterCallback("controlcenter_cache_hits_total", "Response cache hits.",
+                          [this] { return double(cache->counters().hits); });
+  metrics.counterCallback("controlcenter_cache_misses_total", "Response cache misses.",
+                          [this] { return double(cache->counters().misses); });
+  metrics.counterCallback("controlcenter_cache_coalesced_total",
+                          "Requests that waited for another's computation of the same answer.",
+                          [this] { return double(cache->counters().coalesced); });
+  metrics.gaugeCallback("controlcenter_cache_entries", "Answers held in the response cache.",
+                        [this] { return double(cache->entries()); });
+  metrics.gaugeCallback("controlcenter_collector_duration_seconds",
+                        "Duration of the last host metrics sampling round.", [this] {
+                          auto h = sampler->health(clock.now());
+                          return std::chrono::duration<double>(h.last_round_duration).count();
+                        });
+}
+
+void Services::registerHealthChecks() {
+  health.add(
+      "store",
+      [this] {
+        switch (db_breaker->state()) {
+          case breaker::BreakerState::kOpen:
+            return health::CheckResult{health::HealthStatus::kFail,
+                                       "circuit breaker open: the store is failing"};
+          case breaker::BreakerState::kHalfOpen:
+            return health::CheckResult{health::HealthStatus::kWarn,
+                                       "circuit breaker half-open: probing the store"};
+          case breaker::BreakerState::kClosed:
+            break;
+        }
+        auto p = store->poolStats();
+        return health::CheckResult{health::HealthStatus::kPass,
+                                   "pool " + std::to_string(p.in_use) + "/" +
+                                       std::to_string(p.max) + " in use"};
+      },
+      true);
+  health.add(
+      "collector",
+      [this] {
+        auto h = sampler->health(clock.now());
+        return health::CheckResult{h.status == system::SamplerHealth::Status::kPass
+                                       ? health::HealthStatus::kPass
+                                       : health::HealthStatus::kWarn,
+                                   h.message};
+      },
+      false);
+}
+
+}  // namespace cc::app

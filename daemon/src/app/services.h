@@ -1,0 +1,63 @@
+#pragma once
+// The daemon's long-lived components, built from the configuration in dependency order.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/token_service.h"
+#include "auth/user_service.h"
+#include "breaker/circuit_breaker.h"
+#include "common/task_executor.h"
+#include "config/config.h"
+#include "health/health_registry.h"
+#include "http/handlers/domain_services.h"
+#include "metrics/registry.h"
+#include "middleware/rate_limit_stage.h"
+#include "middleware/response_cache.h"
+#include "middleware/route_runner.h"
+#include "store/store.h"
+#include "system/system_sampler.h"
+
+namespace cc::app {
+
+/// Owns every component the routes use. Created once after the PID lock is held and the
+/// signal mask is set (it starts the sampler and executor threads); destroyed after the
+/// listeners have stopped. Members are thread-safe; reload() is called from one thread at a
+/// time.
+class Services {
+ public:
+  /// Opens the store (running migrations), bootstraps the admin user, starts the sampler.
+  /// Fails with a message naming the key or file at fault.
+  static common::Result<std::unique_ptr<Services>> create(const config::Config& config,
+                                                          const common::Clock& clock);
+  ~Services();
+
+  /// Problems in the parts of a configuration that only the components can judge (rate limit
+  /// rules, cache rules, breaker settings); each names its key. Empty when fine.
+  static std::vector<std::string> checkComponents(const config::Config& config);
+
+  /// Applies reloadable settings; call only with a config checkComponents() accepted.
+  void reload(const config::Config& config);
+
+  const common::Clock& clock;
+  metrics::Registry metrics;
+  health::HealthRegistry health;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<auth::TokenService> tokens;
+  std::unique_ptr<auth::UserService> users;
+  std::unique_ptr<system::SystemSampler> sampler;
+  std::unique_ptr<breaker::CircuitBreaker> db_breaker;
+  std::shared_ptr<middleware::ResponseCache> cache;
+  std::shared_ptr<middleware::RateLimitStage> rate_limit;
+  std::unique_ptr<common::TaskExecutor> executor;
+  std::unique_ptr<middleware::RouteRunner> runner;
+  std::unique_ptr<http::handlers::DomainServices> domain;
+
+ private:
+  explicit Services(const common::Clock& c) : clock(c) {}
+  void registerMetrics();
+  void registerHealthChecks();
+};
+
+}  // namespace cc::app

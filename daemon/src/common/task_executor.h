@@ -1,0 +1,41 @@
+#pragma once
+// A fixed set of threads running submitted tasks from a bounded queue.
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace cc::common {
+
+/// Runs tasks on `threads` threads. submit() never blocks: it refuses (returns false) when
+/// `max_queued` tasks already wait, so overload is answered at once by the caller. Thread-safe.
+/// The destructor lets queued tasks finish, then joins.
+class TaskExecutor {
+ public:
+  TaskExecutor(std::size_t threads, std::size_t max_queued);
+  ~TaskExecutor();
+  TaskExecutor(const TaskExecutor&) = delete;
+  TaskExecutor& operator=(const TaskExecutor&) = delete;
+
+  bool submit(std::function<void()> task);
+  std::size_t queued() const;
+  std::size_t busy() const;
+  std::size_t threads() const { return workers_.size(); }
+
+ private:
+  void work();
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> workers_;
+  std::size_t max_queued_;
+  std::size_t busy_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace cc::common

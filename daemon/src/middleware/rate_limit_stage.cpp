@@ -1,0 +1,57 @@
+#include "middleware/rate_limit_stage.h"
+
+#include <functional>
+
+#include "http/error_envelope.h"
+#include "middleware/authenticator.h"
+
+namespace cc::middleware {
+
+RateLimitStage::RateLimitStage(std::shared_ptr<RateLimiter> limiter,
+                               metrics::Registry& registry)
+    : limiter_(std::move(limiter)),
+      decisions_(registry.counterFamily("controlcenter_ratelimit_decisions_total",
+                                        "Rate limiter decisions by rule.", {"rule", "decision"})) {}
+
+std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
+                                                     const http::Route*) {
+  auto limiter = this->limiter();
+  RequestInfo info;
+  info.method = ctx.method == "HEAD" ? "GET" : ctx.method;
+  info.path = ctx.path;
+  info.peer_ip = ctx.peer_ip;
+  std::string xff = ctx.header("X-Forwarded-For");
+  if (!xff.empty()) {
+    // Resolved once here so the access log and the limiter agree on who the client is.
+    ctx.client_ip = limiter->config().trusted_proxies.resolve(ctx.peer_ip, xff);
+  }
+  info.client_ip = ctx.client_ip;
+  // Token rules key on a digest of the presented token: cheap, and never the secret itself.
+  std::string token = Authenticator::bearerToken(ctx.header("Authorization"));
+  if (!token.empty()) info.token_key = std::to_string(std::hash<std::string>{}(token));
+  RateDecision decision = limiter->decide(info);
+  if (decision.action == RateAction::kExempt || decision.action == RateAction::kUnlimited) {
+    return std::nullopt;
+  }
+  decisions_.labels({decision.rule, std::string(rateActionName(decision.action))}).inc();
+  if (decision.carriesHeaders()) {
+    ctx.notes.ratelimit_policy = decision.policyHeader();
+    ctx.notes.ratelimit = decision.rateLimitHeader();
+  }
+  if (decision.action != RateAction::kReject) return std::nullopt;
+  http::Reply reply = http::errorReply(
+      {common::ErrorCode::kRateLimited,
+       "rate limit '" + decision.rule + "' exceeded; retry in " +
+           std::to_string(decision.retry_after_s) + " s",
+       {}, decision.retry_after_s},
+      ctx.request_id);
+  return reply;
+}
+
+void RateLimitStage::onReply(const http::RequestContext& ctx, http::Reply& reply) {
+  if (ctx.notes.ratelimit_policy.empty()) return;
+  reply.setHeader("RateLimit-Policy", ctx.notes.ratelimit_policy);
+  reply.setHeader("RateLimit", ctx.notes.ratelimit);
+}
+
+}  // namespace cc::middleware

@@ -1,0 +1,34 @@
+#pragma once
+// The pipeline stage that applies the rate limiter and answers 429.
+
+#include <atomic>
+#include <memory>
+
+#include "http/middleware.h"
+#include "metrics/registry.h"
+#include "middleware/rate_limiter.h"
+
+namespace cc::middleware {
+
+/// Asks the current RateLimiter about each request, first in the chain after metrics so a
+/// rejection costs as little as possible: 429 `rate_limited` with Retry-After and the IETF
+/// RateLimit headers, which admitted answers on limited routes carry too. The limiter can be
+/// swapped at run time (reload). Counts decisions in
+/// controlcenter_ratelimit_decisions_total{rule,decision}. Thread-safe.
+class RateLimitStage final : public http::Middleware {
+ public:
+  RateLimitStage(std::shared_ptr<RateLimiter> limiter, metrics::Registry& registry);
+  std::optional<http::Reply> onRequest(http::RequestContext& ctx, const http::Route* route) override;
+  void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
+
+  std::shared_ptr<RateLimiter> limiter() const { return std::atomic_load(&limiter_); }
+  void setLimiter(std::shared_ptr<RateLimiter> limiter) {
+    std::atomic_store(&limiter_, std::move(limiter));
+  }
+
+ private:
+  std::shared_ptr<RateLimiter> limiter_;
+  metrics::Family<metrics::Counter>& decisions_;
+};
+
+}  // namespace cc::middleware

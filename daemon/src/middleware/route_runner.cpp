@@ -1,0 +1,107 @@
+#include "middleware/route_runner.h"
+
+#include <Poco/Exception.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "common/deadline.h"
+#include "http/error_envelope.h"
+
+namespace cc::middleware {
+namespace {
+
+struct PendingReply {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  http::Reply reply;
+  http::RequestContext ctx;
+};
+
+http::Reply callHandler(const http::Route& route, http::RequestContext& ctx) {
+  std::string what;
+  try {
+    return route.handler(ctx);
+  } catch (const Poco::Exception& e) {
+    what = e.displayText();
+  } catch (const std::exception& e) {
+    what = e.what();
+  }
+  spdlog::error("request {} {} {} failed: {}", ctx.request_id, ctx.method, ctx.path, what);
+  return http::errorReply({common::ErrorCode::kInternal, "internal error; see the daemon log", {}, 0},
+                          ctx.request_id);
+}
+
+}  // namespace
+
+http::Reply RouteRunner::runWithDeadline(http::RequestContext& ctx, const http::Route& route) {
+  auto pending = std::make_shared<PendingReply>();
+  pending->ctx = ctx;
+  pending->ctx.detachFromRequest();
+  bool queued = executor_.submit([pending, &route] {
+    http::Reply reply = callHandler(route, pending->ctx);
+    std::lock_guard<std::mutex> lock(pending->mutex);
+    pending->reply = std::move(reply);
+    pending->done = true;
+    pending->done_cv.notify_all();
+  });
+  if (!queued) {
+    return http::errorReply(
+        common::Error::unavailable(common::ErrorCode::kUnavailable,
+                                   "too many requests are waiting for the store; retry", 1),
+        ctx.request_id);
+  }
+  std::unique_lock<std::mutex> lock(pending->mutex);
+  if (!pending->done_cv.wait_until(lock, ctx.deadline, [&] { return pending->done; })) {
+    auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.started);
+    return http::errorReply({common::ErrorCode::kTimeout,
+                             "request did not finish within its budget of " +
+                                 std::to_string(budget.count()) + " ms",
+                             {}, 0},
+                            ctx.request_id);
+  }
+  return std::move(pending->reply);
+}
+
+http::Reply RouteRunner::execute(http::RequestContext& ctx, const http::Route& route) {
+  if (route.options.uses_store) return runWithDeadline(ctx, route);
+  return callHandler(route, ctx);
+}
+
+http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route) {
+  std::optional<CacheRule> rule;
+  if (cache_) rule = cache_->config()->match(ctx.method == "HEAD" ? "GET" : ctx.method, ctx.path);
+  if (!rule) return execute(ctx, route);
+
+  std::string role = ctx.identity ? ctx.identity->role : "anonymous";
+  std::string key = ResponseCache::makeKey(ctx.path, ctx.raw_query, role);
+  std::optional<http::Reply> uncached;
+  auto lookup = cache_->getOrCompute(
+      key, *rule, common::Deadline(clock_, ctx.deadline),
+      [&]() -> common::Result<CachedResponse> {
+        http::Reply reply = execute(ctx, route);
+        if (reply.status < 200 || reply.status >= 300) {
+          // Not cacheable: this caller answers with it directly.
+          uncached = reply;
+          return common::Error{common::ErrorCode::kUnavailable, "uncacheable answer", {}, 0};
+        }
+        return CachedResponse{reply.status, reply.content_type, std::move(reply.body),
+                              std::move(reply.headers)};
+      });
+  if (uncached) return std::move(*uncached);
+  if (!lookup) return http::errorReply(lookup.error(), ctx.request_id);
+  const CachedResponse& cached = *lookup->response;
+  http::Reply reply;
+  reply.status = cached.status;
+  reply.content_type = cached.content_type;
+  reply.body = cached.body;
+  reply.headers = cached.headers;
+  reply.setHeader("X-Cache", std::string(cacheOutcomeName(lookup->outcome)));
+  reply.setHeader("Age",
+                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lookup->age).count()));
+  return reply;
+}
+
+}  // namespace cc::middleware

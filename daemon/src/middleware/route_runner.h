@@ -1,0 +1,37 @@
+#pragma once
+// Runs a route's handler within the request's deadline, through the response cache.
+
+#include <memory>
+
+#include "common/task_executor.h"
+#include "http/reply.h"
+#include "http/request_context.h"
+#include "http/router.h"
+#include "middleware/response_cache.h"
+
+namespace cc::middleware {
+
+/// The last step of the pipeline. Store-backed handlers run on the executor while the
+/// connection's thread waits until the request's deadline: past it the client gets 504
+/// `timeout` at once, and the abandoned handler finishes in the background (its store calls
+/// honour the same deadline) without touching the answered response. In-memory handlers run
+/// inline. GET routes named by a cache rule go through the ResponseCache (single-flight per
+/// key; X-Cache and Age headers). Thread-safe.
+class RouteRunner {
+ public:
+  RouteRunner(common::TaskExecutor& executor, std::shared_ptr<ResponseCache> cache,
+              const common::Clock& clock)
+      : executor_(executor), cache_(std::move(cache)), clock_(clock) {}
+
+  http::Reply run(http::RequestContext& ctx, const http::Route& route);
+
+ private:
+  http::Reply execute(http::RequestContext& ctx, const http::Route& route);
+  http::Reply runWithDeadline(http::RequestContext& ctx, const http::Route& route);
+
+  common::TaskExecutor& executor_;
+  std::shared_ptr<ResponseCache> cache_;
+  const common::Clock& clock_;
+};
+
+}  // namespace cc::middleware
