@@ -9,13 +9,7 @@ namespace {
 
 using http::testing::Response;
 
-class StoreAdminRoutesTest : public http::testing::DomainApiFixture {
- protected:
-  void SetUp() override {
-    DomainApiFixture::SetUp();
-    start();
-  }
-};
+class StoreAdminRoutesTest : public http::testing::ServedApiFixture {};
 
 TEST_F(StoreAdminRoutesTest, UsersCanBeListedCreatedAndRemoved) {
   Response empty = call("GET", "/admin/users");

@@ -9,22 +9,7 @@
 namespace cc::http::testing {
 namespace {
 
-class AgentHandlersTest : public DomainApiFixture {
- protected:
-  void SetUp() override {
-    DomainApiFixture::SetUp();
-    start();
-  }
-
-  std::vector<std::string> names(const Response& r) {
-    std::vector<std::string> out;
-    auto items = r.json()->getArray("items");
-    for (std::size_t i = 0; items && i < items->size(); ++i) {
-      out.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
-    }
-    return out;
-  }
-};
+class AgentHandlersTest : public ServedApiFixture {};
 
 TEST_F(AgentHandlersTest, CreateGetPatchDeleteWithLocationEventsAndInvalidation) {
   Response created = call("POST", "/api/agents",
@@ -88,20 +73,22 @@ TEST_F(AgentHandlersTest, ListFiltersPaginatesAndSorts) {
   EXPECT_EQ(all.json()->getValue<int>("total"), 5);
   EXPECT_EQ(all.json()->getValue<int>("limit"), 50);
   EXPECT_EQ(all.json()->getValue<int>("offset"), 0);
-  EXPECT_EQ(names(all), (std::vector<std::string>{"delta", "alpha", "charlie", "bravo", "echo"}));
+  EXPECT_EQ(itemNames(all),
+            (std::vector<std::string>{"delta", "alpha", "charlie", "bravo", "echo"}));
 
-  EXPECT_EQ(names(call("GET", "/api/agents?level=L2")),
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?level=L2")),
             (std::vector<std::string>{"alpha", "charlie"}));
-  EXPECT_EQ(names(call("GET", "/api/agents?status=busy&sort=name")),
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?status=busy&sort=name")),
             (std::vector<std::string>{"alpha", "bravo"}));
-  EXPECT_EQ(names(call("GET", "/api/agents?project_id=" + std::to_string(project))),
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?project_id=" + std::to_string(project))),
             (std::vector<std::string>{"charlie"}));
-  EXPECT_EQ(names(call("GET", "/api/agents?q=ha")), (std::vector<std::string>{"alpha", "charlie"}));
-  EXPECT_EQ(names(call("GET", "/api/agents?role=nobody")), (std::vector<std::string>{}));
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?q=ha")),
+            (std::vector<std::string>{"alpha", "charlie"}));
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?role=nobody")), (std::vector<std::string>{}));
 
   Response page = call("GET", "/api/agents?sort=-name&limit=2&offset=1");
   ASSERT_EQ(page.status, 200);
-  EXPECT_EQ(names(page), (std::vector<std::string>{"delta", "charlie"}));
+  EXPECT_EQ(itemNames(page), (std::vector<std::string>{"delta", "charlie"}));
   EXPECT_EQ(page.json()->getValue<int>("total"), 5);
   EXPECT_EQ(page.json()->getValue<int>("limit"), 2);
   EXPECT_EQ(page.json()->getValue<int>("offset"), 1);
@@ -204,16 +191,16 @@ TEST_F(AgentHandlersTest, HeartbeatActivatesAndActiveListsRecentOnes) {
 
   Response active = call("GET", "/api/agents/active");
   ASSERT_EQ(active.status, 200) << active.body;
-  EXPECT_EQ(names(active), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(itemNames(active), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(active.json()->getValue<int>("total"), 2);
   EXPECT_EQ(active.json()->getValue<int>("limit"), 50);
-  EXPECT_EQ(names(call("GET", "/api/agents/active?limit=1&offset=1")),
+  EXPECT_EQ(itemNames(call("GET", "/api/agents/active?limit=1&offset=1")),
             (std::vector<std::string>{"b"}));
-  EXPECT_EQ(names(call("GET", "/api/agents/active?offset=7")), (std::vector<std::string>{}));
+  EXPECT_EQ(itemNames(call("GET", "/api/agents/active?offset=7")), (std::vector<std::string>{}));
   EXPECT_EQ(call("GET", "/api/agents/active?limit=0").errorField(), "limit");
 
   clock_.advance(std::chrono::seconds(45));  // a is 75 s old, b 45 s: window is 60 s
-  EXPECT_EQ(names(call("GET", "/api/agents/active")), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(itemNames(call("GET", "/api/agents/active")), (std::vector<std::string>{"b"}));
 }
 
 TEST_F(AgentHandlersTest, StatsCountByStatusAndLevel) {

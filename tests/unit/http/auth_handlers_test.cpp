@@ -7,13 +7,7 @@
 namespace cc::http::testing {
 namespace {
 
-class AuthHandlersTest : public DomainApiFixture {
- protected:
-  void SetUp() override {
-    DomainApiFixture::SetUp();
-    start();
-  }
-};
+class AuthHandlersTest : public ServedApiFixture {};
 
 TEST_F(AuthHandlersTest, LoginIssuesABearerTokenThatValidates) {
   ASSERT_TRUE(users_->create("alice", "correct horse", store::Role::kViewer).ok());

@@ -88,6 +88,15 @@ std::string Response::errorField() const {
   return error.isNull() ? "" : error->optValue<std::string>("field", "");
 }
 
+std::vector<std::string> itemNames(const Response& response) {
+  std::vector<std::string> out;
+  auto items = response.json()->getArray("items");
+  for (std::size_t i = 0; items && i < items->size(); ++i) {
+    out.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
+  }
+  return out;
+}
+
 std::string eventType(const std::string& event_json) {
   return parseObject(event_json)->optValue<std::string>("type", "");
 }

@@ -72,6 +72,18 @@ class DomainApiFixture : public store::StoreFixture {
   std::vector<std::string> invalidated_;
 };
 
+/// A DomainApiFixture already serving, for tests that keep the default store options.
+class ServedApiFixture : public DomainApiFixture {
+ protected:
+  void SetUp() override {
+    DomainApiFixture::SetUp();
+    start();
+  }
+};
+
+/// The "name" of each element of a list answer's "items", in order.
+std::vector<std::string> itemNames(const Response& response);
+
 /// The event JSON's "type", for comparing published events.
 std::string eventType(const std::string& event_json);
 

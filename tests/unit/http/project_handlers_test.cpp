@@ -5,22 +5,7 @@
 namespace cc::http::testing {
 namespace {
 
-class ProjectHandlersTest : public DomainApiFixture {
- protected:
-  void SetUp() override {
-    DomainApiFixture::SetUp();
-    start();
-  }
-
-  std::vector<std::string> names(const Response& r) {
-    std::vector<std::string> out;
-    auto items = r.json()->getArray("items");
-    for (std::size_t i = 0; items && i < items->size(); ++i) {
-      out.push_back(items->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"));
-    }
-    return out;
-  }
-};
+class ProjectHandlersTest : public ServedApiFixture {};
 
 TEST_F(ProjectHandlersTest, CreateGetPatchDeleteWithLocationAndEvents) {
   Response created =
@@ -102,12 +87,12 @@ TEST_F(ProjectHandlersTest, ListFiltersPaginatesSortsAndRejectsBadParameters) {
   ASSERT_EQ(all.status, 200);
   EXPECT_EQ(all.json()->getValue<int>("total"), 4);
   EXPECT_EQ(all.json()->getValue<int>("limit"), 50);
-  EXPECT_EQ(names(call("GET", "/api/projects?status=archived")),
+  EXPECT_EQ(itemNames(call("GET", "/api/projects?status=archived")),
             (std::vector<std::string>{"gemini", "artemis"}));
-  EXPECT_EQ(names(call("GET", "/api/projects?q=em")),
+  EXPECT_EQ(itemNames(call("GET", "/api/projects?q=em")),
             (std::vector<std::string>{"gemini", "artemis"}));
   Response page = call("GET", "/api/projects?sort=name&limit=2&offset=1");
-  EXPECT_EQ(names(page), (std::vector<std::string>{"artemis", "gemini"}));
+  EXPECT_EQ(itemNames(page), (std::vector<std::string>{"artemis", "gemini"}));
   EXPECT_EQ(page.json()->getValue<int>("total"), 4);
   EXPECT_EQ(page.json()->getValue<int>("offset"), 1);
 
