@@ -123,8 +123,6 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
 }
 
 common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
-  if (auto st = faults_.apply(deadline); !st.ok()) return st;
-
   // Writers queue for the writer slot before they borrow a session, so a crowd of writers does
   // not hold every session while readers starve.
   std::unique_lock<std::timed_mutex> writer(writer_, std::defer_lock);
@@ -140,6 +138,9 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
   }
   auto lease = pool_->acquire(deadline);
   if (!lease.ok()) return lease.error();
+  // The injected delay holds the session, as a slow database would, so that a delay rehearses
+  // pool exhaustion too.
+  if (auto st = faults_.apply(deadline); !st.ok()) return st;
 
   Poco::Data::Session& session = lease->session();
   try {
@@ -173,9 +174,9 @@ common::Status Database::ping(common::SteadyTime deadline) {
 }
 
 common::Status Database::backup(const std::string& path, common::SteadyTime deadline) {
-  if (auto st = faults_.apply(deadline); !st.ok()) return st;
   auto lease = pool_->acquire(deadline);
   if (!lease.ok()) return lease.error();
+  if (auto st = faults_.apply(deadline); !st.ok()) return st;
 
   const std::string tmp = path + ".tmp";
   std::remove(tmp.c_str());

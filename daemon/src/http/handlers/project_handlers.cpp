@@ -1,0 +1,97 @@
+#include "http/handlers/project_handlers.h"
+
+#include "http/error_envelope.h"
+#include "http/handlers/domain_request.h"
+#include "http/json_body.h"
+#include "store/project.h"
+
+namespace cc::http::handlers {
+namespace {
+
+constexpr const char* kTopic = "projects";
+constexpr const char* kPrefix = "/api/projects";
+
+Reply fail(const common::Error& error, const RequestContext& ctx) {
+  return errorReply(error, ctx.request_id);
+}
+
+void announce(const DomainServices& services, const std::string& type,
+              const store::Project& project) {
+  announceChange(services, kTopic, kPrefix, type, project.id, "project", store::toJson(project));
+}
+
+Reply list(DomainServices& services, RequestContext& ctx) {
+  auto filter = store::parseProjectFilter(ctx.query);
+  if (!filter) return fail(filter.error(), ctx);
+  auto page = services.store.projects().list(*filter, ctx.deadline);
+  if (!page) return fail(page.error(), ctx);
+  auto out = store::pageToJson(*page);
+  out->set("limit", filter->limit);
+  out->set("offset", filter->offset);
+  return jsonReply(200, out);
+}
+
+Reply create(DomainServices& services, RequestContext& ctx) {
+  auto body = parseJsonObject(ctx);
+  if (!body) return fail(body.error(), ctx);
+  auto input = store::parseProjectInput(**body, false);
+  if (!input) return fail(input.error(), ctx);
+  auto project = services.store.projects().create(*input, ctx.deadline);
+  if (!project) return fail(project.error(), ctx);
+  announce(services, "project.created", *project);
+  Reply reply = jsonReply(201, store::toJson(*project));
+  reply.setHeader("Location", std::string(kPrefix) + "/" + std::to_string(project->id));
+  return reply;
+}
+
+Reply get(DomainServices& services, RequestContext& ctx) {
+  auto id = pathId(ctx, "project");
+  if (!id) return fail(id.error(), ctx);
+  auto project = services.store.projects().get(*id, ctx.deadline);
+  if (!project) return fail(project.error(), ctx);
+  return jsonReply(200, store::toJson(*project));
+}
+
+Reply patch(DomainServices& services, RequestContext& ctx) {
+  auto id = pathId(ctx, "project");
+  if (!id) return fail(id.error(), ctx);
+  auto body = parseJsonObject(ctx);
+  if (!body) return fail(body.error(), ctx);
+  auto input = store::parseProjectInput(**body, true);
+  if (!input) return fail(input.error(), ctx);
+  auto project = services.store.projects().patch(*id, *input, ctx.deadline);
+  if (!project) return fail(project.error(), ctx);
+  announce(services, "project.updated", *project);
+  return jsonReply(200, store::toJson(*project));
+}
+
+Reply remove(DomainServices& services, RequestContext& ctx) {
+  auto id = pathId(ctx, "project");
+  if (!id) return fail(id.error(), ctx);
+  auto force = queryFlag(ctx, "force", false);
+  if (!force) return fail(force.error(), ctx);
+  if (auto st = services.store.projects().remove(*id, *force, ctx.deadline); !st.ok()) {
+    return fail(st.error(), ctx);
+  }
+  announceChange(services, kTopic, kPrefix, "project.deleted", *id, {}, nullptr);
+  // A forced delete may have detached agents; their cached answers are stale too.
+  if (*force && services.invalidate) services.invalidate("/api/agents");
+  return Reply::noContent();
+}
+
+}  // namespace
+
+void addProjectRoutes(Router& router, DomainServices& services) {
+  RouteOptions reads;
+  reads.uses_store = true;
+  RouteOptions writes = reads;
+  writes.writes = true;
+
+  router.add("GET", "/api/projects", bindServices(services, list), reads);
+  router.add("POST", "/api/projects", bindServices(services, create), writes);
+  router.add("GET", "/api/projects/{id}", bindServices(services, get), reads);
+  router.add("PATCH", "/api/projects/{id}", bindServices(services, patch), writes);
+  router.add("DELETE", "/api/projects/{id}", bindServices(services, remove), writes);
+}
+
+}  // namespace cc::http::handlers
