@@ -1,6 +1,8 @@
 #include "ws/io_loop.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SocketDefs.h>
 
 #include <algorithm>
 
@@ -16,6 +18,12 @@ constexpr std::size_t kReadChunk = 16384;
 constexpr int kReadsPerWake = 4;  // then other connections get their turn
 
 common::SteadyTime now() { return std::chrono::steady_clock::now(); }
+
+// Poco 1.11 returns -1 for a non-blocking receive that would block but throws for a send.
+bool wouldBlock(const Poco::Exception& e) {
+  return e.code() == POCO_EAGAIN || e.code() == POCO_EWOULDBLOCK ||
+         dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr;
+}
 
 // Fine enough for the shortest deadline the settings ask for, coarse enough to idle cheaply.
 std::chrono::milliseconds tickPeriod(const HubSettings& s) {
@@ -45,6 +53,7 @@ struct IoLoop::Connection {
   bool send_shut = false;
   bool dead = false;
   common::SteadyTime close_deadline{};
+  int64_t metrics_sent_at = 0;      // the sample this connection last got, never sent twice
   std::optional<CloseReason> gone;  // set when the socket failed or the peer hung up
 };
 
@@ -194,7 +203,8 @@ void IoLoop::onReadable(Connection& c) {
     int n = 0;
     try {
       n = c.socket.receiveBytes(buf, sizeof buf);
-    } catch (const Poco::Exception&) {
+    } catch (const Poco::Exception& e) {
+      if (wouldBlock(e)) break;
       c.gone = CloseReason::kIoError;
       break;
     }
@@ -223,7 +233,10 @@ void IoLoop::settle(Connection& c, common::SteadyTime t) {
   Session& s = c.session;
   if (unsigned fresh = s.takeNewTopics(); fresh & kTopicMetrics) {
     MetricsFrame m = hooks_.latest_metrics ? hooks_.latest_metrics() : MetricsFrame{};
-    if (m.frame) s.deliver(kTopicMetrics, m.frame);
+    if (m.frame) {
+      s.deliver(kTopicMetrics, m.frame);
+      c.metrics_sent_at = m.sampled_at_ms;
+    }
   }
   Outbox& out = s.outbox();
   while (!c.gone && !out.empty()) {
@@ -232,7 +245,8 @@ void IoLoop::settle(Connection& c, common::SteadyTime t) {
       n = c.socket.sendBytes(out.data(),
                              static_cast<int>(std::min<std::size_t>(out.remaining(), 1 << 20)),
                              kSendFlags);
-    } catch (const Poco::Exception&) {
+    } catch (const Poco::Exception& e) {
+      if (wouldBlock(e)) break;
       c.gone = CloseReason::kIoError;
       break;
     }
@@ -245,8 +259,11 @@ void IoLoop::settle(Connection& c, common::SteadyTime t) {
   }
   if (s.closing()) {
     if (!c.closing_seen) {
+      // Counted when decided, not when the socket finally goes: a slow consumer's close frame
+      // may wait the whole grace behind its unread bytes.
       c.closing_seen = true;
       c.close_deadline = t + settings_.close_grace;
+      if (hooks_.closed) hooks_.closed(s.endpoint(), *s.closeReason());
     }
     if (out.empty()) {
       // Our close frame is out. The client's close (or hang-up) ends it; until then keep reading
@@ -293,7 +310,10 @@ void IoLoop::tick(common::SteadyTime t) {
   for (auto& [fd, c] : connections_) {
     if (c->dead) continue;
     c->session.onTick(t);
-    if (fan_out) c->session.deliver(kTopicMetrics, m.frame);
+    if (fan_out && c->metrics_sent_at != m.sampled_at_ms) {
+      c->session.deliver(kTopicMetrics, m.frame);
+      c->metrics_sent_at = m.sampled_at_ms;
+    }
     settle(*c, t);
   }
 }
@@ -311,8 +331,10 @@ void IoLoop::destroy(Connection& c) {
   } catch (const Poco::Exception&) {
     // Already closed by the peer's reset.
   }
-  CloseReason reason = c.session.closeReason().value_or(c.gone.value_or(CloseReason::kIoError));
-  if (hooks_.closed) hooks_.closed(c.session.endpoint(), reason);
+  if (!c.closing_seen && hooks_.closed) {
+    hooks_.closed(c.session.endpoint(),
+                  c.session.closeReason().value_or(c.gone.value_or(CloseReason::kIoError)));
+  }
   c.ticket.release();
   --count_;
   dead_.push_back(c.fd);

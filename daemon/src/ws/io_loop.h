@@ -46,6 +46,8 @@ class IoLoop {
  public:
   struct Hooks {
     std::function<MetricsFrame()> latest_metrics;
+    /// Once per connection, when its end is decided (its close frame queued, or the socket
+    /// lost); the slot is released later, when the socket is closed.
     std::function<void(Endpoint, CloseReason)> closed;
   };
 
