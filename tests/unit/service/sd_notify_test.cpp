@@ -1,9 +1,6 @@
 #include "service/sd_notify.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <Poco/File.h>
@@ -14,46 +11,17 @@
 #include <optional>
 #include <stdexcept>
 
+#include "support/notify_receiver.h"
+
 namespace cc::service {
 namespace {
 
-/// Plays the service manager: a bound datagram socket that collects notifications.
-class NotifyReceiver {
- public:
-  explicit NotifyReceiver(const std::string& address) : address_(address) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, address.data(), address.size());
-    bool abstract = address[0] == '@';
-    if (abstract) addr.sun_path[0] = '\0';
-    auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address.size() +
-                                      (abstract ? 0 : 1));
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0) {
-      throw std::runtime_error("bind " + address + ": " + std::strerror(errno));
-    }
-  }
-  ~NotifyReceiver() { ::close(fd_); }
+using cc::testing::NotifyReceiver;
 
-  /// The next datagram, or nullopt when none arrives within `timeout_ms`.
-  std::optional<std::string> next(int timeout_ms = 5000) {
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, timeout_ms) != 1) return std::nullopt;
-    char buf[4096];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n < 0) return std::nullopt;
-    return std::string(buf, static_cast<std::size_t>(n));
-  }
-  bool empty() { return !next(0).has_value(); }
-  void shrinkBuffer() {
-    int size = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
-  }
-
- private:
-  std::string address_;
-  int fd_ = -1;
-};
+std::string nextText(NotifyReceiver& manager) {
+  auto note = manager.next();
+  return note ? note->text : "<nothing received>";
+}
 
 class SdNotifyTest : public ::testing::Test {
  protected:
@@ -95,16 +63,19 @@ TEST_F(SdNotifyTest, ReadyCarriesStatusInTheSameDatagram) {
   NotifyReceiver manager(path_);
   Notifier n(path_);
   ASSERT_TRUE(n.ready("serving on 127.0.0.1:8080").ok());
-  EXPECT_EQ(manager.next(), "READY=1\nSTATUS=serving on 127.0.0.1:8080");
+  auto note = manager.next();
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(note->text, "READY=1\nSTATUS=serving on 127.0.0.1:8080");
+  EXPECT_EQ(note->sender, ::getpid()) << "NotifyAccess=main needs the main process as sender";
   ASSERT_TRUE(n.ready().ok());
-  EXPECT_EQ(manager.next(), "READY=1");
+  EXPECT_EQ(nextText(manager), "READY=1");
 }
 
 TEST_F(SdNotifyTest, StatusIsKeptOnOneLine) {
   NotifyReceiver manager(path_);
   Notifier n(path_);
   ASSERT_TRUE(n.status("two\nlines\r\nREADY=1").ok());
-  EXPECT_EQ(manager.next(), "STATUS=two lines  READY=1");
+  EXPECT_EQ(nextText(manager), "STATUS=two lines  READY=1");
 }
 
 TEST_F(SdNotifyTest, ReloadingCarriesTheMonotonicClock) {
@@ -116,8 +87,8 @@ TEST_F(SdNotifyTest, ReloadingCarriesTheMonotonicClock) {
   auto msg = manager.next();
   ASSERT_TRUE(msg.has_value());
   const std::string prefix = "RELOADING=1\nMONOTONIC_USEC=";
-  ASSERT_EQ(msg->compare(0, prefix.size(), prefix), 0) << *msg;
-  int64_t stamp = std::stoll(msg->substr(prefix.size()));
+  ASSERT_EQ(msg->text.compare(0, prefix.size(), prefix), 0) << msg->text;
+  int64_t stamp = std::stoll(msg->value("MONOTONIC_USEC"));
   EXPECT_GE(stamp, before);
   EXPECT_LE(stamp, after);
 }
@@ -126,11 +97,11 @@ TEST_F(SdNotifyTest, StoppingExtendTimeoutAndWatchdogMessages) {
   NotifyReceiver manager(path_);
   Notifier n(path_);
   ASSERT_TRUE(n.stopping("draining").ok());
-  EXPECT_EQ(manager.next(), "STOPPING=1\nSTATUS=draining");
+  EXPECT_EQ(nextText(manager), "STOPPING=1\nSTATUS=draining");
   ASSERT_TRUE(n.extendTimeout(std::chrono::seconds(15)).ok());
-  EXPECT_EQ(manager.next(), "EXTEND_TIMEOUT_USEC=15000000");
+  EXPECT_EQ(nextText(manager), "EXTEND_TIMEOUT_USEC=15000000");
   ASSERT_TRUE(n.watchdog().ok());
-  EXPECT_EQ(manager.next(), "WATCHDOG=1");
+  EXPECT_EQ(nextText(manager), "WATCHDOG=1");
 }
 
 TEST_F(SdNotifyTest, AbstractSocketNamesStartWithAt) {
@@ -138,7 +109,7 @@ TEST_F(SdNotifyTest, AbstractSocketNamesStartWithAt) {
   NotifyReceiver manager(name);
   Notifier n(name);
   ASSERT_TRUE(n.ready().ok());
-  EXPECT_EQ(manager.next(), "READY=1");
+  EXPECT_EQ(nextText(manager), "READY=1");
 }
 
 TEST_F(SdNotifyTest, RelativeSocketPathIsRejected) {
@@ -211,14 +182,14 @@ TEST_F(WatchdogTest, PingsOnlyWhileAlive) {
   bool alive = true;
   Watchdog w(Notifier(path_, std::chrono::seconds(1)), [&] { return alive; });
   EXPECT_TRUE(w.tick());
-  EXPECT_EQ(manager.next(), "WATCHDOG=1");
+  EXPECT_EQ(nextText(manager), "WATCHDOG=1");
   alive = false;
   EXPECT_FALSE(w.tick());
   EXPECT_FALSE(w.tick());
   EXPECT_TRUE(manager.empty());
   alive = true;
   EXPECT_TRUE(w.tick());
-  EXPECT_EQ(manager.next(), "WATCHDOG=1");
+  EXPECT_EQ(nextText(manager), "WATCHDOG=1");
   auto s = w.stats();
   EXPECT_EQ(s.pings, 2);
   EXPECT_EQ(s.missed, 2);
@@ -239,7 +210,7 @@ TEST_F(WatchdogTest, ThreadPingsAtOnceAndStopDoesNotWaitForThePeriod) {
   Watchdog w(Notifier(path_), std::chrono::hours(1), [] { return true; });
   ASSERT_TRUE(w.start());
   EXPECT_TRUE(w.running());
-  EXPECT_EQ(manager.next(), "WATCHDOG=1");
+  EXPECT_EQ(nextText(manager), "WATCHDOG=1");
   auto before = std::chrono::steady_clock::now();
   w.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::minutes(1));
