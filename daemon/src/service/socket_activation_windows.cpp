@@ -1,8 +1,7 @@
-#include <windows.h>
+// No <windows.h> here: Poco's Net headers bring winsock2.h, which must come first.
+#include "service/socket_activation.h"
 
 #include <cstdlib>
-
-#include "service/socket_activation.h"
 
 namespace cc::service {
 
