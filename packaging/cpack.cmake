@@ -64,7 +64,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/debian/copyright
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME controlcenter)
 set(CPACK_PACKAGE_VENDOR "controlcenter")
-set(CPACK_PACKAGE_CONTACT "controlcenter maintainers <controlcenter@localhost>")
+set(CC_PACKAGE_MAINTAINER "controlcenter maintainers <maintainers@controlcenter.example.org>"
+    CACHE STRING "Maintainer field of the Debian package")
+set(CPACK_PACKAGE_CONTACT "${CC_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "operations control center daemon and command-line client")
 set(CPACK_PACKAGE_DESCRIPTION
     "controlcenterd serves host metrics (CPU, memory, disks, network, processes), an\n"
@@ -78,12 +80,14 @@ set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
 set(CPACK_SET_DESTDIR ON)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+# A Debian revision makes the package non-native, as its changelog.Debian.gz says.
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://localhost/controlcenter")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # adduser is the fallback for creating the system user where systemd-sysusers is missing.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~)")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 configure_file(${PROJECT_SOURCE_DIR}/packaging/debian/conffiles.in
                ${CC_GENERATED_DIR}/debian/conffiles @ONLY)
