@@ -38,6 +38,24 @@ std::string readFd(int fd) {
   return out;
 }
 
+// Runs in the forked child: parks every descriptor above the target range first so that placing
+// one at 3 + i cannot clobber another still to be placed.
+void passFdsInChild(const std::vector<std::pair<int, std::string>>& fds) {
+  const int first = 3;
+  const int count = static_cast<int>(fds.size());
+  std::vector<int> parked;
+  for (const auto& entry : fds) parked.push_back(::fcntl(entry.first, F_DUPFD, first + count));
+  std::string names;
+  for (int i = 0; i < count; ++i) {
+    ::dup2(parked[static_cast<std::size_t>(i)], first + i);
+    ::close(parked[static_cast<std::size_t>(i)]);
+    names += (i == 0 ? "" : ":") + fds[static_cast<std::size_t>(i)].second;
+  }
+  ::setenv("LISTEN_FDS", std::to_string(count).c_str(), 1);
+  ::setenv("LISTEN_FDNAMES", names.c_str(), 1);
+  ::setenv("LISTEN_PID", std::to_string(::getpid()).c_str(), 1);
+}
+
 }  // namespace
 
 TempDir::TempDir() {
@@ -93,6 +111,9 @@ bool DaemonProcess::start() {
     int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    if (fd > 2) ::close(fd);
+    for (const auto& [k, v] : env_) ::setenv(k.c_str(), v.c_str(), 1);
+    if (!listen_fds_.empty()) passFdsInChild(listen_fds_);
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);

@@ -50,6 +50,13 @@ class DaemonProcess {
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
+  /// Adds an environment variable for the child; call before start().
+  void setEnv(const std::string& name, const std::string& value) { env_[name] = value; }
+  /// Passes descriptors to the child as systemd socket activation does: at 3, 4, ... in this
+  /// order, with LISTEN_FDS, LISTEN_FDNAMES (the names) and LISTEN_PID (the child's PID) set.
+  /// The descriptors stay owned by the caller. Call before start().
+  void passListenFds(std::vector<std::pair<int, std::string>> fds) { listen_fds_ = std::move(fds); }
+
   /// Starts and waits (up to 15 s) for listeners.json; false if the process exited first.
   bool start();
   /// Starts and waits for the process to exit; returns its exit code (for start-up failures).
@@ -75,6 +82,8 @@ class DaemonProcess {
 
  private:
   std::vector<std::string> args_;
+  std::map<std::string, std::string> env_;
+  std::vector<std::pair<int, std::string>> listen_fds_;
   std::optional<TempDir> owned_dir_;
   std::string state_dir_;
   pid_t pid_ = -1;

@@ -10,7 +10,8 @@ namespace cc::service {
 
 common::Result<std::unique_ptr<PidLock>> PidLock::acquire(const std::string& path) {
   try {
-    Poco::File(Poco::Path(path).parent()).createDirectories();
+    Poco::Path parent = Poco::Path(path).parent();
+    if (!parent.toString().empty()) Poco::File(parent).createDirectories();
   } catch (const Poco::Exception& e) {
     return common::Error::badRequest("cannot create the directory of daemon.pidfile " + path +
                                      ": " + e.displayText());
