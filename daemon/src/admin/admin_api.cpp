@@ -71,6 +71,16 @@ void addAdminRoutes(http::Router& router, AdminBackend& backend) {
       },
       writes);
 
+  router.add(
+      "POST", "/admin/restart",
+      [&backend](RequestContext&) {
+        backend.requestRestart();
+        auto o = http::newObject();
+        o->set("status", "restarting");
+        return http::jsonReply(202, o);
+      },
+      writes);
+
   auto level_reply = [] {
     auto o = http::newObject();
     o->set("level", common::logLevel());

@@ -29,6 +29,8 @@ class AdminBackend {
   virtual Poco::JSON::Object::Ptr status() const = 0;
   virtual ReloadOutcome reload() = 0;
   virtual bool setLogLevel(const std::string& level) = 0;
+  /// Asks the main thread to drain and re-execute the daemon in place (same PID, same sockets).
+  virtual void requestRestart() = 0;
 };
 
 /// Checks `Authorization: Bearer <admin token>` in constant time; 401 with WWW-Authenticate.
@@ -41,7 +43,7 @@ class AdminAuth final : public http::Middleware {
   std::string token_;
 };
 
-/// Adds /admin/status, /admin/reload and /admin/log-level.
+/// Adds /admin/status, /admin/reload, /admin/restart and /admin/log-level.
 void addAdminRoutes(http::Router& router, AdminBackend& backend);
 
 /// {"applied":[{"key","old","new"}],"needs_restart":[...]}

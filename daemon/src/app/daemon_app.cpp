@@ -29,7 +29,14 @@
 #include "middleware/authenticator.h"
 #include "middleware/breaker_stage.h"
 #include "middleware/request_metrics.h"
+#include "admin/store_admin_routes.h"
+#include "http/handlers/agent_handlers.h"
+#include "http/handlers/auth_handlers.h"
+#include "http/handlers/project_handlers.h"
 #include "service/pid_lock.h"
+#include "service/sd_notify.h"
+#include "service/socket_activation.h"
+#include "ws/ws_routes.h"
 
 namespace cc::app {
 namespace {
@@ -80,6 +87,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   Poco::JSON::Object::Ptr status() const override;
   admin::ReloadOutcome reload() override;
   bool setLogLevel(const std::string& level) override { return common::setLogLevel(level); }
+  void requestRestart() override { signals_->post(LifecycleEvent::kRestart); }
 
  protected:
   void defineOptions(OptionSet& options) override;
@@ -92,6 +100,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::shared_ptr<http::Pipeline> buildAdminPipeline(const std::string& admin_token);
   void applyReloadable(const config::Config& c);
   void writeListenersFile() const;
+  void drainListeners(bool restarting);
+  int restartInPlace(std::unique_ptr<service::PidLock> lock);
   void printHelp() const;
 
   std::string config_file_;
@@ -109,6 +119,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<http::HttpServer> admin_;
   std::unique_ptr<SignalWaiter> signals_;
+  service::Notifier notifier_;
+  std::unique_ptr<service::Watchdog> watchdog_;
 };
 
 void DaemonApp::defineOptions(OptionSet& options) {
@@ -239,11 +251,37 @@ int DaemonApp::serve() {
     return kExitFailure;
   }
 
+  // Listeners come first: passed by systemd (or by our own re-exec), else bound here, so a
+  // busy port fails before the store is touched.
+  auto activated = service::takeActivatedSockets();
+  if (!activated) {
+    std::cerr << "controlcenterd: " << activated.error().message << "\n";
+    return kExitFailure;
+  }
+  notifier_ = service::Notifier::fromEnvironment();
+  std::optional<Poco::Net::ServerSocket> http_socket = activated->http;
+  std::optional<Poco::Net::ServerSocket> admin_socket = activated->admin;
+  try {
+    if (!http_socket) {
+      http_socket = bindListener(c.getString("http.address"), c.getInt32("http.port"),
+                                 std::max(c.getInt32("http.queue"), 128), "http.address/http.port");
+    }
+    if (!admin_socket) {
+      admin_socket = bindListener(admin_address, c.getInt32("admin.port"), 64,
+                                  "admin.address/admin.port");
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "controlcenterd: " << e.what() << "\n";
+    return kExitFailure;
+  }
+
   // Block the daemon's signals before the first thread exists so every thread inherits it.
   signals_ = std::make_unique<SignalWaiter>();
   started_at_ = std::chrono::steady_clock::now();
   started_wall_ms_ = common::Clock::system().wallMillis();
 
+  // Migrations may take a while on a large database: tell systemd not to give up on us.
+  notifier_.extendTimeout(std::chrono::seconds(90));
   auto services = Services::create(c, common::Clock::system());
   if (!services) {
     std::cerr << "controlcenterd: " << services.error().message << "\n";
@@ -251,61 +289,119 @@ int DaemonApp::serve() {
     return kExitFailure;
   }
   services_ = std::move(*services);
-  auto public_pipeline = buildPublicPipeline();
-  auto admin_pipeline = buildAdminPipeline(*admin_token);
 
-  int queue = c.getInt32("http.queue");
-  http_ = std::make_unique<http::HttpServer>(
-      bindListener(c.getString("http.address"), c.getInt32("http.port"), std::max(queue, 128),
-                   "http.address/http.port"),
-      publicSettings(c), public_pipeline);
-  admin_ = std::make_unique<http::HttpServer>(
-      bindListener(admin_address, c.getInt32("admin.port"), 64, "admin.address/admin.port"),
-      adminSettings(c), admin_pipeline);
+  http_ = std::make_unique<http::HttpServer>(*http_socket, publicSettings(c), buildPublicPipeline());
+  admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c),
+                                              buildAdminPipeline(*admin_token));
   http_->start();
   admin_->start();
   writeListenersFile();
   services_->health.setStarted(true);
-  spdlog::info("controlcenterd {} (pid {}) serving http://{} and admin http://{}; config: {}",
-               CC_VERSION, Poco::Process::id(), http_->boundAddress(), admin_->boundAddress(),
-               c.file().empty() ? "built-in defaults" : c.file());
+  std::string serving =
+      "serving http://" + http_->boundAddress() + " and admin http://" + admin_->boundAddress();
+  spdlog::info("controlcenterd {} (pid {}) {}; config: {}", CC_VERSION, Poco::Process::id(),
+               serving, c.file().empty() ? "built-in defaults" : c.file());
+  if (auto sent = notifier_.ready(serving); !sent) {
+    spdlog::warn("sd_notify READY failed: {}, ignoring", sent.error().message);
+  }
+  watchdog_ = std::make_unique<service::Watchdog>(notifier_, [this] {
+    auto st = http_->stats();
+    return services_->alive(st.threads_busy, st.threads_max, st.requests_total);
+  });
+  watchdog_->start();
 
-  while (true) {
-    LifecycleEvent event = signals_->wait(std::chrono::milliseconds(1000));
+  LifecycleEvent event = LifecycleEvent::kNone;
+  auto last_status = std::chrono::steady_clock::now();
+  int64_t last_requests = 0;
+  while (event != LifecycleEvent::kTerminate && event != LifecycleEvent::kRestart) {
+    event = signals_->wait(std::chrono::milliseconds(1000));
     if (event == LifecycleEvent::kReload) {
       spdlog::info("SIGHUP: reloading configuration");
+      notifier_.reloading("reloading the configuration");
       reload();
-    } else if (event == LifecycleEvent::kTerminate || event == LifecycleEvent::kRestart) {
-      break;
+      notifier_.ready(serving);
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (notifier_.enabled() && now - last_status >= std::chrono::seconds(5)) {
+      auto st = http_->stats();
+      auto pool = services_->store->poolStats();
+      double secs = std::chrono::duration<double>(now - last_status).count();
+      char line[160];
+      std::snprintf(line, sizeof line, "serving; %.0f req/s; pool %d/%d; %d connection(s)",
+                    double(st.requests_total - last_requests) / secs, pool.in_use, pool.max,
+                    st.connections_current);
+      notifier_.status(line);
+      last_status = now;
+      last_requests = st.requests_total;
     }
   }
 
+  if (event == LifecycleEvent::kRestart) return restartInPlace(std::move(*lock));
+  notifier_.stopping("draining in-flight requests");
+  drainListeners(false);
+  watchdog_->stop();
+  Poco::File(c.getString("daemon.state_dir") + "/listeners.json").remove();
+  http_->stop();
+  admin_->stop();
+  services_.reset();
+  spdlog::info("stopped");
+  return EXIT_OK;
+}
+
+void DaemonApp::drainListeners(bool restarting) {
   int64_t grace_ms = 0;
   {
     std::lock_guard<std::mutex> guard(config_mutex_);
     grace_ms = config_->getInt("daemon.shutdown_grace_ms");
   }
-  spdlog::info("shutting down: not ready, draining in-flight requests (grace {} ms)", grace_ms);
+  spdlog::info("{}: not ready, draining in-flight requests (grace {} ms)",
+               restarting ? "restarting" : "shutting down", grace_ms);
   services_->health.setDraining(true);
   http_->setDraining();
   admin_->setDraining();
   http_->stopAccepting();
+  services_->hub->shutdown();
   bool drained = http_->drain(std::chrono::milliseconds(grace_ms));
   admin_->stopAccepting();
   admin_->drain(std::chrono::milliseconds(std::min<int64_t>(grace_ms, 1000)));
-  Poco::File(c.getString("daemon.state_dir") + "/listeners.json").remove();
   if (!drained) {
     auto s = http_->stats();
     spdlog::warn("{} connection(s) still busy after daemon.shutdown_grace_ms; exiting anyway",
                  s.connections_current + s.connections_queued);
+    watchdog_->stop();
+    if (!restarting) {
+      Poco::File(config_->getString("daemon.state_dir") + "/listeners.json").remove();
+    }
     spdlog::shutdown();
-    lock->reset();
-    std::_Exit(0);
+    std::_Exit(restarting ? kExitFailure : EXIT_OK);
   }
+}
+
+int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
+  notifier_.reloading("restarting in place");
+  drainListeners(true);
+  watchdog_->stop();
+  // The listening sockets stay open across exec: connections arriving meanwhile wait in the
+  // kernel backlog instead of being refused.
+  int http_fd = http_->socket().impl()->sockfd();
+  int admin_fd = admin_->socket().impl()->sockfd();
   http_->stop();
   admin_->stop();
-  spdlog::info("stopped");
-  return EXIT_OK;
+  services_.reset();
+  auto handoff = service::prepareExecHandoff(http_fd, admin_fd,
+                                             config().getString("application.path"), argv(),
+                                             service::currentEnvironment());
+  if (!handoff) {
+    spdlog::critical("restart failed: {}", handoff.error().message);
+    return kExitFailure;
+  }
+  spdlog::info("re-executing {} with the listening sockets", handoff->path);
+  spdlog::default_logger()->flush();
+  lock->release();  // the new image takes the lock again; the file stays
+  lock.reset();
+  auto failed = service::execHandoff(*handoff);
+  spdlog::critical("restart failed: {}", failed.error().message);
+  return kExitFailure;
 }
 
 void DaemonApp::writeListenersFile() const {
@@ -335,6 +431,10 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
   http::handlers::addHealthRoutes(*router, s.health, started_at_);
   http::handlers::addMetricsRoute(*router, s.metrics);
   http::handlers::addSystemRoutes(*router, *s.sampler);
+  http::handlers::addAuthRoutes(*router, *s.domain);
+  http::handlers::addAgentRoutes(*router, *s.domain);
+  http::handlers::addProjectRoutes(*router, *s.domain);
+  ws::addWebSocketRoutes(*router, *s.hub);
 
   // The fixed sequence every request passes: count it, rate-limit it (cheapest rejection
   // first), authenticate it, guard the store; then the handler runs within its deadline.
@@ -355,6 +455,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string&
   auto router = std::make_shared<http::Router>();
   admin::addAdminRoutes(*router, *this);
   admin::addProtectionAdminRoutes(*router, *s.rate_limit, *s.cache, *s.db_breaker);
+  admin::addStoreAdminRoutes(*router, *s.domain);
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
   middleware::RouteRunner* runner = s.runner.get();
@@ -417,6 +518,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("requests_total", s.requests_total);
   h->set("inflight", s.inflight);
   o->set("http", h);
+  o->set("websockets", services_->hub->statusJson());
   return o;
 }
 

@@ -6,11 +6,24 @@
 
 #include "metrics/process_metrics.h"
 #include "middleware/rate_limit_config.h"
+#include "ws/ws_routes.h"
 
 namespace cc::app {
 
 Services::~Services() {
+  if (hub) hub->shutdown();
   if (sampler) sampler->stop();
+}
+
+bool Services::alive(int threads_busy, int threads_max, int64_t requests_total) {
+  auto h = sampler->health(clock.now());
+  int64_t stale_ms = std::max<int64_t>(5000, 3 * sampler->interval().count());
+  bool collector_fresh = h.last_success_ms > 0 && clock.wallMillis() - h.last_success_ms < stale_ms;
+  // Wedged: every worker was busy at the last check and still is, with no request finished.
+  bool wedged = was_saturated_ && threads_busy >= threads_max && requests_total == last_requests_total_;
+  was_saturated_ = threads_busy >= threads_max;
+  last_requests_total_ = requests_total;
+  return collector_fresh && !wedged;
 }
 
 std::vector<std::string> Services::checkComponents(const config::Config& config) {
@@ -86,8 +99,23 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
   s->executor = std::make_unique<common::TaskExecutor>(pool_max, 4096);
   s->runner = std::make_unique<middleware::RouteRunner>(*s->executor, s->cache, clock);
 
+  auth::TokenService* tokens = s->tokens.get();
+  s->hub = std::make_unique<ws::Hub>(
+      ws::HubSettings::fromConfig(config), ws::snapshotsOf(*s->sampler),
+      [tokens](const std::string& token) -> std::optional<http::Identity> {
+        auto identity = tokens->validate(token);
+        if (!identity) return std::nullopt;
+        return http::Identity{identity->username, std::string(store::toString(identity->role))};
+      });
+  s->hub->registerMetrics(s->metrics);
+  s->hub->start();
+
+  ws::Hub* hub = s->hub.get();
   s->domain.reset(new http::handlers::DomainServices{
-      *s->store, *s->tokens, *s->users, clock, config.getInt32("agents.active_window_s"), {},
+      *s->store, *s->tokens, *s->users, clock, config.getInt32("agents.active_window_s"),
+      [hub](const std::string& topic, const std::string& event) {
+        hub->publish(topic == "projects" ? ws::kTopicProjects : ws::kTopicAgents, event);
+      },
       [cache = s->cache](const std::string& prefix) { cache->invalidatePrefix(prefix); }});
 
   s->registerMetrics();

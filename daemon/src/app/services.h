@@ -18,6 +18,7 @@
 #include "middleware/route_runner.h"
 #include "store/store.h"
 #include "system/system_sampler.h"
+#include "ws/hub.h"
 
 namespace cc::app {
 
@@ -52,12 +53,19 @@ class Services {
   std::shared_ptr<middleware::RateLimitStage> rate_limit;
   std::unique_ptr<common::TaskExecutor> executor;
   std::unique_ptr<middleware::RouteRunner> runner;
+  std::unique_ptr<ws::Hub> hub;
   std::unique_ptr<http::handlers::DomainServices> domain;
+
+  /// The daemon's own liveness, for the systemd watchdog: the collector published recently
+  /// and `requests_total` moved since the last call whenever every worker was busy.
+  bool alive(int threads_busy, int threads_max, int64_t requests_total);
 
  private:
   explicit Services(const common::Clock& c) : clock(c) {}
   void registerMetrics();
   void registerHealthChecks();
+  int64_t last_requests_total_ = -1;
+  bool was_saturated_ = false;
 };
 
 }  // namespace cc::app

@@ -208,6 +208,7 @@ void HttpConnection::run() {
     ctx.request = request.get();
     ctx.upgrade_request = request.get();
     ctx.upgrade_response = &response;
+    response.setVersion(request->getVersion());
     ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
     ctx.method = request->getMethod();
     ctx.peer_ip = request->clientAddress().host().toString();

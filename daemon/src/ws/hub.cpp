@@ -143,6 +143,7 @@ void Hub::registerMetrics(metrics::Registry& registry) {
     metrics::CollectedFamily connections{"controlcenter_ws_connections",
                                          "Open WebSocket connections by endpoint.",
                                          metrics::MetricType::kGauge,
+                                         {},
                                          {}};
     connections.samples.push_back(
         {{{"endpoint", "metrics"}}, static_cast<double>(s.connections_metrics)});
@@ -152,10 +153,12 @@ void Hub::registerMetrics(metrics::Registry& registry) {
     out.push_back({"controlcenter_ws_accepted_total",
                    "WebSocket upgrades accepted.",
                    metrics::MetricType::kCounter,
-                   {{{}, static_cast<double>(s.accepted_total)}}});
+                   {{{}, static_cast<double>(s.accepted_total)}},
+                   {}});
     metrics::CollectedFamily refused{"controlcenter_ws_refused_total",
                                      "WebSocket upgrades refused before the handshake, by reason.",
                                      metrics::MetricType::kCounter,
+                                     {},
                                      {}};
     for (int i = 0; i < kRefuseReasonCount; ++i) {
       refused.samples.push_back({{{"reason", refuseReasonName(static_cast<RefuseReason>(i))}},
@@ -165,6 +168,7 @@ void Hub::registerMetrics(metrics::Registry& registry) {
     metrics::CollectedFamily closed{"controlcenter_ws_closed_total",
                                     "WebSocket connections closed, by reason.",
                                     metrics::MetricType::kCounter,
+                                    {},
                                     {}};
     for (int i = 0; i < kCloseReasonCount; ++i) {
       closed.samples.push_back({{{"reason", closeReasonName(static_cast<CloseReason>(i))}},
