@@ -122,6 +122,9 @@ TEST_F(DaemonLifecycleTest, ReadinessTurns503WhileDraining) {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   // Keep-alive connection opened before the signal; it still gets answers while draining.
   Poco::Net::StreamSocket probe{Poco::Net::SocketAddress(d.httpAddress())};
+  // Let the acceptor take it first: connections still in the kernel backlog at SIGTERM are
+  // never accepted.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   d.signal(SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::string req = "GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n";

@@ -72,8 +72,12 @@ std::shared_ptr<http::ServerSettings> adminSettings(const config::Config& c) {
 Poco::Net::ServerSocket bindListener(const std::string& address, int port, int backlog,
                                      const std::string& what) {
   try {
-    return Poco::Net::ServerSocket(Poco::Net::SocketAddress(address, static_cast<uint16_t>(port)),
-                                   backlog);
+    // Poco's convenience constructor also sets SO_REUSEPORT, which would let a second daemon
+    // share the port silently; reuse the address only.
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(address, static_cast<uint16_t>(port)), true, false);
+    socket.listen(backlog);
+    return socket;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + " (" +
                              what + "): " + e.displayText());
