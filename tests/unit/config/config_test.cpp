@@ -124,3 +124,24 @@ TEST(KeyTableTest, ReferenceConfigDocumentsEveryKeyWithItsDefault) {
 
 }  // namespace
 }  // namespace cc::config
+
+namespace cc::config {
+namespace {
+
+TEST(KeyTableTest, ConfigurationDocListsEveryKeyWithItsReloadability) {
+  std::ifstream in(std::string(CC_TEST_FIXTURES) + "/../../../docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md not found";
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& spec : keyTable()) {
+    if (spec.name.find('*') != std::string::npos) continue;
+    std::size_t row = text.find("| `" + spec.name + "` |");
+    ASSERT_NE(row, std::string::npos) << spec.name << " is missing from docs/configuration.md";
+    std::string line = text.substr(row, text.find('\n', row) - row);
+    std::string reload = spec.reloadable ? "| yes |" : "| no |";
+    EXPECT_NE(line.find(reload), std::string::npos)
+        << spec.name << ": reloadability in docs/configuration.md disagrees with the key table";
+  }
+}
+
+}  // namespace
+}  // namespace cc::config
