@@ -23,7 +23,7 @@ class HttpProtocolTest : public ::testing::Test {
 };
 
 TEST_F(HttpProtocolTest, GarbageGets400Envelope) {
-  auto raw = rawExchange(daemon_.httpAddress(), "HELLO\r\n\r\n");
+  auto raw = rawExchange(daemon_.httpAddress(), "GET /health HTTX/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(statusLine(raw), "HTTP/1.1 400 Bad Request");
   EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "bad_request");
 }
@@ -31,7 +31,7 @@ TEST_F(HttpProtocolTest, GarbageGets400Envelope) {
 TEST_F(HttpProtocolTest, VeryLongUriGets414) {
   auto raw = rawExchange(daemon_.httpAddress(),
                          "GET /" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(statusLine(raw), "HTTP/1.1 414 Request-URI Too Long");
+  EXPECT_EQ(statusLine(raw).substr(0, 12), "HTTP/1.1 414");
   EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "uri_too_long");
 }
 
@@ -71,7 +71,7 @@ TEST_F(HttpProtocolTest, SilentConnectionGets408AfterHeaderTimeout) {
   auto start = std::chrono::steady_clock::now();
   auto raw = rawExchange(daemon_.httpAddress(), "GET /health HTTP/1.1\r\n", 8000);
   auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(statusLine(raw), "HTTP/1.1 408 Request Timeout");
+  EXPECT_EQ(statusLine(raw).substr(0, 12), "HTTP/1.1 408");
   EXPECT_LT(took, std::chrono::seconds(6));
 }
 

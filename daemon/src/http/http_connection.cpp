@@ -54,18 +54,22 @@ std::string randomId() {
   return id;
 }
 
-// Answers a request that could not be parsed. The response object is fresh: the one given to
-// a failed HTTPServerRequestImpl still points at the destroyed request.
-void sendRawError(Session& session, common::ErrorCode code, const std::string& message) {
+// Answers a request that could not be parsed, writing the bytes itself: Poco's response
+// objects need a parsed request (without one, sendBuffer drops the body).
+void sendRawError(Poco::Net::StreamSocket& socket, common::ErrorCode code,
+                  const std::string& message) {
+  int status = common::httpStatus(code);
+  std::string body = errorBody(status, common::codeName(code), message, randomId());
+  std::string head =
+      "HTTP/1.1 " + std::to_string(status) + " " +
+      Poco::Net::HTTPResponse::getReasonForStatus(
+          static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)) +
+      "\r\nContent-Type: application/json\r\nConnection: close\r\nDate: " + httpDate() +
+      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  std::string all = head + body;
   try {
-    HTTPServerResponseImpl response(session);
-    int status = common::httpStatus(code);
-    std::string body = errorBody(status, common::codeName(code), message, randomId());
-    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    response.setContentType("application/json");
-    response.setKeepAlive(false);
-    response.set("Date", httpDate());
-    response.sendBuffer(body.data(), body.size());
+    socket.sendBytes(all.data(), static_cast<int>(all.size()));
+    socket.shutdownSend();
   } catch (const Poco::Exception&) {
     // The client is gone; nothing left to tell it.
   }
@@ -170,7 +174,7 @@ void HttpConnection::run() {
           if (served > 0 && (server_.queued() > 0 || server_.draining())) return;
           if (std::chrono::steady_clock::now() >= until) {
             if (served == 0)
-              sendRawError(session, common::ErrorCode::kRequestTimeout,
+              sendRawError(socket(), common::ErrorCode::kRequestTimeout,
                            "no request received within http.header_timeout_ms");
             return;
           }
@@ -189,13 +193,25 @@ void HttpConnection::run() {
       return;
     } catch (const Poco::Net::MessageException& e) {
       if (isTimeout(session)) {
-        sendRawError(session, common::ErrorCode::kRequestTimeout,
+        sendRawError(socket(), common::ErrorCode::kRequestTimeout,
                      "request headers not received within http.header_timeout_ms");
       } else {
-        sendRawError(session, classify(e.message()), "malformed request: " + e.message());
+        sendRawError(socket(), classify(e.message()), "malformed request: " + e.message());
       }
       return;
     } catch (const Poco::Exception&) {
+      // A read timeout surfaces here or as a MessageException, depending on where it hit.
+      if (isTimeout(session)) {
+        sendRawError(socket(), common::ErrorCode::kRequestTimeout,
+                     "request headers not received within http.header_timeout_ms");
+      }
+      return;
+    }
+    const std::string& version = request->getVersion();
+    if (version != Poco::Net::HTTPMessage::HTTP_1_1 &&
+        version != Poco::Net::HTTPMessage::HTTP_1_0) {
+      sendRawError(socket(), common::ErrorCode::kBadRequest,
+                   "unsupported protocol version '" + version + "'; use HTTP/1.1");
       return;
     }
 
