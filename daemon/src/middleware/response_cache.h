@@ -22,16 +22,12 @@
 #include "common/deadline.h"
 #include "common/result.h"
 #include "config/config.h"
+#include "http/reply.h"
 
 namespace cc::middleware {
 
-/// An answer as the cache keeps it.
-struct CachedResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-};
+/// An answer as the cache keeps it: the pipeline's own reply value.
+using CachedResponse = http::Reply;
 
 /// A named route whose GET answers may be served from the cache for `ttl`.
 struct CacheRule {

@@ -30,8 +30,8 @@ http::Reply callHandler(const http::Route& route, http::RequestContext& ctx) {
     what = e.what();
   }
   spdlog::error("request {} {} {} failed: {}", ctx.request_id, ctx.method, ctx.path, what);
-  return http::errorReply({common::ErrorCode::kInternal, "internal error; see the daemon log", {}, 0},
-                          ctx.request_id);
+  return http::errorReply(
+      {common::ErrorCode::kInternal, "internal error; see the daemon log", {}, 0}, ctx.request_id);
 }
 
 }  // namespace
@@ -56,11 +56,12 @@ http::Reply RouteRunner::runWithDeadline(http::RequestContext& ctx, const http::
   std::unique_lock<std::mutex> lock(pending->mutex);
   if (!pending->done_cv.wait_until(lock, ctx.deadline, [&] { return pending->done; })) {
     auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.started);
-    return http::errorReply({common::ErrorCode::kTimeout,
-                             "request did not finish within its budget of " +
-                                 std::to_string(budget.count()) + " ms",
-                             {}, 0},
-                            ctx.request_id);
+    return http::errorReply(
+        {common::ErrorCode::kTimeout,
+         "request did not finish within its budget of " + std::to_string(budget.count()) + " ms",
+         {},
+         0},
+        ctx.request_id);
   }
   return std::move(pending->reply);
 }
@@ -79,28 +80,21 @@ http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route
   std::string key = ResponseCache::makeKey(ctx.path, ctx.raw_query, role);
   std::optional<http::Reply> uncached;
   auto lookup = cache_->getOrCompute(
-      key, *rule, common::Deadline(clock_, ctx.deadline),
-      [&]() -> common::Result<CachedResponse> {
+      key, *rule, common::Deadline(clock_, ctx.deadline), [&]() -> common::Result<CachedResponse> {
         http::Reply reply = execute(ctx, route);
         if (reply.status < 200 || reply.status >= 300) {
           // Not cacheable: this caller answers with it directly.
           uncached = reply;
           return common::Error{common::ErrorCode::kUnavailable, "uncacheable answer", {}, 0};
         }
-        return CachedResponse{reply.status, reply.content_type, std::move(reply.body),
-                              std::move(reply.headers)};
+        return reply;
       });
   if (uncached) return std::move(*uncached);
   if (!lookup) return http::errorReply(lookup.error(), ctx.request_id);
-  const CachedResponse& cached = *lookup->response;
-  http::Reply reply;
-  reply.status = cached.status;
-  reply.content_type = cached.content_type;
-  reply.body = cached.body;
-  reply.headers = cached.headers;
+  http::Reply reply = *lookup->response;
   reply.setHeader("X-Cache", std::string(cacheOutcomeName(lookup->outcome)));
-  reply.setHeader("Age",
-                  std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lookup->age).count()));
+  reply.setHeader(
+      "Age", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(lookup->age).count()));
   return reply;
 }
 
