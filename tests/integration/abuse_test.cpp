@@ -27,6 +27,12 @@ using std::chrono::steady_clock;
 
 std::string statusLine(const std::string& raw) { return raw.substr(0, raw.find("\r\n")); }
 
+// The status code of a raw answer ("HTTP/1.x NNN ..."); 0 when there is none.
+int statusOf(const std::string& raw) {
+  return raw.size() > 12 && raw.compare(0, 7, "HTTP/1.") == 0 ? std::atoi(raw.substr(9, 3).c_str())
+                                                              : 0;
+}
+
 long long millisSince(steady_clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(steady_clock::now() - start).count();
 }
@@ -118,7 +124,7 @@ TEST(AbuseTest, DripFedHeadersGet408WithinTheHeaderTimeout) {
   }
   auto took = millisSince(start);
   EXPECT_TRUE(closed) << "the connection outlived six header timeouts";
-  EXPECT_EQ(statusLine(answer), "HTTP/1.1 408 Request Timeout") << answer;
+  EXPECT_EQ(statusOf(answer), 408) << answer;
   EXPECT_NE(answer.find("\"code\":\"request_timeout\""), std::string::npos) << answer;
   EXPECT_LT(took, 4000);
 }
@@ -134,7 +140,7 @@ TEST(AbuseTest, StalledBodyGets408) {
   s.sendBytes(head.data(), static_cast<int>(head.size()));
   std::string answer;
   EXPECT_TRUE(readUntilClosed(s, answer, milliseconds(6000)));
-  EXPECT_EQ(statusLine(answer), "HTTP/1.1 408 Request Timeout") << answer;
+  EXPECT_EQ(statusOf(answer), 408) << answer;
   EXPECT_NE(answer.find("\"code\":\"request_timeout\""), std::string::npos) << answer;
 }
 
@@ -232,7 +238,7 @@ TEST(AbuseTest, RandomAndMutatedRequestsNeverCrashTheDaemon) {
   };
   std::mt19937 rng(20261127);  // fixed seed: a failure reproduces
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n)(rng); };
-  int answered = 0;
+  std::vector<std::string> inputs;
   for (int i = 0; i < 200; ++i) {
     std::string bytes;
     if (i % 2 == 0) {
@@ -258,21 +264,34 @@ TEST(AbuseTest, RandomAndMutatedRequestsNeverCrashTheDaemon) {
         }
       }
     }
-    // Half-closing tells the server no more is coming, so it answers now, not at its timeout.
-    try {
-      Poco::Net::StreamSocket s{Poco::Net::SocketAddress(d.httpAddress())};
-      s.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
-      s.shutdownSend();
-      std::string answer;
-      readUntilClosed(s, answer, milliseconds(2000));
-      if (!answer.empty()) ++answered;
-    } catch (const Poco::Exception&) {
-      // A reset is an answer too; whether the daemon survived is checked below.
-    }
+    inputs.push_back(std::move(bytes));
   }
+  // Four senders at once keep the run short: an input without a blank line waits for the
+  // header timeout.
+  std::atomic<int> answered{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      for (std::size_t i = static_cast<std::size_t>(t); i < inputs.size(); i += 4) {
+        const std::string& bytes = inputs[i];
+        // Half-closing tells the server no more is coming, so it answers now, not at its timeout.
+        try {
+          Poco::Net::StreamSocket s{Poco::Net::SocketAddress(d.httpAddress())};
+          s.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+          s.shutdownSend();
+          std::string answer;
+          readUntilClosed(s, answer, milliseconds(2000));
+          if (!answer.empty()) ++answered;
+        } catch (const Poco::Exception&) {
+          // A reset is an answer too; whether the daemon survived is checked below.
+        }
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
   EXPECT_FALSE(d.waitExit(milliseconds(1)).has_value()) << "the daemon died\n" << d.log();
   EXPECT_EQ(httpRequest(d.httpAddress(), "GET", "/health").status, 200);
-  EXPECT_GT(answered, 100) << "most inputs deserve an answer (an error envelope at least)";
+  EXPECT_GT(answered.load(), 100) << "most inputs deserve an answer (an error envelope at least)";
   EXPECT_EQ(d.log().find("AddressSanitizer"), std::string::npos);
 }
 

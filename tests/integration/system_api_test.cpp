@@ -85,7 +85,7 @@ class SystemApiTest : public ::testing::Test {
     auto o = getOk("/api/system/processes" + query);
     if (total != nullptr) *total = o->has("total") ? o->getValue<int>("total") : -1;
     auto list = o->getArray("processes");
-    return list ? list : new Array;
+    return list ? list : Array::Ptr(new Array);
   }
 
   static DaemonProcess* daemon_;

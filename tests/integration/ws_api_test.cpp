@@ -89,10 +89,18 @@ class WsApiTest : public ::testing::Test {
 
   // An upgrade refused before the 101: the status and the body.
   HttpResult upgradeAttempt(const std::string& path) {
-    return daemon_->get(path, {{"Upgrade", "websocket"},
-                               {"Connection", "Upgrade"},
-                               {"Sec-WebSocket-Version", "13"},
-                               {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+    // Raw bytes: Poco's client replaces "Connection: Upgrade" unless it keeps the session alive.
+    std::string raw = rawExchange(daemon_->httpAddress(),
+                                  "GET " + path +
+                                      " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                      "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                                  3000);
+    HttpResult r;
+    if (raw.size() > 12) r.status = std::atoi(raw.substr(9, 3).c_str());
+    auto body = raw.find("\r\n\r\n");
+    if (body != std::string::npos) r.body = raw.substr(body + 4);
+    return r;
   }
 
   std::string status() { return daemon_->admin("GET", "/admin/status").body; }
