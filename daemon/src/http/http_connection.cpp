@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
@@ -107,6 +108,20 @@ void decodeQuery(const std::string& raw, std::map<std::string, std::string>& out
     if (amp == std::string::npos) break;
     start = amp + 1;
   }
+}
+
+// Two Content-Length headers, or one that is not a plain number, make the body's end ambiguous
+// (request smuggling through a proxy that picks the other one): refuse instead of guessing.
+bool singleContentLength(const HTTPServerRequestImpl& request) {
+  int count = 0;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, "Content-Length") != 0) continue;
+    if (++count > 1 || value.empty() ||
+        value.find_first_not_of("0123456789") != std::string::npos) {
+      return false;
+    }
+  }
+  return true;
 }
 
 enum class BodyOutcome { kRead, kTooLarge, kTimeout, kBroken };
@@ -248,6 +263,12 @@ void HttpConnection::run() {
     if (!early && ctx.path.front() != '/') {
       early = errorReply(common::Error::badRequest("request target must be an absolute path"),
                          ctx.request_id);
+    }
+    if (!early && !singleContentLength(*request)) {
+      early = errorReply(
+          common::Error::badRequest("Content-Length must be one non-negative decimal number"),
+          ctx.request_id);
+      body_complete = false;
     }
     if (!early && request->has("Content-Length") && request->has("Transfer-Encoding")) {
       early = errorReply(
