@@ -10,8 +10,11 @@
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
+#include <string_view>
+#include <thread>
 
 #include "common/logging.h"
 #include "http/error_envelope.h"
@@ -151,6 +154,55 @@ BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t l
   return BodyOutcome::kRead;
 }
 
+enum class HeaderWait { kComplete, kTimeout, kRequeued, kGone };
+
+// Waits until the kernel holds a whole request head (peeking, so Poco still reads it all), for
+// at most http.header_timeout_ms in total: a trickle of bytes does not extend the deadline, as
+// Poco's per-read timeout would. While other connections queue, an incomplete one goes back to
+// the end of the queue instead of holding a worker.
+HeaderWait waitForHeaders(Poco::Net::StreamSocket& socket, HttpServer& server,
+                          std::chrono::steady_clock::time_point deadline) {
+  constexpr int kPeekMax = 65536;  // past this Poco's own header limits decide
+  std::string peeked(kPeekMax, '\0');
+  const auto slice = std::chrono::milliseconds(20);
+  while (true) {
+    int available = 0;
+    try {
+      if (socket.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) {
+        int n = socket.receiveBytes(peeked.data(), kPeekMax, MSG_PEEK);
+        if (n <= 0) return HeaderWait::kGone;
+        available = n;
+      }
+    } catch (const Poco::Exception&) {
+      return HeaderWait::kGone;
+    }
+    std::string_view head(peeked.data(), static_cast<std::size_t>(available));
+    if (available >= kPeekMax || head.find("\r\n\r\n") != std::string_view::npos ||
+        head.find("\n\n") != std::string_view::npos) {
+      return HeaderWait::kComplete;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return HeaderWait::kTimeout;
+    if (server.queued() > 0 && !server.draining()) {
+      server.requeue(socket, deadline);
+      return HeaderWait::kRequeued;
+    }
+    auto wait = std::min<std::chrono::steady_clock::duration>(slice, deadline - now);
+    try {
+      if (available == 0) {
+        socket.poll(
+            Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(wait).count()),
+            Poco::Net::Socket::SELECT_READ);
+      } else {
+        // Part of a head is waiting and poll would report it at once: look again shortly.
+        std::this_thread::sleep_for(wait);
+      }
+    } catch (const Poco::Exception&) {
+      return HeaderWait::kGone;
+    }
+  }
+}
+
 }  // namespace
 
 std::string requestIdFor(const std::string& client_value) {
@@ -168,8 +220,27 @@ HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpServer
     : TCPServerConnection(socket), server_(server) {}
 
 void HttpConnection::run() {
-  Session session(socket(), server_.sessionParams());
   ServerSettings& settings = server_.settings();
+  {
+    auto deadline = server_.takeHeaderDeadline(socket()).value_or(
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.header_timeout_ms));
+    switch (waitForHeaders(socket(), server_, deadline)) {
+      case HeaderWait::kComplete:
+        break;
+      case HeaderWait::kTimeout: {
+        Session timed_out(socket(), server_.sessionParams());
+        sendRawError(timed_out, common::ErrorCode::kRequestTimeout,
+                     "request headers not received within http.header_timeout_ms");
+        return;
+      }
+      case HeaderWait::kRequeued:
+        return;  // the socket lives on in the queue; no Session may close it
+      case HeaderWait::kGone:
+        socket().close();
+        return;
+    }
+  }
+  Session session(socket(), server_.sessionParams());
   const Pipeline& pipeline = server_.pipeline();
   const auto slice = Poco::Timespan(50 * 1000);
   int served = 0;

@@ -36,8 +36,8 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   Poco::Net::TCPServerParams::Ptr tcp_params = new Poco::Net::TCPServerParams;
   tcp_params->setMaxThreads(settings_->threads);
   // The acceptor enforces the queue bound itself (answering 503), so the dispatcher never
-  // reaches its own silent limit.
-  tcp_params->setMaxQueued(settings_->queue + 1);
+  // reaches its own silent limit, even with every worker requeuing a slow connection at once.
+  tcp_params->setMaxQueued(settings_->queue + settings_->threads + 1);
   tcp_params->setThreadIdleTime(Poco::Timespan(60, 0));
   pool_ = std::make_unique<Poco::ThreadPool>(1, settings_->threads, 60);
   dispatcher_ =
@@ -113,6 +113,25 @@ void HttpServer::stop() {
   draining_ = true;
   dispatcher_->stop();
   pool_->joinAll();
+}
+
+void HttpServer::requeue(const Poco::Net::StreamSocket& socket,
+                         std::chrono::steady_clock::time_point header_deadline) {
+  {
+    std::lock_guard<std::mutex> lock(deadlines_mutex_);
+    header_deadlines_[socket.impl()->sockfd()] = header_deadline;
+  }
+  dispatcher_->enqueue(socket);
+}
+
+std::optional<std::chrono::steady_clock::time_point> HttpServer::takeHeaderDeadline(
+    const Poco::Net::StreamSocket& socket) {
+  std::lock_guard<std::mutex> lock(deadlines_mutex_);
+  auto it = header_deadlines_.find(socket.impl()->sockfd());
+  if (it == header_deadlines_.end()) return std::nullopt;
+  auto deadline = it->second;
+  header_deadlines_.erase(it);
+  return deadline;
 }
 
 ServerStats HttpServer::stats() const {

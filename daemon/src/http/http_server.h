@@ -8,7 +8,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -81,6 +84,13 @@ class HttpServer {
   int queued() const { return dispatcher_->queuedConnections(); }
   void countRequest() { ++requests_total_; }
   std::atomic<int64_t>& inflight() { return inflight_; }
+  /// Puts a connection whose request headers are still incomplete back at the end of the
+  /// queue, remembering its header deadline, so that slow senders cannot hold every worker.
+  void requeue(const Poco::Net::StreamSocket& socket,
+               std::chrono::steady_clock::time_point header_deadline);
+  /// The header deadline a requeued connection was given; nullopt for a new connection.
+  std::optional<std::chrono::steady_clock::time_point> takeHeaderDeadline(
+      const Poco::Net::StreamSocket& socket);
 
  private:
   void acceptLoop();
@@ -98,6 +108,8 @@ class HttpServer {
   std::atomic<int64_t> refused_{0};
   std::atomic<int64_t> requests_total_{0};
   std::atomic<int64_t> inflight_{0};
+  std::mutex deadlines_mutex_;
+  std::map<poco_socket_t, std::chrono::steady_clock::time_point> header_deadlines_;
 };
 
 }  // namespace cc::http
