@@ -228,8 +228,7 @@ void HttpConnection::run() {
       case HeaderWait::kComplete:
         break;
       case HeaderWait::kTimeout: {
-        Session timed_out(socket(), server_.sessionParams());
-        sendRawError(timed_out, common::ErrorCode::kRequestTimeout,
+        sendRawError(socket(), common::ErrorCode::kRequestTimeout,
                      "request headers not received within http.header_timeout_ms");
         return;
       }
