@@ -392,6 +392,10 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
   http_->stop();
   admin_->stop();
   services_.reset();
+  // Let the lock go before the listeners move to descriptors 3 and 4: its descriptor may be one
+  // of them, and closing it after the move would close a listener instead.
+  lock->release();  // the new image takes the lock again; the file stays
+  lock.reset();
   auto handoff = service::prepareExecHandoff(http_fd, admin_fd,
                                              config().getString("application.path"), argv(),
                                              service::currentEnvironment());
@@ -401,8 +405,6 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
   }
   spdlog::info("re-executing {} with the listening sockets", handoff->path);
   spdlog::default_logger()->flush();
-  lock->release();  // the new image takes the lock again; the file stays
-  lock.reset();
   auto failed = service::execHandoff(*handoff);
   spdlog::critical("restart failed: {}", failed.error().message);
   return kExitFailure;
