@@ -443,12 +443,13 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
   ws::addWebSocketRoutes(*router, *s.hub);
 
   // The fixed sequence every request passes: count it, rate-limit it (cheapest rejection
-  // first), authenticate it, guard the store; then the handler runs within its deadline.
+  // first), guard the store (token validation may need it, so its failures count too),
+  // authenticate it; then the handler runs within its deadline.
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<middleware::RequestMetrics>(s.metrics));
   pipeline->use(s.rate_limit);
-  pipeline->use(std::make_shared<middleware::Authenticator>(*s.tokens));
   pipeline->use(std::make_shared<middleware::BreakerStage>(*s.db_breaker));
+  pipeline->use(std::make_shared<middleware::Authenticator>(*s.tokens));
   middleware::RouteRunner* runner = s.runner.get();
   pipeline->setInvoker([runner](http::RequestContext& ctx, const http::Route& route) {
     return runner->run(ctx, route);
