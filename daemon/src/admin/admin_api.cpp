@@ -36,7 +36,7 @@ std::optional<Reply> AdminAuth::onRequest(RequestContext& ctx, const http::Route
   Reply reply = http::errorReply(
       {ErrorCode::kUnauthorized,
        header.empty() ? "admin API needs Authorization: Bearer <token from admin.token_file>"
-                    : "admin token does not match admin.token_file",
+                      : "admin token does not match admin.token_file",
        {},
        0},
       ctx.request_id);

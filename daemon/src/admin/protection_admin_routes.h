@@ -10,6 +10,7 @@ namespace cc::admin {
 
 /// GET/DELETE /admin/ratelimit, GET/DELETE /admin/cache, GET /admin/breakers.
 void addProtectionAdminRoutes(http::Router& router, middleware::RateLimitStage& rate_limit,
-                              middleware::ResponseCache& cache, breaker::CircuitBreaker& db_breaker);
+                              middleware::ResponseCache& cache,
+                              breaker::CircuitBreaker& db_breaker);
 
 }  // namespace cc::admin

@@ -3,8 +3,8 @@
 #include <Poco/Path.h>
 
 #include "auth/password_hasher.h"
-#include "common/secret_file.h"
 #include "auth/secure_random.h"
+#include "common/secret_file.h"
 
 namespace cc::auth {
 

@@ -14,8 +14,8 @@ Status writeSecretFile(const std::string& path, const std::string& content) {
   } catch (const Poco::Exception& e) {
     return Error::badRequest("cannot create the directory of " + path + ": " + e.displayText());
   }
-  HANDLE h = CreateFileA(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
-                         nullptr);
+  HANDLE h = CreateFileA(path.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS,
+                         FILE_ATTRIBUTE_NORMAL, nullptr);
   if (h == INVALID_HANDLE_VALUE) return Error::badRequest("cannot create " + path);
   DWORD written = 0;
   BOOL ok = WriteFile(h, content.data(), static_cast<DWORD>(content.size()), &written, nullptr) &&

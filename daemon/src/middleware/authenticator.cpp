@@ -50,7 +50,8 @@ std::optional<http::Reply> Authenticator::onRequest(http::RequestContext& ctx,
   if (route != nullptr && route->options.writes && identity->role != store::Role::kAdmin) {
     return http::errorReply({common::ErrorCode::kForbidden,
                              "role viewer may not change anything; this route needs role admin",
-                             {}, 0},
+                             {},
+                             0},
                             ctx.request_id);
   }
   return std::nullopt;

@@ -14,7 +14,8 @@ namespace cc::middleware {
 class Authenticator final : public http::Middleware {
  public:
   explicit Authenticator(auth::TokenService& tokens) : tokens_(tokens) {}
-  std::optional<http::Reply> onRequest(http::RequestContext& ctx, const http::Route* route) override;
+  std::optional<http::Reply> onRequest(http::RequestContext& ctx,
+                                       const http::Route* route) override;
 
   /// The token of an `Authorization: Bearer` header, or "".
   static std::string bearerToken(const std::string& header);

@@ -10,10 +10,10 @@ std::optional<http::Reply> BreakerStage::onRequest(http::RequestContext& ctx,
   breaker::Permit permit = breaker_.allow();
   if (!permit.allowed) {
     return http::errorReply(
-        common::Error::unavailable(common::ErrorCode::kDependencyUnavailable,
-                                   "the store is failing (circuit breaker '" + breaker_.name() +
-                                       "' is open); retry later",
-                                   permit.retry_after_s),
+        common::Error::unavailable(
+            common::ErrorCode::kDependencyUnavailable,
+            "the store is failing (circuit breaker '" + breaker_.name() + "' is open); retry later",
+            permit.retry_after_s),
         ctx.request_id);
   }
   ctx.notes.breaker_permit = true;
@@ -30,7 +30,8 @@ void BreakerStage::onReply(const http::RequestContext& ctx, http::Reply& reply) 
   permit.epoch = ctx.notes.breaker_epoch;
   // 503 db_pool_exhausted is load, not a broken store: it must not open the breaker.
   const std::string& code = reply.error_code;
-  bool failed = code == "dependency_unavailable" || code == "timeout" || code == "insufficient_storage";
+  bool failed =
+      code == "dependency_unavailable" || code == "timeout" || code == "insufficient_storage";
   if (failed) {
     breaker_.onFailure(permit);
   } else {

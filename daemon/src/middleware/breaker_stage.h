@@ -13,7 +13,8 @@ namespace cc::middleware {
 class BreakerStage final : public http::Middleware {
  public:
   explicit BreakerStage(breaker::CircuitBreaker& breaker) : breaker_(breaker) {}
-  std::optional<http::Reply> onRequest(http::RequestContext& ctx, const http::Route* route) override;
+  std::optional<http::Reply> onRequest(http::RequestContext& ctx,
+                                       const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
 
  private:

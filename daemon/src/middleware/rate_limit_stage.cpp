@@ -7,8 +7,7 @@
 
 namespace cc::middleware {
 
-RateLimitStage::RateLimitStage(std::shared_ptr<RateLimiter> limiter,
-                               metrics::Registry& registry)
+RateLimitStage::RateLimitStage(std::shared_ptr<RateLimiter> limiter, metrics::Registry& registry)
     : limiter_(std::move(limiter)),
       decisions_(registry.counterFamily("controlcenter_ratelimit_decisions_total",
                                         "Rate limiter decisions by rule.", {"rule", "decision"})) {}
@@ -39,12 +38,12 @@ std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
     ctx.notes.ratelimit = decision.rateLimitHeader();
   }
   if (decision.action != RateAction::kReject) return std::nullopt;
-  http::Reply reply = http::errorReply(
-      {common::ErrorCode::kRateLimited,
-       "rate limit '" + decision.rule + "' exceeded; retry in " +
-           std::to_string(decision.retry_after_s) + " s",
-       {}, decision.retry_after_s},
-      ctx.request_id);
+  http::Reply reply = http::errorReply({common::ErrorCode::kRateLimited,
+                                        "rate limit '" + decision.rule + "' exceeded; retry in " +
+                                            std::to_string(decision.retry_after_s) + " s",
+                                        {},
+                                        decision.retry_after_s},
+                                       ctx.request_id);
   return reply;
 }
 

@@ -18,7 +18,8 @@ namespace cc::middleware {
 class RateLimitStage final : public http::Middleware {
  public:
   RateLimitStage(std::shared_ptr<RateLimiter> limiter, metrics::Registry& registry);
-  std::optional<http::Reply> onRequest(http::RequestContext& ctx, const http::Route* route) override;
+  std::optional<http::Reply> onRequest(http::RequestContext& ctx,
+                                       const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
 
   std::shared_ptr<RateLimiter> limiter() const { return std::atomic_load(&limiter_); }

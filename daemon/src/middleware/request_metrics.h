@@ -13,7 +13,8 @@ namespace cc::middleware {
 class RequestMetrics final : public http::Middleware {
  public:
   explicit RequestMetrics(metrics::Registry& registry);
-  std::optional<http::Reply> onRequest(http::RequestContext& ctx, const http::Route* route) override;
+  std::optional<http::Reply> onRequest(http::RequestContext& ctx,
+                                       const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
 
  private:
