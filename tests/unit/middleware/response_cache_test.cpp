@@ -307,9 +307,9 @@ TEST_F(ResponseCacheTest, ConfigFromTableAndErrorsNameTheKey) {
   ASSERT_EQ((*cfg)->rules.size(), 2u);
   EXPECT_EQ((*cfg)->max_entries, 1000u);
   EXPECT_EQ((*cfg)->max_bytes, 67108864u);
-  EXPECT_EQ((*cfg)->match("GET", "/api/processes/12")->name, "processes");
-  EXPECT_EQ((*cfg)->match("GET", "/api/network?iface=eth0")->ttl, milliseconds(2000));
-  EXPECT_FALSE((*cfg)->match("POST", "/api/processes"));
+  EXPECT_EQ((*cfg)->match("GET", "/api/system/processes")->name, "processes");
+  EXPECT_EQ((*cfg)->match("GET", "/api/system/network")->ttl, milliseconds(2000));
+  EXPECT_FALSE((*cfg)->match("POST", "/api/system/processes"));
   EXPECT_FALSE((*cfg)->match("GET", "/api/agents"));
 
   auto error = [](const config::ConfigLoader::Defines& d) {
