@@ -20,7 +20,8 @@ bool Services::alive(int threads_busy, int threads_max, int64_t requests_total) 
   int64_t stale_ms = std::max<int64_t>(5000, 3 * sampler->interval().count());
   bool collector_fresh = h.last_success_ms > 0 && clock.wallMillis() - h.last_success_ms < stale_ms;
   // Wedged: every worker was busy at the last check and still is, with no request finished.
-  bool wedged = was_saturated_ && threads_busy >= threads_max && requests_total == last_requests_total_;
+  bool wedged =
+      was_saturated_ && threads_busy >= threads_max && requests_total == last_requests_total_;
   was_saturated_ = threads_busy >= threads_max;
   last_requests_total_ = requests_total;
   return collector_fresh && !wedged;
@@ -48,8 +49,9 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
   if (!opened) return opened.error();
   s->store = std::move(*opened);
   if (auto f = s->store->faults().settings(); f.error_rate > 0 || f.delay_ms > 0) {
-    spdlog::warn("FAULT INJECTION IS ON for the store (fault.db.*): requests will fail or slow "
-                 "down on purpose");
+    spdlog::warn(
+        "FAULT INJECTION IS ON for the store (fault.db.*): requests will fail or slow "
+        "down on purpose");
   }
 
   auth::TokenService::Options token_options;
@@ -76,13 +78,14 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
   s->db_breaker = std::make_unique<breaker::CircuitBreaker>("db", *breaker_config, clock);
   auto& transitions = s->metrics.counterFamily("controlcenter_breaker_transitions_total",
                                                "Circuit breaker state changes.", {"name", "to"});
-  s->db_breaker->setTransitionCallback(
-      [&transitions](const std::string& name, breaker::BreakerState from, breaker::BreakerState to) {
-        transitions.labels({name, std::string(breaker::stateName(to))}).inc();
-        auto level = to == breaker::BreakerState::kOpen ? spdlog::level::warn : spdlog::level::info;
-        spdlog::log(level, "circuit breaker '{}': {} -> {}", name, breaker::stateName(from),
-                    breaker::stateName(to));
-      });
+  s->db_breaker->setTransitionCallback([&transitions](const std::string& name,
+                                                      breaker::BreakerState from,
+                                                      breaker::BreakerState to) {
+    transitions.labels({name, std::string(breaker::stateName(to))}).inc();
+    auto level = to == breaker::BreakerState::kOpen ? spdlog::level::warn : spdlog::level::info;
+    spdlog::log(level, "circuit breaker '{}': {} -> {}", name, breaker::stateName(from),
+                breaker::stateName(to));
+  });
 
   auto cache_config = middleware::ResponseCacheConfig::fromConfig(config);
   if (!cache_config) return cache_config.error();
@@ -94,9 +97,13 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
       std::make_shared<middleware::RateLimiter>(*limit_config, clock), s->metrics);
 
   // Store-backed handlers run here so a stuck store call cannot hold the connection past its
-  // deadline; as many threads as the pool has sessions, since that bounds useful parallelism.
-  auto pool_max = static_cast<std::size_t>(config.getInt("db.pool.max"));
-  s->executor = std::make_unique<common::TaskExecutor>(pool_max, 4096);
+  // deadline. One thread per connection thread of both listeners: a request must wait for a
+  // session in the pool, bounded by db.pool.acquire_timeout_ms (503 db_pool_exhausted), never
+  // in this queue, where only its own deadline would end the wait.
+  auto threads = static_cast<std::size_t>(
+      std::max(config.getInt("db.pool.max"),
+               config.getInt("http.threads") + config.getInt("admin.threads")));
+  s->executor = std::make_unique<common::TaskExecutor>(threads, 4096);
   s->runner = std::make_unique<middleware::RouteRunner>(*s->executor, s->cache, clock);
 
   auth::TokenService* tokens = s->tokens.get();
@@ -231,9 +238,9 @@ void Services::registerHealthChecks() {
             break;
         }
         auto p = store->poolStats();
-        return health::CheckResult{health::HealthStatus::kPass,
-                                   "pool " + std::to_string(p.in_use) + "/" +
-                                       std::to_string(p.max) + " in use"};
+        return health::CheckResult{
+            health::HealthStatus::kPass,
+            "pool " + std::to_string(p.in_use) + "/" + std::to_string(p.max) + " in use"};
       },
       true);
   health.add(
