@@ -175,6 +175,17 @@ TEST_F(StoreApiTest, ProjectConflictsAndForcedDelete) {
   EXPECT_EQ(dup.status, 409);
   EXPECT_EQ(jsonField(dup.body, "error.code"), "conflict");
 
+  auto other = call("POST", "/api/projects", R"({"name":"gemini","status":"archived"})");
+  ASSERT_EQ(other.status, 201) << other.body;
+  std::string other_id = jsonField(other.body, "id");
+  EXPECT_EQ(call("PATCH", "/api/projects/" + other_id, R"({"name":"apollo"})").status, 409);
+  auto renamed = call("PATCH", "/api/projects/" + other_id, R"({"name":"mercury"})");
+  EXPECT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(jsonField(renamed.body, "name"), "mercury");
+  auto archived = call("GET", "/api/projects?status=archived");
+  EXPECT_EQ(jsonField(archived.body, "total"), "1") << archived.body;
+  EXPECT_FALSE(jsonArrayItem(archived.body, "items", "name", "mercury").empty());
+
   std::string aid = createAgent("crew", "L1", R"(,"project_id":)" + pid);
   auto refused = call("DELETE", "/api/projects/" + pid);
   EXPECT_EQ(refused.status, 409) << refused.body;
