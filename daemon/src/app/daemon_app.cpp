@@ -15,24 +15,24 @@
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
 #include "admin/protection_admin_routes.h"
+#include "admin/store_admin_routes.h"
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
 #include "config/config.h"
 #include "config/key_table.h"
 #include "health/health_registry.h"
+#include "http/handlers/agent_handlers.h"
+#include "http/handlers/auth_handlers.h"
 #include "http/handlers/health_handlers.h"
 #include "http/handlers/metrics_handler.h"
+#include "http/handlers/project_handlers.h"
 #include "http/handlers/system_handlers.h"
 #include "http/http_server.h"
 #include "http/json_body.h"
 #include "middleware/authenticator.h"
 #include "middleware/breaker_stage.h"
 #include "middleware/request_metrics.h"
-#include "admin/store_admin_routes.h"
-#include "http/handlers/agent_handlers.h"
-#include "http/handlers/auth_handlers.h"
-#include "http/handlers/project_handlers.h"
 #include "service/pid_lock.h"
 #include "service/sd_notify.h"
 #include "service/socket_activation.h"
@@ -72,8 +72,12 @@ std::shared_ptr<http::ServerSettings> adminSettings(const config::Config& c) {
 Poco::Net::ServerSocket bindListener(const std::string& address, int port, int backlog,
                                      const std::string& what) {
   try {
-    return Poco::Net::ServerSocket(Poco::Net::SocketAddress(address, static_cast<uint16_t>(port)),
-                                   backlog);
+    // Not the (address, backlog) constructor: Poco 1.11 sets SO_REUSEPORT there, which lets a
+    // second daemon bind the same port and share its traffic instead of failing to start.
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(address, static_cast<uint16_t>(port)), true, false);
+    socket.listen(backlog);
+    return socket;
   } catch (const Poco::Exception& e) {
     throw std::runtime_error("cannot listen on " + address + ":" + std::to_string(port) + " (" +
                              what + "): " + e.displayText());
@@ -267,8 +271,8 @@ int DaemonApp::serve() {
                                  std::max(c.getInt32("http.queue"), 128), "http.address/http.port");
     }
     if (!admin_socket) {
-      admin_socket = bindListener(admin_address, c.getInt32("admin.port"), 64,
-                                  "admin.address/admin.port");
+      admin_socket =
+          bindListener(admin_address, c.getInt32("admin.port"), 64, "admin.address/admin.port");
     }
   } catch (const std::exception& e) {
     std::cerr << "controlcenterd: " << e.what() << "\n";
@@ -290,7 +294,8 @@ int DaemonApp::serve() {
   }
   services_ = std::move(*services);
 
-  http_ = std::make_unique<http::HttpServer>(*http_socket, publicSettings(c), buildPublicPipeline());
+  http_ =
+      std::make_unique<http::HttpServer>(*http_socket, publicSettings(c), buildPublicPipeline());
   admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c),
                                               buildAdminPipeline(*admin_token));
   http_->start();
@@ -388,9 +393,9 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
   http_->stop();
   admin_->stop();
   services_.reset();
-  auto handoff = service::prepareExecHandoff(http_fd, admin_fd,
-                                             config().getString("application.path"), argv(),
-                                             service::currentEnvironment());
+  auto handoff =
+      service::prepareExecHandoff(http_fd, admin_fd, config().getString("application.path"), argv(),
+                                  service::currentEnvironment());
   if (!handoff) {
     spdlog::critical("restart failed: {}", handoff.error().message);
     return kExitFailure;
