@@ -102,9 +102,13 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
       std::make_shared<middleware::RateLimiter>(*limit_config, clock), s->metrics);
 
   // Store-backed handlers run here so a stuck store call cannot hold the connection past its
-  // deadline; as many threads as the pool has sessions, since that bounds useful parallelism.
-  auto pool_max = static_cast<std::size_t>(config.getInt("db.pool.max"));
-  s->executor = std::make_unique<common::TaskExecutor>(pool_max, 4096);
+  // deadline. One thread per connection thread of both listeners: a request must wait for a
+  // session in the pool, bounded by db.pool.acquire_timeout_ms (503 db_pool_exhausted), never
+  // in this queue, where only its own deadline would end the wait.
+  auto threads = static_cast<std::size_t>(
+      std::max(config.getInt("db.pool.max"),
+               config.getInt("http.threads") + config.getInt("admin.threads")));
+  s->executor = std::make_unique<common::TaskExecutor>(threads, 4096);
   s->runner = std::make_unique<middleware::RouteRunner>(*s->executor, s->cache, clock);
 
   auth::TokenService* tokens = s->tokens.get();

@@ -1,0 +1,32 @@
+#pragma once
+// Authenticated JSON calls to a DaemonProcess's public API and small JSON readers for tests.
+
+#include <map>
+#include <string>
+
+#include "support/daemon_process.h"
+
+namespace cc::testing {
+
+/// Headers for a JSON request with a bearer token (no Authorization when `token` is empty).
+std::map<std::string, std::string> jsonHeaders(const std::string& token);
+
+/// A token minted by POST /admin/tokens for `role`; "" (and a gtest failure) when refused.
+std::string mintToken(DaemonProcess& daemon, const std::string& role);
+
+/// The token of a successful POST /api/auth/login; "" when the login was refused.
+std::string loginToken(DaemonProcess& daemon, const std::string& username,
+                       const std::string& password);
+
+/// The element of the array at `array_path` (dotted, as jsonField) whose `field` equals `value`,
+/// as JSON text; "" when there is none.
+std::string jsonArrayItem(const std::string& json, const std::string& array_path,
+                          const std::string& field, const std::string& value);
+
+/// Elements in the array at `array_path`; -1 when it is not an array.
+int jsonArraySize(const std::string& json, const std::string& array_path);
+
+/// Reads a whole file ("" when it cannot be read).
+std::string readTextFile(const std::string& path);
+
+}  // namespace cc::testing
