@@ -73,8 +73,10 @@ std::vector<std::string> statsRow(const client::EndpointStats& stats, double dur
           latency(stats.latency.max())};
 }
 
-// A short-lived viewer token minted through the admin API, or a login on the public API.
-int obtainToken(Context& ctx, const Invocation& inv, double ttl_s, std::string& token) {
+// A short-lived token minted through the admin API (role admin only when the scenario writes,
+// since a viewer's writes are refused with 403), or a login on the public API.
+int obtainToken(Context& ctx, const Invocation& inv, double ttl_s, bool writes,
+                std::string& token) {
   if (inv.has("login")) {
     const std::string file = inv.value("password-file");
     std::ifstream in(file);
@@ -98,7 +100,7 @@ int obtainToken(Context& ctx, const Invocation& inv, double ttl_s, std::string& 
     return 0;
   }
   auto body = client::orderedObject();
-  body->set("role", "viewer");
+  body->set("role", writes ? "admin" : "viewer");
   body->set("ttl_s", static_cast<int64_t>(std::ceil(ttl_s)));
   Reply reply = ctx.adminApi().call("POST", "/admin/tokens", body);
   if (!reply.ok()) return ctx.fail(reply);
@@ -172,7 +174,11 @@ int runLoadtest(Context& ctx, const Invocation& inv) {
   }
   // Long enough for the run, short enough to be worthless soon after.
   const double ttl_s = plan.requests > 0 ? 900.0 : plan.duration_s + 120.0;
-  if (int rc = obtainToken(ctx, inv, ttl_s, plan.token); rc != 0) return rc;
+  bool writes = false;
+  for (const auto& group : scenario->groups) {
+    for (const auto& step : group.cycle) writes = writes || step.method != "GET";
+  }
+  if (int rc = obtainToken(ctx, inv, ttl_s, writes, plan.token); rc != 0) return rc;
   plan.scenario = *scenario;
 
   client::LoadRunner runner(plan);

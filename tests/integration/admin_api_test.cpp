@@ -30,7 +30,7 @@ TEST_F(AdminApiTest, StatusDescribesTheProcess) {
   EXPECT_EQ(jsonField(r.body, "listeners.http"), daemon_.httpAddress());
   EXPECT_EQ(jsonField(r.body, "listeners.admin"), daemon_.adminAddress());
   EXPECT_EQ(jsonField(r.body, "log_level"), "info");
-  EXPECT_EQ(jsonField(r.body, "http.threads_max"), "32");
+  EXPECT_EQ(jsonField(r.body, "http.threads_max"), "256");
   EXPECT_EQ(jsonField(r.body, "http.connections_refused"), "0");
   EXPECT_GE(std::stoi(jsonField(r.body, "http.requests_total")), 1);
   EXPECT_EQ(jsonField(r.body, "draining"), "false");
@@ -49,6 +49,32 @@ TEST_F(AdminApiTest, LogLevelCanBeChangedAndBadLevelsAreRejected) {
 
 TEST_F(AdminApiTest, AdminRoutesAreNotOnThePublicListener) {
   EXPECT_EQ(daemon_.get("/admin/status").status, 404);
+}
+
+}  // namespace
+}  // namespace cc::testing
+
+#include <sys/stat.h>
+
+namespace cc::testing {
+namespace {
+
+TEST(AdminUnixSocketTest, TheAdminApiAlsoAnswersOnAUnixSocketWithMode0660) {
+  TempDir dir;
+  std::string sock = dir.path() + "/run/admin.sock";
+  DaemonProcess d({"-D", "admin.socket=" + sock});
+  ASSERT_TRUE(d.start()) << d.log();
+  struct stat st {};
+  ASSERT_EQ(::lstat(sock.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+  auto r = runProgram({CC_CTL_PATH, "--admin", "unix:" + sock, "--token-file",
+                       d.stateDir() + "/admin.token", "-o", "json", "status"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(jsonField(r.out, "pid"), std::to_string(d.pid()));
+  auto wrong =
+      runProgram({CC_CTL_PATH, "--admin", "unix:" + sock, "--token-file", "/dev/null", "status"});
+  EXPECT_EQ(wrong.exit_code, 4) << wrong.err;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <Poco/File.h>
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Path.h>
 #include <Poco/Process.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IntValidator.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <thread>
 
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
@@ -36,6 +38,7 @@
 #include "service/pid_lock.h"
 #include "service/sd_notify.h"
 #include "service/socket_activation.h"
+#include "service/unix_listener.h"
 #include "ws/ws_routes.h"
 
 namespace cc::app {
@@ -105,6 +108,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   void applyReloadable(const config::Config& c);
   void writeListenersFile() const;
   void drainListeners(bool restarting);
+  void stopAdminUnix();
   int restartInPlace(std::unique_ptr<service::PidLock> lock);
   void printHelp() const;
 
@@ -122,6 +126,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::unique_ptr<Services> services_;
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<http::HttpServer> admin_;
+  std::unique_ptr<http::HttpServer> admin_unix_;  // admin.socket, when set
   std::unique_ptr<SignalWaiter> signals_;
   service::Notifier notifier_;
   std::unique_ptr<service::Watchdog> watchdog_;
@@ -281,6 +286,13 @@ int DaemonApp::serve() {
 
   // Block the daemon's signals before the first thread exists so every thread inherits it.
   signals_ = std::make_unique<SignalWaiter>();
+#if defined(_WIN32)
+  // A Windows service stop reaches ServerApplication, not our signal waiter: forward it.
+  std::thread([this] {
+    waitForTerminationRequest();
+    signals_->post(LifecycleEvent::kTerminate);
+  }).detach();
+#endif
   started_at_ = std::chrono::steady_clock::now();
   started_wall_ms_ = common::Clock::system().wallMillis();
 
@@ -296,8 +308,19 @@ int DaemonApp::serve() {
 
   http_ =
       std::make_unique<http::HttpServer>(*http_socket, publicSettings(c), buildPublicPipeline());
-  admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c),
-                                              buildAdminPipeline(*admin_token));
+  auto admin_pipeline = buildAdminPipeline(*admin_token);
+  admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c), admin_pipeline);
+  if (std::string path = c.getString("admin.socket"); !path.empty()) {
+    auto unix_socket = service::bindUnixListener(path);
+    if (!unix_socket) {
+      std::cerr << "controlcenterd: " << unix_socket.error().message << "\n";
+      return kExitFailure;
+    }
+    auto settings = adminSettings(c);
+    settings->name = "admin-unix";
+    admin_unix_ = std::make_unique<http::HttpServer>(*unix_socket, settings, admin_pipeline);
+    admin_unix_->start();
+  }
   http_->start();
   admin_->start();
   writeListenersFile();
@@ -348,6 +371,7 @@ int DaemonApp::serve() {
   Poco::File(c.getString("daemon.state_dir") + "/listeners.json").remove();
   http_->stop();
   admin_->stop();
+  stopAdminUnix();
   services_.reset();
   spdlog::info("stopped");
   return EXIT_OK;
@@ -369,6 +393,7 @@ void DaemonApp::drainListeners(bool restarting) {
   bool drained = http_->drain(std::chrono::milliseconds(grace_ms));
   admin_->stopAccepting();
   admin_->drain(std::chrono::milliseconds(std::min<int64_t>(grace_ms, 1000)));
+  if (admin_unix_) admin_unix_->stopAccepting();
   if (!drained) {
     auto s = http_->stats();
     spdlog::warn("{} connection(s) still busy after daemon.shutdown_grace_ms; exiting anyway",
@@ -392,6 +417,7 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
   int admin_fd = admin_->socket().impl()->sockfd();
   http_->stop();
   admin_->stop();
+  stopAdminUnix();
   services_.reset();
   // Let the lock go before the listeners move to descriptors 3 and 4: its descriptor may be one
   // of them, and closing it after the move would close a listener instead.
@@ -471,6 +497,14 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string&
     return runner->run(ctx, route);
   });
   return pipeline;
+}
+
+// The Unix admin socket is not handed over on restart: the new image binds it again.
+void DaemonApp::stopAdminUnix() {
+  if (!admin_unix_) return;
+  admin_unix_->stop();
+  admin_unix_.reset();
+  service::removeUnixListener(config_->getString("admin.socket"));
 }
 
 admin::ReloadOutcome DaemonApp::reload() {

@@ -1,10 +1,12 @@
 #include "common/task_executor.h"
 
+#include <algorithm>
+
 namespace cc::common {
 
-TaskExecutor::TaskExecutor(std::size_t threads, std::size_t max_queued) : max_queued_(max_queued) {
-  workers_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+TaskExecutor::TaskExecutor(std::size_t max_threads, std::size_t max_queued)
+    : max_threads_(std::max<std::size_t>(1, max_threads)), max_queued_(max_queued) {
+  workers_.reserve(max_threads_);
 }
 
 TaskExecutor::~TaskExecutor() {
@@ -13,6 +15,7 @@ TaskExecutor::~TaskExecutor() {
     stopping_ = true;
   }
   ready_.notify_all();
+  // No submit() can add a worker now (stopping_), so the vector is stable.
   for (auto& t : workers_) t.join();
 }
 
@@ -21,6 +24,9 @@ bool TaskExecutor::submit(std::function<void()> task) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(task));
+    if (busy_ + queue_.size() > workers_.size() && workers_.size() < max_threads_) {
+      workers_.emplace_back([this] { work(); });
+    }
   }
   ready_.notify_one();
   return true;
@@ -29,6 +35,11 @@ bool TaskExecutor::submit(std::function<void()> task) {
 std::size_t TaskExecutor::queued() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size();
+}
+
+std::size_t TaskExecutor::threads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return workers_.size();
 }
 
 std::size_t TaskExecutor::busy() const {

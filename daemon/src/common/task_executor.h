@@ -12,12 +12,13 @@
 
 namespace cc::common {
 
-/// Runs tasks on `threads` threads. submit() never blocks: it refuses (returns false) when
-/// `max_queued` tasks already wait, so overload is answered at once by the caller. Thread-safe.
-/// The destructor lets queued tasks finish, then joins.
+/// Runs tasks on up to `max_threads` threads, started only when every running one is busy.
+/// submit() never blocks: it refuses (returns false) when `max_queued` tasks already wait, so
+/// overload is answered at once by the caller. Thread-safe. The destructor lets queued tasks
+/// finish, then joins.
 class TaskExecutor {
  public:
-  TaskExecutor(std::size_t threads, std::size_t max_queued);
+  TaskExecutor(std::size_t max_threads, std::size_t max_queued);
   ~TaskExecutor();
   TaskExecutor(const TaskExecutor&) = delete;
   TaskExecutor& operator=(const TaskExecutor&) = delete;
@@ -25,7 +26,7 @@ class TaskExecutor {
   bool submit(std::function<void()> task);
   std::size_t queued() const;
   std::size_t busy() const;
-  std::size_t threads() const { return workers_.size(); }
+  std::size_t threads() const;
 
  private:
   void work();
@@ -33,6 +34,7 @@ class TaskExecutor {
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;
   std::vector<std::thread> workers_;
+  std::size_t max_threads_;
   std::size_t max_queued_;
   std::size_t busy_ = 0;
   bool stopping_ = false;

@@ -22,7 +22,9 @@ std::vector<KeySpec> buildTable() {
        "Port of the public HTTP listener; 0 picks a free port (logged and written to "
        "${daemon.state_dir}/listeners.json).",
        v::intRange(0, 65535)},
-      {"http.threads", K::kInt, "32", false, "Worker threads serving HTTP requests.",
+      {"http.threads", K::kInt, "256", false,
+       "Worker threads serving HTTP connections; a keep-alive connection holds one while it is "
+       "busy.",
        v::intRange(1, 1024)},
       {"http.queue", K::kInt, "1024", false,
        "Accepted connections that may wait for a worker; past it new connections are refused "
@@ -55,6 +57,13 @@ std::vector<KeySpec> buildTable() {
        {}},
       {"admin.threads", K::kInt, "4", false, "Worker threads of the admin listener.",
        v::intRange(1, 64)},
+      {"admin.socket",
+       K::kString,
+       "",
+       false,
+       "Also serve the admin API on this Unix socket (mode 0660), e.g. "
+       "/run/controlcenter/admin.sock; empty: none.",
+       {}},
       {"admin.token_file", K::kString, "${daemon.state_dir}/admin.token", false,
        "Bearer token of the admin API; created with 256 random bits, mode 0600, if missing.",
        v::notEmpty()},

@@ -127,6 +127,11 @@ bool singleContentLength(const HTTPServerRequestImpl& request) {
   return true;
 }
 
+// How long a keep-alive connection keeps its worker while others are queued: short enough that
+// a newcomer is served within a fraction of a second, long enough that reconnecting costs
+// little next to the requests served in between.
+constexpr auto kWorkerSlice = std::chrono::milliseconds(50);
+
 enum class BodyOutcome { kRead, kTooLarge, kTimeout, kBroken };
 
 BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t limit,
@@ -243,6 +248,8 @@ void HttpConnection::run() {
   const Pipeline& pipeline = server_.pipeline();
   const auto slice = Poco::Timespan(50 * 1000);
   int served = 0;
+  // While other connections wait for a worker, this one keeps its worker for one slice only.
+  const auto held_since = std::chrono::steady_clock::now();
 
   while (true) {
     // Wait for the next request. Between requests the worker goes back to the pool as soon as
@@ -256,7 +263,13 @@ void HttpConnection::run() {
         while (!ready) {
           ready = socket().poll(slice, Poco::Net::Socket::SELECT_READ);
           if (ready) break;
-          if (served > 0 && (server_.queued() > 0 || server_.draining())) return;
+          // Give the worker back, unless a request arrived in the meantime: closing with
+          // unread bytes would reset the connection and lose that request.
+          if (served > 0 && (server_.queued() > 0 || server_.draining()) &&
+              !socket().poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) {
+            socket().shutdownSend();
+            return;
+          }
           if (std::chrono::steady_clock::now() >= until) {
             if (served == 0)
               sendRawError(socket(), common::ErrorCode::kRequestTimeout,
@@ -312,7 +325,11 @@ void HttpConnection::run() {
     response.setVersion(request->getVersion());
     ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
     ctx.method = request->getMethod();
-    ctx.peer_ip = request->clientAddress().host().toString();
+    try {
+      ctx.peer_ip = request->clientAddress().host().toString();
+    } catch (const Poco::Exception&) {
+      ctx.peer_ip = "local";  // a Unix-domain socket has no host address
+    }
     ctx.client_ip = ctx.peer_ip;
 
     std::optional<Reply> early;
@@ -382,7 +399,8 @@ void HttpConnection::run() {
     }
 
     bool keep_alive =
-        body_complete && request->getKeepAlive() && !server_.draining() && server_.queued() == 0 &&
+        body_complete && request->getKeepAlive() && !server_.draining() &&
+        (server_.queued() == 0 || std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
         (settings.max_keepalive_requests == 0 || served < settings.max_keepalive_requests);
     try {
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));

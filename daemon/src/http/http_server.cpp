@@ -61,7 +61,9 @@ void HttpServer::acceptLoop() {
       if (!socket_.poll(slice, Poco::Net::Socket::SELECT_READ)) continue;
       if (!accepting_) break;
       Poco::Net::StreamSocket client = socket_.acceptConnection();
-      client.setNoDelay(true);
+      if (client.address().family() != Poco::Net::SocketAddress::UNIX_LOCAL) {
+        client.setNoDelay(true);
+      }
       if (dispatcher_->queuedConnections() >= settings_->queue) {
         refuse(client);
         continue;

@@ -12,6 +12,10 @@ Reply Pipeline::dispatch(RequestContext& ctx) const {
   if (match.route != nullptr) {
     ctx.route = match.route->pattern;
     ctx.path_params = std::move(match.params);
+    // A route may carry its own budget (a backup takes longer than a read).
+    if (match.route->options.timeout_ms) {
+      ctx.deadline = ctx.started + std::chrono::milliseconds(*match.route->options.timeout_ms);
+    }
   }
   std::size_t ran = 0;
   std::optional<Reply> early;
