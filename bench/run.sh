@@ -44,7 +44,8 @@ start_daemon() { # state-dir-name extra -D args...
     >"$dir/daemon.log" 2>&1 &
   DAEMON_PID=$!
   PIDS+=("$DAEMON_PID")
-  for _ in $(seq 1 300); do [ -s "$dir/listeners.json" ] && break; sleep 0.01; done
+  for _ in $(seq 1 1500); do [ -s "$dir/listeners.json" ] && break; sleep 0.01; done
+  [ -s "$dir/listeners.json" ] || { echo "controlcenterd did not start:" >&2; cat "$dir/daemon.log" >&2; exit 1; }
   READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
   H=$(json "['http']" <"$dir/listeners.json")
   A=$(json "['admin']" <"$dir/listeners.json")
@@ -87,7 +88,7 @@ glances -w --disable-webui -B 127.0.0.1 -p "$GLANCES_PORT" >/dev/null 2>&1 & PID
 sleep 3
 
 echo "== controlcenterd without rate limits (throughput)"
-start_daemon plain -D ratelimit.enabled=false
+start_daemon plain -D ratelimit.enabled=false -D ws.max_connections_per_client=2000
 echo "{\"bench\":\"ready\",\"target\":\"controlcenterd\",\"conns\":0,\"ready_ms\":$READY_MS}" >>"$RAW"
 sleep 2
 T0=$(cpu_ticks "$DAEMON_PID"); sleep 10; T1=$(cpu_ticks "$DAEMON_PID")
