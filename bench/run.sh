@@ -147,7 +147,7 @@ scenario mixed-on --scenario mixed --users 50 --duration "$DUR"
 stop_daemon
 
 echo "== cost of a rejection (every request over the limit) vs serving it"
-start_daemon reject -D ratelimit.rules=api -D ratelimit.rule.api.paths=/api/* -D ratelimit.rule.api.rate=1/h -D ratelimit.rule.api.burst=1
+start_daemon reject -D ratelimit.rule.api.rate=1/h -D ratelimit.rule.api.burst=1
 wrk_median reject-429 controlcenterd 100 "http://$H/api/system/stats" "${AUTH[@]}"
 stop_daemon
 

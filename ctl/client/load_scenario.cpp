@@ -40,7 +40,8 @@ std::optional<Scenario> findScenario(const std::string& name) {
   }
   if (name == "mixed") {
     std::vector<LoadStep> heavy = gets({"/api/system/processes", "/api/system/network"});
-    heavy.push_back({"POST", "/api/agents", R"({"name":"loadtest-{n}","type":"loadtest"})", true});
+    heavy.push_back(
+        {"POST", "/api/agents", R"({"name":"loadtest-{n}","level":"L1","role":"loadtest"})", true});
     heavy.push_back({"DELETE", "/api/agents/{id}", {}, false});
     return Scenario{name,
                     "30 light readers (stats, info, health) and 20 heavy users (processes, "
