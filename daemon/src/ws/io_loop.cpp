@@ -142,7 +142,6 @@ void IoLoop::shutdown() {
 }
 
 void IoLoop::runTasks() {
-  wake_pending_.store(false);
   char buf[64];
   try {
     while (wake_receiver_.receiveBytes(buf, sizeof buf) > 0) {
@@ -150,6 +149,9 @@ void IoLoop::runTasks() {
   } catch (const Poco::Exception&) {
     // Nothing left to drain.
   }
+  // Only now: a post() after this sends a fresh wake-up. Clearing the flag before the drain
+  // could swallow that wake-up and leave the flag set for good, and every later task unrun.
+  wake_pending_.store(false);
   std::vector<Task> tasks;
   {
     std::lock_guard<std::mutex> lock(tasks_mutex_);
