@@ -149,6 +149,10 @@ stop_daemon
 echo "== cost of a rejection (every request over the limit) vs serving it"
 start_daemon reject -D ratelimit.rule.api.rate=1/h -D ratelimit.rule.api.burst=1
 wrk_median reject-429 controlcenterd 100 "http://$H/api/system/stats" "${AUTH[@]}"
+wrk_median agents-rejected controlcenterd 100 "http://$H/api/agents" "${AUTH[@]}"
+stop_daemon
+start_daemon served -D ratelimit.enabled=false
+wrk_median agents-served controlcenterd 100 "http://$H/api/agents" -H "Authorization: Bearer $VIEWER"
 stop_daemon
 
 python3 bench/summarize.py "$RAW" >"$OUT/latest.md"
