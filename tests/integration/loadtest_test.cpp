@@ -10,10 +10,10 @@ namespace {
 TEST(LoadtestTest, MixedScenarioSendsOnlyValidRequests) {
   DaemonProcess d({"-D", "ratelimit.enabled=false"});
   ASSERT_TRUE(d.start()) << d.log();
-  auto r = runProgram({CC_CTL_PATH, "--url", "http://" + d.httpAddress(), "--admin",
-                       "http://" + d.adminAddress(), "--token-file", d.stateDir() + "/admin.token",
-                       "-o", "json", "loadtest", "--scenario", "mixed", "--users", "6",
-                       "--requests", "300"});
+  auto r =
+      runProgram({CC_CTL_PATH, "--url", "http://" + d.httpAddress(), "--admin",
+                  "http://" + d.adminAddress(), "--token-file", d.stateDir() + "/admin.token", "-o",
+                  "json", "loadtest", "--scenario", "mixed", "--users", "6", "--requests", "300"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(jsonField(r.out, "total.client_errors"), "0") << r.out;
   EXPECT_EQ(jsonField(r.out, "total.server_errors"), "0") << r.out;
