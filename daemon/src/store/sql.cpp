@@ -75,4 +75,20 @@ std::string escapeLike(const std::string& text) {
   return out;
 }
 
+void Where::add(const std::string& condition, Value value) {
+  text += text.empty() ? " WHERE " : " AND ";
+  text += condition;
+  params.push_back(std::move(value));
+}
+
+PageQuery pageQuery(const std::string& select, const Where& where, const std::string& order_column,
+                    bool descending, int64_t limit, int64_t offset) {
+  PageQuery q{select + where.text + " ORDER BY " + order_column + (descending ? " DESC" : " ASC") +
+                  ", id ASC LIMIT ? OFFSET ?",
+              where.params};
+  q.params.emplace_back(limit);
+  q.params.emplace_back(offset);
+  return q;
+}
+
 }  // namespace cc::store::sql

@@ -34,4 +34,20 @@ std::string textAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t
 /// `LIKE ? ESCAPE '\'`.
 std::string escapeLike(const std::string& text);
 
+/// A WHERE clause grown one condition at a time, each with its bound value ("" when empty).
+struct Where {
+  std::string text;
+  Params params;
+  void add(const std::string& condition, Value value);
+};
+
+/// One page of a list: `select` (a "SELECT … FROM table" without WHERE), the conditions, the
+/// sort column (from a whitelist, never from input text) and direction, ties broken by id.
+struct PageQuery {
+  std::string sql;
+  Params params;
+};
+PageQuery pageQuery(const std::string& select, const Where& where, const std::string& order_column,
+                    bool descending, int64_t limit, int64_t offset);
+
 }  // namespace cc::store::sql

@@ -62,29 +62,20 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
                                                 common::SteadyTime deadline) {
   if (auto st = validateAgentFilter(filter); !st.ok()) return st.error();
   SortOrder order = *parseSort(filter.sort, agentSortColumns());
-  std::string where;
-  sql::Params params;
-  auto add = [&](const std::string& clause, sql::Value v) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += clause;
-    params.push_back(std::move(v));
-  };
-  if (filter.status) add("status = ?", std::string(toString(*filter.status)));
-  if (filter.level) add("level = ?", std::string(toString(*filter.level)));
-  if (filter.role) add("role = ?", *filter.role);
-  if (filter.project_id) add("project_id = ?", *filter.project_id);
-  if (!filter.q.empty()) add("name LIKE ? ESCAPE '\\'", "%" + sql::escapeLike(filter.q) + "%");
-
-  // The ORDER BY column comes from the whitelist, never from input text.
-  std::string select = std::string(kColumns) + where + " ORDER BY " + order.column +
-                       (order.descending ? " DESC" : " ASC") + ", id ASC LIMIT ? OFFSET ?";
-  sql::Params page_params = params;
-  page_params.emplace_back(filter.limit);
-  page_params.emplace_back(filter.offset);
+  sql::Where where;
+  if (filter.status) where.add("status = ?", std::string(toString(*filter.status)));
+  if (filter.level) where.add("level = ?", std::string(toString(*filter.level)));
+  if (filter.role) where.add("role = ?", *filter.role);
+  if (filter.project_id) where.add("project_id = ?", *filter.project_id);
+  if (!filter.q.empty()) {
+    where.add("name LIKE ? ESCAPE '\\'", "%" + sql::escapeLike(filter.q) + "%");
+  }
+  auto page_query =
+      sql::pageQuery(kColumns, where, order.column, order.descending, filter.limit, filter.offset);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Agent>> {
     Page<Agent> page;
-    page.total = sql::scalar(s, "SELECT COUNT(*) FROM agents" + where, params);
-    page.items = readAgents(sql::query(s, select, page_params));
+    page.total = sql::scalar(s, "SELECT COUNT(*) FROM agents" + where.text, where.params);
+    page.items = readAgents(sql::query(s, page_query.sql, page_query.params));
     return page;
   });
 }

@@ -53,27 +53,17 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
                                                     common::SteadyTime deadline) {
   if (auto st = validateProjectFilter(filter); !st.ok()) return st.error();
   SortOrder order = *parseSort(filter.sort, projectSortColumns());
-  std::string where;
-  sql::Params params;
-  if (filter.status) {
-    where += " WHERE status = ?";
-    params.emplace_back(std::string(toString(*filter.status)));
-  }
+  sql::Where where;
+  if (filter.status) where.add("status = ?", std::string(toString(*filter.status)));
   if (!filter.q.empty()) {
-    where += where.empty() ? " WHERE " : " AND ";
-    where += "name LIKE ? ESCAPE '\\'";
-    params.emplace_back("%" + sql::escapeLike(filter.q) + "%");
+    where.add("name LIKE ? ESCAPE '\\'", "%" + sql::escapeLike(filter.q) + "%");
   }
-  // The ORDER BY column comes from the whitelist, never from input text.
-  std::string select = std::string(kColumns) + where + " ORDER BY " + order.column +
-                       (order.descending ? " DESC" : " ASC") + ", id ASC LIMIT ? OFFSET ?";
-  sql::Params page_params = params;
-  page_params.emplace_back(filter.limit);
-  page_params.emplace_back(filter.offset);
+  auto page_query =
+      sql::pageQuery(kColumns, where, order.column, order.descending, filter.limit, filter.offset);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
     Page<Project> page;
-    page.total = sql::scalar(s, "SELECT COUNT(*) FROM projects" + where, params);
-    page.items = readProjects(sql::query(s, select, page_params));
+    page.total = sql::scalar(s, "SELECT COUNT(*) FROM projects" + where.text, where.params);
+    page.items = readProjects(sql::query(s, page_query.sql, page_query.params));
     return page;
   });
 }
