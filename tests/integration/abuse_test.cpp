@@ -144,6 +144,135 @@ TEST(AbuseTest, StalledBodyGets408) {
   EXPECT_NE(answer.find("\"code\":\"request_timeout\""), std::string::npos) << answer;
 }
 
+// A body trickled a byte at a time, each byte well inside the read timeout, still ends at the
+// request deadline: 408, and the worker is free again, instead of one slow upload per worker.
+TEST(AbuseTest, TrickledBodyGets408AtTheRequestDeadline) {
+  DaemonProcess d({"-D", "http.header_timeout_ms=1000", "-D", "http.request_timeout_ms=1500", "-D",
+                   "ratelimit.enabled=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  Poco::Net::StreamSocket s{Poco::Net::SocketAddress(d.httpAddress())};
+  const std::string head =
+      "POST /api/agents HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100\r\n\r\n";
+  s.sendBytes(head.data(), static_cast<int>(head.size()));
+  auto start = steady_clock::now();
+  std::string answer;
+  bool closed = false;
+  // 100 bytes at one per 250 ms would take 25 s; the deadline must stop it after 1.5 s.
+  for (int i = 0; i < 100 && !closed; ++i) {
+    try {
+      s.sendBytes(" ", 1);
+    } catch (const Poco::Exception&) {
+      closed = true;
+    }
+    closed = readUntilClosed(s, answer, milliseconds(250)) || closed;
+  }
+  auto took = millisSince(start);
+  EXPECT_TRUE(closed) << "the trickled body outlived the request deadline";
+  EXPECT_EQ(statusOf(answer), 408) << answer;
+  EXPECT_NE(answer.find("\"code\":\"request_timeout\""), std::string::npos) << answer;
+  EXPECT_LT(took, 4000);
+  EXPECT_EQ(d.get("/health").status, 200);
+}
+
+// A connection from `source` (any 127.x.y.z: Linux routes all of 127/8 to loopback), so one
+// test can play several clients.
+std::unique_ptr<Poco::Net::StreamSocket> connectFrom(const std::string& source,
+                                                     const std::string& server) {
+  auto s = std::make_unique<Poco::Net::StreamSocket>(Poco::Net::SocketAddress::IPv4);
+  s->impl()->bind(Poco::Net::SocketAddress(source, 0), false);
+  s->connect(Poco::Net::SocketAddress(server));
+  return s;
+}
+
+std::string exchangeFrom(const std::string& source, const std::string& server,
+                         const std::string& bytes) {
+  auto s = connectFrom(source, server);
+  s->sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  std::string answer;
+  readUntilClosed(*s, answer, milliseconds(3000));
+  return answer;
+}
+
+// One address holding its quota of connections (here, dripping headers while the two workers
+// are busy) gets its next connection refused at accept with a 429 envelope, at once; other
+// addresses are still served, and the address gets its turn back when it closes one.
+TEST(AbuseTest, PerClientConnectionCapRefusesAtAccept) {
+  DaemonProcess d({"-D", "http.threads=2", "-D", "http.max_connections_per_client=4", "-D",
+                   "http.header_timeout_ms=5000", "-D", "log.access=off"});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string partial = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(connectFrom("127.0.0.2", d.httpAddress()));
+    held.back()->sendBytes(partial.data(), static_cast<int>(partial.size()));
+  }
+  std::this_thread::sleep_for(milliseconds(200));  // all four accepted and counted
+
+  auto start = steady_clock::now();
+  std::string refused =
+      exchangeFrom("127.0.0.2", d.httpAddress(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_LT(millisSince(start), 1000) << "the refusal waited for a worker";
+  EXPECT_EQ(statusOf(refused), 429) << refused;
+  EXPECT_NE(refused.find("Retry-After: 1"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("\"code\":\"rate_limited\""), std::string::npos) << refused;
+  EXPECT_NE(refused.find("http.max_connections_per_client = 4"), std::string::npos) << refused;
+
+  std::string other = exchangeFrom("127.0.0.3", d.httpAddress(),
+                                   "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(statusOf(other), 200) << other;
+
+  auto status = d.admin("GET", "/admin/status");
+  ASSERT_EQ(status.status, 200) << status.body;
+  EXPECT_EQ(jsonField(status.body, "http.connections_refused_per_client"), "1") << status.body;
+  EXPECT_EQ(jsonField(status.body, "http.max_connections_per_client"), "4") << status.body;
+  auto metrics = d.get("/metrics");
+  EXPECT_NE(
+      metrics.body.find("controlcenter_http_connections_refused_total{reason=\"per_client\"} 1"),
+      std::string::npos)
+      << metrics.body;
+
+  // Closing one frees a place for the same address once the server has seen the close.
+  held.front()->close();
+  held.erase(held.begin());
+  int served = 0;
+  for (int attempt = 0; attempt < 20 && served != 200; ++attempt) {
+    std::this_thread::sleep_for(milliseconds(100));
+    served = statusOf(exchangeFrom("127.0.0.2", d.httpAddress(),
+                                   "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  }
+  EXPECT_EQ(served, 200);
+  for (auto& h : held) h->close();
+}
+
+// A trusted proxy speaks for many clients: it is never refused by the connection cap.
+TEST(AbuseTest, TrustedProxyIsExemptFromTheConnectionCap) {
+  DaemonProcess d({"-D", "http.max_connections_per_client=2", "-D",
+                   "ratelimit.trusted_proxies=127.0.0.4", "-D", "log.access=off"});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string partial = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> held;
+  for (int i = 0; i < 5; ++i) {
+    held.push_back(connectFrom("127.0.0.4", d.httpAddress()));
+    held.back()->sendBytes(partial.data(), static_cast<int>(partial.size()));
+  }
+  std::string answer = exchangeFrom("127.0.0.4", d.httpAddress(),
+                                    "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(statusOf(answer), 200) << answer;
+  // The cap still holds for everyone else.
+  std::vector<std::unique_ptr<Poco::Net::StreamSocket>> other;
+  for (int i = 0; i < 2; ++i) {
+    other.push_back(connectFrom("127.0.0.5", d.httpAddress()));
+    other.back()->sendBytes(partial.data(), static_cast<int>(partial.size()));
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(statusOf(exchangeFrom("127.0.0.5", d.httpAddress(),
+                                  "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")),
+            429);
+  for (auto& h : held) h->close();
+  for (auto& h : other) h->close();
+}
+
 // Two Content-Length headers that disagree are a smuggling attempt: refuse, do not pick one.
 TEST(AbuseTest, ConflictingContentLengthsGet400) {
   DaemonProcess d({"-D", "ratelimit.enabled=false"});

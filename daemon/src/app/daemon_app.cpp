@@ -106,6 +106,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::shared_ptr<http::Pipeline> buildPublicPipeline();
   std::shared_ptr<http::Pipeline> buildAdminPipeline(const std::string& admin_token);
   void applyReloadable(const config::Config& c);
+  void registerListenerMetrics();
   void writeListenersFile() const;
   void drainListeners(bool restarting);
   void stopAdminUnix();
@@ -308,6 +309,13 @@ int DaemonApp::serve() {
 
   http_ =
       std::make_unique<http::HttpServer>(*http_socket, publicSettings(c), buildPublicPipeline());
+  http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
+  // A trusted proxy carries many clients over its connections; follows ratelimit reloads.
+  http_->connectionLimiter().setExempt(
+      [stage = services_->rate_limit](const Poco::Net::IPAddress& address) {
+        return stage->limiter()->config().trusted_proxies.trusts(address);
+      });
+  registerListenerMetrics();
   auto admin_pipeline = buildAdminPipeline(*admin_token);
   admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c), admin_pipeline);
   if (std::string path = c.getString("admin.socket"); !path.empty()) {
@@ -448,9 +456,29 @@ void DaemonApp::writeListenersFile() const {
   Poco::File(tmp).renameTo(dir + "/listeners.json");
 }
 
+void DaemonApp::registerListenerMetrics() {
+  services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
+    auto s = http_->stats();
+    out.push_back({"controlcenter_http_connections",
+                   "Connections of the public listener being served or waiting for a worker.",
+                   metrics::MetricType::kGauge,
+                   {{{{"state", "active"}}, double(s.connections_current)},
+                    {{{"state", "queued"}}, double(s.connections_queued)}},
+                   {}});
+    out.push_back({"controlcenter_http_connections_refused_total",
+                   "Connections answered at accept and closed: queue_full (http.queue, 503) or "
+                   "per_client (http.max_connections_per_client, 429).",
+                   metrics::MetricType::kCounter,
+                   {{{{"reason", "queue_full"}}, double(s.connections_refused)},
+                    {{{"reason", "per_client"}}, double(s.connections_refused_per_client)}},
+                   {}});
+  });
+}
+
 void DaemonApp::applyReloadable(const config::Config& c) {
   common::setLogLevel(c.getString("log.level"));
   services_->reload(c);
+  http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
   for (auto* server : {http_.get(), admin_.get()}) {
     server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
     server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
@@ -556,6 +584,9 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("connections_current", s.connections_current);
   h->set("connections_queued", s.connections_queued);
   h->set("connections_refused", s.connections_refused);
+  h->set("connections_refused_per_client", s.connections_refused_per_client);
+  h->set("clients_connected", s.clients_connected);
+  h->set("max_connections_per_client", http_->connectionLimiter().limit());
   h->set("connections_total", s.connections_total);
   h->set("requests_total", s.requests_total);
   h->set("inflight", s.inflight);

@@ -43,6 +43,10 @@ std::vector<KeySpec> buildTable() {
       {"http.max_body_bytes", K::kInt, "1048576", true,
        "Largest request body accepted; larger ones get 413 without being read.",
        v::intRange(0, 1073741824)},
+      {"http.max_connections_per_client", K::kInt, "200", true,
+       "Connections one client address may hold open (queued or served); past it a new one is "
+       "answered 429 before it takes a worker. Trusted proxies are exempt; 0 means no cap.",
+       v::intRange(0, 100000)},
       // admin: the operator listener
       {"admin.address", K::kString, "127.0.0.1", false,
        "Address of the admin listener. Non-loopback addresses need admin.allow_remote.",

@@ -11,10 +11,16 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string_view>
 #include <thread>
+
+#if !defined(_WIN32)
+#include <poll.h>
+#endif
 
 #include "common/logging.h"
 #include "http/error_envelope.h"
@@ -26,11 +32,40 @@ namespace {
 using Poco::Net::HTTPServerRequestImpl;
 using Poco::Net::HTTPServerResponseImpl;
 
-// Exposes the bytes Poco has already buffered, so pipelined requests are not mistaken for idle.
+// Exposes the bytes Poco has already buffered, so pipelined requests are not mistaken for idle,
+// and bounds a body read by a deadline: each socket read waits at most until the deadline, so a
+// body trickled a byte at a time cannot hold a worker past the request's budget.
 class Session final : public Poco::Net::HTTPServerSession {
  public:
   using HTTPServerSession::buffered;
   using HTTPServerSession::HTTPServerSession;
+
+  /// Reads until `deadline` (each one also bounded by `idle`); nullopt ends the bound.
+  void setReadDeadline(std::optional<std::chrono::steady_clock::time_point> deadline,
+                       Poco::Timespan idle) {
+    read_deadline_ = deadline;
+    idle_ = idle;
+    if (!deadline) socket().setReceiveTimeout(idle);
+  }
+  bool readDeadlinePassed() const { return deadline_passed_; }
+
+  int read(char* buffer, std::streamsize length) override {
+    if (read_deadline_ && buffered() == 0) {
+      auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+          *read_deadline_ - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        deadline_passed_ = true;
+        throw Poco::TimeoutException("request body not received before the request deadline");
+      }
+      socket().setReceiveTimeout(std::min(idle_, Poco::Timespan(left.count())));
+    }
+    return HTTPServerSession::read(buffer, length);
+  }
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> read_deadline_;
+  Poco::Timespan idle_;
+  bool deadline_passed_ = false;
 };
 
 const std::string& httpDate() {
@@ -135,12 +170,19 @@ constexpr auto kWorkerSlice = std::chrono::milliseconds(50);
 enum class BodyOutcome { kRead, kTooLarge, kTimeout, kBroken };
 
 BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t limit,
-                     std::string& body) {
+                     std::chrono::steady_clock::time_point deadline, std::string& body) {
+  struct Unbound {
+    Session& session;
+    Poco::Timespan idle;
+    ~Unbound() { session.setReadDeadline(std::nullopt, idle); }
+  };
   int64_t expected = request.hasContentLength() ? request.getContentLength64() : -1;
   if (expected > limit) return BodyOutcome::kTooLarge;
   if (expected == 0 || (expected < 0 && !request.getChunkedTransferEncoding())) {
     return BodyOutcome::kRead;
   }
+  session.setReadDeadline(deadline, session.getTimeout());
+  Unbound unbound{session, session.getTimeout()};
   if (request.getExpectContinue()) request.response().sendContinue();
   std::istream& in = request.stream();
   char buf[16384];
@@ -154,12 +196,26 @@ BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t l
     if (!in) break;
   }
   if (in.bad() || (expected >= 0 && static_cast<int64_t>(body.size()) < expected)) {
-    return isTimeout(session) ? BodyOutcome::kTimeout : BodyOutcome::kBroken;
+    return isTimeout(session) || session.readDeadlinePassed() ? BodyOutcome::kTimeout
+                                                              : BodyOutcome::kBroken;
   }
   return BodyOutcome::kRead;
 }
 
 enum class HeaderWait { kComplete, kTimeout, kRequeued, kGone };
+
+// True when the client has shut down its sending side: an incomplete head can then never
+// complete, and waiting out the header timeout would only hold its place (and its share of
+// http.max_connections_per_client) for nothing.
+bool peerStoppedSending(const Poco::Net::StreamSocket& socket) {
+#ifdef POLLRDHUP
+  pollfd p{socket.impl()->sockfd(), POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+#else
+  (void)socket;
+  return false;
+#endif
+}
 
 // Waits until the kernel holds a whole request head (peeking, so Poco still reads it all), for
 // at most http.header_timeout_ms in total: a trickle of bytes does not extend the deadline, as
@@ -186,6 +242,7 @@ HeaderWait waitForHeaders(Poco::Net::StreamSocket& socket, HttpServer& server,
         head.find("\n\n") != std::string_view::npos) {
       return HeaderWait::kComplete;
     }
+    if (available > 0 && peerStoppedSending(socket)) return HeaderWait::kGone;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return HeaderWait::kTimeout;
     if (server.queued() > 0 && !server.draining()) {
@@ -226,6 +283,16 @@ HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpServer
 
 void HttpConnection::run() {
   ServerSettings& settings = server_.settings();
+  // However run() ends, the client's address stops holding this connection, unless it went
+  // back to the queue. Released before the socket object is let go (it keys the record).
+  struct Done {
+    HttpServer& server;
+    const Poco::Net::StreamSocket& socket;
+    bool requeued = false;
+    ~Done() {
+      if (!requeued) server.connectionDone(socket);
+    }
+  } done{server_, socket()};
   {
     auto deadline = server_.takeHeaderDeadline(socket()).value_or(
         std::chrono::steady_clock::now() + std::chrono::milliseconds(settings.header_timeout_ms));
@@ -238,6 +305,7 @@ void HttpConnection::run() {
         return;
       }
       case HeaderWait::kRequeued:
+        done.requeued = true;
         return;  // the socket lives on in the queue; no Session may close it
       case HeaderWait::kGone:
         socket().close();
@@ -364,7 +432,7 @@ void HttpConnection::run() {
       body_complete = false;
     }
     if (!early) {
-      switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.body)) {
+      switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.deadline, ctx.body)) {
         case BodyOutcome::kRead:
           break;
         case BodyOutcome::kTooLarge:

@@ -60,13 +60,27 @@ void HttpServer::acceptLoop() {
     try {
       if (!socket_.poll(slice, Poco::Net::Socket::SELECT_READ)) continue;
       if (!accepting_) break;
-      Poco::Net::StreamSocket client = socket_.acceptConnection();
-      if (client.address().family() != Poco::Net::SocketAddress::UNIX_LOCAL) {
-        client.setNoDelay(true);
+      Poco::Net::SocketAddress from;
+      Poco::Net::StreamSocket client = socket_.acceptConnection(from);
+      const bool tcp = from.family() != Poco::Net::SocketAddress::UNIX_LOCAL;
+      if (tcp) client.setNoDelay(true);
+      if (tcp && !limiter_.tryAcquire(from.host())) {
+        refuse(client, 429, "Too Many Requests", "rate_limited",
+               "too many connections from " + from.host().toString() +
+                   " (http.max_connections_per_client = " + std::to_string(limiter_.limit()) +
+                   "); reuse a keep-alive connection");
+        continue;
       }
       if (dispatcher_->queuedConnections() >= settings_->queue) {
-        refuse(client);
+        if (tcp) limiter_.release(from.host());
+        ++refused_;
+        refuse(client, 503, "Service Unavailable", "unavailable",
+               "server is at capacity (http.queue connections waiting); retry");
         continue;
+      }
+      if (tcp) {
+        std::lock_guard<std::mutex> lock(peers_mutex_);
+        peers_.insert_or_assign(client.impl(), from.host());
       }
       dispatcher_->enqueue(client);
     } catch (const Poco::Exception& e) {
@@ -77,14 +91,13 @@ void HttpServer::acceptLoop() {
   }
 }
 
-void HttpServer::refuse(Poco::Net::StreamSocket& client) {
-  ++refused_;
-  std::string body = errorBody(
-      503, "unavailable", "server is at capacity (http.queue connections waiting); retry", "-");
-  std::string head =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-      "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n";
+void HttpServer::refuse(Poco::Net::StreamSocket& client, int status, std::string_view reason,
+                        std::string_view code, const std::string& message) {
+  std::string body = errorBody(status, code, message, "-");
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
+                     "\r\nContent-Type: application/json\r\n"
+                     "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n";
   try {
     client.setBlocking(false);
     std::string all = head + body;
@@ -136,6 +149,18 @@ std::optional<std::chrono::steady_clock::time_point> HttpServer::takeHeaderDeadl
   return deadline;
 }
 
+void HttpServer::connectionDone(const Poco::Net::StreamSocket& socket) {
+  std::optional<Poco::Net::IPAddress> peer;
+  {
+    std::lock_guard<std::mutex> lock(peers_mutex_);
+    auto it = peers_.find(socket.impl());
+    if (it == peers_.end()) return;
+    peer = it->second;
+    peers_.erase(it);
+  }
+  limiter_.release(*peer);
+}
+
 ServerStats HttpServer::stats() const {
   ServerStats s;
   s.threads_busy = dispatcher_->currentConnections();
@@ -143,6 +168,8 @@ ServerStats HttpServer::stats() const {
   s.connections_current = dispatcher_->currentConnections();
   s.connections_queued = dispatcher_->queuedConnections();
   s.connections_refused = refused_.load();
+  s.connections_refused_per_client = limiter_.refused();
+  s.clients_connected = static_cast<int64_t>(limiter_.clients());
   s.connections_total = dispatcher_->totalConnections();
   s.requests_total = requests_total_.load();
   s.inflight = inflight_.load();

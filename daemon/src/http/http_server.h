@@ -13,8 +13,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
+#include "http/connection_limiter.h"
 #include "http/pipeline.h"
 
 namespace cc::http {
@@ -38,7 +40,9 @@ struct ServerStats {
   int threads_max = 0;
   int connections_current = 0;
   int connections_queued = 0;
-  int64_t connections_refused = 0;
+  int64_t connections_refused = 0;             // queue full
+  int64_t connections_refused_per_client = 0;  // http.max_connections_per_client
+  int64_t clients_connected = 0;               // distinct addresses with a connection open
   int64_t connections_total = 0;
   int64_t requests_total = 0;
   int64_t inflight = 0;
@@ -46,7 +50,8 @@ struct ServerStats {
 
 /// Serves one listening socket. Unlike Poco's HTTPServer:
 /// - connections past `queue` are answered at once with a 503 envelope and counted, never
-///   silently dropped;
+///   silently dropped; a client address past its connection cap gets a 429 envelope the same
+///   way, before the connection reaches the queue or a worker;
 /// - a keep-alive connection gives its worker up when other connections are waiting, so a new
 ///   client is served promptly even when busy keep-alive clients outnumber the threads;
 /// - stopAccepting() leaves the socket open (new connections wait in the kernel backlog) and
@@ -76,6 +81,7 @@ class HttpServer {
   std::string boundAddress() const;
   Poco::Net::ServerSocket& socket() { return socket_; }
   ServerSettings& settings() { return *settings_; }
+  ConnectionLimiter& connectionLimiter() { return limiter_; }
 
   // Used by connections.
   const Pipeline& pipeline() const { return *pipeline_; }
@@ -91,10 +97,14 @@ class HttpServer {
   /// The header deadline a requeued connection was given; nullopt for a new connection.
   std::optional<std::chrono::steady_clock::time_point> takeHeaderDeadline(
       const Poco::Net::StreamSocket& socket);
+  /// The connection is finished with (closed, or handed to another owner such as the WebSocket
+  /// hub): its client address no longer holds it. Call once, while the socket is still held.
+  void connectionDone(const Poco::Net::StreamSocket& socket);
 
  private:
   void acceptLoop();
-  void refuse(Poco::Net::StreamSocket& socket);
+  void refuse(Poco::Net::StreamSocket& socket, int status, std::string_view reason,
+              std::string_view code, const std::string& message);
 
   Poco::Net::ServerSocket socket_;
   std::shared_ptr<ServerSettings> settings_;
@@ -110,6 +120,11 @@ class HttpServer {
   std::atomic<int64_t> inflight_{0};
   std::mutex deadlines_mutex_;
   std::map<poco_socket_t, std::chrono::steady_clock::time_point> header_deadlines_;
+  ConnectionLimiter limiter_;
+  std::mutex peers_mutex_;
+  // Keyed by the socket object, which lives until its last holder lets go, so a key cannot be
+  // reused while an entry still names it (a file descriptor can be, as soon as it is closed).
+  std::map<const Poco::Net::SocketImpl*, Poco::Net::IPAddress> peers_;
 };
 
 }  // namespace cc::http
