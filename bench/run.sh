@@ -88,7 +88,8 @@ glances -w --disable-webui -B 127.0.0.1 -p "$GLANCES_PORT" >/dev/null 2>&1 & PID
 sleep 3
 
 echo "== controlcenterd without rate limits (throughput)"
-start_daemon plain -D ratelimit.enabled=false -D ws.max_connections_per_client=2000
+start_daemon plain -D ratelimit.enabled=false -D ws.max_connections_per_client=2000 \
+  -D http.max_connections_per_client=2000
 echo "{\"bench\":\"ready\",\"target\":\"controlcenterd\",\"conns\":0,\"ready_ms\":$READY_MS}" >>"$RAW"
 sleep 2
 T0=$(cpu_ticks "$DAEMON_PID"); sleep 10; T1=$(cpu_ticks "$DAEMON_PID")

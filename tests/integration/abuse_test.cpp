@@ -273,6 +273,23 @@ TEST(AbuseTest, TrustedProxyIsExemptFromTheConnectionCap) {
   for (auto& h : other) h->close();
 }
 
+// A client that sends part of a head and then shuts down its sending side will never finish
+// it: it is told so at once (400), not after the header timeout.
+TEST(AbuseTest, HalfClosedIncompleteHeadGets400AtOnce) {
+  DaemonProcess d({"-D", "http.header_timeout_ms=10000"});
+  ASSERT_TRUE(d.start()) << d.log();
+  Poco::Net::StreamSocket s{Poco::Net::SocketAddress(d.httpAddress())};
+  const std::string head = "GET /health HTTP/1.1\r\nHost: x\r\n";
+  s.sendBytes(head.data(), static_cast<int>(head.size()));
+  s.shutdownSend();
+  auto start = steady_clock::now();
+  std::string answer;
+  EXPECT_TRUE(readUntilClosed(s, answer, milliseconds(5000)));
+  EXPECT_LT(millisSince(start), 2000);
+  EXPECT_EQ(statusOf(answer), 400) << answer;
+  EXPECT_NE(answer.find("incomplete request head"), std::string::npos) << answer;
+}
+
 // Two Content-Length headers that disagree are a smuggling attempt: refuse, do not pick one.
 TEST(AbuseTest, ConflictingContentLengthsGet400) {
   DaemonProcess d({"-D", "ratelimit.enabled=false"});

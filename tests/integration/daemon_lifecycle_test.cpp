@@ -6,8 +6,11 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "support/daemon_process.h"
 
@@ -135,6 +138,76 @@ TEST_F(DaemonLifecycleTest, ReadinessTurns503WhileDraining) {
   std::string answer(buf, static_cast<std::size_t>(std::max(n, 0)));
   EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 503") << answer;
   EXPECT_NE(answer.find("draining"), std::string::npos);
+}
+
+// Clients hammering the daemon while it is reloaded five times, each reload changing what it
+// can change at run time (limits, timeouts, log level): not one request may fail.
+TEST_F(DaemonLifecycleTest, ReloadUnderLoadFailsNoRequest) {
+  std::string conf = dir_.path() + "/cc.properties";
+  auto write_conf = [&](int round) {
+    std::ofstream(conf, std::ios::trunc)
+        << "log.level = " << (round % 2 ? "debug" : "info") << "\n"
+        << "log.access = off\n"
+        << "http.request_timeout_ms = " << 5000 + round << "\n"
+        << "http.max_connections_per_client = " << 500 + round << "\n"
+        << "ratelimit.rule.api.rate = " << 100000 + round << "/s\n"
+        << "ratelimit.rule.api.burst = 100000\n";
+  };
+  write_conf(0);
+  DaemonProcess d({"--config", conf}, state());
+  ASSERT_TRUE(d.start()) << d.log();
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::string last_failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      const std::string path = t % 2 ? "/health" : "/api/system/info";
+      while (!stop) {
+        auto r = httpRequest(d.httpAddress(), "GET", path, {}, {}, 5000);
+        if (r.status == 200 || (path == "/api/system/info" && r.status == 401)) {
+          ++ok;
+        } else {
+          ++failed;
+          std::lock_guard<std::mutex> lock(failure_mutex);
+          last_failure = path + " -> " + std::to_string(r.status) + " " + r.body;
+        }
+      }
+    });
+  }
+  for (int round = 1; round <= 5; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    write_conf(round);
+    d.signal(SIGHUP);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failed.load(), 0) << last_failure;
+  EXPECT_GT(ok.load(), 100);
+  auto status = d.admin("GET", "/admin/status");
+  EXPECT_EQ(jsonField(status.body, "http.max_connections_per_client"), "505") << status.body;
+  EXPECT_NE(d.log().find("reload: http.request_timeout_ms = 5005"), std::string::npos) << d.log();
+}
+
+// After heavy traffic, SIGTERM ends the process within seconds: no worker may sleep out an idle
+// timer before it notices the stop (seen once, after a load run, to take a minute).
+TEST_F(DaemonLifecycleTest, SigtermAfterLoadExitsPromptly) {
+  DaemonProcess d({"-D", "log.access=off", "-D", "ratelimit.enabled=false"}, state());
+  ASSERT_TRUE(d.start()) << d.log();
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 16; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) httpRequest(d.httpAddress(), "GET", "/health", {}, {}, 3000);
+    });
+  }
+  for (auto& c : clients) c.join();
+  auto start = std::chrono::steady_clock::now();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.waitExit(std::chrono::seconds(20)), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST_F(DaemonLifecycleTest, SighupReloadsTheLogLevel) {

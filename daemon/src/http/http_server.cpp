@@ -38,7 +38,10 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   // The acceptor enforces the queue bound itself (answering 503), so the dispatcher never
   // reaches its own silent limit, even with every worker requeuing a slow connection at once.
   tcp_params->setMaxQueued(settings_->queue + settings_->threads + 1);
-  tcp_params->setThreadIdleTime(Poco::Timespan(60, 0));
+  // Also bounds shutdown: a dispatcher thread that misses TCPServerDispatcher::stop()'s wake-up
+  // sleeps out this idle time before it sees the stop. At 60 s a daemon once took a minute to
+  // exit after SIGTERM following a load run (one dispatcher thread still waiting, all else done).
+  tcp_params->setThreadIdleTime(Poco::Timespan(1, 0));
   pool_ = std::make_unique<Poco::ThreadPool>(1, settings_->threads, 60);
   dispatcher_ =
       new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
