@@ -8,6 +8,7 @@
 #include <Poco/StreamCopier.h>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -95,6 +96,82 @@ TEST(HttpAdmissionTest, KeepAliveConnectionIsClosedAfterTheRequestCap) {
   }
   EXPECT_EQ(count, 2u);
   EXPECT_NE(raw.find("Connection: Close"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cc::testing
+
+namespace cc::testing {
+namespace {
+
+// One GET on an open keep-alive session; the status, or 0 when the connection failed.
+int getOn(Poco::Net::HTTPClientSession& s, const std::string& path) {
+  try {
+    Poco::Net::HTTPRequest req("GET", path, "HTTP/1.1");
+    req.setKeepAlive(true);
+    s.sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::string body;
+    Poco::StreamCopier::copyToString(s.receiveResponse(resp), body);
+    return resp.getStatus();
+  } catch (const Poco::Exception&) {
+    return 0;
+  }
+}
+
+// Keep-alive clients between requests hold no worker: 20 idle connections on a 2-thread
+// server leave both threads free for a newcomer, and each idle connection is served again on
+// the same connection when it asks.
+TEST(HttpAdmissionTest, IdleKeepAliveConnectionsHoldNoWorker) {
+  DaemonProcess d(
+      {"-D", "http.threads=2", "-D", "http.keepalive_timeout_s=30", "-D", "log.access=off"});
+  ASSERT_TRUE(d.start()) << d.log();
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(
+        std::make_unique<Poco::Net::HTTPClientSession>(Poco::Net::SocketAddress(d.httpAddress())));
+    idle.back()->setKeepAlive(true);
+    idle.back()->setTimeout(Poco::Timespan(5, 0));
+    ASSERT_EQ(getOn(*idle.back(), "/health/live"), 200) << "connection " << i;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the busy slice
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(httpRequest(d.httpAddress(), "GET", "/health", {}, {}, 5000).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  EXPECT_NE(d.get("/metrics").body.find("controlcenter_http_connections{state=\"idle\"} 20"),
+            std::string::npos);
+  auto status = d.admin("GET", "/admin/status");  // the admin listener: counts apart
+  EXPECT_EQ(jsonField(status.body, "http.connections_idle"), "20") << status.body;
+  for (std::size_t i = 0; i < idle.size(); ++i) {
+    EXPECT_EQ(getOn(*idle[i], "/health/live"), 200) << "connection " << i << " again";
+  }
+  auto again = d.admin("GET", "/admin/status");
+  EXPECT_EQ(jsonField(again.body, "http.connections_total"),
+            jsonField(status.body, "http.connections_total"))
+      << "the second requests reused their connections";
+}
+
+// A parked keep-alive connection is closed once it has been idle for http.keepalive_timeout_s.
+TEST(HttpAdmissionTest, IdleKeepAliveConnectionClosesAfterTheKeepAliveTimeout) {
+  DaemonProcess d({"-D", "http.keepalive_timeout_s=1", "-D", "log.access=off"});
+  ASSERT_TRUE(d.start()) << d.log();
+  Poco::Net::StreamSocket s{Poco::Net::SocketAddress(d.httpAddress())};
+  const std::string req = "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n";
+  s.sendBytes(req.data(), static_cast<int>(req.size()));
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  char buf[4096];
+  ASSERT_GT(s.receiveBytes(buf, sizeof buf), 0);
+  auto start = std::chrono::steady_clock::now();
+  int n = 1;
+  try {
+    while (n > 0) n = s.receiveBytes(buf, sizeof buf);
+  } catch (const Poco::Exception&) {
+    n = -1;
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(n, 0) << "closed cleanly by the server";
+  EXPECT_GE(took, std::chrono::milliseconds(700));
+  EXPECT_LT(took, std::chrono::milliseconds(3000));
 }
 
 }  // namespace

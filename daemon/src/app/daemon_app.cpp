@@ -460,10 +460,12 @@ void DaemonApp::registerListenerMetrics() {
   services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
     auto s = http_->stats();
     out.push_back({"controlcenter_http_connections",
-                   "Connections of the public listener being served or waiting for a worker.",
+                   "Connections of the public listener: served by a worker (active), waiting "
+                   "for one (queued), or keep-alive between requests holding none (idle).",
                    metrics::MetricType::kGauge,
                    {{{{"state", "active"}}, double(s.connections_current)},
-                    {{{"state", "queued"}}, double(s.connections_queued)}},
+                    {{{"state", "queued"}}, double(s.connections_queued)},
+                    {{{"state", "idle"}}, double(s.connections_idle)}},
                    {}});
     out.push_back({"controlcenter_http_connections_refused_total",
                    "Connections answered at accept and closed: queue_full (http.queue, 503) or "
@@ -583,6 +585,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("threads_max", s.threads_max);
   h->set("connections_current", s.connections_current);
   h->set("connections_queued", s.connections_queued);
+  h->set("connections_idle", s.connections_idle);
   h->set("connections_refused", s.connections_refused);
   h->set("connections_refused_per_client", s.connections_refused_per_client);
   h->set("clients_connected", s.clients_connected);

@@ -341,8 +341,29 @@ void HttpConnection::run() {
   const auto held_since = std::chrono::steady_clock::now();
 
   while (true) {
-    // Wait for the next request. Between requests the worker goes back to the pool as soon as
-    // others are waiting: a busy keep-alive client must not starve newcomers.
+    // Between requests a connection keeps its worker only while it is busy: idle for a whole
+    // slice, or past its slice while others wait, it gives the worker back, waiting in
+    // IdleConnections (nothing sent yet) or at the back of the queue (next request here).
+    // Without parking it closes instead, when others wait.
+    auto hand_back = [&](bool next_waiting) {
+      Poco::Net::StreamSocket detached = session.detachSocket();
+      if (next_waiting) {
+        server_.requeue(detached, std::chrono::steady_clock::now() +
+                                      std::chrono::milliseconds(settings.header_timeout_ms));
+      } else if (!server_.park(detached)) {
+        return;  // draining: an idle connection closes
+      }
+      done.requeued = true;
+    };
+    if (served > 0 && server_.canPark() && session.buffered() == 0 && server_.queued() > 0 &&
+        std::chrono::steady_clock::now() - held_since >= kWorkerSlice) {
+      try {
+        hand_back(readable(socket(), std::chrono::microseconds(0)));
+      } catch (const Poco::Exception&) {
+        // Broken: closing it is all that is left.
+      }
+      return;
+    }
     if (session.buffered() == 0) {
       auto wait = served == 0 ? std::chrono::milliseconds(settings.header_timeout_ms)
                               : std::chrono::milliseconds(settings.keepalive_timeout_s * 1000);
@@ -352,6 +373,10 @@ void HttpConnection::run() {
         while (!ready) {
           ready = readable(socket(), slice);
           if (ready) break;
+          if (served > 0 && server_.canPark()) {
+            hand_back(false);
+            return;
+          }
           // Give the worker back, unless a request arrived in the meantime: closing with
           // unread bytes would reset the connection and lose that request.
           if (served > 0 && (server_.queued() > 0 || server_.draining()) &&
@@ -403,6 +428,7 @@ void HttpConnection::run() {
     }
 
     ++served;
+    const int served_in_all = server_.countServed(socket());
     server_.countRequest();
     ++server_.inflight();
     RequestContext ctx;
@@ -487,10 +513,13 @@ void HttpConnection::run() {
       return;
     }
 
+    // Without parking, a connection that has had its slice closes while others wait, so that
+    // they get a worker; with parking it just gives its worker back (below).
     bool keep_alive =
         body_complete && request->getKeepAlive() && !server_.draining() &&
-        (server_.queued() == 0 || std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
-        (settings.max_keepalive_requests == 0 || served < settings.max_keepalive_requests);
+        (server_.canPark() || server_.queued() == 0 ||
+         std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
+        (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
     try {
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
       response.setVersion(request->getVersion());
@@ -518,6 +547,8 @@ void HttpConnection::run() {
                                   micros / 1000, micros % 1000);
     }
     if (!keep_alive) return;
+    // The response goes out when `response` is destroyed, at the end of this iteration; the
+    // connection is parked or requeued at the top of the next one, never before.
   }
 }
 

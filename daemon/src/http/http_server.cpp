@@ -37,7 +37,9 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   tcp_params->setMaxThreads(settings_->threads);
   // The acceptor enforces the queue bound itself (answering 503), so the dispatcher never
   // reaches its own silent limit, even with every worker requeuing a slow connection at once.
-  tcp_params->setMaxQueued(settings_->queue + settings_->threads + 1);
+  // Connections coming back from IdleConnections are bounded by the connections open, not by
+  // the queue: the dispatcher must never drop one silently.
+  tcp_params->setMaxQueued(1 << 30);
   // Also bounds shutdown: a dispatcher thread that misses TCPServerDispatcher::stop()'s wake-up
   // sleeps out this idle time before it sees the stop. At 60 s a daemon once took a minute to
   // exit after SIGTERM following a load run (one dispatcher thread still waiting, all else done).
@@ -45,6 +47,17 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   pool_ = std::make_unique<Poco::ThreadPool>(1, settings_->threads, 60);
   dispatcher_ =
       new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
+  idle_ = std::make_unique<IdleConnections>(
+      [this](Poco::Net::StreamSocket& idle) { dispatcher_->enqueue(idle); },
+      [this](Poco::Net::StreamSocket& idle) {
+        connectionDone(idle);
+        try {
+          idle.shutdownSend();
+        } catch (const Poco::Exception&) {
+          // Already reset by the peer; closing is all that is left.
+        }
+        idle.close();
+      });
 }
 
 HttpServer::~HttpServer() {
@@ -53,8 +66,21 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
+  idle_->start();
+  can_park_ = idle_->available();
   accepting_ = true;
   acceptor_ = std::thread([this] { acceptLoop(); });
+}
+
+void HttpServer::setDraining() {
+  draining_ = true;
+  idle_->closeAll();
+}
+
+bool HttpServer::park(const Poco::Net::StreamSocket& socket) {
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(settings_->keepalive_timeout_s);
+  return can_park_ && !draining_ && idle_->park(socket, deadline);
 }
 
 void HttpServer::acceptLoop() {
@@ -65,6 +91,7 @@ void HttpServer::acceptLoop() {
       if (!accepting_) break;
       Poco::Net::SocketAddress from;
       Poco::Net::StreamSocket client = socket_.acceptConnection(from);
+      ++accepted_;
       const bool tcp = from.family() != Poco::Net::SocketAddress::UNIX_LOCAL;
       if (tcp) client.setNoDelay(true);
       if (tcp && !limiter_.tryAcquire(from.host())) {
@@ -81,9 +108,11 @@ void HttpServer::acceptLoop() {
                "server is at capacity (http.queue connections waiting); retry");
         continue;
       }
-      if (tcp) {
-        std::lock_guard<std::mutex> lock(peers_mutex_);
-        peers_.insert_or_assign(client.impl(), from.host());
+      {
+        std::lock_guard<std::mutex> lock(connections_mutex_);
+        ConnectionRecord record;
+        if (tcp) record.peer = from.host();
+        connections_.insert_or_assign(client.impl(), std::move(record));
       }
       dispatcher_->enqueue(client);
     } catch (const Poco::Exception& e) {
@@ -129,6 +158,7 @@ bool HttpServer::drain(std::chrono::milliseconds grace) {
 void HttpServer::stop() {
   stopAccepting();
   draining_ = true;
+  idle_->stop();
   dispatcher_->stop();
   pool_->joinAll();
 }
@@ -155,13 +185,19 @@ std::optional<std::chrono::steady_clock::time_point> HttpServer::takeHeaderDeadl
 void HttpServer::connectionDone(const Poco::Net::StreamSocket& socket) {
   std::optional<Poco::Net::IPAddress> peer;
   {
-    std::lock_guard<std::mutex> lock(peers_mutex_);
-    auto it = peers_.find(socket.impl());
-    if (it == peers_.end()) return;
-    peer = it->second;
-    peers_.erase(it);
+    std::lock_guard<std::mutex> lock(connections_mutex_);
+    auto it = connections_.find(socket.impl());
+    if (it == connections_.end()) return;
+    peer = std::move(it->second.peer);
+    connections_.erase(it);
   }
-  limiter_.release(*peer);
+  if (peer) limiter_.release(*peer);
+}
+
+int HttpServer::countServed(const Poco::Net::StreamSocket& socket) {
+  std::lock_guard<std::mutex> lock(connections_mutex_);
+  auto it = connections_.find(socket.impl());
+  return it == connections_.end() ? 1 : ++it->second.served;
 }
 
 ServerStats HttpServer::stats() const {
@@ -170,10 +206,11 @@ ServerStats HttpServer::stats() const {
   s.threads_max = settings_->threads;
   s.connections_current = dispatcher_->currentConnections();
   s.connections_queued = dispatcher_->queuedConnections();
+  s.connections_idle = static_cast<int>(idle_->size());
   s.connections_refused = refused_.load();
   s.connections_refused_per_client = limiter_.refused();
   s.clients_connected = static_cast<int64_t>(limiter_.clients());
-  s.connections_total = dispatcher_->totalConnections();
+  s.connections_total = accepted_.load();
   s.requests_total = requests_total_.load();
   s.inflight = inflight_.load();
   return s;

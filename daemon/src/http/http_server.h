@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "http/connection_limiter.h"
+#include "http/idle_connections.h"
 #include "http/pipeline.h"
 
 namespace cc::http {
@@ -38,12 +39,13 @@ struct ServerSettings {
 struct ServerStats {
   int threads_busy = 0;
   int threads_max = 0;
-  int connections_current = 0;
-  int connections_queued = 0;
+  int connections_current = 0;                 // being served by a worker
+  int connections_queued = 0;                  // waiting for a worker
+  int connections_idle = 0;                    // keep-alive, between requests, holding no worker
   int64_t connections_refused = 0;             // queue full
   int64_t connections_refused_per_client = 0;  // http.max_connections_per_client
   int64_t clients_connected = 0;               // distinct addresses with a connection open
-  int64_t connections_total = 0;
+  int64_t connections_total = 0;               // accepted since start, refused ones included
   int64_t requests_total = 0;
   int64_t inflight = 0;
 };
@@ -52,8 +54,9 @@ struct ServerStats {
 /// - connections past `queue` are answered at once with a 503 envelope and counted, never
 ///   silently dropped; a client address past its connection cap gets a 429 envelope the same
 ///   way, before the connection reaches the queue or a worker;
-/// - a keep-alive connection gives its worker up when other connections are waiting, so a new
-///   client is served promptly even when busy keep-alive clients outnumber the threads;
+/// - between requests a keep-alive connection holds no worker: it waits in IdleConnections
+///   (one epoll set) and goes back to the queue when its next request arrives, so idle clients
+///   cost no thread and a busy one keeps its worker only for a short slice while others wait;
 /// - stopAccepting() leaves the socket open (new connections wait in the kernel backlog) and
 ///   drain() serves what was accepted before returning.
 /// Every answer, including malformed-request errors, is the JSON envelope.
@@ -69,8 +72,9 @@ class HttpServer {
   void start();
   /// Stops taking connections off the socket; those already accepted are still served.
   void stopAccepting();
-  /// From now on keep-alive connections close after their current request.
-  void setDraining() { draining_ = true; }
+  /// From now on keep-alive connections close after their current request; idle ones close
+  /// now (those with a request already sent are served first).
+  void setDraining();
   /// Waits until no connection is queued or being served, at most `grace`. True when idle.
   bool drain(std::chrono::milliseconds grace);
   /// Stops the workers; connections still open are closed.
@@ -100,6 +104,12 @@ class HttpServer {
   /// The connection is finished with (closed, or handed to another owner such as the WebSocket
   /// hub): its client address no longer holds it. Call once, while the socket is still held.
   void connectionDone(const Poco::Net::StreamSocket& socket);
+  /// Counts a request served on the connection; returns how many it has served in all.
+  int countServed(const Poco::Net::StreamSocket& socket);
+  /// Lets an idle keep-alive connection (nothing buffered) wait for its next request without a
+  /// worker; false when it cannot (the caller then keeps waiting itself).
+  bool park(const Poco::Net::StreamSocket& socket);
+  bool canPark() const { return can_park_; }
 
  private:
   void acceptLoop();
@@ -116,15 +126,22 @@ class HttpServer {
   std::atomic<bool> accepting_{false};
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> refused_{0};
+  std::atomic<int64_t> accepted_{0};
   std::atomic<int64_t> requests_total_{0};
   std::atomic<int64_t> inflight_{0};
   std::mutex deadlines_mutex_;
   std::map<poco_socket_t, std::chrono::steady_clock::time_point> header_deadlines_;
   ConnectionLimiter limiter_;
-  std::mutex peers_mutex_;
+  struct ConnectionRecord {
+    std::optional<Poco::Net::IPAddress> peer;  // none for a Unix-domain client
+    int served = 0;
+  };
+  std::mutex connections_mutex_;
   // Keyed by the socket object, which lives until its last holder lets go, so a key cannot be
   // reused while an entry still names it (a file descriptor can be, as soon as it is closed).
-  std::map<const Poco::Net::SocketImpl*, Poco::Net::IPAddress> peers_;
+  std::map<const Poco::Net::SocketImpl*, ConnectionRecord> connections_;
+  std::unique_ptr<IdleConnections> idle_;
+  bool can_park_ = false;
 };
 
 }  // namespace cc::http
