@@ -4,7 +4,6 @@
 
 #include <Poco/Data/Session.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
