@@ -505,7 +505,9 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<middleware::RequestMetrics>(s.metrics));
   pipeline->use(s.rate_limit);
-  pipeline->use(std::make_shared<middleware::BreakerStage>(*s.db_breaker));
+  store::Store* store = s.store.get();
+  pipeline->use(std::make_shared<middleware::BreakerStage>(
+      *s.db_breaker, [store](common::SteadyTime deadline) { return store->probeWrite(deadline); }));
   pipeline->use(std::make_shared<middleware::Authenticator>(*s.tokens));
   middleware::RouteRunner* runner = s.runner.get();
   pipeline->setInvoker([runner](http::RequestContext& ctx, const http::Route& route) {

@@ -189,6 +189,23 @@ void Services::registerMetrics() {
     wait.samples.push_back({{}, double(p.wait.count)});
     wait.suffixes.emplace_back("_count");
     out.push_back(std::move(wait));
+    store::StorageState storage = store->storage();
+    out.push_back({"controlcenter_db_storage_full",
+                   "1 while the latest store write found the disk full, else 0.",
+                   metrics::MetricType::kGauge,
+                   {{{}, storage.full ? 1.0 : 0.0}},
+                   {}});
+    out.push_back({"controlcenter_db_storage_full_errors_total",
+                   "Store writes refused because the disk was full (507 insufficient_storage).",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(storage.full_errors_total)}},
+                   {}});
+    out.push_back({"controlcenter_db_reopens_total",
+                   "Store failures (read-only, I/O, unopenable or replaced file) that closed the "
+                   "idle sessions so that new ones are opened.",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(storage.reopens_total)}},
+                   {}});
     out.push_back({"controlcenter_db_pool_timeouts_total",
                    "Waits for a store session that ended without one.",
                    metrics::MetricType::kCounter,
@@ -243,6 +260,16 @@ void Services::registerHealthChecks() {
             break;
         }
         auto p = store->poolStats();
+        // A full disk warns but keeps the daemon ready: reads still work, writes answer 507 and
+        // recover by themselves, and a load balancer pulling every instance whose shared disk
+        // is full would turn a write outage into a total one.
+        if (auto storage = store->storage(); storage.full) {
+          return health::CheckResult{health::HealthStatus::kWarn,
+                                     "disk full: writes refused with 507 since " +
+                                         common::formatIsoTime(storage.full_since_ms) + " (" +
+                                         std::to_string(storage.full_errors_total) +
+                                         " refused in all); reads work"};
+        }
         return health::CheckResult{
             health::HealthStatus::kPass,
             "pool " + std::to_string(p.in_use) + "/" + std::to_string(p.max) + " in use"};

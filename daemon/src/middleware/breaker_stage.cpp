@@ -1,8 +1,16 @@
 #include "middleware/breaker_stage.h"
 
+#include <algorithm>
+
 #include "http/error_envelope.h"
 
 namespace cc::middleware {
+
+bool BreakerStage::isStoreFailure(std::string_view error_code) {
+  // db_pool_exhausted is load and insufficient_storage a full disk: the store still serves
+  // reads in both cases, so neither may open the breaker and take the reads down with it.
+  return error_code == "dependency_unavailable" || error_code == "timeout";
+}
 
 std::optional<http::Reply> BreakerStage::onRequest(http::RequestContext& ctx,
                                                    const http::Route* route) {
@@ -16,6 +24,19 @@ std::optional<http::Reply> BreakerStage::onRequest(http::RequestContext& ctx,
             permit.retry_after_s),
         ctx.request_id);
   }
+  if (permit.probe && write_probe_) {
+    common::Status probed = write_probe_(ctx.deadline);
+    if (!probed.ok() && isStoreFailure(common::codeName(probed.error().code))) {
+      breaker_.onFailure(permit);
+      auto open_s = static_cast<int>((breaker_.config().open_ms + 999) / 1000);
+      return http::errorReply(
+          common::Error::unavailable(common::ErrorCode::kDependencyUnavailable,
+                                     "the store is failing (circuit breaker '" + breaker_.name() +
+                                         "' probe: " + probed.error().message + "); retry later",
+                                     std::max(1, open_s)),
+          ctx.request_id);
+    }
+  }
   ctx.notes.breaker_permit = true;
   ctx.notes.breaker_probe = permit.probe;
   ctx.notes.breaker_epoch = permit.epoch;
@@ -28,11 +49,7 @@ void BreakerStage::onReply(const http::RequestContext& ctx, http::Reply& reply) 
   permit.allowed = true;
   permit.probe = ctx.notes.breaker_probe;
   permit.epoch = ctx.notes.breaker_epoch;
-  // 503 db_pool_exhausted is load, not a broken store: it must not open the breaker.
-  const std::string& code = reply.error_code;
-  bool failed =
-      code == "dependency_unavailable" || code == "timeout" || code == "insufficient_storage";
-  if (failed) {
+  if (isStoreFailure(reply.error_code)) {
     breaker_.onFailure(permit);
   } else {
     breaker_.onSuccess(permit);

@@ -78,15 +78,74 @@ void rollback(SessionLease& lease) {
 
 }  // namespace
 
-Error currentStoreError() {
+SqliteFailure classifySqliteError(int result_code) {
+  switch (result_code & 0xff) {
+    case SQLITE_FULL:
+      return {ErrorCode::kInsufficientStorage, false};
+    // A connection that opened the file read-only stays read-only; one whose file was replaced
+    // or whose I/O failed keeps its descriptor to the old file: only a new connection recovers.
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return {ErrorCode::kDependencyUnavailable, true};
+    default:
+      return {ErrorCode::kDependencyUnavailable, false};
+  }
+}
+
+namespace {
+
+// The result code behind the exception being handled: the connection's own code when it has
+// one, since Poco throws the same exception type for several codes (SQLITE_NOTADB among them).
+int currentSqliteCode(sqlite3* handle) {
   try {
     throw;
-  } catch (const Poco::Data::SQLite::DatabaseFullException&) {
+  } catch (const Poco::Data::SQLite::SQLiteException&) {
+    int rc = handle != nullptr ? sqlite3_extended_errcode(handle) : SQLITE_OK;
+    if (rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) return rc;
+    try {
+      throw;
+    } catch (const Poco::Data::SQLite::DatabaseFullException&) {
+      return SQLITE_FULL;
+    } catch (const Poco::Data::SQLite::ReadOnlyException&) {
+      return SQLITE_READONLY;
+    } catch (const Poco::Data::SQLite::IOErrorException&) {
+      return SQLITE_IOERR;
+    } catch (const Poco::Data::SQLite::CorruptImageException&) {
+      return SQLITE_CORRUPT;
+    } catch (const Poco::Data::SQLite::CantOpenDBFileException&) {
+      return SQLITE_CANTOPEN;
+    } catch (const Poco::Data::SQLite::DBLockedException&) {
+      return SQLITE_BUSY;
+    } catch (const Poco::Data::SQLite::TableLockedException&) {
+      return SQLITE_LOCKED;
+    } catch (...) {
+      return SQLITE_ERROR;
+    }
+  } catch (...) {
+    return SQLITE_ERROR;
+  }
+}
+
+}  // namespace
+
+Error currentStoreError(sqlite3* handle) {
+  const int rc = currentSqliteCode(handle);
+  if (classifySqliteError(rc).code == ErrorCode::kInsufficientStorage) {
     return Error::unavailable(ErrorCode::kInsufficientStorage, "database or disk is full", 1);
+  }
+  try {
+    throw;
   } catch (const Poco::Data::SQLite::DBLockedException&) {
     return unavailable("database is locked");
   } catch (const Poco::Data::SQLite::TableLockedException&) {
     return unavailable("database table is locked");
+  } catch (const Poco::Data::SQLite::SQLiteException& e) {
+    return unavailable("database error: " + e.displayText() + " (" + sqlite3_errstr(rc) + ")");
   } catch (const Poco::Exception& e) {
     return unavailable("database error: " + e.displayText());
   } catch (const std::exception& e) {
@@ -147,7 +206,9 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
     session << std::string(write ? "BEGIN IMMEDIATE" : "BEGIN"), now;
   } catch (...) {
     lease->markBroken();
-    return currentStoreError();
+    Error e = fail(*lease);
+    if (write) noteWrite(e);
+    return e;
   }
   try {
     common::Status st = work(session);
@@ -156,12 +217,61 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
       return st;
     }
     session << "COMMIT", now;
+    if (write) noteWrite(common::Ok{});
     return common::Ok{};
   } catch (...) {
-    Error e = currentStoreError();
+    Error e = fail(*lease);
     rollback(*lease);
+    if (write) noteWrite(e);
     return e;
   }
+}
+
+Error Database::fail(SessionLease& lease) {
+  sqlite3* handle = nullptr;
+  try {
+    handle = Poco::Data::SQLite::Utility::dbHandle(lease.session());
+  } catch (...) {
+    // No handle to ask: the exception type alone decides.
+  }
+  const int rc = currentSqliteCode(handle);
+  Error e = currentStoreError(handle);
+  if (classifySqliteError(rc).reopen) {
+    lease.markBroken();
+    // The idle sessions share the file's fate (opened read-only, or on the replaced file):
+    // close them too, so that the first request after the repair does not meet a stale one.
+    pool_->discardIdle();
+    std::lock_guard<std::mutex> lock(storage_mu_);
+    ++storage_.reopens_total;
+  }
+  return e;
+}
+
+void Database::noteWrite(const common::Status& status) {
+  std::lock_guard<std::mutex> lock(storage_mu_);
+  if (status.ok()) {
+    storage_.full = false;
+    storage_.full_since_ms = 0;
+  } else if (status.error().code == ErrorCode::kInsufficientStorage) {
+    if (!storage_.full) storage_.full_since_ms = clock_.wallMillis();
+    storage_.full = true;
+    ++storage_.full_errors_total;
+  }
+}
+
+StorageState Database::storage() const {
+  std::lock_guard<std::mutex> lock(storage_mu_);
+  return storage_;
+}
+
+common::Status Database::probeWrite(common::SteadyTime deadline) {
+  return execute(deadline, true, [this](Poco::Data::Session& s) -> common::Status {
+    int64_t at = clock_.wallMillis();
+    s << "INSERT INTO store_probe (id, written_at) VALUES (1, ?)"
+         " ON CONFLICT(id) DO UPDATE SET written_at = excluded.written_at",
+        Poco::Data::Keywords::use(at), now;
+    return common::Ok{};
+  });
 }
 
 common::Status Database::ping(common::SteadyTime deadline) {

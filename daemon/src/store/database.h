@@ -5,6 +5,7 @@
 #include <Poco/Data/Session.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,14 +19,36 @@
 #include "store/session_pool.h"
 #include "store/store_options.h"
 
+struct sqlite3;
+
 namespace cc::store {
+
+/// How the store treats a failed SQLite call, by its (primary or extended) result code.
+struct SqliteFailure {
+  /// kInsufficientStorage for a full disk (SQLITE_FULL), else kDependencyUnavailable.
+  common::ErrorCode code = common::ErrorCode::kDependencyUnavailable;
+  /// The connection may stay unusable after the cause is gone (it was opened read-only, its
+  /// file was replaced, its I/O failed): close it, and the idle ones with it, rather than reuse.
+  bool reopen = false;
+};
+SqliteFailure classifySqliteError(int result_code);
+
+/// What writes met on the disk: whether the last one to reach the disk found it full.
+struct StorageState {
+  bool full = false;          ///< the latest write that reached the disk failed with SQLITE_FULL
+  int64_t full_since_ms = 0;  ///< wall-clock time of the first such failure in the current run
+  uint64_t full_errors_total = 0;  ///< writes refused with SQLITE_FULL since start
+  uint64_t reopens_total = 0;      ///< failures that closed the idle sessions (see SqliteFailure)
+};
 
 /// Runs units of work in transactions on pooled SQLite sessions. Each session is opened with WAL,
 /// the configured `synchronous`, busy timeout and foreign keys on. Writes take a process-wide
 /// writer mutex (bounded by the busy timeout and the deadline) and then BEGIN IMMEDIATE, so
 /// concurrent writers queue here instead of meeting "database is locked"; a write returns
 /// success only after COMMIT. Exceptions never leave: SQLITE_FULL becomes kInsufficientStorage,
-/// everything else kDependencyUnavailable, both with retry_after_s >= 1. Thread-safe.
+/// everything else kDependencyUnavailable, both with retry_after_s >= 1. A failure that can leave
+/// a connection unusable (classifySqliteError().reopen) closes it and every idle session, so the
+/// store recovers by itself once the file is writable again. Thread-safe.
 class Database {
  public:
   using Work = std::function<common::Status(Poco::Data::Session&)>;
@@ -47,6 +70,11 @@ class Database {
 
   /// Borrows a session and checks it answers; for readiness probes.
   common::Status ping(common::SteadyTime deadline);
+  /// Commits one small write (the single row of `store_probe`), so that a read-only, unwritable
+  /// or failing file is noticed even while reads still work; for the breaker's half-open probe.
+  common::Status probeWrite(common::SteadyTime deadline);
+  /// Whether writes currently find the disk full, and the counts behind it.
+  StorageState storage() const;
   /// Copies the database to `path` with SQLite's online backup (via `path`.tmp and a rename).
   common::Status backup(const std::string& path, common::SteadyTime deadline);
 
@@ -58,6 +86,9 @@ class Database {
  private:
   Database(StoreOptions options, const common::Clock& clock);
   common::Status execute(common::SteadyTime deadline, bool write, const Work& work);
+  // Call inside a catch block: the Error for the exception, after dropping a suspect session.
+  common::Error fail(SessionLease& lease);
+  void noteWrite(const common::Status& status);
 
   template <class F>
   auto run(common::SteadyTime deadline, bool write, F&& fn)
@@ -78,9 +109,13 @@ class Database {
   FaultInjector faults_;
   std::unique_ptr<SessionPool> pool_;
   std::timed_mutex writer_;
+
+  mutable std::mutex storage_mu_;
+  StorageState storage_;
 };
 
-/// The Error for the exception being handled (call only inside a catch block).
-common::Error currentStoreError();
+/// The Error for the exception being handled (call only inside a catch block). `handle`, when
+/// given, is the connection that threw: its result code refines what the exception type says.
+common::Error currentStoreError(sqlite3* handle = nullptr);
 
 }  // namespace cc::store

@@ -53,6 +53,13 @@ const std::vector<Migration>& builtinMigrations() {
         " expires_at INTEGER NOT NULL)",
         "CREATE INDEX tokens_username ON tokens(username)",
         "CREATE INDEX tokens_expires ON tokens(expires_at)"}},
+      {3,
+       "store write probe",
+       // One row the breaker's half-open probe rewrites: a real page write that a read-only or
+       // failing file refuses, without touching domain data.
+       {"CREATE TABLE store_probe ("
+        " id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " written_at INTEGER NOT NULL)"}},
   };
   return migrations;
 }

@@ -248,6 +248,19 @@ void SessionPool::giveBack(std::unique_ptr<Poco::Data::Session> session,
   freed_.notify_one();
 }
 
+int SessionPool::discardIdle() {
+  Doomed doomed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& entry : idle_) doomed.push_back(std::move(entry.session));
+    idle_.clear();
+    size_ -= static_cast<int>(doomed.size());
+    discarded_total_ += doomed.size();
+  }
+  // Closed outside the lock: closing a session can checkpoint the WAL.
+  return static_cast<int>(doomed.size());
+}
+
 PoolStats SessionPool::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   PoolStats s;
@@ -262,6 +275,7 @@ PoolStats SessionPool::stats() const {
   s.created_total = created_total_;
   s.recycled_total = recycled_total_;
   s.validation_failures_total = validation_failures_total_;
+  s.discarded_total = discarded_total_;
   s.wait = wait_;
   return s;
 }

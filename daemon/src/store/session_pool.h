@@ -55,6 +55,7 @@ struct PoolStats {
   uint64_t created_total = 0;
   uint64_t recycled_total = 0;             // closed for exceeding the max lifetime
   uint64_t validation_failures_total = 0;  // failed the borrow check and were replaced
+  uint64_t discarded_total = 0;            // closed by discardIdle()
   WaitHistogram wait;
 
   /// {"min","max","size","in_use","idle","waiting","acquired_total","timeouts_total",
@@ -116,6 +117,10 @@ class SessionPool {
   /// a new session cannot be opened.
   common::Result<SessionLease> acquire(common::SteadyTime deadline);
 
+  /// Closes every idle session (sessions in use are untouched); the pool reopens up to `max`
+  /// on demand. Returns how many were closed. For a fault that may have spoilt them all.
+  int discardIdle();
+
   PoolStats stats() const;
   const PoolOptions& options() const { return options_; }
 
@@ -150,6 +155,7 @@ class SessionPool {
   uint64_t created_total_ = 0;
   uint64_t recycled_total_ = 0;
   uint64_t validation_failures_total_ = 0;
+  uint64_t discarded_total_ = 0;
   WaitHistogram wait_;
 };
 

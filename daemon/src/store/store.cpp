@@ -43,6 +43,8 @@ Store::~Store() = default;
 PoolStats Store::poolStats() const { return db_->pool().stats(); }
 FaultInjector& Store::faults() { return db_->faults(); }
 common::Status Store::ping(common::SteadyTime deadline) { return db_->ping(deadline); }
+common::Status Store::probeWrite(common::SteadyTime deadline) { return db_->probeWrite(deadline); }
+StorageState Store::storage() const { return db_->storage(); }
 common::Status Store::backup(const std::string& path, common::SteadyTime deadline) {
   return db_->backup(path, deadline);
 }

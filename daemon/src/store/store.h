@@ -8,6 +8,7 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "store/agent_repository.h"
+#include "store/database.h"
 #include "store/deadline.h"
 #include "store/fault_injector.h"
 #include "store/project_repository.h"
@@ -45,6 +46,10 @@ class Store {
   FaultInjector& faults();
   /// Borrows a session and runs SELECT 1 within the deadline: for readiness probes.
   common::Status ping(common::SteadyTime deadline = kNoDeadline);
+  /// Commits one small write within the deadline: for the breaker's half-open probe.
+  common::Status probeWrite(common::SteadyTime deadline = kNoDeadline);
+  /// Whether writes find the disk full (and since when), with counts.
+  StorageState storage() const;
   /// A consistent copy of the database at `path`, by SQLite's online backup API.
   common::Status backup(const std::string& path, common::SteadyTime deadline = kNoDeadline);
   /// The schema version open() left the database at.

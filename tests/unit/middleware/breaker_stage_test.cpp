@@ -1,0 +1,108 @@
+#include "middleware/breaker_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "common/clock.h"
+
+namespace cc::middleware {
+namespace {
+
+using breaker::BreakerState;
+
+class BreakerStageTest : public ::testing::Test {
+ protected:
+  BreakerStageTest() : breaker_("db", config(), clock_) { route_.options.uses_store = true; }
+
+  static breaker::BreakerConfig config() {
+    breaker::BreakerConfig c;
+    c.failure_threshold = 2;
+    c.open_ms = 1000;
+    return c;
+  }
+
+  // One request through the stage: the stage's own reply, or the handler's with `error_code`.
+  http::Reply pass(BreakerStage& stage, const std::string& error_code) {
+    http::RequestContext ctx;
+    ctx.deadline = clock_.now() + std::chrono::seconds(5);
+    if (auto refused = stage.onRequest(ctx, &route_)) return *refused;
+    http::Reply reply = http::Reply::json(error_code.empty() ? 200 : 503, "{}");
+    reply.error_code = error_code;
+    stage.onReply(ctx, reply);
+    return reply;
+  }
+
+  void openBreaker(BreakerStage& stage) {
+    pass(stage, "dependency_unavailable");
+    pass(stage, "dependency_unavailable");
+    ASSERT_EQ(breaker_.state(), BreakerState::kOpen);
+  }
+
+  common::FakeClock clock_;
+  breaker::CircuitBreaker breaker_;
+  http::Route route_;
+};
+
+TEST_F(BreakerStageTest, FullDiskAndPoolExhaustionNeverOpenTheBreaker) {
+  BreakerStage stage(breaker_);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(pass(stage, "insufficient_storage").error_code, "insufficient_storage");
+    EXPECT_EQ(pass(stage, "db_pool_exhausted").error_code, "db_pool_exhausted");
+  }
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
+  EXPECT_EQ(breaker_.counters().failures, 0u);
+  EXPECT_EQ(breaker_.counters().successes, 10u);
+}
+
+TEST_F(BreakerStageTest, StoreFailuresAndTimeoutsOpenIt) {
+  BreakerStage stage(breaker_);
+  pass(stage, "timeout");
+  pass(stage, "dependency_unavailable");
+  EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
+  http::Reply refused = pass(stage, "");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.error_code, "dependency_unavailable");
+  EXPECT_EQ(breaker_.counters().rejections, 1u);
+}
+
+TEST_F(BreakerStageTest, AFailingWriteProbeKeepsItOpenEvenForAReadThatWouldSucceed) {
+  int probes = 0;
+  common::Status verdict =
+      common::Error::unavailable(common::ErrorCode::kDependencyUnavailable, "readonly database");
+  BreakerStage stage(breaker_, [&](common::SteadyTime) {
+    ++probes;
+    return verdict;
+  });
+  openBreaker(stage);
+  EXPECT_EQ(probes, 0) << "no probe while the breaker is closed";
+
+  clock_.advance(std::chrono::milliseconds(1000));
+  http::Reply probe = pass(stage, "");  // a read that would have succeeded
+  EXPECT_EQ(probes, 1);
+  EXPECT_EQ(probe.status, 503);
+  EXPECT_EQ(probe.error_code, "dependency_unavailable");
+  EXPECT_NE(probe.body.find("readonly database"), std::string::npos) << probe.body;
+  EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
+
+  verdict = common::Ok{};
+  clock_.advance(std::chrono::milliseconds(1000));
+  EXPECT_EQ(pass(stage, "").status, 200);
+  EXPECT_EQ(probes, 2);
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
+  EXPECT_EQ(pass(stage, "").status, 200);
+  EXPECT_EQ(probes, 2) << "only the half-open probe pays for a write";
+}
+
+TEST_F(BreakerStageTest, AProbeThatFindsTheDiskFullLetsTheRequestDecide) {
+  BreakerStage stage(breaker_, [](common::SteadyTime) -> common::Status {
+    return common::Error::unavailable(common::ErrorCode::kInsufficientStorage, "disk full");
+  });
+  openBreaker(stage);
+  clock_.advance(std::chrono::milliseconds(1000));
+  EXPECT_EQ(pass(stage, "").status, 200);
+  EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
+}
+
+}  // namespace
+}  // namespace cc::middleware
