@@ -10,7 +10,7 @@
 #include <mutex>
 
 #include "common/clock.h"
-#include "http/error_envelope.h"
+#include "common/json_text.h"
 
 namespace cc::common {
 namespace {
@@ -55,8 +55,8 @@ class JsonFormatter final : public spdlog::formatter {
     std::string line =
         "{\"ts\":\"" + formatIsoTime(ms.count()) + "\",\"level\":\"" +
         std::string(level.data(), level.size()) +
-        "\",\"logger\":" + http::jsonString({msg.logger_name.data(), msg.logger_name.size()}) +
-        ",\"msg\":" + http::jsonString({msg.payload.data(), msg.payload.size()}) + "}\n";
+        "\",\"logger\":" + common::jsonString({msg.logger_name.data(), msg.logger_name.size()}) +
+        ",\"msg\":" + common::jsonString({msg.payload.data(), msg.payload.size()}) + "}\n";
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<formatter> clone() const override { return std::make_unique<JsonFormatter>(); }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "http/error_envelope.h"
+#include "common/json_text.h"
 
 namespace cc::health {
 
@@ -67,8 +67,8 @@ std::string HealthRegistry::toJson(const HealthReport& report, double uptime_s) 
   for (const auto& [name, result] : report.checks) {
     if (!first) out += ',';
     first = false;
-    out += http::jsonString(name) + ":{\"status\":\"" + statusName(result.status) +
-           "\",\"output\":" + http::jsonString(result.output) + "}";
+    out += common::jsonString(name) + ":{\"status\":\"" + statusName(result.status) +
+           "\",\"output\":" + common::jsonString(result.output) + "}";
   }
   out += "}}";
   return out;

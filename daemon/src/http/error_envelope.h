@@ -16,7 +16,4 @@ Reply errorReply(const common::Error& error, const std::string& request_id);
 std::string errorBody(int status, std::string_view code, const std::string& message,
                       const std::string& request_id, const std::string& field = {});
 
-/// JSON string literal (with quotes) for arbitrary bytes; invalid UTF-8 is replaced.
-std::string jsonString(std::string_view text);
-
 }  // namespace cc::http

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/json_text.h"
 #include "http/error_envelope.h"
 #include "http/json_body.h"
 
@@ -22,7 +23,7 @@ std::string topicList(unsigned topics) {
   for (Topic t : kAllTopics) {
     if ((topics & t) == 0) continue;
     if (out.size() > 1) out += ',';
-    out += http::jsonString(topicName(t));
+    out += common::jsonString(topicName(t));
   }
   return out + "]";
 }
@@ -240,8 +241,8 @@ void Session::onAuth(const std::string& token) {
     topics_ |= kTopicMetrics;
     new_topics_ |= kTopicMetrics;
   }
-  reply("{\"type\":\"authenticated\",\"username\":" + http::jsonString(identity_->username) +
-        ",\"role\":" + http::jsonString(identity_->role) + "}");
+  reply("{\"type\":\"authenticated\",\"username\":" + common::jsonString(identity_->username) +
+        ",\"role\":" + common::jsonString(identity_->role) + "}");
 }
 
 void Session::onSubscription(bool subscribe, unsigned topics) {
@@ -297,7 +298,7 @@ void Session::deliver(Topic topic, const FramePtr& frame) {
 void Session::reply(const std::string& json) { queue(textFrame(json)); }
 
 void Session::replyError(const std::string& message) {
-  reply("{\"type\":\"error\",\"message\":" + http::jsonString(message) + "}");
+  reply("{\"type\":\"error\",\"message\":" + common::jsonString(message) + "}");
 }
 
 void Session::queue(FramePtr frame) {
