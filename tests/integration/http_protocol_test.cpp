@@ -58,6 +58,46 @@ TEST_F(HttpProtocolTest, OversizedBodyGets413WithoutBeingRead) {
   EXPECT_EQ(jsonField(bodyOf(raw), "error.code"), "payload_too_large");
 }
 
+// A client that keeps uploading a body past the limit still reads its 413: the server stops
+// sending, then reads and discards what is in flight for a moment before it closes, instead of
+// closing with unread bytes, which would reset the connection and could destroy the answer.
+TEST_F(HttpProtocolTest, ClientStillUploadingReadsIts413) {
+  for (int round = 0; round < 5; ++round) {
+    Poco::Net::StreamSocket s{Poco::Net::SocketAddress(daemon_.httpAddress())};
+    const std::string head = "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 8000000\r\n\r\n";
+    s.sendBytes(head.data(), static_cast<int>(head.size()));
+    const std::string chunk(64 * 1024, 'x');
+    std::string answer;
+    s.setReceiveTimeout(Poco::Timespan(0, 20 * 1000));
+    s.setSendTimeout(Poco::Timespan(2, 0));
+    bool reset = false;
+    // Upload 4 MB as a browser would, reading whatever comes back in between.
+    for (int i = 0; i < 64 && !reset; ++i) {
+      try {
+        s.sendBytes(chunk.data(), static_cast<int>(chunk.size()));
+      } catch (const Poco::Exception&) {
+        break;  // the server stopped reading: time to read the answer
+      }
+      char buf[4096];
+      try {
+        int n = s.receiveBytes(buf, sizeof buf);
+        if (n > 0) answer.append(buf, static_cast<std::size_t>(n));
+      } catch (const Poco::TimeoutException&) {
+      } catch (const Poco::Exception&) {
+        reset = true;
+      }
+    }
+    s.setReceiveTimeout(Poco::Timespan(3, 0));
+    try {
+      char buf[4096];
+      int n;
+      while ((n = s.receiveBytes(buf, sizeof buf)) > 0) answer.append(buf, std::size_t(n));
+    } catch (const Poco::Exception&) {
+    }
+    EXPECT_EQ(statusLine(answer), "HTTP/1.1 413 Request Entity Too Large") << "round " << round;
+  }
+}
+
 TEST_F(HttpProtocolTest, OversizedChunkedBodyGets413) {
   std::string chunk(2000, 'x');
   auto raw = rawExchange(daemon_.httpAddress(),
