@@ -4,12 +4,14 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
 
 #include "fuzz_check.h"
+#include "http/handlers/domain_request.h"
 #include "http/router.h"
 #include "store/agent.h"
 #include "store/project.h"
@@ -112,9 +114,20 @@ void checkMatch(const std::string& method, const std::string& path) {
   FUZZ_CHECK(m.route != nullptr);
   FUZZ_CHECK(m.route->method == (method == "HEAD" ? std::string("GET") : method));
   FUZZ_CHECK(m.params.size() == paramCount(*m.route));
+  RequestContext ctx;
+  ctx.path_params = m.params;
   for (const auto& [name, value] : m.params) {
     FUZZ_CHECK(!name.empty() && !value.empty());
     FUZZ_CHECK(value.find('/') == std::string::npos);
+    // Handlers turn {id} into a row id: a positive integer that reads back as the same digits.
+    auto id = cc::http::handlers::pathId(ctx, "thing", name);
+    if (id) {
+      FUZZ_CHECK(*id >= 1);
+      std::string digits = value.substr(std::min(value.find_first_not_of('0'), value.size()));
+      FUZZ_CHECK(std::to_string(*id) == digits);
+    } else {
+      FUZZ_CHECK(id.error().code == cc::common::ErrorCode::kNotFound);
+    }
   }
 }
 
@@ -152,6 +165,14 @@ bool decodeQuery(const std::string& raw, std::map<std::string, std::string>& out
 
 void checkQuery(const std::map<std::string, std::string>& query) {
   using cc::common::ErrorCode;
+  RequestContext ctx;
+  ctx.query = query;
+  if (auto flag = cc::http::handlers::queryFlag(ctx, "active", false)) {
+    auto it = query.find("active");
+    FUZZ_CHECK(it == query.end() || it->second == (*flag ? "true" : "false"));
+  } else {
+    FUZZ_CHECK(flag.error().code == ErrorCode::kValidation && flag.error().field == "active");
+  }
   if (auto q = cc::system::ProcessQuery::parse(query)) {
     FUZZ_CHECK(q->limit >= 1 && q->limit <= cc::system::ProcessQuery::kMaxLimit);
   } else {
