@@ -10,10 +10,23 @@
 namespace cc::config {
 namespace {
 
+// Bounds on one value's expansion. Without them a few lines whose values each hold several
+// references to the next key (or to themselves) expand exponentially: eight levels of eight
+// references is 16 million copies, a hang and gigabytes for a 1.5 KB file.
+constexpr int kMaxReferences = 1000;
+constexpr std::size_t kMaxExpandedBytes = 64 * 1024;  // added to a value by its references
+
+struct Expansion {
+  explicit Expansion(const std::map<std::string, std::string>& values) : raw(values) {}
+  const std::map<std::string, std::string>& raw;
+  std::vector<std::string> unknown;
+  int references_left = kMaxReferences;
+  bool too_large = false;
+};
+
 // Replaces ${key} with that key's raw value, a few levels deep; unknown references stay as they
-// are and are reported.
-std::string expand(const std::string& value, const std::map<std::string, std::string>& raw,
-                   int depth, std::vector<std::string>& unknown) {
+// are and are reported. Stops, marking `too_large`, past the bounds above.
+std::string expand(const std::string& value, int depth, Expansion& ex) {
   std::string out;
   std::size_t pos = 0;
   while (pos < value.size()) {
@@ -23,13 +36,17 @@ std::string expand(const std::string& value, const std::map<std::string, std::st
     if (close == std::string::npos) break;
     out.append(value, pos, open - pos);
     std::string ref = value.substr(open + 2, close - open - 2);
-    auto it = raw.find(ref);
-    if (it != raw.end() && depth < 8) {
-      out += expand(it->second, raw, depth + 1, unknown);
+    auto it = ex.raw.find(ref);
+    if (it != ex.raw.end() && depth < 8) {
+      if (--ex.references_left < 0) ex.too_large = true;
+      if (!ex.too_large) out += expand(it->second, depth + 1, ex);
+      // Only what references add counts: a long literal value stays as valid as it was.
+      if (out.size() > value.size() + kMaxExpandedBytes) ex.too_large = true;
     } else {
-      unknown.push_back(ref);
+      ex.unknown.push_back(ref);
       out.append(value, open, close - open + 1);
     }
+    if (ex.too_large) return out;
     pos = close + 1;
   }
   out.append(value, pos, std::string::npos);
@@ -109,9 +126,16 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
   auto config = std::make_shared<Config>();
   config->file_ = file;
   for (const auto& [key, value] : raw) {
-    std::vector<std::string> unknown;
-    std::string expanded = expand(value, raw, 0, unknown);
-    for (const auto& ref : unknown) {
+    Expansion ex(raw);
+    std::string expanded = expand(value, 0, ex);
+    if (ex.too_large) {
+      result.problems.push_back(key + ": expands to more than " + std::to_string(kMaxReferences) +
+                                " references or " + std::to_string(kMaxExpandedBytes) +
+                                " bytes (a ${key} loop?)");
+      config->entries_[key] = {value, source[key]};
+      continue;
+    }
+    for (const auto& ref : ex.unknown) {
       result.problems.push_back(key + ": refers to unknown key '${" + ref + "}'");
     }
     const KeySpec* spec = findKey(key);

@@ -366,17 +366,23 @@ const KeySpec* findKey(std::string_view name) {
 }
 
 std::optional<std::string> suggestKey(std::string_view unknown) {
+  const std::size_t limit = std::max<std::size_t>(2, unknown.size() / 4);
   const KeySpec* best = nullptr;
   std::size_t best_distance = 0;
   for (const auto& spec : keyTable()) {
     if (spec.name.find('*') != std::string::npos) continue;
+    // The distance is at least the length difference: skip names that cannot be within the
+    // limit, so a long unknown key costs a length compare per name, not a full table.
+    std::size_t gap = unknown.size() > spec.name.size() ? unknown.size() - spec.name.size()
+                                                        : spec.name.size() - unknown.size();
+    if (gap > limit) continue;
     std::size_t d = editDistance(unknown, spec.name);
     if (best == nullptr || d < best_distance) {
       best = &spec;
       best_distance = d;
     }
   }
-  if (best == nullptr || best_distance > std::max<std::size_t>(2, unknown.size() / 4)) {
+  if (best == nullptr || best_distance > limit) {
     return std::nullopt;
   }
   return best->name;

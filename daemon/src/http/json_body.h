@@ -19,7 +19,8 @@ constexpr int kMaxJsonDepth = 32;
 /// top-level value that is not an object.
 common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx);
 
-/// Checks without parsing: valid UTF-8, no NUL, nesting within `max_depth`.
+/// Checks without parsing: valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+/// past U+10FFFF), no NUL, nesting within `max_depth`.
 common::Status checkJsonText(const std::string& text, int max_depth = kMaxJsonDepth);
 
 /// A new object that keeps keys in insertion order.

@@ -71,6 +71,55 @@ TEST_F(ConfigTest, ReferencesToOtherKeysExpand) {
   EXPECT_EQ(r.config->getString("admin.token_file"), "/tmp/x/admin.token");
 }
 
+// Found with tests/fuzz/config_fuzz (corpus: crash-expansion-blowup): eight keys of eight
+// references each expanded to 8^8 copies, hanging the loader on a 1.5 KB file.
+TEST_F(ConfigTest, ExponentialReferencesAreRefusedNotExpanded) {
+  const char* keys[] = {"log.file",         "admin.socket",     "daemon.state_dir",
+                        "daemon.pidfile",   "db.path",          "admin.token_file",
+                        "system.proc_root", "ratelimit.exempt", "ratelimit.trusted_proxies"};
+  std::string text;
+  for (std::size_t i = 0; i + 1 < std::size(keys); ++i) {
+    text += std::string(keys[i]) + " =";
+    for (int k = 0; k < 8; ++k) text += " ${" + std::string(keys[i + 1]) + "}";
+    text += "\n";
+  }
+  text += std::string(keys[std::size(keys) - 1]) + " = 10.0.0.0/8\n";
+  auto r = ConfigLoader::load(writeFile(text), {});
+  EXPECT_FALSE(r.ok());
+  bool named = false;
+  for (const auto& p : r.problems) {
+    named = named || p.rfind("log.file: expands to more than 1000 references", 0) == 0;
+  }
+  EXPECT_TRUE(named) << "no problem names log.file";
+  // A key whose expansion stays small is still expanded.
+  std::string eight;
+  for (int k = 0; k < 8; ++k) eight += (k > 0 ? " " : "") + std::string("10.0.0.0/8");
+  EXPECT_EQ(r.config->getString("ratelimit.exempt"), eight);
+}
+
+TEST_F(ConfigTest, ASelfReferenceRepeatedIsRefused) {
+  std::string value;
+  for (int k = 0; k < 20; ++k) value += "${daemon.state_dir}";
+  auto r = ConfigLoader::load("", {{"daemon.state_dir", value}});
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.config->getString("daemon.state_dir"), value) << "kept unexpanded";
+}
+
+TEST_F(ConfigTest, ALongLiteralValueIsNotTreatedAsAnExpansion) {
+  std::string list = "/a";
+  while (list.size() < 100 * 1024) list += ", /health/" + std::to_string(list.size());
+  auto r = ConfigLoader::load("", {{"ratelimit.exempt", list + ", ${daemon.state_dir}"}});
+  EXPECT_TRUE(r.ok()) << r.problems.front();
+  EXPECT_EQ(r.config->getString("ratelimit.exempt"), list + ", /var/lib/controlcenter");
+}
+
+TEST_F(ConfigTest, ALongUnknownKeyGetsNoHint) {
+  EXPECT_EQ(suggestKey("http.prot"), std::optional<std::string>("http.port"));
+  EXPECT_EQ(suggestKey("log.levle"), std::optional<std::string>("log.level"));
+  EXPECT_EQ(suggestKey(std::string(100000, 'x')), std::nullopt);
+  EXPECT_EQ(suggestKey("http.port" + std::string(3, 'x')), std::optional<std::string>("http.port"));
+}
+
 TEST_F(ConfigTest, UnreadableFileIsNamed) {
   auto r = ConfigLoader::load("/nonexistent/cc.properties", {});
   ASSERT_FALSE(r.ok());
