@@ -5,40 +5,9 @@
 
 #include <sstream>
 
+#include "common/json_text.h"
+
 namespace cc::http {
-namespace {
-
-// Length of the multi-byte UTF-8 sequence at `i`, 0 when it is not valid RFC 3629 UTF-8.
-// Overlong forms (C0 AF for '/', C0 80 for NUL), UTF-16 surrogates (ED A0..BF) and code
-// points past U+10FFFF are rejected: a later decoder could read them as other characters.
-std::size_t utf8SequenceLength(const std::string& text, std::size_t i) {
-  auto c = static_cast<unsigned char>(text[i]);
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) return 0;
-  auto second = static_cast<unsigned char>(text[i + 1]);
-  if (second < lo || second > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k) {
-    if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return 0;
-  }
-  return len;
-}
-
-}  // namespace
 
 common::Status checkJsonText(const std::string& text, int max_depth) {
   int depth = 0;
@@ -48,7 +17,9 @@ common::Status checkJsonText(const std::string& text, int max_depth) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c == 0) return common::Error::badRequest("request body contains a NUL byte");
     if (c >= 0x80) {
-      std::size_t len = utf8SequenceLength(text, i);
+      // RFC 3629 strictly: overlong forms (C0 AF for '/'), surrogates and code points past
+      // U+10FFFF are refused, as a later decoder could read them as other characters.
+      std::size_t len = common::utf8SequenceLength(text, i);
       if (len == 0) return common::Error::badRequest("request body is not valid UTF-8");
       i += len - 1;
       continue;
