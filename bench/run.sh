@@ -118,6 +118,12 @@ for i in $(seq 1 "$RUNS"); do
     "$("$CTL" "${CTLARGS[@]}" -o json loadtest --scenario mixed --users 150 --duration "$DUR" | total)"
 done
 
+echo "== 1,000 idle keep-alive clients"
+python3 bench/idle_keepalive.py "$H" "$DAEMON_PID" --clients 1000 >"$WORK/idle.json"
+python3 - "$WORK/idle.json" >>"$RAW" <<'PY'
+import json,sys; d=json.load(open(sys.argv[1])); d.update(bench="idle-keepalive",target="controlcenterd",conns=d["clients"]); print(json.dumps(d))
+PY
+
 echo "== WebSocket fan-out"
 python3 bench/ws_fanout.py "$H" --clients 1000 --seconds 10 >"$WORK/ws.json" &
 WSP=$!

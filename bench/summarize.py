@@ -89,6 +89,17 @@ print(f"{f(med(ws,'connected'))} of 1,000 subscribers connected; {f(med(ws,'fram
       f"p99 {f(med(ws,'fanout_ms_p99'),2)} ms, max {f(med(ws,'fanout_ms_max'),2)} ms; daemon threads during the run: "
       f"{f(med(ws,'threads'))}.")
 
+ik = ("idle-keepalive", "controlcenterd", 1000)
+print("\n### 1,000 idle keep-alive clients\n")
+print(f"{f(med(ik,'first_ok'))} of 1,000 connections served and left open; while they idle, "
+      f"{f(med(ik,'connections_idle'))} are parked and {f(med(ik,'connections_active'))} hold a worker; the daemon has "
+      f"{f(med(ik,'threads_idle'))} threads (before: {f(med(ik,'threads_before'))}; pool threads started during the "
+      f"burst stay idle in the pool for a minute) and RSS "
+      f"{f(med(ik,'rss_kb_idle')/1024 if med(ik,'rss_kb_idle') else None,1)} MiB "
+      f"(before: {f(med(ik,'rss_kb_before')/1024 if med(ik,'rss_kb_before') else None,1)} MiB); a newcomer is answered "
+      f"{f(med(ik,'newcomer_status'))} in {f(med(ik,'newcomer_ms'),2)} ms; {f(med(ik,'again_ok'))} of 1,000 then served "
+      f"again on their own connections.")
+
 idle, loaded, ready = ("idle", "controlcenterd", 0), ("loaded", "controlcenterd", 150), ("ready", "controlcenterd", 0)
 print("\n### Footprint\n")
 print(f"RSS idle {f(med(idle,'rss_kb')/1024 if med(idle,'rss_kb') else None,1)} MiB, after the /health runs "
