@@ -252,5 +252,42 @@ TEST_F(RestartWithAdminSocketTest, TheAdminSocketIsHandedOverAndNoCallOnItFails)
   EXPECT_EQ(statOf(admin_socket_).st_ino, 0u) << "admin.socket was left behind at shutdown";
 }
 
+// admin.socket names another file after the restart: the handed-over socket is closed, its file
+// (the daemon's own) removed, and the new path bound.
+TEST(RestartAdminSocketMovedTest, TheOldFileGoesAndTheNewPathIsBound) {
+  TempDir dir;
+  const std::string conf = dir.path() + "/controlcenterd.properties";
+  const std::string old_path = dir.path() + "/old.sock";
+  const std::string new_path = dir.path() + "/new.sock";
+  std::ofstream(conf) << "admin.socket = " << old_path << "\n";
+  DaemonProcess d({"--config", conf});
+  ASSERT_TRUE(d.start()) << logTail(d);
+  struct stat st {};
+  ASSERT_EQ(::lstat(old_path.c_str(), &st), 0);
+  const std::string started = jsonField(d.admin("GET", "/admin/status").body, "started_at");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // started_at has ms resolution
+
+  std::ofstream(conf, std::ios::trunc) << "admin.socket = " << new_path << "\n";
+  ASSERT_EQ(d.admin("POST", "/admin/restart").status, 202) << logTail(d);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string now = started;
+  while ((now.empty() || now == started) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    now = jsonField(d.admin("GET", "/admin/status").body, "started_at");
+  }
+  ASSERT_NE(now, started) << logTail(d);
+  EXPECT_NE(
+      d.log().find("not using the passed admin-unix socket: it is bound to " + old_path +
+                   ", not to admin.socket " + new_path + "; closed it and removed " + old_path),
+      std::string::npos)
+      << logTail(d);
+  EXPECT_NE(::lstat(old_path.c_str(), &st), 0) << "the old socket file was left behind";
+  ASSERT_EQ(::lstat(new_path.c_str(), &st), 0) << logTail(d);
+  auto status = runProgram({CC_CTL_PATH, "--admin", "unix:" + new_path, "--token-file",
+                            d.stateDir() + "/admin.token", "-o", "json", "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err << logTail(d);
+  EXPECT_EQ(jsonField(status.out, "pid"), std::to_string(d.pid()));
+}
+
 }  // namespace
 }  // namespace cc::testing
