@@ -1,13 +1,17 @@
-// `controlcenterctl restart` re-executes the daemon in place: same PID, same listening sockets,
-// and a client opening a fresh connection for every request never sees one fail.
+// `controlcenterctl restart` re-executes the daemon in place: same PID, same listening sockets
+// (admin.socket too), and a client opening a fresh connection for every request never sees one
+// fail.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
+#include "client/http_client.h"
 #include "support/daemon_process.h"
 
 namespace cc::testing {
@@ -36,11 +40,20 @@ std::string processState(pid_t pid) {
   return stat.substr(paren + 2, 1);
 }
 
-// GET /health over a new TCP connection each time until told to stop; counts every answer.
+// Calls `call` (one request on a new connection; "" when it succeeded, else what went wrong)
+// until told to stop; counts every outcome.
 class FreshConnectionProbe {
  public:
+  explicit FreshConnectionProbe(std::function<std::string()> call)
+      : call_(std::move(call)), thread_([this] { loop(); }) {}
+  // GET /health over TCP.
   explicit FreshConnectionProbe(std::string address)
-      : address_(std::move(address)), thread_([this] { loop(); }) {}
+      : FreshConnectionProbe([address = std::move(address)] {
+          // 0 is no answer at all: refused, reset or timed out.
+          HttpResult r =
+              httpRequest(address, "GET", "/health", {}, {{"Connection", "close"}}, 10000);
+          return r.status == 200 ? std::string() : std::to_string(r.status) + " " + r.body;
+        }) {}
   ~FreshConnectionProbe() { stop(); }
   FreshConnectionProbe(const FreshConnectionProbe&) = delete;
   FreshConnectionProbe& operator=(const FreshConnectionProbe&) = delete;
@@ -56,18 +69,17 @@ class FreshConnectionProbe {
  private:
   void loop() {
     while (running_) {
-      // 0 is no answer at all: refused, reset or timed out.
-      HttpResult r = httpRequest(address_, "GET", "/health", {}, {{"Connection", "close"}}, 10000);
-      if (r.status == 200) {
+      std::string failure = call_();
+      if (failure.empty()) {
         ++ok_;
       } else {
         ++failed_;
-        if (failures_.size() < 2000) failures_ += std::to_string(r.status) + " " + r.body + "\n";
+        if (failures_.size() < 2000) failures_ += failure + "\n";
       }
     }
   }
 
-  std::string address_;
+  std::function<std::string()> call_;
   std::atomic<bool> running_{true};
   std::atomic<int> ok_{0};
   std::atomic<int> failed_{0};
@@ -77,6 +89,15 @@ class FreshConnectionProbe {
 
 class RestartTest : public ::testing::Test {
  protected:
+  RestartTest() : RestartTest("") {}
+  // `admin_socket` (a file name in the test's directory) sets admin.socket when not empty.
+  explicit RestartTest(const std::string& admin_socket)
+      : admin_socket_(admin_socket.empty() ? "" : dir_.path() + "/" + admin_socket),
+        daemon_(admin_socket_.empty()
+                    ? std::vector<std::string>{"-D", "ratelimit.enabled=false"}
+                    : std::vector<std::string>{"-D", "ratelimit.enabled=false", "-D",
+                                               "admin.socket=" + admin_socket_}) {}
+
   void SetUp() override {
     ASSERT_TRUE(daemon_.start()) << logTail(daemon_);
     config_ = dir_.path() + "/ctl.properties";
@@ -111,7 +132,8 @@ class RestartTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  DaemonProcess daemon_{{"-D", "ratelimit.enabled=false"}};
+  std::string admin_socket_;
+  DaemonProcess daemon_;
   std::string config_;
 };
 
@@ -165,6 +187,106 @@ TEST_F(RestartTest, RestartWithoutWaitAndJsonOutput) {
   auto code = daemon_.waitExit(std::chrono::seconds(20));
   ASSERT_TRUE(code.has_value()) << logTail(daemon_);
   EXPECT_EQ(*code, 0) << logTail(daemon_);
+}
+
+class RestartWithAdminSocketTest : public RestartTest {
+ protected:
+  RestartWithAdminSocketTest() : RestartTest("run/admin.sock") {}
+
+  // GET /admin/status over the Unix socket, as `controlcenterctl --admin unix:...` sends it.
+  std::function<std::string()> unixStatusCall() {
+    auto endpoint = ctl::client::Endpoint::parse("unix:" + admin_socket_);
+    EXPECT_TRUE(endpoint.ok());
+    ctl::client::HttpClient client(*endpoint, std::chrono::seconds(10));
+    return [client, auth = "Bearer " + daemon_.adminToken()] {
+      auto r = client.send("GET", "/admin/status", {}, {{"Authorization", auth}});
+      if (r.answered() && r.status == 200) return std::string();
+      return r.answered() ? std::to_string(r.status) + " " + r.body : "no answer: " + r.detail;
+    };
+  }
+  static struct stat statOf(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) st.st_ino = 0;
+    return st;
+  }
+};
+
+TEST_F(RestartWithAdminSocketTest, TheAdminSocketIsHandedOverAndNoCallOnItFails) {
+  const struct stat before = statOf(admin_socket_);
+  ASSERT_NE(before.st_ino, 0u) << logTail(daemon_);
+  const std::string started = startedAt();
+  ASSERT_FALSE(started.empty()) << logTail(daemon_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // started_at has ms resolution
+
+  const auto begun = std::chrono::steady_clock::now();
+  FreshConnectionProbe probe(unixStatusCall());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The restart itself is asked for, and waited on, over the Unix socket too.
+  auto restart =
+      ctl({"--admin", "unix:" + admin_socket_, "restart", "--wait", "--wait-timeout", "30"});
+  const int ok_at_restart = probe.ok();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::this_thread::sleep_until(
+      std::max(begun + std::chrono::seconds(3), std::chrono::steady_clock::now()));
+  probe.stop();
+
+  EXPECT_EQ(restart.exit_code, 0) << restart.out << restart.err << logTail(daemon_);
+  EXPECT_EQ(probe.failed(), 0) << probe.failures() << logTail(daemon_);
+  EXPECT_GT(ok_at_restart, 5) << logTail(daemon_);
+  EXPECT_GT(probe.ok(), ok_at_restart) << "the new image must answer on the socket";
+  EXPECT_NE(startedAt(), started) << logTail(daemon_);
+  expectSameLiveProcess();
+  // The same socket file: handed over, not removed and bound again.
+  const struct stat after = statOf(admin_socket_);
+  EXPECT_EQ(after.st_ino, before.st_ino);
+  EXPECT_EQ(after.st_dev, before.st_dev);
+  EXPECT_EQ(after.st_mode & 0777, 0660u);
+  EXPECT_EQ(daemon_.log().find("not using the passed admin-unix socket"), std::string::npos)
+      << logTail(daemon_);
+
+  // The file is still the daemon's own after the restart: a real shutdown removes it.
+  daemon_.signal(SIGTERM);
+  auto code = daemon_.waitExit(std::chrono::seconds(20));
+  ASSERT_TRUE(code.has_value()) << logTail(daemon_);
+  EXPECT_EQ(*code, 0) << logTail(daemon_);
+  EXPECT_EQ(statOf(admin_socket_).st_ino, 0u) << "admin.socket was left behind at shutdown";
+}
+
+// admin.socket names another file after the restart: the handed-over socket is closed, its file
+// (the daemon's own) removed, and the new path bound.
+TEST(RestartAdminSocketMovedTest, TheOldFileGoesAndTheNewPathIsBound) {
+  TempDir dir;
+  const std::string conf = dir.path() + "/controlcenterd.properties";
+  const std::string old_path = dir.path() + "/old.sock";
+  const std::string new_path = dir.path() + "/new.sock";
+  std::ofstream(conf) << "admin.socket = " << old_path << "\n";
+  DaemonProcess d({"--config", conf});
+  ASSERT_TRUE(d.start()) << logTail(d);
+  struct stat st {};
+  ASSERT_EQ(::lstat(old_path.c_str(), &st), 0);
+  const std::string started = jsonField(d.admin("GET", "/admin/status").body, "started_at");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // started_at has ms resolution
+
+  std::ofstream(conf, std::ios::trunc) << "admin.socket = " << new_path << "\n";
+  ASSERT_EQ(d.admin("POST", "/admin/restart").status, 202) << logTail(d);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string now = started;
+  while ((now.empty() || now == started) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    now = jsonField(d.admin("GET", "/admin/status").body, "started_at");
+  }
+  ASSERT_NE(now, started) << logTail(d);
+  EXPECT_NE(
+      d.log().find("not using the passed admin-unix socket: it is bound to " + old_path +
+                   ", not to admin.socket " + new_path + "; closed it and removed " + old_path),
+      std::string::npos)
+      << logTail(d);
+  EXPECT_NE(::lstat(old_path.c_str(), &st), 0) << "the old socket file was left behind";
+  ASSERT_EQ(::lstat(new_path.c_str(), &st), 0) << logTail(d);
+  auto status = runProgram({CC_CTL_PATH, "--admin", "unix:" + new_path, "--token-file",
+                            d.stateDir() + "/admin.token", "-o", "json", "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err << logTail(d);
+  EXPECT_EQ(jsonField(status.out, "pid"), std::to_string(d.pid()));
 }
 
 }  // namespace

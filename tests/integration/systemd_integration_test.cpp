@@ -3,12 +3,14 @@
 // takeActivatedSockets).
 #include <gtest/gtest.h>
 
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdexcept>
@@ -129,7 +131,24 @@ class ExclusiveListener {
   int port_ = 0;
 };
 
-class SocketActivationIntegrationTest : public ::testing::Test {};
+class SocketActivationIntegrationTest : public ::testing::Test {
+ protected:
+  /// A listening Unix socket at `path`, as a systemd socket unit with ListenStream=PATH holds it.
+  static Poco::Net::ServerSocket unixListener(const std::string& path) {
+    Poco::Net::ServerSocket s;
+    s.bind(Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, path));
+    s.listen(64);
+    return s;
+  }
+  static ino_t inode(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+  }
+  static RunResult ctlStatus(const DaemonProcess& d, const std::string& socket) {
+    return runProgram({CC_CTL_PATH, "--admin", "unix:" + socket, "--token-file",
+                       d.stateDir() + "/admin.token", "-o", "json", "status"});
+  }
+};
 
 TEST_F(SocketActivationIntegrationTest, ServesOnThePassedSocketWithoutBindingHttpPort) {
   ExclusiveListener http;
@@ -161,6 +180,52 @@ TEST_F(SocketActivationIntegrationTest, NonListeningDescriptorFailsTheStartNamin
   d.passListenFds({{not_listening.impl()->sockfd(), "http"}});
   EXPECT_NE(d.startExpectingExit(std::chrono::seconds(15)), 0);
   EXPECT_NE(d.log().find("not a listening stream socket"), std::string::npos) << d.log();
+}
+
+TEST_F(SocketActivationIntegrationTest, TheAdminUnixSocketIsTakenByNameAndItsFileLeftAlone) {
+  TempDir dir;
+  const std::string path = dir.path() + "/admin.sock";
+  Poco::Net::ServerSocket passed = unixListener(path);
+  const ino_t before = inode(path);
+  DaemonProcess d({"-D", "admin.socket=" + path});
+  d.passListenFds({{passed.impl()->sockfd(), "admin-unix"}});
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_EQ(inode(path), before) << "the daemon bound admin.socket itself";
+  auto status = ctlStatus(d, path);
+  EXPECT_EQ(status.exit_code, 0) << status.err << d.log();
+  EXPECT_EQ(jsonField(status.out, "pid"), std::to_string(d.pid()));
+  EXPECT_EQ(d.log().find("not using the passed admin-unix socket"), std::string::npos) << d.log();
+  EXPECT_EQ(d.admin("GET", "/admin/status").status, 200) << "admin TCP is bound from the config";
+
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.waitExit(std::chrono::seconds(15)), 0) << d.log();
+  EXPECT_EQ(inode(path), before) << "the socket unit's file was removed at shutdown";
+}
+
+TEST_F(SocketActivationIntegrationTest,
+       AnAdminUnixSocketForAnotherPathIsClosedAndAdminSocketBound) {
+  TempDir dir;
+  const std::string unit_path = dir.path() + "/unit.sock";
+  const std::string path = dir.path() + "/admin.sock";
+  Poco::Net::ServerSocket passed = unixListener(unit_path);
+  DaemonProcess d({"-D", "admin.socket=" + path});
+  d.passListenFds({{passed.impl()->sockfd(), "admin-unix"}});
+  ASSERT_TRUE(d.start()) << d.log();
+  EXPECT_NE(d.log().find("not using the passed admin-unix socket: it is bound to " + unit_path +
+                         ", not to admin.socket " + path),
+            std::string::npos)
+      << d.log();
+  auto status = ctlStatus(d, path);
+  EXPECT_EQ(status.exit_code, 0) << status.err << d.log();
+  EXPECT_NE(inode(unit_path), 0u) << "a file the daemon did not create is left alone";
+}
+
+TEST_F(SocketActivationIntegrationTest, AnAdminUnixDescriptorThatIsNotUnixFailsTheStart) {
+  ExclusiveListener tcp;
+  DaemonProcess d;
+  d.passListenFds({{tcp.fd(), "admin-unix"}});
+  EXPECT_NE(d.startExpectingExit(std::chrono::seconds(15)), 0);
+  EXPECT_NE(d.log().find("(admin-unix) is not a Unix-domain socket"), std::string::npos) << d.log();
 }
 
 }  // namespace

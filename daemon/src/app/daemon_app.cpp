@@ -9,6 +9,8 @@
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -49,6 +51,9 @@ using Poco::Util::OptionSet;
 
 constexpr int kExitFailure = 1;
 constexpr int kExitConfig = 78;  // EX_CONFIG, as sysexits(3)
+// Set by restart in place to the admin.socket file the daemon created, so the next image
+// removes it at shutdown; a socket passed by systemd has no such mark and its file stays.
+constexpr const char* kOwnedAdminSocketVariable = "CONTROLCENTERD_OWNED_ADMIN_SOCKET";
 
 std::shared_ptr<http::ServerSettings> publicSettings(const config::Config& c) {
   auto s = std::make_shared<http::ServerSettings>();
@@ -128,6 +133,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<http::HttpServer> admin_;
   std::unique_ptr<http::HttpServer> admin_unix_;  // admin.socket, when set
+  std::string admin_unix_owned_path_;             // removed at shutdown; "" if not ours
   std::unique_ptr<SignalWaiter> signals_;
   service::Notifier notifier_;
   std::unique_ptr<service::Watchdog> watchdog_;
@@ -318,15 +324,31 @@ int DaemonApp::serve() {
   registerListenerMetrics();
   auto admin_pipeline = buildAdminPipeline(*admin_token);
   admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c), admin_pipeline);
-  if (std::string path = c.getString("admin.socket"); !path.empty()) {
-    auto unix_socket = service::bindUnixListener(path);
-    if (!unix_socket) {
-      std::cerr << "controlcenterd: " << unix_socket.error().message << "\n";
-      return kExitFailure;
-    }
+  // The admin Unix socket comes last: binding it may replace a stale file, which should not
+  // happen when the daemon then fails to start for another reason.
+  const char* owned = std::getenv(kOwnedAdminSocketVariable);
+  const std::string owned_admin_socket = owned == nullptr ? "" : owned;
+  const std::string admin_unix_path = c.getString("admin.socket");
+  auto unix_socket =
+      service::chooseUnixListener(admin_unix_path, activated->admin_unix, owned_admin_socket);
+  if (!unix_socket) {
+    std::cerr << "controlcenterd: " << unix_socket.error().message << "\n";
+    return kExitFailure;
+  }
+  if (!unix_socket->dropped.empty()) {
+    spdlog::warn("not using the passed admin-unix socket: {}; closed it{}{}", unix_socket->dropped,
+                 unix_socket->dropped_file_removed ? " and removed " + unix_socket->dropped_path
+                                                   : std::string(),
+                 admin_unix_path.empty() ? "" : ", bound admin.socket " + admin_unix_path);
+  }
+  if (unix_socket->socket && (!unix_socket->adopted || owned_admin_socket == admin_unix_path)) {
+    admin_unix_owned_path_ = admin_unix_path;
+  }
+  if (unix_socket->socket) {
     auto settings = adminSettings(c);
-    settings->name = "admin-unix";
-    admin_unix_ = std::make_unique<http::HttpServer>(*unix_socket, settings, admin_pipeline);
+    settings->name = service::kAdminUnixFdName;
+    admin_unix_ =
+        std::make_unique<http::HttpServer>(*unix_socket->socket, settings, admin_pipeline);
     admin_unix_->start();
   }
   http_->start();
@@ -396,12 +418,16 @@ void DaemonApp::drainListeners(bool restarting) {
   services_->health.setDraining(true);
   http_->setDraining();
   admin_->setDraining();
+  if (admin_unix_) admin_unix_->setDraining();
   http_->stopAccepting();
   services_->hub->shutdown();
   bool drained = http_->drain(std::chrono::milliseconds(grace_ms));
   admin_->stopAccepting();
   admin_->drain(std::chrono::milliseconds(std::min<int64_t>(grace_ms, 1000)));
-  if (admin_unix_) admin_unix_->stopAccepting();
+  if (admin_unix_) {
+    admin_unix_->stopAccepting();
+    admin_unix_->drain(std::chrono::milliseconds(std::min<int64_t>(grace_ms, 1000)));
+  }
   if (!drained) {
     auto s = http_->stats();
     spdlog::warn("{} connection(s) still busy after daemon.shutdown_grace_ms; exiting anyway",
@@ -419,21 +445,32 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
   notifier_.reloading("restarting in place");
   drainListeners(true);
   watchdog_->stop();
-  // The listening sockets stay open across exec: connections arriving meanwhile wait in the
-  // kernel backlog instead of being refused.
-  int http_fd = http_->socket().impl()->sockfd();
-  int admin_fd = admin_->socket().impl()->sockfd();
+  // The listening sockets stay open across exec (the servers are stopped, not destroyed):
+  // connections arriving meanwhile wait in the kernel backlog instead of being refused, and the
+  // admin.socket file is neither removed nor bound again.
+  std::vector<service::PassedFd> sockets{{http_->socket().impl()->sockfd(), "http"},
+                                         {admin_->socket().impl()->sockfd(), "admin"}};
   http_->stop();
   admin_->stop();
-  stopAdminUnix();
+  std::vector<std::string> env = service::currentEnvironment();
+  const std::string owned_prefix = std::string(kOwnedAdminSocketVariable) + "=";
+  env.erase(std::remove_if(env.begin(), env.end(),
+                           [&](const std::string& e) { return e.rfind(owned_prefix, 0) == 0; }),
+            env.end());
+  if (admin_unix_) {
+    sockets.push_back({admin_unix_->socket().impl()->sockfd(), service::kAdminUnixFdName});
+    admin_unix_->stop();
+    if (!admin_unix_owned_path_.empty()) {
+      env.push_back(owned_prefix + admin_unix_owned_path_);
+    }
+  }
   services_.reset();
-  // Let the lock go before the listeners move to descriptors 3 and 4: its descriptor may be one
-  // of them, and closing it after the move would close a listener instead.
+  // Let the lock go before the listeners move to descriptors 3, 4, ...: its descriptor may be
+  // one of them, and closing it after the move would close a listener instead.
   lock->release();  // the new image takes the lock again; the file stays
   lock.reset();
   auto handoff =
-      service::prepareExecHandoff(http_fd, admin_fd, config().getString("application.path"), argv(),
-                                  service::currentEnvironment());
+      service::prepareExecHandoff(sockets, config().getString("application.path"), argv(), env);
   if (!handoff) {
     spdlog::critical("restart failed: {}", handoff.error().message);
     return kExitFailure;
@@ -531,12 +568,13 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string&
   return pipeline;
 }
 
-// The Unix admin socket is not handed over on restart: the new image binds it again.
+// At shutdown only: a restart in place hands the socket over with its file in place. A file
+// systemd created stays, or a stopped service would leave its socket unit unreachable.
 void DaemonApp::stopAdminUnix() {
   if (!admin_unix_) return;
   admin_unix_->stop();
   admin_unix_.reset();
-  service::removeUnixListener(config_->getString("admin.socket"));
+  if (!admin_unix_owned_path_.empty()) service::removeUnixListener(admin_unix_owned_path_);
 }
 
 admin::ReloadOutcome DaemonApp::reload() {

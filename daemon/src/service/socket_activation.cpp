@@ -59,17 +59,22 @@ common::Result<std::vector<PassedFd>> parseListenFds(const std::string& listen_p
 
 common::Result<std::vector<std::pair<std::string, int>>> assignListenRoles(
     const std::vector<PassedFd>& passed) {
-  static const char* const kRoles[] = {"http", "admin"};
-  if (passed.size() > 2) {
+  static const char* const kRoles[] = {"http", "admin", kAdminUnixFdName};
+  constexpr int kRoleCount = 3;
+  constexpr int kPositionalRoles = 2;  // http, admin; admin-unix only by name
+  if (passed.size() > kRoleCount) {
     return common::Error::badRequest(
         std::to_string(passed.size()) +
-        " listening sockets were passed (LISTEN_FDS); controlcenterd takes at most two, named "
-        "http and admin (FileDescriptorName=)");
+        " listening sockets were passed (LISTEN_FDS); controlcenterd takes at most three, named "
+        "http, admin and admin-unix (FileDescriptorName=)");
   }
-  int by_role[2] = {-1, -1};
+  int by_role[kRoleCount] = {-1, -1, -1};
   std::vector<const PassedFd*> unnamed;
   for (const auto& p : passed) {
-    int role = p.name == kRoles[0] ? 0 : p.name == kRoles[1] ? 1 : -1;
+    int role = -1;
+    for (int r = 0; r < kRoleCount; ++r) {
+      if (p.name == kRoles[r]) role = r;
+    }
     if (role < 0) {
       unnamed.push_back(&p);
     } else if (by_role[role] >= 0) {
@@ -80,13 +85,22 @@ common::Result<std::vector<std::pair<std::string, int>>> assignListenRoles(
     }
   }
   // Without FileDescriptorName= systemd names each descriptor after its socket unit, so any
-  // name that is not a role counts as unnamed and is placed by position.
+  // name that is not a role counts as unnamed and is placed by position. The Unix socket is
+  // never guessed: a TCP listener taken for it would make admin.socket silently unused.
   for (const PassedFd* p : unnamed) {
-    int role = by_role[0] < 0 ? 0 : 1;
+    int role = 0;
+    while (role < kPositionalRoles && by_role[role] >= 0) ++role;
+    if (role == kPositionalRoles) {
+      return common::Error::badRequest(
+          "LISTEN_FDS descriptor " + std::to_string(p->fd) +
+          (p->name.empty() ? std::string(" (unnamed)") : " (" + p->name + ")") +
+          " has no role left: http and admin are taken; name a Unix socket admin-unix "
+          "(FileDescriptorName=)");
+    }
     by_role[role] = p->fd;
   }
   std::vector<std::pair<std::string, int>> roles;
-  for (int r = 0; r < 2; ++r) {
+  for (int r = 0; r < kRoleCount; ++r) {
     if (by_role[r] >= 0) roles.emplace_back(kRoles[r], by_role[r]);
   }
   return roles;

@@ -16,7 +16,11 @@ namespace cc::service {
 /// The first descriptor the service manager passes (SD_LISTEN_FDS_START).
 constexpr int kListenFdsStart = 3;
 
-/// One descriptor passed in, with its LISTEN_FDNAMES name ("" when none was given).
+/// The LISTEN_FDNAMES name of the admin API's Unix socket (admin.socket).
+constexpr const char* kAdminUnixFdName = "admin-unix";
+
+/// One descriptor passed between processes, with its LISTEN_FDNAMES name ("" when none was
+/// given).
 struct PassedFd {
   int fd = -1;
   std::string name;
@@ -35,24 +39,31 @@ common::Result<std::vector<PassedFd>> parseListenFds(const std::string& listen_p
 /// the error (e.g. "LISTEN_FDS descriptor 3 (http)"). On failure the descriptor is left open.
 common::Result<Poco::Net::ServerSocket> adoptListeningSocket(int fd, const std::string& what);
 
-/// The public and admin listeners found among the passed descriptors; either may be absent,
-/// in which case the daemon binds that listener from its configuration as usual.
+/// The listeners found among the passed descriptors; any may be absent, in which case the
+/// daemon binds that listener from its configuration as usual.
 struct ActivatedSockets {
   std::optional<Poco::Net::ServerSocket> http;
   std::optional<Poco::Net::ServerSocket> admin;
-  bool any() const { return http.has_value() || admin.has_value(); }
+  /// The admin API's Unix socket (named "admin-unix"); always AF_UNIX. Whether it is used
+  /// depends on admin.socket (see obtainUnixListener).
+  std::optional<Poco::Net::ServerSocket> admin_unix;
+  bool any() const { return http.has_value() || admin.has_value() || admin_unix.has_value(); }
 };
 
-/// Assigns passed descriptors to roles: a descriptor named "http" or "admin" takes that role;
-/// the others (unnamed, or named after their socket unit) fill the roles still free in the
-/// order http, admin. Fails when two descriptors claim one role or there are more than two.
+/// Assigns passed descriptors to roles: a descriptor named "http", "admin" or "admin-unix"
+/// takes that role; the others (unnamed, or named after their socket unit) fill the roles
+/// "http" then "admin" still free; "admin-unix" is given only by name. Fails when two
+/// descriptors claim one role or a descriptor is left without one (more than three passed, or
+/// an unnamed one after http and admin are taken).
 common::Result<std::vector<std::pair<std::string, int>>> assignListenRoles(
     const std::vector<PassedFd>& passed);
 
-/// What sd_listen_fds(1) does, for the http/admin pair: reads LISTEN_PID, LISTEN_FDS and
-/// LISTEN_FDNAMES, removes them from the environment (always, so children do not inherit them),
-/// and adopts the descriptors meant for this process. No variables: nothing to adopt, Ok.
-/// Call it once, early in main, before any other thread starts (it changes the environment).
+/// What sd_listen_fds(1) does, for the http, admin and admin-unix listeners: reads LISTEN_PID,
+/// LISTEN_FDS and LISTEN_FDNAMES, removes them from the environment (always, so children do not
+/// inherit them), and adopts the descriptors meant for this process. Fails when a descriptor is
+/// not a listening stream socket, or the admin-unix one is not a Unix-domain socket. No
+/// variables: nothing to adopt, Ok. Call it once, early in main, before any other thread starts
+/// (it changes the environment).
 common::Result<ActivatedSockets> takeActivatedSockets();
 
 /// What to pass to execve so that the new image finds the listening sockets again.
@@ -60,19 +71,22 @@ struct ExecHandoff {
   std::string path;
   std::vector<std::string> argv;
   std::vector<std::string> env;  // "NAME=value"
-  /// Inheritable descriptors that sat at 3 or 4 and were moved out of the way: {old, new}.
+  /// Inheritable descriptors that sat at 3, 4, ... and were moved out of the way: {old, new}.
   std::vector<std::pair<int, int>> moved_fds;
 };
 
-/// Prepares restart in place (exec of ourselves; the PID stays the same): puts `http_fd` at 3 and
-/// `admin_fd` at 4, both inheritable, and returns `env` without any LISTEN_* variable plus
-/// LISTEN_FDS=2, LISTEN_FDNAMES=http:admin and LISTEN_PID=<this pid>. "--daemon" is dropped from
-/// `argv`: the process already is a daemon and forking again would change the PID. Whatever else
-/// was at 3 or 4 is replaced (an inheritable descriptor is first moved up and listed in
-/// moved_fds). After this call the process must exec or exit: descriptors 3 and 4 no longer
-/// belong to their previous owners. Not thread-safe with respect to other fd-juggling code.
-common::Result<ExecHandoff> prepareExecHandoff(int http_fd, int admin_fd, std::string path,
-                                               std::vector<std::string> argv,
+/// Prepares restart in place (exec of ourselves; the PID stays the same): puts the descriptor
+/// of `sockets[i]` at 3 + i, inheritable, and returns `env` without any LISTEN_* variable plus
+/// LISTEN_FDS=<count>, LISTEN_FDNAMES=<the names, ':'-separated, in order> and
+/// LISTEN_PID=<this pid>; the daemon passes {http, admin} and, when it has one, {admin-unix}.
+/// Fails, before touching any descriptor, on an empty list, a negative or repeated descriptor, or a
+/// name that is empty or contains ':'. "--daemon" is dropped from `argv`: the process already is a
+/// daemon and forking again would change the PID. Whatever else was at 3 ... 2 + count is replaced
+/// (an inheritable descriptor is first moved up and listed in moved_fds). After this call the
+/// process must exec or exit: those descriptors no longer belong to their previous owners. Not
+/// thread-safe with respect to other fd-juggling code.
+common::Result<ExecHandoff> prepareExecHandoff(const std::vector<PassedFd>& sockets,
+                                               std::string path, std::vector<std::string> argv,
                                                const std::vector<std::string>& env);
 
 /// The current process environment as "NAME=value" strings.

@@ -42,6 +42,13 @@ bool isListenVariable(const std::string& assignment) {
   return false;
 }
 
+int socketFamily(int fd) {
+  sockaddr_storage address{};
+  socklen_t len = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &len) != 0) return -1;
+  return address.ss_family;
+}
+
 common::Status setInheritable(int fd) {
   int flags = ::fcntl(fd, F_GETFD);
   if (flags < 0 || ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) != 0) {
@@ -88,53 +95,84 @@ common::Result<ActivatedSockets> takeActivatedSockets() {
   if (!roles) return roles.error();
   ActivatedSockets sockets;
   for (const auto& [role, fd] : *roles) {
-    auto socket =
-        adoptListeningSocket(fd, "LISTEN_FDS descriptor " + std::to_string(fd) + " (" + role + ")");
+    const std::string what = "LISTEN_FDS descriptor " + std::to_string(fd) + " (" + role + ")";
+    const bool unix_role = role == kAdminUnixFdName;
+    if (unix_role && socketFamily(fd) != AF_UNIX) {
+      return common::Error::badRequest(
+          what + " is not a Unix-domain socket (use ListenStream=/path in the socket unit)");
+    }
+    auto socket = adoptListeningSocket(fd, what);
     if (!socket) return socket.error();
-    (role == "http" ? sockets.http : sockets.admin) = std::move(*socket);
+    (role == "http" ? sockets.http
+     : unix_role    ? sockets.admin_unix
+                    : sockets.admin) = std::move(*socket);
   }
   return sockets;
 }
 
-common::Result<ExecHandoff> prepareExecHandoff(int http_fd, int admin_fd, std::string path,
-                                               std::vector<std::string> argv,
+common::Result<ExecHandoff> prepareExecHandoff(const std::vector<PassedFd>& sockets,
+                                               std::string path, std::vector<std::string> argv,
                                                const std::vector<std::string>& env) {
-  if (http_fd < 0 || admin_fd < 0 || http_fd == admin_fd) {
-    return common::Error::badRequest("restart in place needs two distinct listening sockets");
+  if (sockets.empty()) {
+    return common::Error::badRequest("restart in place needs at least one listening socket");
   }
+  std::string names;
+  for (std::size_t i = 0; i < sockets.size(); ++i) {
+    const PassedFd& s = sockets[i];
+    if (s.fd < 0) {
+      return common::Error::badRequest("restart in place: listening socket '" + s.name +
+                                       "' has no descriptor");
+    }
+    if (s.name.empty() || s.name.find(':') != std::string::npos) {
+      return common::Error::badRequest("restart in place: '" + s.name +
+                                       "' cannot be a LISTEN_FDNAMES name");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (sockets[j].fd == s.fd) {
+        return common::Error::badRequest("restart in place: '" + sockets[j].name + "' and '" +
+                                         s.name + "' are the same descriptor");
+      }
+    }
+    names += (i == 0 ? "" : ":") + s.name;
+  }
+  const int count = static_cast<int>(sockets.size());
+  const int first_free = kListenFdsStart + count;
   ExecHandoff handoff;
-  // Park both listeners above 4 first so that neither dup2 below can clobber the other.
-  int parked[2] = {-1, -1};
-  const int sources[2] = {http_fd, admin_fd};
-  for (int i = 0; i < 2; ++i) {
-    parked[i] = ::fcntl(sources[i], F_DUPFD_CLOEXEC, kListenFdsStart + 2);
-    if (parked[i] < 0) {
+  auto closeAll = [](const std::vector<int>& fds) {
+    for (int fd : fds) ::close(fd);
+  };
+  // Park every listener above the target range first so that no dup2 below can clobber
+  // another one.
+  std::vector<int> parked;
+  for (const PassedFd& s : sockets) {
+    int fd = ::fcntl(s.fd, F_DUPFD_CLOEXEC, first_free);
+    if (fd < 0) {
       int err = errno;
-      if (i == 1) ::close(parked[0]);
-      return common::Error::badRequest("cannot duplicate listening socket " +
-                                       std::to_string(sources[i]) + ": " + errnoText(err));
+      closeAll(parked);
+      return common::Error::badRequest("cannot duplicate listening socket " + std::to_string(s.fd) +
+                                       " (" + s.name + "): " + errnoText(err));
     }
+    parked.push_back(fd);
   }
-  for (int target = kListenFdsStart; target < kListenFdsStart + 2; ++target) {
+  for (int target = kListenFdsStart; target < first_free; ++target) {
     int flags = ::fcntl(target, F_GETFD);
-    if (flags < 0 || (flags & FD_CLOEXEC) != 0 || target == http_fd || target == admin_fd) {
-      continue;
-    }
+    bool is_source = false;
+    for (const PassedFd& s : sockets) is_source = is_source || s.fd == target;
+    if (flags < 0 || (flags & FD_CLOEXEC) != 0 || is_source) continue;
     // Someone meant this descriptor to survive exec: keep it, at another number.
-    int moved = ::fcntl(target, F_DUPFD, kListenFdsStart + 2);
+    int moved = ::fcntl(target, F_DUPFD, first_free);
     if (moved < 0) {
       int err = errno;
-      ::close(parked[0]);
-      ::close(parked[1]);
+      closeAll(parked);
       return common::Error::badRequest("cannot move inheritable descriptor " +
                                        std::to_string(target) + ": " + errnoText(err));
     }
     handoff.moved_fds.emplace_back(target, moved);
   }
   common::Status status = common::Ok{};
-  for (int i = 0; i < 2 && status.ok(); ++i) {
+  for (int i = 0; i < count && status.ok(); ++i) {
     // dup2 leaves the new descriptor without FD_CLOEXEC, which is what exec needs.
-    if (::dup2(parked[i], kListenFdsStart + i) < 0) {
+    if (::dup2(parked[static_cast<std::size_t>(i)], kListenFdsStart + i) < 0) {
       status =
           common::Error::badRequest("cannot place listening socket at descriptor " +
                                     std::to_string(kListenFdsStart + i) + ": " + errnoText(errno));
@@ -142,8 +180,7 @@ common::Result<ExecHandoff> prepareExecHandoff(int http_fd, int admin_fd, std::s
       status = setInheritable(kListenFdsStart + i);
     }
   }
-  ::close(parked[0]);
-  ::close(parked[1]);
+  closeAll(parked);
   if (!status) return status.error();
 
   handoff.path = std::move(path);
@@ -154,8 +191,8 @@ common::Result<ExecHandoff> prepareExecHandoff(int http_fd, int admin_fd, std::s
     if (!isListenVariable(assignment)) handoff.env.push_back(assignment);
   }
   handoff.env.push_back("LISTEN_PID=" + std::to_string(::getpid()));
-  handoff.env.push_back("LISTEN_FDS=2");
-  handoff.env.push_back("LISTEN_FDNAMES=http:admin");
+  handoff.env.push_back("LISTEN_FDS=" + std::to_string(count));
+  handoff.env.push_back("LISTEN_FDNAMES=" + names);
   return handoff;
 }
 

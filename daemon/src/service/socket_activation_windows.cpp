@@ -13,7 +13,8 @@ common::Result<Poco::Net::ServerSocket> adoptListeningSocket(int, const std::str
 
 common::Result<ActivatedSockets> takeActivatedSockets() { return ActivatedSockets{}; }
 
-common::Result<ExecHandoff> prepareExecHandoff(int, int, std::string, std::vector<std::string>,
+common::Result<ExecHandoff> prepareExecHandoff(const std::vector<PassedFd>&, std::string,
+                                               std::vector<std::string>,
                                                const std::vector<std::string>&) {
   return common::Error::badRequest("restart in place is not supported on Windows");
 }
