@@ -118,12 +118,6 @@ for i in $(seq 1 "$RUNS"); do
     "$("$CTL" "${CTLARGS[@]}" -o json loadtest --scenario mixed --users 150 --duration "$DUR" | total)"
 done
 
-echo "== 1,000 idle keep-alive clients"
-python3 bench/idle_keepalive.py "$H" "$DAEMON_PID" --clients 1000 >"$WORK/idle.json"
-python3 - "$WORK/idle.json" >>"$RAW" <<'PY'
-import json,sys; d=json.load(open(sys.argv[1])); d.update(bench="idle-keepalive",target="controlcenterd",conns=d["clients"]); print(json.dumps(d))
-PY
-
 echo "== WebSocket fan-out"
 python3 bench/ws_fanout.py "$H" --clients 1000 --seconds 10 >"$WORK/ws.json" &
 WSP=$!
@@ -132,6 +126,12 @@ WS_THREADS=$(threads "$DAEMON_PID")
 wait $WSP
 python3 - "$WORK/ws.json" "$WS_THREADS" >>"$RAW" <<'PY'
 import json,sys; d=json.load(open(sys.argv[1])); d.update(bench="ws-fanout",target="controlcenterd",conns=d["clients"],threads=int(sys.argv[2])); print(json.dumps(d))
+PY
+
+echo "== 1,000 idle keep-alive clients"
+python3 bench/idle_keepalive.py "$H" "$DAEMON_PID" --clients 1000 >"$WORK/idle.json"
+python3 - "$WORK/idle.json" >>"$RAW" <<'PY'
+import json,sys; d=json.load(open(sys.argv[1])); d.update(bench="idle-keepalive",target="controlcenterd",conns=d["clients"]); print(json.dumps(d))
 PY
 
 echo "== the replaced system's scenarios, limits off"
