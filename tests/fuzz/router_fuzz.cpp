@@ -140,27 +140,14 @@ void checkSplit(const std::string& path) {
   FUZZ_CHECK(joined == path);
 }
 
-// The connection's query decoding: '&'-separated pairs, the first of a repeated name wins.
+// The connection's query decoding; false on a malformed escape (the connection answers 400).
 bool decodeQuery(const std::string& raw, std::map<std::string, std::string>& out) {
-  std::size_t start = 0;
-  while (start < raw.size()) {
-    std::size_t amp = raw.find('&', start);
-    std::string pair = raw.substr(start, amp == std::string::npos ? amp : amp - start);
-    if (!pair.empty()) {
-      std::size_t eq = pair.find('=');
-      std::string name, value;
-      try {
-        Poco::URI::decode(pair.substr(0, eq), name, true);
-        if (eq != std::string::npos) Poco::URI::decode(pair.substr(eq + 1), value, true);
-      } catch (const Poco::SyntaxException&) {
-        return false;
-      }
-      out.emplace(std::move(name), std::move(value));
-    }
-    if (amp == std::string::npos) break;
-    start = amp + 1;
+  try {
+    cc::http::decodeQuery(raw, out);
+    return true;
+  } catch (const Poco::SyntaxException&) {
+    return false;
   }
-  return true;
 }
 
 void checkQuery(const std::map<std::string, std::string>& query) {

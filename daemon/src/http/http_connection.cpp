@@ -132,23 +132,6 @@ bool isTimeout(const Session& session) {
   return e != nullptr && dynamic_cast<const Poco::TimeoutException*>(e) != nullptr;
 }
 
-void decodeQuery(const std::string& raw, std::map<std::string, std::string>& out) {
-  std::size_t start = 0;
-  while (start < raw.size()) {
-    std::size_t amp = raw.find('&', start);
-    std::string pair = raw.substr(start, amp == std::string::npos ? amp : amp - start);
-    if (!pair.empty()) {
-      std::size_t eq = pair.find('=');
-      std::string name, value;
-      Poco::URI::decode(pair.substr(0, eq), name, true);
-      if (eq != std::string::npos) Poco::URI::decode(pair.substr(eq + 1), value, true);
-      out.emplace(std::move(name), std::move(value));
-    }
-    if (amp == std::string::npos) break;
-    start = amp + 1;
-  }
-}
-
 // Two Content-Length headers, or one that is not a plain number, make the body's end ambiguous
 // (request smuggling through a proxy that picks the other one): refuse instead of guessing.
 bool singleContentLength(const HTTPServerRequestImpl& request) {

@@ -1,6 +1,7 @@
 #include "http/request_context.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/URI.h>
 
 namespace cc::http {
 
@@ -24,6 +25,23 @@ void RequestContext::detachFromRequest() {
   request = nullptr;
   upgrade_request = nullptr;
   upgrade_response = nullptr;
+}
+
+void decodeQuery(const std::string& raw, std::map<std::string, std::string>& out) {
+  std::size_t start = 0;
+  while (start < raw.size()) {
+    std::size_t amp = raw.find('&', start);
+    std::string pair = raw.substr(start, amp == std::string::npos ? amp : amp - start);
+    if (!pair.empty()) {
+      std::size_t eq = pair.find('=');
+      std::string name, value;
+      Poco::URI::decode(pair.substr(0, eq), name, true);
+      if (eq != std::string::npos) Poco::URI::decode(pair.substr(eq + 1), value, true);
+      out.emplace(std::move(name), std::move(value));
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
 }
 
 }  // namespace cc::http

@@ -73,4 +73,8 @@ struct RequestContext {
   }
 };
 
+/// Decodes a query string ("a=1&b=x%20y") into `out`: '&'-separated pairs, '+' as a space, the
+/// first value of a repeated name wins. Throws Poco::SyntaxException on a malformed escape.
+void decodeQuery(const std::string& raw, std::map<std::string, std::string>& out);
+
 }  // namespace cc::http
