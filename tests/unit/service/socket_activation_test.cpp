@@ -89,6 +89,19 @@ class SocketActivationTest : public ::testing::Test {
   std::vector<std::string> unix_paths_;
 };
 
+// Runs the hand-off in a child (exec replaces it) and returns the child's exit status, or -1
+// when it did not exit normally.
+int exitStatusOfExec(const ExecHandoff& handoff) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    execHandoff(handoff);
+    ::_exit(127);
+  }
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 TEST_F(SocketActivationTest, NoListenPidMeansNothingPassed) {
   auto r = parseListenFds("", "2", "http:admin", 100);
   ASSERT_TRUE(r.ok());
@@ -351,15 +364,7 @@ TEST_F(SocketActivationTest, ExecedImageFindsTheListeningSockets) {
        "test \"$LISTEN_FDNAMES\" = http:admin && test \"$LISTEN_PID\" = \"$PARENT\""},
       {"PARENT=" + std::to_string(::getpid())});
   ASSERT_TRUE(handoff.ok()) << handoff.error().message;
-  pid_t child = ::fork();
-  if (child == 0) {
-    execHandoff(*handoff);
-    ::_exit(127);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(exitStatusOfExec(*handoff), 0);
 }
 
 TEST_F(SocketActivationTest, ExecHandoffPlacesThreeSocketsInOrderWithTheirNames) {
@@ -398,15 +403,7 @@ TEST_F(SocketActivationTest, ExecedImageFindsTheAdminUnixSocketToo) {
        "test \"$LISTEN_FDS\" = 3 && test \"$LISTEN_FDNAMES\" = http:admin:admin-unix"},
       {});
   ASSERT_TRUE(handoff.ok()) << handoff.error().message;
-  pid_t child = ::fork();
-  if (child == 0) {
-    execHandoff(*handoff);
-    ::_exit(127);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(exitStatusOfExec(*handoff), 0);
 }
 
 TEST_F(SocketActivationTest, ExecHandoffRejectsABadListBeforeTouchingDescriptors) {
