@@ -27,8 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kAdminPassword = "chaos secret";
-
 class ChaosTest : public ::testing::Test {
  protected:
   void SetUp() override {

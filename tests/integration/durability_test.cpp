@@ -16,8 +16,6 @@
 namespace cc::testing {
 namespace {
 
-constexpr const char* kAdminPassword = "durable secret";
-
 class DurabilityTest : public ::testing::Test {
  protected:
   std::string state() const { return dir_.path() + "/state"; }

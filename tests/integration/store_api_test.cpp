@@ -17,8 +17,6 @@
 namespace cc::testing {
 namespace {
 
-constexpr const char* kAdminPassword = "integration secret";
-
 class StoreApiTest : public ::testing::Test {
  protected:
   void SetUp() override {

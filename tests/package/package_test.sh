@@ -31,7 +31,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 echo "== build (Release, prefix /usr) in $work"
 cmake -S "$src" -B "$work" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-  -DCC_BUILD_TESTS=OFF >/dev/null
+  -DCC_BUILD_TESTS=OFF -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16 >/dev/null
 cmake --build "$work" -j2 >/dev/null
 rm -f "$work"/controlcenter_*.deb
 (cd "$work" && cpack -G DEB >/dev/null)

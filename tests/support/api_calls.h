@@ -8,6 +8,9 @@
 
 namespace cc::testing {
 
+/// The bootstrap admin password the store tests give a daemon (CONTROLCENTER_ADMIN_PASSWORD).
+constexpr const char* kAdminPassword = "integration secret";
+
 /// Headers for a JSON request with a bearer token (no Authorization when `token` is empty).
 std::map<std::string, std::string> jsonHeaders(const std::string& token);
 

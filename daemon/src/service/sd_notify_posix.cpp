@@ -8,15 +8,13 @@
 #include <cstring>
 #include <ctime>
 
+#include "common/environment.h"
 #include "service/sd_notify.h"
 
 namespace cc::service {
 namespace {
 
-std::string envOr(const char* name, const std::string& fallback = {}) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? fallback : std::string(v);
-}
+using common::envOr;
 
 bool parseUnsigned(const std::string& text, uint64_t& out) {
   if (text.empty() || text.size() > 19) return false;

@@ -8,12 +8,15 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/environment.h"
 #include "service/socket_activation.h"
 
 extern char** environ;
 
 namespace cc::service {
 namespace {
+
+using common::envOr;
 
 // Poco 1.11 has no public way to wrap an existing descriptor: SocketImpl::reset() and
 // ServerSocket(SocketImpl*, bool) are protected, so two tiny subclasses expose exactly that.
@@ -27,11 +30,6 @@ class AdoptedServerSocket final : public Poco::Net::ServerSocket {
   explicit AdoptedServerSocket(poco_socket_t fd)
       : Poco::Net::ServerSocket(new AdoptedServerSocketImpl(fd), true) {}
 };
-
-std::string envOr(const char* name) {
-  const char* v = std::getenv(name);
-  return v == nullptr ? std::string() : std::string(v);
-}
 
 std::string errnoText(int err) { return std::strerror(err); }
 
