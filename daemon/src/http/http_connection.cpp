@@ -318,6 +318,13 @@ void HttpConnection::run() {
   }
   Session session(socket(), server_.sessionParams());
   const Pipeline& pipeline = server_.pipeline();
+  std::string peer_ip = "local";  // a Unix-domain socket has no host address
+  try {
+    const Poco::Net::SocketAddress peer = socket().peerAddress();
+    if (peer.family() != Poco::Net::SocketAddress::UNIX_LOCAL) peer_ip = peer.host().toString();
+  } catch (const Poco::Exception&) {
+    // Reset before the first request: it will fail to parse and end the connection anyway.
+  }
   const auto slice = std::chrono::microseconds(50 * 1000);
   int served = 0;
   // While other connections wait for a worker, this one keeps its worker for one slice only.
@@ -423,12 +430,8 @@ void HttpConnection::run() {
     response.setVersion(request->getVersion());
     ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
     ctx.method = request->getMethod();
-    try {
-      ctx.peer_ip = request->clientAddress().host().toString();
-    } catch (const Poco::Exception&) {
-      ctx.peer_ip = "local";  // a Unix-domain socket has no host address
-    }
-    ctx.client_ip = ctx.peer_ip;
+    ctx.peer_ip = peer_ip;
+    ctx.client_ip = peer_ip;
 
     std::optional<Reply> early;
     bool body_complete = true;

@@ -4,6 +4,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <spdlog/spdlog.h>
 
+#include "http/accepted_socket.h"
 #include "http/error_envelope.h"
 #include "http/http_connection.h"
 
@@ -90,7 +91,7 @@ void HttpServer::acceptLoop() {
       if (!socket_.poll(slice, Poco::Net::Socket::SELECT_READ)) continue;
       if (!accepting_) break;
       Poco::Net::SocketAddress from;
-      Poco::Net::StreamSocket client = socket_.acceptConnection(from);
+      Poco::Net::StreamSocket client = acceptClient(socket_, from);
       ++accepted_;
       const bool tcp = from.family() != Poco::Net::SocketAddress::UNIX_LOCAL;
       if (tcp) client.setNoDelay(true);
