@@ -12,7 +12,9 @@ mkdir -p "$OUT"
 RAW=$OUT/raw.jsonl
 : >"$RAW"
 
-CC_BOOTSTRAP_EXTRA="wrk nginx-light prometheus-node-exporter glances python3" scripts/bootstrap
+# Glances only recommends python3-bottle, but its REST API (-w) cannot start without it.
+CC_BOOTSTRAP_EXTRA="wrk nginx-light prometheus-node-exporter glances python3-bottle python3" \
+  scripts/bootstrap
 cmake --preset release >/dev/null
 cmake --build --preset release --target controlcenterd controlcenterctl
 D=$ROOT/build/release/controlcenterd
@@ -84,8 +86,14 @@ nginx -c "$WORK/nginx.conf" -g 'daemon off;' & PIDS+=($!)
 NODE_PORT=$(free_port)
 prometheus-node-exporter --web.listen-address=127.0.0.1:$NODE_PORT >/dev/null 2>&1 & PIDS+=($!)
 GLANCES_PORT=$(free_port)
-glances -w --disable-webui -B 127.0.0.1 -p "$GLANCES_PORT" >/dev/null 2>&1 & PIDS+=($!)
-sleep 3
+glances -w --disable-webui -B 127.0.0.1 -p "$GLANCES_PORT" >"$WORK/glances.log" 2>&1 & PIDS+=($!)
+for peer in "nginx 127.0.0.1:$NGINX_PORT/" "node_exporter 127.0.0.1:$NODE_PORT/metrics" \
+  "glances 127.0.0.1:$GLANCES_PORT/api/3/now"; do
+  read -r pname paddr <<<"$peer"
+  for _ in $(seq 1 100); do curl -sf -o /dev/null "http://$paddr" && break; sleep 0.1; done
+  curl -sf -o /dev/null "http://$paddr" ||
+    { echo "bench: $pname did not start on $paddr" >&2; cat "$WORK/glances.log" >&2; exit 1; }
+done
 
 echo "== controlcenterd without rate limits (throughput)"
 start_daemon plain -D ratelimit.enabled=false -D ws.max_connections_per_client=2000 \
