@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <string>
 
+#include "domain/agent.h"
+#include "domain/input.h"
+#include "domain/project.h"
+#include "domain/user.h"
 #include "fuzz_check.h"
 #include "http/json_body.h"
 #include "http/request_context.h"
-#include "store/agent.h"
-#include "store/input.h"
-#include "store/project.h"
-#include "store/user.h"
 
 namespace {
 
@@ -67,34 +67,34 @@ void checkValidationError(const Poco::JSON::Object& body, const cc::common::Erro
 }
 
 void checkAgent(const Poco::JSON::Object& body, bool partial) {
-  auto input = cc::store::parseAgentInput(body, partial);
+  auto input = cc::domain::parseAgentInput(body, partial);
   if (!input) return checkValidationError(body, input.error());
-  FUZZ_CHECK(cc::store::validateAgentInput(*input, partial).ok());
+  FUZZ_CHECK(cc::domain::validateAgentInput(*input, partial).ok());
   if (!partial) FUZZ_CHECK(input->name && input->level && input->role);
-  if (input->name) FUZZ_CHECK(cc::store::textLength(*input->name) <= cc::store::kMaxAgentName);
+  if (input->name) FUZZ_CHECK(cc::domain::textLength(*input->name) <= cc::domain::kMaxAgentName);
   if (input->metadata) {
-    FUZZ_CHECK(input->metadata->size() <= cc::store::kMaxMetadataBytes);
-    FUZZ_CHECK(cc::store::isJsonObjectText(*input->metadata));
+    FUZZ_CHECK(input->metadata->size() <= cc::domain::kMaxMetadataBytes);
+    FUZZ_CHECK(cc::domain::isJsonObjectText(*input->metadata));
     // What a later GET shows must itself be JSON a client can read back.
-    std::string shown = cc::http::toJson(cc::store::parseObjectText(*input->metadata));
-    FUZZ_CHECK(cc::store::isJsonObjectText(shown));
+    std::string shown = cc::http::toJson(cc::domain::parseObjectText(*input->metadata));
+    FUZZ_CHECK(cc::domain::isJsonObjectText(shown));
   }
 }
 
 void checkProject(const Poco::JSON::Object& body, bool partial) {
-  auto input = cc::store::parseProjectInput(body, partial);
+  auto input = cc::domain::parseProjectInput(body, partial);
   if (!input) return checkValidationError(body, input.error());
-  FUZZ_CHECK(cc::store::validateProjectInput(*input, partial).ok());
+  FUZZ_CHECK(cc::domain::validateProjectInput(*input, partial).ok());
   if (!partial) FUZZ_CHECK(input->name.has_value());
 }
 
 void checkUser(const Poco::JSON::Object& body, bool partial) {
-  auto input = cc::store::parseUserInput(body, partial);
+  auto input = cc::domain::parseUserInput(body, partial);
   if (!input) return checkValidationError(body, input.error());
   if (!partial) FUZZ_CHECK(input->username && input->password);
   if (partial) FUZZ_CHECK(!input->username);
-  if (input->username) FUZZ_CHECK(cc::store::validateUsername(*input->username).ok());
-  if (input->password) FUZZ_CHECK(cc::store::validatePassword(*input->password).ok());
+  if (input->username) FUZZ_CHECK(cc::domain::validateUsername(*input->username).ok());
+  if (input->password) FUZZ_CHECK(cc::domain::validatePassword(*input->password).ok());
 }
 
 }  // namespace

@@ -10,11 +10,11 @@
 #include <map>
 #include <string>
 
+#include "domain/agent.h"
+#include "domain/project.h"
 #include "fuzz_check.h"
 #include "http/handlers/domain_request.h"
 #include "http/router.h"
-#include "store/agent.h"
-#include "store/project.h"
 #include "system/process_query.h"
 
 namespace {
@@ -165,15 +165,15 @@ void checkQuery(const std::map<std::string, std::string>& query) {
   } else {
     FUZZ_CHECK(q.error().code == ErrorCode::kValidation && !q.error().field.empty());
   }
-  if (auto f = cc::store::parseAgentFilter(query)) {
-    FUZZ_CHECK(f->limit >= 1 && f->limit <= cc::store::kMaxLimit && f->offset >= 0);
-    FUZZ_CHECK(cc::store::validateAgentFilter(*f).ok());
+  if (auto f = cc::domain::parseAgentFilter(query)) {
+    FUZZ_CHECK(f->limit >= 1 && f->limit <= cc::domain::kMaxLimit && f->offset >= 0);
+    FUZZ_CHECK(cc::domain::validateAgentFilter(*f).ok());
   } else {
     FUZZ_CHECK(f.error().code == ErrorCode::kValidation && !f.error().field.empty());
   }
-  if (auto f = cc::store::parseProjectFilter(query)) {
-    FUZZ_CHECK(f->limit >= 1 && f->limit <= cc::store::kMaxLimit && f->offset >= 0);
-    FUZZ_CHECK(cc::store::validateProjectFilter(*f).ok());
+  if (auto f = cc::domain::parseProjectFilter(query)) {
+    FUZZ_CHECK(f->limit >= 1 && f->limit <= cc::domain::kMaxLimit && f->offset >= 0);
+    FUZZ_CHECK(cc::domain::validateProjectFilter(*f).ok());
   } else {
     FUZZ_CHECK(f.error().code == ErrorCode::kValidation && !f.error().field.empty());
   }

@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "auth/secure_random.h"
+#include "domain/input.h"
+#include "domain/user.h"
 #include "http/error_envelope.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
-#include "store/input.h"
-#include "store/user.h"
 
 namespace cc::admin {
 namespace {
@@ -23,7 +23,7 @@ using http::Reply;
 using http::RequestContext;
 using http::handlers::bindServices;
 using http::handlers::DomainServices;
-namespace json_input = store::json_input;
+namespace json_input = domain::json_input;
 
 constexpr int64_t kMaxFaultDelayMs = 60000;
 constexpr int64_t kMaxTokenTtlS = 86400;
@@ -45,7 +45,7 @@ std::string pathName(const RequestContext& ctx) {
 // A name that cannot be a username cannot name an existing user either.
 Result<std::string> existingUserName(const RequestContext& ctx) {
   std::string name = pathName(ctx);
-  if (!store::validateUsername(name).ok()) {
+  if (!domain::validateUsername(name).ok()) {
     return Error::notFound("no user named '" + name + "'");
   }
   return name;
@@ -88,7 +88,7 @@ Reply listUsers(DomainServices& services, RequestContext& ctx) {
   auto users = services.users.list(ctx.deadline);
   if (!users) return fail(users.error(), ctx);
   Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const auto& user : *users) items->add(store::toJson(user));
+  for (const auto& user : *users) items->add(domain::toJson(user));
   auto out = http::newObject();
   out->set("users", items);
   return http::jsonReply(200, out);
@@ -97,10 +97,10 @@ Reply listUsers(DomainServices& services, RequestContext& ctx) {
 Reply createUser(DomainServices& services, RequestContext& ctx) {
   auto body = http::parseJsonObject(ctx);
   if (!body) return fail(body.error(), ctx);
-  auto input = store::parseUserInput(**body, false);
+  auto input = domain::parseUserInput(**body, false);
   if (!input) return fail(input.error(), ctx);
   auto user = services.users.create(*input->username, *input->password,
-                                    input->role.value_or(store::Role::kViewer), ctx.deadline);
+                                    input->role.value_or(domain::Role::kViewer), ctx.deadline);
   if (!user) return fail(user.error(), ctx);
   if (input->disabled.value_or(false)) {
     if (auto st = services.users.setDisabled(user->username, true, ctx.deadline); !st.ok()) {
@@ -108,7 +108,7 @@ Reply createUser(DomainServices& services, RequestContext& ctx) {
     }
     user->disabled = true;
   }
-  Reply reply = http::jsonReply(201, store::toJson(*user));
+  Reply reply = http::jsonReply(201, domain::toJson(*user));
   reply.setHeader("Location", "/admin/users/" + user->username);
   return reply;
 }
@@ -155,10 +155,10 @@ Reply mintToken(DomainServices& services, RequestContext& ctx) {
   auto username = json_input::text(*body, "username");
   if (!username) return fail(username.error(), ctx);
   std::string name = username->value_or(kDefaultTokenUser);
-  if (auto st = store::validateUsername(name); !st.ok()) return fail(st.error(), ctx);
+  if (auto st = domain::validateUsername(name); !st.ok()) return fail(st.error(), ctx);
   auto role_text = json_input::text(*body, "role");
   if (!role_text) return fail(role_text.error(), ctx);
-  auto role = store::parseRole(role_text->value_or("viewer"));
+  auto role = domain::parseRole(role_text->value_or("viewer"));
   if (!role) return fail(Error::invalid("role", "must be one of admin, viewer"), ctx);
   auto ttl = boundedInt(*body, "ttl_s", 1, kMaxTokenTtlS);
   if (!ttl) return fail(ttl.error(), ctx);
@@ -179,7 +179,7 @@ Reply mintToken(DomainServices& services, RequestContext& ctx) {
   auto out = http::newObject();
   out->set("token", issued->token);
   out->set("expires_at", common::formatIsoTime(issued->expires_at_ms));
-  out->set("role", std::string(store::toString(*role)));
+  out->set("role", std::string(domain::toString(*role)));
   out->set("username", name);
   Reply reply = http::jsonReply(201, out);
   reply.setHeader("Cache-Control", "no-store");

@@ -117,7 +117,7 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
       [tokens](const std::string& token) -> std::optional<http::Identity> {
         auto identity = tokens->validate(token);
         if (!identity) return std::nullopt;
-        return http::Identity{identity->username, std::string(store::toString(identity->role))};
+        return http::Identity{identity->username, std::string(domain::toString(identity->role))};
       });
   s->hub->registerMetrics(s->metrics);
   s->hub->start();

@@ -33,14 +33,14 @@ std::string TokenService::hashToken(const std::string& token) {
   return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
-common::Result<IssuedToken> TokenService::issue(const std::string& username, store::Role role,
+common::Result<IssuedToken> TokenService::issue(const std::string& username, domain::Role role,
                                                 std::optional<int64_t> ttl_s,
                                                 common::SteadyTime deadline) {
   int64_t ttl = ttl_s.value_or(options_.ttl_s);
   if (ttl < 1) return Error::invalid("ttl_s", "must be at least 1 second");
   IssuedToken issued;
   issued.token = toHex(randomBytes(kTokenBytes));
-  store::TokenRecord record;
+  domain::TokenRecord record;
   record.hash = hashToken(issued.token);
   record.username = username;
   record.role = role;
@@ -51,8 +51,8 @@ common::Result<IssuedToken> TokenService::issue(const std::string& username, sto
   return issued;
 }
 
-common::Result<store::Identity> TokenService::validate(const std::string& token,
-                                                       common::SteadyTime deadline) {
+common::Result<domain::Identity> TokenService::validate(const std::string& token,
+                                                        common::SteadyTime deadline) {
   if (token.empty()) return unauthorized("missing bearer token");
   if (!wellFormed(token)) return unauthorized("invalid bearer token");
   const std::string hash = hashToken(token);
@@ -77,14 +77,14 @@ common::Result<store::Identity> TokenService::validate(const std::string& token,
   auto found = repo_.find(hash, deadline);
   if (!found.ok()) return found.error();
   if (!*found) return unauthorized("invalid or revoked bearer token");
-  const store::TokenRecord& record = **found;
+  const domain::TokenRecord& record = **found;
   if (record.expires_at_ms <= now) return unauthorized("bearer token expired");
-  store::Identity identity{record.username, record.role, record.expires_at_ms};
+  domain::Identity identity{record.username, record.role, record.expires_at_ms};
   cacheInsert(hash, identity, epoch);
   return identity;
 }
 
-void TokenService::cacheInsert(const std::string& hash, const store::Identity& identity,
+void TokenService::cacheInsert(const std::string& hash, const domain::Identity& identity,
                                uint64_t epoch) {
   std::lock_guard<std::mutex> lock(mu_);
   // A revocation since the lookup started may concern this very token: do not resurrect it.

@@ -10,9 +10,9 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "domain/user.h"
 #include "store/deadline.h"
 #include "store/token_repository.h"
-#include "store/user.h"
 
 namespace cc::auth {
 
@@ -42,13 +42,13 @@ class TokenService {
   TokenService(store::TokenRepository& repo, const common::Clock& clock, Options options);
 
   /// A new token for the user, valid for `ttl_s` (Options::ttl_s when absent).
-  common::Result<IssuedToken> issue(const std::string& username, store::Role role,
+  common::Result<IssuedToken> issue(const std::string& username, domain::Role role,
                                     std::optional<int64_t> ttl_s = std::nullopt,
                                     common::SteadyTime deadline = store::kNoDeadline);
   /// The identity behind a token; kUnauthorized when it is malformed, unknown, expired or
   /// revoked. Store failures on a cache miss come back as they are (503-class).
-  common::Result<store::Identity> validate(const std::string& token,
-                                           common::SteadyTime deadline = store::kNoDeadline);
+  common::Result<domain::Identity> validate(const std::string& token,
+                                            common::SteadyTime deadline = store::kNoDeadline);
   /// Revokes one token (unknown tokens are fine: revocation is idempotent).
   common::Status revoke(const std::string& token, common::SteadyTime deadline = store::kNoDeadline);
   /// Revokes every token of a user, in the store and in the cache.
@@ -66,10 +66,10 @@ class TokenService {
  private:
   struct Entry {
     std::string hash;
-    store::Identity identity;
+    domain::Identity identity;
   };
 
-  void cacheInsert(const std::string& hash, const store::Identity& identity, uint64_t epoch);
+  void cacheInsert(const std::string& hash, const domain::Identity& identity, uint64_t epoch);
 
   store::TokenRepository& repo_;
   const common::Clock& clock_;

@@ -27,15 +27,15 @@ UserService::UserService(store::UserRepository& users, TokenService& tokens,
                          const common::Clock& clock)
     : users_(users), tokens_(tokens), clock_(clock) {}
 
-Result<std::vector<store::User>> UserService::list(common::SteadyTime deadline) {
+Result<std::vector<domain::User>> UserService::list(common::SteadyTime deadline) {
   return users_.list(deadline);
 }
 
-Result<store::User> UserService::create(const std::string& username, const std::string& password,
-                                        store::Role role, common::SteadyTime deadline) {
-  if (auto st = store::validateUsername(username); !st.ok()) return st.error();
-  if (auto st = store::validatePassword(password); !st.ok()) return st.error();
-  store::UserRecord record;
+Result<domain::User> UserService::create(const std::string& username, const std::string& password,
+                                         domain::Role role, common::SteadyTime deadline) {
+  if (auto st = domain::validateUsername(username); !st.ok()) return st.error();
+  if (auto st = domain::validatePassword(password); !st.ok()) return st.error();
+  domain::UserRecord record;
   record.user = {username, role, clock_.wallMillis(), false};
   record.password_hash = PasswordHasher::hash(password);
   if (auto st = users_.create(record, deadline); !st.ok()) return st.error();
@@ -51,11 +51,11 @@ Status UserService::remove(const std::string& username, common::SteadyTime deadl
 
 Status UserService::setPassword(const std::string& username, const std::string& password,
                                 common::SteadyTime deadline) {
-  if (auto st = store::validatePassword(password); !st.ok()) return st;
+  if (auto st = domain::validatePassword(password); !st.ok()) return st;
   return users_.setPasswordHash(username, PasswordHasher::hash(password), deadline);
 }
 
-Status UserService::setRole(const std::string& username, store::Role role,
+Status UserService::setRole(const std::string& username, domain::Role role,
                             common::SteadyTime deadline) {
   Status st = users_.setRole(username, role, deadline);
   tokens_.forgetUser(username);
@@ -69,9 +69,9 @@ Status UserService::setDisabled(const std::string& username, bool disabled,
   return st;
 }
 
-Result<store::Identity> UserService::authenticate(const std::string& username,
-                                                  const std::string& password,
-                                                  common::SteadyTime deadline) {
+Result<domain::Identity> UserService::authenticate(const std::string& username,
+                                                   const std::string& password,
+                                                   common::SteadyTime deadline) {
   auto found = users_.find(username, deadline);
   if (!found.ok()) {
     if (found.error().code != ErrorCode::kNotFound) return found.error();
@@ -80,7 +80,7 @@ Result<store::Identity> UserService::authenticate(const std::string& username,
   }
   bool match = PasswordHasher::verify(password, found->password_hash);
   if (!match || found->user.disabled) return badCredentials();
-  return store::Identity{found->user.username, found->user.role, 0};
+  return domain::Identity{found->user.username, found->user.role, 0};
 }
 
 Result<std::optional<std::string>> UserService::ensureAdmin(const std::string& state_dir,
@@ -90,7 +90,7 @@ Result<std::optional<std::string>> UserService::ensureAdmin(const std::string& s
   if (!count.ok()) return count.error();
   if (*count > 0) return std::optional<std::string>();
   if (!env_password.empty()) {
-    auto created = create("admin", env_password, store::Role::kAdmin, deadline);
+    auto created = create("admin", env_password, domain::Role::kAdmin, deadline);
     if (!created.ok()) return created.error();
     return std::optional<std::string>();
   }
@@ -98,7 +98,7 @@ Result<std::optional<std::string>> UserService::ensureAdmin(const std::string& s
   std::string path = Poco::Path(state_dir).makeDirectory().append(kInitialPasswordFile).toString();
   // The file first: an admin whose password was never written down would lock everyone out.
   if (auto st = common::writeSecretFile(path, password + "\n"); !st.ok()) return st.error();
-  auto created = create("admin", password, store::Role::kAdmin, deadline);
+  auto created = create("admin", password, domain::Role::kAdmin, deadline);
   if (!created.ok()) return created.error();
   return std::optional<std::string>(path);
 }

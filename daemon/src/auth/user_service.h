@@ -8,8 +8,8 @@
 #include "auth/token_service.h"
 #include "common/clock.h"
 #include "common/result.h"
+#include "domain/user.h"
 #include "store/deadline.h"
-#include "store/user.h"
 #include "store/user_repository.h"
 
 namespace cc::auth {
@@ -23,25 +23,25 @@ class UserService {
  public:
   UserService(store::UserRepository& users, TokenService& tokens, const common::Clock& clock);
 
-  common::Result<std::vector<store::User>> list(common::SteadyTime deadline = store::kNoDeadline);
+  common::Result<std::vector<domain::User>> list(common::SteadyTime deadline = store::kNoDeadline);
   /// Error::invalid naming username or password; kConflict when the name is taken.
-  common::Result<store::User> create(const std::string& username, const std::string& password,
-                                     store::Role role,
-                                     common::SteadyTime deadline = store::kNoDeadline);
+  common::Result<domain::User> create(const std::string& username, const std::string& password,
+                                      domain::Role role,
+                                      common::SteadyTime deadline = store::kNoDeadline);
   /// kNotFound when there is no such user.
   common::Status remove(const std::string& username,
                         common::SteadyTime deadline = store::kNoDeadline);
   common::Status setPassword(const std::string& username, const std::string& password,
                              common::SteadyTime deadline = store::kNoDeadline);
-  common::Status setRole(const std::string& username, store::Role role,
+  common::Status setRole(const std::string& username, domain::Role role,
                          common::SteadyTime deadline = store::kNoDeadline);
   common::Status setDisabled(const std::string& username, bool disabled,
                              common::SteadyTime deadline = store::kNoDeadline);
   /// The identity (expires_at_ms 0) for a correct username and password; kUnauthorized
   /// "invalid username or password" otherwise.
-  common::Result<store::Identity> authenticate(const std::string& username,
-                                               const std::string& password,
-                                               common::SteadyTime deadline = store::kNoDeadline);
+  common::Result<domain::Identity> authenticate(const std::string& username,
+                                                const std::string& password,
+                                                common::SteadyTime deadline = store::kNoDeadline);
 
   /// First start: when there is no user at all, creates `admin` with `env_password`, or, when
   /// that is empty, with a generated 32-character password written to

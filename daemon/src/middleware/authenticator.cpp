@@ -45,9 +45,9 @@ std::optional<http::Reply> Authenticator::onRequest(http::RequestContext& ctx,
     }
     return http::errorReply(identity.error(), ctx.request_id);
   }
-  ctx.identity = http::Identity{identity->username, std::string(store::toString(identity->role))};
+  ctx.identity = http::Identity{identity->username, std::string(domain::toString(identity->role))};
   ctx.token = std::move(token);
-  if (route != nullptr && route->options.writes && identity->role != store::Role::kAdmin) {
+  if (route != nullptr && route->options.writes && identity->role != domain::Role::kAdmin) {
     return http::errorReply({common::ErrorCode::kForbidden,
                              "role viewer may not change anything; this route needs role admin",
                              {},

@@ -5,11 +5,18 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/agent.h"
+#include "domain/agent.h"
+#include "domain/input.h"
 #include "store/deadline.h"
-#include "store/input.h"
 
 namespace cc::store {
+
+// The repositories speak the domain's types.
+using domain::Agent;
+using domain::AgentFilter;
+using domain::AgentInput;
+using domain::AgentStats;
+using domain::Page;
 
 /// Agents, whatever the backend. Every call is bounded by `deadline`; failures of the backend
 /// come back as kDependencyUnavailable / kInsufficientStorage / kDbPoolExhausted / kTimeout,

@@ -4,11 +4,17 @@
 #include <cstdint>
 
 #include "common/result.h"
+#include "domain/input.h"
+#include "domain/project.h"
 #include "store/deadline.h"
-#include "store/input.h"
-#include "store/project.h"
 
 namespace cc::store {
+
+// The repositories speak the domain's types.
+using domain::Page;
+using domain::Project;
+using domain::ProjectFilter;
+using domain::ProjectInput;
 
 /// Projects, whatever the backend. Error conventions as AgentRepository. Thread-safe.
 class ProjectRepository {

@@ -4,6 +4,8 @@
 
 namespace cc::store {
 
+using namespace domain;  // this file maps domain values to rows and back
+
 using common::Error;
 using common::Result;
 using common::Status;

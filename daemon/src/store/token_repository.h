@@ -6,10 +6,14 @@
 #include <string>
 
 #include "common/result.h"
+#include "domain/user.h"
 #include "store/deadline.h"
-#include "store/user.h"
 
 namespace cc::store {
+
+// The repositories speak the domain's types.
+using domain::Identity;
+using domain::TokenRecord;
 
 /// Token records, whatever the backend. Error conventions as AgentRepository. Thread-safe.
 class TokenRepository {

@@ -5,10 +5,15 @@
 #include <vector>
 
 #include "common/result.h"
+#include "domain/user.h"
 #include "store/deadline.h"
-#include "store/user.h"
 
 namespace cc::store {
+
+// The repositories speak the domain's types.
+using domain::Role;
+using domain::User;
+using domain::UserRecord;
 
 /// User accounts, whatever the backend. Removing or disabling a user deletes their tokens in
 /// the same transaction; callers that cache tokens (cc::auth::TokenService) must purge too, so

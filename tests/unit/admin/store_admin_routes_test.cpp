@@ -42,7 +42,7 @@ TEST_F(StoreAdminRoutesTest, UsersCanBeListedCreatedAndRemoved) {
 }
 
 TEST_F(StoreAdminRoutesTest, UserCreationValidatesEveryField) {
-  ASSERT_TRUE(users_->create("taken", "long enough", store::Role::kViewer).ok());
+  ASSERT_TRUE(users_->create("taken", "long enough", domain::Role::kViewer).ok());
   struct Case {
     std::string body;
     int status;
@@ -63,7 +63,7 @@ TEST_F(StoreAdminRoutesTest, UserCreationValidatesEveryField) {
 }
 
 TEST_F(StoreAdminRoutesTest, PasswordResetChangesTheLoginAndEndsOldSessions) {
-  std::string token = loginAs("erin", "first password", store::Role::kViewer);
+  std::string token = loginAs("erin", "first password", domain::Role::kViewer);
   Response reset = call("POST", "/admin/users/erin/password", R"({"password":"second password"})");
   EXPECT_EQ(reset.status, 204) << reset.body;
   EXPECT_FALSE(tokens_->validate(token).ok());
@@ -107,7 +107,7 @@ TEST_F(StoreAdminRoutesTest, MintedTokensWorkAndCreateTheirUser) {
             common::formatIsoTime(clock_.wallMillis() + 60 * 1000));
   auto identity = tokens_->validate(admin.json()->getValue<std::string>("token"));
   ASSERT_TRUE(identity.ok());
-  EXPECT_EQ(identity->role, store::Role::kAdmin);
+  EXPECT_EQ(identity->role, domain::Role::kAdmin);
   EXPECT_EQ(call("GET", "/admin/users").json()->getArray("users")->size(), 2u);
   // The minted account has a password nobody knows.
   EXPECT_FALSE(users_->authenticate("loadtest", "").ok());
@@ -121,7 +121,7 @@ TEST_F(StoreAdminRoutesTest, MintedTokensWorkAndCreateTheirUser) {
 }
 
 TEST_F(StoreAdminRoutesTest, MintingValidatesItsFields) {
-  ASSERT_TRUE(users_->create("frozen", "long enough", store::Role::kViewer).ok());
+  ASSERT_TRUE(users_->create("frozen", "long enough", domain::Role::kViewer).ok());
   ASSERT_TRUE(users_->setDisabled("frozen", true).ok());
   struct Case {
     std::string body;
@@ -237,7 +237,7 @@ TEST_F(StoreAdminRoutesTest, BackupWritesAConsistentCopyAndRefusesToClobber) {
   copy_options.path = target;
   auto copy = store::Store::open(copy_options, clock_);
   ASSERT_TRUE(copy.ok()) << copy.error().message;
-  auto page = (*copy)->agents().list(store::AgentFilter{});
+  auto page = (*copy)->agents().list(domain::AgentFilter{});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->total, 1);
 }

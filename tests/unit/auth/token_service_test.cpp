@@ -9,8 +9,8 @@ namespace cc::auth {
 namespace {
 
 using common::ErrorCode;
+using domain::Role;
 using std::chrono::seconds;
-using store::Role;
 
 class TokenServiceTest : public store::StoreFixture {
  protected:

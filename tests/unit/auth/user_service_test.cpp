@@ -12,7 +12,7 @@ namespace cc::auth {
 namespace {
 
 using common::ErrorCode;
-using store::Role;
+using domain::Role;
 
 class UserServiceTest : public store::StoreFixture {
  protected:

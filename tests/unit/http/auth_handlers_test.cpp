@@ -10,7 +10,7 @@ namespace {
 class AuthHandlersTest : public ServedApiFixture {};
 
 TEST_F(AuthHandlersTest, LoginIssuesABearerTokenThatValidates) {
-  ASSERT_TRUE(users_->create("alice", "correct horse", store::Role::kViewer).ok());
+  ASSERT_TRUE(users_->create("alice", "correct horse", domain::Role::kViewer).ok());
   Response r = call("POST", "/api/auth/login", R"({"username":"alice","password":"correct horse"})",
                     {{"X-Test-Role", ""}});
   ASSERT_EQ(r.status, 200) << r.body;
@@ -33,8 +33,8 @@ TEST_F(AuthHandlersTest, LoginIssuesABearerTokenThatValidates) {
 }
 
 TEST_F(AuthHandlersTest, UnknownUserAndWrongPasswordLookAlike) {
-  ASSERT_TRUE(users_->create("alice", "correct horse", store::Role::kAdmin).ok());
-  ASSERT_TRUE(users_->create("bob", "battery staple", store::Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("alice", "correct horse", domain::Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("bob", "battery staple", domain::Role::kAdmin).ok());
   ASSERT_TRUE(users_->setDisabled("bob", true).ok());
   std::set<std::string> messages;
   for (const char* body : {R"({"username":"mallory","password":"correct horse"})",
@@ -74,8 +74,8 @@ TEST_F(AuthHandlersTest, LoginRejectsMalformedInputNamingTheField) {
 }
 
 TEST_F(AuthHandlersTest, LogoutRevokesThePresentedToken) {
-  std::string token = loginAs("vera", "viewer password", store::Role::kViewer);
-  std::string other = loginAs("adam", "admin password", store::Role::kAdmin);
+  std::string token = loginAs("vera", "viewer password", domain::Role::kViewer);
+  std::string other = loginAs("adam", "admin password", domain::Role::kAdmin);
   Headers bearer{{"Authorization", "Bearer " + token}, {"X-Test-Role", ""}};
 
   Response out = call("POST", "/api/auth/logout", {}, bearer);
@@ -113,7 +113,7 @@ TEST_F(AuthHandlersTest, RoutesDeclareWhatTheMiddlewareEnforces) {
   EXPECT_EQ(seen, 3 + 8 + 5 + 10);
 
   // A viewer may log in, validate and log out; the writes are refused by the middleware.
-  std::string token = loginAs("vera", "viewer password", store::Role::kViewer);
+  std::string token = loginAs("vera", "viewer password", domain::Role::kViewer);
   Headers viewer{{"Authorization", "Bearer " + token}, {"X-Test-Role", ""}};
   EXPECT_EQ(call("GET", "/api/agents", {}, viewer).status, 200);
   EXPECT_EQ(call("POST", "/api/agents", R"({"name":"a","level":"L1","role":"r"})", viewer).status,

@@ -37,7 +37,7 @@ class TestAuth final : public Middleware {
         reply.setHeader("WWW-Authenticate", "Bearer realm=\"controlcenter\"");
         return reply;
       }
-      ctx.identity = Identity{identity->username, std::string(store::toString(identity->role))};
+      ctx.identity = Identity{identity->username, std::string(domain::toString(identity->role))};
     } else if (std::string role = ctx.header("X-Test-Role"); !role.empty()) {
       ctx.identity = Identity{"tester", role};
     } else {
@@ -173,7 +173,7 @@ Response DomainApiFixture::call(const std::string& method, const std::string& ta
 }
 
 std::string DomainApiFixture::loginAs(const std::string& username, const std::string& password,
-                                      store::Role role) {
+                                      domain::Role role) {
   auto created = users_->create(username, password, role);
   EXPECT_TRUE(created.ok()) << created.error().message;
   Response r = call("POST", "/api/auth/login",

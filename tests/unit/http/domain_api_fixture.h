@@ -50,7 +50,7 @@ class DomainApiFixture : public store::StoreFixture {
   Response call(const std::string& method, const std::string& target, const std::string& body = {},
                 const Headers& headers = {});
   /// POST /api/auth/login for a user created here; returns the token.
-  std::string loginAs(const std::string& username, const std::string& password, store::Role role);
+  std::string loginAs(const std::string& username, const std::string& password, domain::Role role);
   /// Creates an agent over HTTP and returns its id.
   int64_t createAgent(const std::string& name, const std::string& level = "L1",
                       const std::string& extra_fields = {});

@@ -14,6 +14,8 @@
 
 namespace cc::store {
 
+using namespace domain;  // the store tests build and compare domain values
+
 class StoreFixture : public ::testing::Test {
  protected:
   void SetUp() override {

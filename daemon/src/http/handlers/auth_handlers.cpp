@@ -1,10 +1,10 @@
 #include "http/handlers/auth_handlers.h"
 
+#include "domain/input.h"
+#include "domain/user.h"
 #include "http/error_envelope.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
-#include "store/input.h"
-#include "store/user.h"
 
 namespace cc::http::handlers {
 namespace {
@@ -23,22 +23,22 @@ Reply authError(const Error& error, const RequestContext& ctx) {
 // Shape problems are 400s that name the field; they say nothing about which users exist.
 common::Result<std::string> credential(const Poco::JSON::Object& body, const std::string& field,
                                        std::size_t max) {
-  auto value = store::json_input::text(body, field);
+  auto value = domain::json_input::text(body, field);
   if (!value.ok()) return value.error();
-  if (!*value) return store::json_input::required(field);
-  if (auto st = store::checkText(field, **value, 1, max); !st.ok()) return st.error();
+  if (!*value) return domain::json_input::required(field);
+  if (auto st = domain::checkText(field, **value, 1, max); !st.ok()) return st.error();
   return **value;
 }
 
 Reply login(DomainServices& services, RequestContext& ctx) {
   auto body = parseJsonObject(ctx);
   if (!body) return errorReply(body.error(), ctx.request_id);
-  if (auto st = store::json_input::rejectUnknown(**body, {"username", "password"}); !st.ok()) {
+  if (auto st = domain::json_input::rejectUnknown(**body, {"username", "password"}); !st.ok()) {
     return errorReply(st.error(), ctx.request_id);
   }
-  auto username = credential(**body, "username", store::kMaxUsername);
+  auto username = credential(**body, "username", domain::kMaxUsername);
   if (!username) return errorReply(username.error(), ctx.request_id);
-  auto password = credential(**body, "password", store::kMaxPassword);
+  auto password = credential(**body, "password", domain::kMaxPassword);
   if (!password) return errorReply(password.error(), ctx.request_id);
 
   auto identity = services.users.authenticate(*username, *password, ctx.deadline);
@@ -52,7 +52,7 @@ Reply login(DomainServices& services, RequestContext& ctx) {
   out->set("token_type", "Bearer");
   out->set("expires_at", common::formatIsoTime(issued->expires_at_ms));
   out->set("username", identity->username);
-  out->set("role", std::string(store::toString(identity->role)));
+  out->set("role", std::string(domain::toString(identity->role)));
   Reply reply = jsonReply(200, out);
   reply.setHeader("Cache-Control", "no-store");
   return reply;
@@ -65,7 +65,7 @@ Reply validate(DomainServices& services, RequestContext& ctx) {
   auto out = newObject();
   out->set("valid", true);
   out->set("username", identity->username);
-  out->set("role", std::string(store::toString(identity->role)));
+  out->set("role", std::string(domain::toString(identity->role)));
   out->set("expires_at", common::formatIsoTime(identity->expires_at_ms));
   Reply reply = jsonReply(200, out);
   reply.setHeader("Cache-Control", "no-store");

@@ -1,9 +1,9 @@
 #include "http/handlers/project_handlers.h"
 
+#include "domain/project.h"
 #include "http/error_envelope.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
-#include "store/project.h"
 
 namespace cc::http::handlers {
 namespace {
@@ -16,16 +16,16 @@ Reply fail(const common::Error& error, const RequestContext& ctx) {
 }
 
 void announce(const DomainServices& services, const std::string& type,
-              const store::Project& project) {
-  announceChange(services, kTopic, kPrefix, type, project.id, "project", store::toJson(project));
+              const domain::Project& project) {
+  announceChange(services, kTopic, kPrefix, type, project.id, "project", domain::toJson(project));
 }
 
 Reply list(DomainServices& services, RequestContext& ctx) {
-  auto filter = store::parseProjectFilter(ctx.query);
+  auto filter = domain::parseProjectFilter(ctx.query);
   if (!filter) return fail(filter.error(), ctx);
   auto page = services.store.projects().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
-  auto out = store::pageToJson(*page);
+  auto out = domain::pageToJson(*page);
   out->set("limit", filter->limit);
   out->set("offset", filter->offset);
   return jsonReply(200, out);
@@ -34,12 +34,12 @@ Reply list(DomainServices& services, RequestContext& ctx) {
 Reply create(DomainServices& services, RequestContext& ctx) {
   auto body = parseJsonObject(ctx);
   if (!body) return fail(body.error(), ctx);
-  auto input = store::parseProjectInput(**body, false);
+  auto input = domain::parseProjectInput(**body, false);
   if (!input) return fail(input.error(), ctx);
   auto project = services.store.projects().create(*input, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
   announce(services, "project.created", *project);
-  Reply reply = jsonReply(201, store::toJson(*project));
+  Reply reply = jsonReply(201, domain::toJson(*project));
   reply.setHeader("Location", std::string(kPrefix) + "/" + std::to_string(project->id));
   return reply;
 }
@@ -49,7 +49,7 @@ Reply get(DomainServices& services, RequestContext& ctx) {
   if (!id) return fail(id.error(), ctx);
   auto project = services.store.projects().get(*id, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
-  return jsonReply(200, store::toJson(*project));
+  return jsonReply(200, domain::toJson(*project));
 }
 
 Reply patch(DomainServices& services, RequestContext& ctx) {
@@ -57,12 +57,12 @@ Reply patch(DomainServices& services, RequestContext& ctx) {
   if (!id) return fail(id.error(), ctx);
   auto body = parseJsonObject(ctx);
   if (!body) return fail(body.error(), ctx);
-  auto input = store::parseProjectInput(**body, true);
+  auto input = domain::parseProjectInput(**body, true);
   if (!input) return fail(input.error(), ctx);
   auto project = services.store.projects().patch(*id, *input, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
   announce(services, "project.updated", *project);
-  return jsonReply(200, store::toJson(*project));
+  return jsonReply(200, domain::toJson(*project));
 }
 
 Reply remove(DomainServices& services, RequestContext& ctx) {

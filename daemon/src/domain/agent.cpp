@@ -1,8 +1,8 @@
-#include "store/agent.h"
+#include "domain/agent.h"
 
 #include "common/clock.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 using common::Error;
 using common::Result;
@@ -171,4 +171,4 @@ Poco::JSON::Object::Ptr toJson(const AgentStats& stats) {
   return out;
 }
 
-}  // namespace cc::store
+}  // namespace cc::domain

@@ -10,7 +10,7 @@
 
 #include "common/result.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 enum class Role { kAdmin, kViewer };
 
@@ -68,4 +68,4 @@ common::Result<UserInput> parseUserInput(const Poco::JSON::Object& body, bool pa
 
 Poco::JSON::Object::Ptr toJson(const User& user);
 
-}  // namespace cc::store
+}  // namespace cc::domain

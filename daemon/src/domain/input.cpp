@@ -1,4 +1,4 @@
-#include "store/input.h"
+#include "domain/input.h"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
@@ -9,7 +9,7 @@
 #include "common/clock.h"
 #include "config/key_table.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 using common::Error;
 using common::Result;
@@ -155,4 +155,4 @@ Poco::Dynamic::Var isoOrNull(const std::optional<int64_t>& unix_ms) {
   return common::formatIsoTime(*unix_ms);
 }
 
-}  // namespace cc::store
+}  // namespace cc::domain

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/input.h"
+#include "domain/input.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 enum class AgentLevel { kL1, kL2, kL3 };
 enum class AgentStatus { kIdle, kActive, kBusy, kOffline };
@@ -91,4 +91,4 @@ common::Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::st
 Poco::JSON::Object::Ptr toJson(const Agent& agent);
 Poco::JSON::Object::Ptr toJson(const AgentStats& stats);
 
-}  // namespace cc::store
+}  // namespace cc::domain

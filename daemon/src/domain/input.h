@@ -14,7 +14,7 @@
 
 #include "common/result.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 /// One page of a listing and the number of rows that match the filter in all.
 template <class T>
@@ -88,4 +88,4 @@ Poco::JSON::Object::Ptr parseObjectText(const std::string& text);
 /// ISO-8601 text for a Unix time in ms, or JSON null when absent.
 Poco::Dynamic::Var isoOrNull(const std::optional<int64_t>& unix_ms);
 
-}  // namespace cc::store
+}  // namespace cc::domain

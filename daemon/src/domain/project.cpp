@@ -1,8 +1,8 @@
-#include "store/project.h"
+#include "domain/project.h"
 
 #include "common/clock.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 using common::Error;
 using common::Result;
@@ -94,4 +94,4 @@ Poco::JSON::Object::Ptr toJson(const Project& project) {
   return out;
 }
 
-}  // namespace cc::store
+}  // namespace cc::domain

@@ -1,11 +1,11 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
-#include "store/agent.h"
-#include "store/project.h"
-#include "store/user.h"
+#include "domain/agent.h"
+#include "domain/project.h"
+#include "domain/user.h"
 
-namespace cc::store {
+namespace cc::domain {
 namespace {
 
 using common::ErrorCode;
@@ -143,4 +143,4 @@ TEST_F(DomainInputTest, UsernamesAndPasswords) {
 }
 
 }  // namespace
-}  // namespace cc::store
+}  // namespace cc::domain

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "store/input.h"
+#include "domain/input.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 enum class ProjectStatus { kActive, kArchived };
 
@@ -63,4 +63,4 @@ common::Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std
 
 Poco::JSON::Object::Ptr toJson(const Project& project);
 
-}  // namespace cc::store
+}  // namespace cc::domain

@@ -1,9 +1,9 @@
-#include "store/user.h"
+#include "domain/user.h"
 
 #include "common/clock.h"
-#include "store/input.h"
+#include "domain/input.h"
 
-namespace cc::store {
+namespace cc::domain {
 
 using common::Error;
 using common::Result;
@@ -76,4 +76,4 @@ Poco::JSON::Object::Ptr toJson(const User& user) {
   return out;
 }
 
-}  // namespace cc::store
+}  // namespace cc::domain
