@@ -166,13 +166,15 @@ void checkQuery(const std::map<std::string, std::string>& query) {
     FUZZ_CHECK(q.error().code == ErrorCode::kValidation && !q.error().field.empty());
   }
   if (auto f = cc::domain::parseAgentFilter(query)) {
-    FUZZ_CHECK(f->limit >= 1 && f->limit <= cc::domain::kMaxLimit && f->offset >= 0);
+    FUZZ_CHECK(f->window.limit >= 1 && f->window.limit <= cc::domain::kMaxLimit &&
+               f->window.offset >= 0);
     FUZZ_CHECK(cc::domain::validateAgentFilter(*f).ok());
   } else {
     FUZZ_CHECK(f.error().code == ErrorCode::kValidation && !f.error().field.empty());
   }
   if (auto f = cc::domain::parseProjectFilter(query)) {
-    FUZZ_CHECK(f->limit >= 1 && f->limit <= cc::domain::kMaxLimit && f->offset >= 0);
+    FUZZ_CHECK(f->window.limit >= 1 && f->window.limit <= cc::domain::kMaxLimit &&
+               f->window.offset >= 0);
     FUZZ_CHECK(cc::domain::validateProjectFilter(*f).ok());
   } else {
     FUZZ_CHECK(f.error().code == ErrorCode::kValidation && !f.error().field.empty());

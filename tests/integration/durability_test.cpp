@@ -3,9 +3,13 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/api_calls.h"
 #include "support/daemon_process.h"
@@ -62,6 +66,75 @@ TEST_F(DurabilityTest, AcknowledgedAgentsSurviveKillNine) {
   for (const auto& id : ids) {
     EXPECT_FALSE(jsonArrayItem(list.body, "items", "id", id).empty()) << "agent " << id;
   }
+}
+
+// Every write kind at once (creates, status and level patches, heartbeats, deletes), then a
+// kill -9: the maintained counts are written in the same transaction as the rows, so after the
+// crash they still equal what COUNT(*) finds.
+TEST_F(DurabilityTest, MaintainedCountsEqualCountStarAfterKillNineInAMixedWriteStorm) {
+  auto d = startDaemon();
+  std::string token = loginToken(*d, "admin", kAdminPassword);
+  ASSERT_FALSE(token.empty());
+  const auto headers = jsonHeaders(token);
+  std::atomic<bool> stop{false};
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 6; ++w) {
+    writers.emplace_back([&, w] {
+      std::vector<std::string> mine;
+      for (int i = 0; !stop && i < 100000; ++i) {
+        HttpResult r;
+        const int kind = i % 5;
+        if (kind == 0 || mine.empty()) {
+          r = httpRequest(d->httpAddress(), "POST", "/api/agents",
+                          R"({"name":"mix-)" + std::to_string(w) + "-" + std::to_string(i) +
+                              R"(","level":"L)" + std::to_string(1 + i % 3) +
+                              R"(","role":"r","status":"offline"})",
+                          headers, 3000);
+          if (r.status == 201) mine.push_back(jsonField(r.body, "id"));
+        } else if (kind == 1) {
+          r = httpRequest(d->httpAddress(), "PATCH", "/api/agents/" + mine.back(),
+                          R"({"status":"busy","level":"L3"})", headers, 3000);
+        } else if (kind == 2) {
+          r = httpRequest(d->httpAddress(), "POST", "/api/agents/" + mine.front() + "/heartbeat",
+                          "", headers, 3000);
+        } else if (kind == 3 && mine.size() > 2) {
+          r = httpRequest(d->httpAddress(), "DELETE", "/api/agents/" + mine.front(), "", headers,
+                          3000);
+          if (r.status == 204) mine.erase(mine.begin());
+        }
+        if (r.status / 100 == 2) ++acknowledged;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  d->signal(SIGKILL);
+  ASSERT_EQ(d->waitExit(std::chrono::seconds(10)), 128 + SIGKILL);
+  stop = true;
+  for (auto& t : writers) t.join();
+  ASSERT_GE(acknowledged.load(), 20) << "the storm never got going";
+
+  // Rows of (dimension, value, n) counted from the table that the maintained table lacks, and
+  // the reverse: both empty.
+  const std::string counted =
+      "SELECT * FROM (SELECT 'total', '', COUNT(*) FROM agents"
+      " UNION ALL SELECT 'status', status, COUNT(*) FROM agents GROUP BY status"
+      " UNION ALL SELECT 'level', level, COUNT(*) FROM agents GROUP BY level)";
+  const std::string maintained =
+      "SELECT dimension, value, n FROM row_counts WHERE tbl = 'agents' AND n <> 0"
+      " AND dimension IN ('total', 'status', 'level')";
+  auto diff = runProgram({"/usr/bin/sqlite3", state() + "/controlcenter.db",
+                          "SELECT COUNT(*) FROM (" + counted + " EXCEPT " + maintained +
+                              ") UNION ALL SELECT COUNT(*) FROM (" + maintained + " EXCEPT " +
+                              counted + ") UNION ALL SELECT COUNT(*) FROM agents;"});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_EQ(diff.out.substr(0, 4), "0\n0\n") << diff.out;
+
+  auto again = startDaemon();
+  token = loginToken(*again, "admin", kAdminPassword);
+  auto stats = again->get("/api/agents/stats", jsonHeaders(token));
+  ASSERT_EQ(stats.status, 200) << stats.body;
+  EXPECT_EQ(jsonField(stats.body, "total") + "\n", diff.out.substr(4)) << diff.out;
 }
 
 TEST_F(DurabilityTest, UsersAndTokensSurviveACleanRestart) {

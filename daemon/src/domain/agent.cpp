@@ -76,11 +76,87 @@ Status validateAgentInput(const AgentInput& input, bool partial) {
   return common::Ok{};
 }
 
+const std::map<std::string, std::vector<std::string>>& agentFilteredSorts() {
+  static const std::map<std::string, std::vector<std::string>> sorts = {
+      {"status", {"name", "last_heartbeat"}},
+      {"level", {"name"}},
+      {"project_id", {"name", "last_heartbeat"}},
+      {"active_within_s", {"last_heartbeat"}},
+  };
+  return sorts;
+}
+
+namespace {
+
+// A sort with filters must be one an index serves for one of them; otherwise the store would
+// sort every match, at a cost that grows with the data.
+Status checkSortServed(const AgentFilter& filter, const SortOrder& order) {
+  if (order.column == "id") return common::Ok{};
+  if (!filter.q.empty()) {
+    return Error::invalid("sort", "a search (q) is ordered by id only; use sort=id or sort=-id");
+  }
+  if (!filter.filtered()) return common::Ok{};
+  std::vector<std::string> given;
+  if (filter.status) given.emplace_back("status");
+  if (filter.level) given.emplace_back("level");
+  if (filter.role) given.emplace_back("role");
+  if (filter.project_id) given.emplace_back("project_id");
+  if (filter.active_within_s) given.emplace_back("active_within_s");
+  for (const auto& field : given) {
+    auto it = agentFilteredSorts().find(field);
+    if (it == agentFilteredSorts().end()) continue;
+    for (const auto& column : it->second) {
+      if (column == order.column) return common::Ok{};
+    }
+  }
+  std::string served;
+  for (const auto& [field, columns] : agentFilteredSorts()) {
+    if (field == "active_within_s") continue;
+    for (const auto& column : columns) {
+      served += (served.empty() ? "" : ", ") + column + " with " + field;
+    }
+  }
+  return Error::invalid("sort", "sort=" + order.column + " is not indexed together with the " +
+                                    given.front() + " filter; filtered lists sort by id, or by " +
+                                    served);
+}
+
+}  // namespace
+
 Status validateAgentFilter(const AgentFilter& filter) {
-  if (auto st = checkWindow(filter.limit, filter.offset); !st.ok()) return st;
-  if (auto sort = parseSort(filter.sort, agentSortColumns()); !sort.ok()) return sort.error();
+  if (auto st = checkWindow(filter.window, filter.sort); !st.ok()) return st;
+  auto sort = parseSort(filter.sort, agentSortColumns());
+  if (!sort.ok()) return sort.error();
   if (filter.q.size() > kMaxAgentName * 4) return Error::invalid("q", "is too long");
-  return common::Ok{};
+  if (!filter.q.empty() && textLength(filter.q) < kMinSearchLength) {
+    return Error::invalid("q", "must be at least " + std::to_string(kMinSearchLength) +
+                                   " characters (substring search uses a trigram index)");
+  }
+  if (filter.project_id && *filter.project_id < 1) {
+    return Error::invalid("project_id", "must be a positive project id");
+  }
+  if (filter.window.cursor &&
+      filter.window.cursor->key.index() != sortKey(Agent{}, sort->column).index()) {
+    return Error::invalid("cursor", "does not fit sort=" + filter.sort);
+  }
+  return checkSortServed(filter, *sort);
+}
+
+SortKey sortKey(const Agent& agent, const std::string& column) {
+  if (column == "name") return agent.name;
+  if (column == "level") return std::string(toString(agent.level));
+  if (column == "role") return agent.role;
+  if (column == "status") return std::string(toString(agent.status));
+  if (column == "project_id") return agent.project_id.value_or(0);
+  if (column == "last_heartbeat") return agent.last_heartbeat_ms.value_or(0);
+  if (column == "created_at") return agent.created_at_ms;
+  if (column == "updated_at") return agent.updated_at_ms;
+  return agent.id;
+}
+
+Cursor cursorAfter(const Agent& agent, const std::string& sort) {
+  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
+  return Cursor{sort, sortKey(agent, column), agent.id};
 }
 
 Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial) {
@@ -134,7 +210,22 @@ Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::string>& q
     if (!project.ok()) return project.error();
     f.project_id = *project;
   }
-  if (auto st = readListParams(query, f.q, f.sort, f.limit, f.offset); !st.ok()) return st.error();
+  if (auto st = readListParams(query, f.q, f.sort, f.window); !st.ok()) return st.error();
+  if (auto st = validateAgentFilter(f); !st.ok()) return st.error();
+  return f;
+}
+
+Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::string>& query,
+                                            int64_t window_s) {
+  AgentFilter f;
+  f.active_within_s = window_s;
+  f.sort = "-last_heartbeat";
+  std::string unused_q;
+  std::string unused_sort;
+  if (auto st = readListParams(query, unused_q, unused_sort, f.window); !st.ok()) {
+    return st.error();
+  }
+  if (window_s < 1) return Error::invalid("window_s", "must be at least 1 second");
   if (auto st = validateAgentFilter(f); !st.ok()) return st.error();
   return f;
 }

@@ -55,16 +55,23 @@ struct AgentInput {
 };
 
 /// Which agents a listing returns. `sort` is a column name, '-' prefixed for descending.
+/// `active_within_s`: only agents whose last heartbeat is at most that many seconds old.
 struct AgentFilter {
   std::optional<AgentStatus> status;
   std::optional<AgentLevel> level;
   std::optional<std::string> role;
   std::optional<int64_t> project_id;
-  std::string q;  // substring of the name
-  int64_t limit = kDefaultLimit;
-  int64_t offset = 0;
+  std::optional<int64_t> active_within_s;
+  std::string q;  // substring of the name, at least kMinSearchLength characters
   std::string sort = "id";
+  ListWindow window;
+
+  /// Whether any condition narrows the listing (q aside).
+  bool filtered() const { return status || level || role || project_id || active_within_s; }
 };
+
+/// The shortest `q`: substring search is served by a trigram index, which needs three.
+inline constexpr std::size_t kMinSearchLength = 3;
 
 /// Agent counts by status and by level; every enum value is present, 0 when none.
 struct AgentStats {
@@ -75,6 +82,15 @@ struct AgentStats {
 
 /// Columns an agent listing may be sorted by.
 const std::vector<std::string>& agentSortColumns();
+/// The sorts served together with a filter, besides id, which every filter is served in: for
+/// each filter field, the columns an index orders its matches by. Without filters every column
+/// of agentSortColumns() is served; with q only id.
+const std::map<std::string, std::vector<std::string>>& agentFilteredSorts();
+
+/// The value of `agent` in sort column `column` (a missing project or heartbeat sorts as 0).
+SortKey sortKey(const Agent& agent, const std::string& column);
+/// Where the page after `agent` starts in `sort` order.
+Cursor cursorAfter(const Agent& agent, const std::string& sort);
 
 /// Checks every given field (and, for a create, that the required ones are there); the error
 /// names the field.
@@ -84,9 +100,13 @@ common::Status validateAgentFilter(const AgentFilter& filter);
 /// Reads a request body. Wrong types, unknown enum values, empty or over-long strings and
 /// unknown fields give Error::invalid naming the field.
 common::Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial);
-/// Reads query parameters (status, level, role, project_id, q, limit, offset, sort); others are
-/// ignored.
+/// Reads query parameters (status, level, role, project_id, q, limit, offset, cursor, sort);
+/// others are ignored.
 common::Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::string>& query);
+/// The listing of agents that heartbeated within `window_s`, most recent first: reads limit,
+/// cursor and offset.
+common::Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::string>& query,
+                                                    int64_t window_s);
 
 Poco::JSON::Object::Ptr toJson(const Agent& agent);
 Poco::JSON::Object::Ptr toJson(const AgentStats& stats);

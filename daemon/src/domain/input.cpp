@@ -28,11 +28,23 @@ Result<SortOrder> parseSort(const std::string& text, const std::vector<std::stri
   return order;
 }
 
-Status checkWindow(int64_t limit, int64_t offset) {
-  if (limit < 1 || limit > kMaxLimit) {
+Status checkWindow(const ListWindow& window, const std::string& sort) {
+  if (window.limit < 1 || window.limit > kMaxLimit) {
     return Error::invalid("limit", "must be between 1 and " + std::to_string(kMaxLimit));
   }
-  if (offset < 0) return Error::invalid("offset", "must not be negative");
+  if (window.offset < 0) return Error::invalid("offset", "must not be negative");
+  if (window.offset > kMaxOffset) {
+    return Error::invalid("offset", "must be at most " + std::to_string(kMaxOffset) +
+                                        "; page deeper with cursor (next_cursor of the page "
+                                        "before), which costs the same at any depth");
+  }
+  if (window.cursor) {
+    if (window.offset_given) return Error::invalid("cursor", "cannot be combined with offset");
+    if (window.cursor->sort != sort) {
+      return Error::invalid("cursor",
+                            "was issued for sort=" + window.cursor->sort + ", not sort=" + sort);
+    }
+  }
   return common::Ok{};
 }
 
@@ -46,15 +58,21 @@ Result<int64_t> queryInt(const std::map<std::string, std::string>& query, const 
 }
 
 Status readListParams(const std::map<std::string, std::string>& query, std::string& q,
-                      std::string& sort, int64_t& limit, int64_t& offset) {
+                      std::string& sort, ListWindow& window) {
   if (auto it = query.find("q"); it != query.end()) q = it->second;
   if (auto it = query.find("sort"); it != query.end()) sort = it->second;
-  auto l = queryInt(query, "limit", limit);
+  auto l = queryInt(query, "limit", window.limit);
   if (!l.ok()) return l.error();
-  auto o = queryInt(query, "offset", offset);
+  auto o = queryInt(query, "offset", window.offset);
   if (!o.ok()) return o.error();
-  limit = *l;
-  offset = *o;
+  window.limit = *l;
+  window.offset = *o;
+  window.offset_given = window.offset_given || query.count("offset") != 0;
+  if (auto it = query.find("cursor"); it != query.end()) {
+    auto cursor = decodeCursor(it->second);
+    if (!cursor.ok()) return cursor.error();
+    window.cursor = *cursor;
+  }
   return common::Ok{};
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Shared pieces of the domain layer: JSON field readers that name the offending field, text
-// limits, and list windows (limit, offset, sort).
+// limits, and list windows (limit, cursor or offset, sort).
 
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
@@ -13,29 +13,27 @@
 #include <vector>
 
 #include "common/result.h"
+#include "domain/cursor.h"
 
 namespace cc::domain {
 
-/// One page of a listing and the number of rows that match the filter in all.
+/// One page of a listing. `total` is the number of rows that match the filter in all, or, when
+/// `total_is_lower_bound`, a lower bound (kCountCap) because no maintained count fits the filter
+/// and counting further would cost time in proportion to the data. `has_more`: a next page exists.
 template <class T>
 struct Page {
   std::vector<T> items;
   int64_t total = 0;
+  bool total_is_lower_bound = false;
+  bool has_more = false;
 };
-
-/// {"items":[toJson(item)…],"total":n}
-template <class T>
-Poco::JSON::Object::Ptr pageToJson(const Page<T>& page) {
-  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const auto& item : page.items) items->add(toJson(item));
-  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
-  out->set("items", items);
-  out->set("total", page.total);
-  return out;
-}
 
 inline constexpr int kDefaultLimit = 50;
 inline constexpr int kMaxLimit = 500;
+/// The deepest `offset` served; deeper pages are reached with `cursor`, whose cost does not grow.
+inline constexpr int64_t kMaxOffset = 10000;
+/// How far a listing counts matching rows when no maintained count fits its filter.
+inline constexpr int64_t kCountCap = 1000;
 
 /// A column to order by and its direction, from "name" or "-name".
 struct SortOrder {
@@ -43,16 +41,48 @@ struct SortOrder {
   bool descending = false;
 };
 
+/// {"items":[toJson(item)…],"total":n,"total_is_lower_bound":b,"limit":n,"next_cursor":c|null}
+/// and "offset" when the page was asked for by offset. next_cursor comes from
+/// cursorAfter(last item, sort), found next to the item's toJson.
+template <class T>
+Poco::JSON::Object::Ptr pageToJson(const Page<T>& page, const std::string& sort, int64_t limit,
+                                   std::optional<int64_t> offset) {
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (const auto& item : page.items) items->add(toJson(item));
+  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
+  out->set("items", items);
+  out->set("total", page.total);
+  out->set("total_is_lower_bound", page.total_is_lower_bound);
+  out->set("limit", limit);
+  if (offset) out->set("offset", *offset);
+  if (page.has_more && !page.items.empty()) {
+    out->set("next_cursor", encodeCursor(cursorAfter(page.items.back(), sort)));
+  } else {
+    out->set("next_cursor", Poco::Dynamic::Var());
+  }
+  return out;
+}
+
 /// Parses `sort` against the allowed columns; Error::invalid("sort", …) otherwise.
 common::Result<SortOrder> parseSort(const std::string& text,
                                     const std::vector<std::string>& allowed);
-/// limit 1..500 and offset >= 0, naming the field that is wrong.
-common::Status checkWindow(int64_t limit, int64_t offset);
+/// The window every listing shares: how many rows, and where they start (a cursor, or for
+/// compatibility an offset up to kMaxOffset, never both).
+struct ListWindow {
+  int64_t limit = kDefaultLimit;
+  int64_t offset = 0;
+  bool offset_given = false;
+  std::optional<Cursor> cursor;
+};
 
-/// Reads the listing parameters every collection shares (q, sort, limit, offset) from a query
-/// string, leaving absent ones as they are; a non-integer limit or offset names its field.
+/// limit 1..500, offset 0..kMaxOffset and not with a cursor, a cursor issued for `sort`; the
+/// error names the field that is wrong.
+common::Status checkWindow(const ListWindow& window, const std::string& sort);
+
+/// Reads the listing parameters every collection shares (q, sort, limit, offset, cursor) from a
+/// query string, leaving absent ones as they are; a malformed one names its field.
 common::Status readListParams(const std::map<std::string, std::string>& query, std::string& q,
-                              std::string& sort, int64_t& limit, int64_t& offset);
+                              std::string& sort, ListWindow& window);
 /// An integer query parameter, `fallback` when absent.
 common::Result<int64_t> queryInt(const std::map<std::string, std::string>& query,
                                  const std::string& key, int64_t fallback);

@@ -42,10 +42,43 @@ Status validateProjectInput(const ProjectInput& input, bool partial) {
 }
 
 Status validateProjectFilter(const ProjectFilter& filter) {
-  if (auto st = checkWindow(filter.limit, filter.offset); !st.ok()) return st;
-  if (auto sort = parseSort(filter.sort, projectSortColumns()); !sort.ok()) return sort.error();
+  if (auto st = checkWindow(filter.window, filter.sort); !st.ok()) return st;
+  auto sort = parseSort(filter.sort, projectSortColumns());
+  if (!sort.ok()) return sort.error();
   if (filter.q.size() > kMaxProjectName * 4) return Error::invalid("q", "is too long");
+  if (!filter.q.empty() && textLength(filter.q) < kMinProjectSearchLength) {
+    return Error::invalid("q", "must be at least " + std::to_string(kMinProjectSearchLength) +
+                                   " characters (substring search uses a trigram index)");
+  }
+  if (filter.window.cursor &&
+      filter.window.cursor->key.index() != sortKey(Project{}, sort->column).index()) {
+    return Error::invalid("cursor", "does not fit sort=" + filter.sort);
+  }
+  // Each of these is the order of an index; any other would sort every match.
+  if (sort->column != "id") {
+    if (!filter.q.empty()) {
+      return Error::invalid("sort", "a search (q) is ordered by id only; use sort=id or sort=-id");
+    }
+    if (filter.status && sort->column != "name") {
+      return Error::invalid("sort", "sort=" + sort->column +
+                                        " is not indexed together with the status filter; "
+                                        "sort by id or name");
+    }
+  }
   return common::Ok{};
+}
+
+SortKey sortKey(const Project& project, const std::string& column) {
+  if (column == "name") return project.name;
+  if (column == "status") return std::string(toString(project.status));
+  if (column == "created_at") return project.created_at_ms;
+  if (column == "updated_at") return project.updated_at_ms;
+  return project.id;
+}
+
+Cursor cursorAfter(const Project& project, const std::string& sort) {
+  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
+  return Cursor{sort, sortKey(project, column), project.id};
 }
 
 Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial) {
@@ -77,7 +110,7 @@ Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string
     f.status = parseProjectStatus(it->second);
     if (!f.status) return Error::invalid("status", "must be one of active, archived");
   }
-  if (auto st = readListParams(query, f.q, f.sort, f.limit, f.offset); !st.ok()) return st.error();
+  if (auto st = readListParams(query, f.q, f.sort, f.window); !st.ok()) return st.error();
   if (auto st = validateProjectFilter(f); !st.ok()) return st.error();
   return f;
 }

@@ -46,19 +46,24 @@ struct ProjectInput {
 
 struct ProjectFilter {
   std::optional<ProjectStatus> status;
-  std::string q;  // substring of the name
-  int64_t limit = kDefaultLimit;
-  int64_t offset = 0;
+  std::string q;  // substring of the name, at least kMinProjectSearchLength characters
   std::string sort = "id";
+  ListWindow window;
 };
 
+/// The shortest `q` (a trigram index serves substring search).
+inline constexpr std::size_t kMinProjectSearchLength = 3;
+
+/// Columns a project listing may be sorted by; with the status filter, id and name; with q, id.
 const std::vector<std::string>& projectSortColumns();
+SortKey sortKey(const Project& project, const std::string& column);
+Cursor cursorAfter(const Project& project, const std::string& sort);
 
 common::Status validateProjectInput(const ProjectInput& input, bool partial);
 common::Status validateProjectFilter(const ProjectFilter& filter);
 /// Reads a request body; errors name the field (see parseAgentInput).
 common::Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial);
-/// Reads query parameters (status, q, limit, offset, sort); others are ignored.
+/// Reads query parameters (status, q, limit, offset, cursor, sort); others are ignored.
 common::Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query);
 
 Poco::JSON::Object::Ptr toJson(const Project& project);

@@ -25,8 +25,9 @@ class AgentRepository {
  public:
   virtual ~AgentRepository() = default;
 
-  /// The page of agents the filter selects and the number that match it in all; an invalid
-  /// filter gives Error::invalid naming the field.
+  /// The page of agents the filter selects, in its sort order from its window's cursor (or
+  /// offset), and how many match in all (see Page::total_is_lower_bound). Served by an index
+  /// at any depth and table size; an invalid filter gives Error::invalid naming the field.
   virtual common::Result<Page<Agent>> list(const AgentFilter& filter,
                                            common::SteadyTime deadline = kNoDeadline) = 0;
   /// kNotFound when there is no such agent.
@@ -43,9 +44,7 @@ class AgentRepository {
   /// when the status does).
   virtual common::Result<Agent> heartbeat(int64_t id,
                                           common::SteadyTime deadline = kNoDeadline) = 0;
-  /// Agents whose last heartbeat is at most `window_s` seconds old, by id.
-  virtual common::Result<std::vector<Agent>> active(int64_t window_s,
-                                                    common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Counts by status and level from counts every write maintains: O(1) in the agents.
   virtual common::Result<AgentStats> stats(common::SteadyTime deadline = kNoDeadline) = 0;
 };
 

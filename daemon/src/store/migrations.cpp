@@ -60,6 +60,135 @@ const std::vector<Migration>& builtinMigrations() {
        {"CREATE TABLE store_probe ("
         " id INTEGER PRIMARY KEY CHECK (id = 1),"
         " written_at INTEGER NOT NULL)"}},
+      {4,
+       "indexes for every listing, maintained counts, trigram search",
+       // Every request-path query is served by one of these (tests/unit/store/query_plan_test
+       // reads each plan). A secondary index ends in the rowid, so (x) orders by (x, id).
+       // Nullable sort columns are indexed as COALESCE(column, 0): one order on every backend.
+       {"CREATE INDEX agents_name ON agents(name)", "CREATE INDEX agents_level ON agents(level)",
+        "CREATE INDEX agents_role ON agents(role)", "DROP INDEX agents_heartbeat",
+        "CREATE INDEX agents_heartbeat ON agents(COALESCE(last_heartbeat, 0))",
+        "CREATE INDEX agents_project_order ON agents(COALESCE(project_id, 0))",
+        "CREATE INDEX agents_created ON agents(created_at)",
+        "CREATE INDEX agents_updated ON agents(updated_at)",
+        "CREATE INDEX agents_status_name ON agents(status, name)",
+        "CREATE INDEX agents_level_name ON agents(level, name)",
+        "CREATE INDEX agents_status_heartbeat ON agents(status, COALESCE(last_heartbeat, 0))",
+        "CREATE INDEX agents_project_name ON agents(project_id, name)",
+        "CREATE INDEX agents_project_heartbeat ON agents(project_id, COALESCE(last_heartbeat, 0))",
+        "CREATE INDEX projects_status ON projects(status)",
+        "CREATE INDEX projects_status_name ON projects(status, name)",
+        "CREATE INDEX projects_created ON projects(created_at)",
+        "CREATE INDEX projects_updated ON projects(updated_at)",
+        // Counts kept in the same transaction as every write, by triggers, so that no write
+        // path can forget them: the total and one row per value of each counted column.
+        "CREATE TABLE row_counts ("
+        " tbl TEXT NOT NULL, dimension TEXT NOT NULL, value TEXT NOT NULL,"
+        " n INTEGER NOT NULL, PRIMARY KEY (tbl, dimension, value)) WITHOUT ROWID",
+        "INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'agents', 'total', '', COUNT(*) FROM agents",
+        "INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'agents', 'status', status, COUNT(*) FROM agents GROUP BY status",
+        "INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'agents', 'level', level, COUNT(*) FROM agents GROUP BY level",
+        "INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'agents', 'project_id', CAST(project_id AS TEXT), COUNT(*) FROM agents"
+        " WHERE project_id IS NOT NULL GROUP BY project_id",
+        "INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'projects', 'total', '', COUNT(*) FROM projects",
+        "INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'projects', 'status', status, COUNT(*) FROM projects GROUP BY status",
+        "CREATE TRIGGER agents_count_insert AFTER INSERT ON agents BEGIN"
+        " INSERT INTO row_counts (tbl, dimension, value, n) VALUES"
+        " ('agents', 'total', '', 1), ('agents', 'status', NEW.status, 1),"
+        " ('agents', 'level', NEW.level, 1)"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'agents', 'project_id', CAST(NEW.project_id AS TEXT), 1"
+        " WHERE NEW.project_id IS NOT NULL"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " END",
+        "CREATE TRIGGER agents_count_delete AFTER DELETE ON agents BEGIN"
+        // One statement per key, each an exact primary-key update.
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'agents' AND dimension = 'total' AND value = '';"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'agents' AND dimension = 'status' AND value = OLD.status;"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'agents' AND dimension = 'level' AND value = OLD.level;"
+        " UPDATE row_counts SET n = n - 1 WHERE tbl = 'agents' AND dimension = 'project_id'"
+        " AND value = CAST(OLD.project_id AS TEXT);"
+        " END",
+        "CREATE TRIGGER agents_count_status AFTER UPDATE OF status ON agents"
+        " WHEN OLD.status IS NOT NEW.status BEGIN"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'agents' AND dimension = 'status' AND value = OLD.status;"
+        " INSERT INTO row_counts (tbl, dimension, value, n) VALUES ('agents', 'status', "
+        "NEW.status, 1)"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " END",
+        "CREATE TRIGGER agents_count_level AFTER UPDATE OF level ON agents"
+        " WHEN OLD.level IS NOT NEW.level BEGIN"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'agents' AND dimension = 'level' AND value = OLD.level;"
+        " INSERT INTO row_counts (tbl, dimension, value, n) VALUES ('agents', 'level', NEW.level, "
+        "1)"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " END",
+        "CREATE TRIGGER agents_count_project AFTER UPDATE OF project_id ON agents"
+        " WHEN OLD.project_id IS NOT NEW.project_id BEGIN"
+        " UPDATE row_counts SET n = n - 1 WHERE tbl = 'agents' AND dimension = 'project_id'"
+        " AND value = CAST(OLD.project_id AS TEXT);"
+        " INSERT INTO row_counts (tbl, dimension, value, n)"
+        " SELECT 'agents', 'project_id', CAST(NEW.project_id AS TEXT), 1"
+        " WHERE NEW.project_id IS NOT NULL"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " END",
+        "CREATE TRIGGER projects_count_insert AFTER INSERT ON projects BEGIN"
+        " INSERT INTO row_counts (tbl, dimension, value, n) VALUES"
+        " ('projects', 'total', '', 1), ('projects', 'status', NEW.status, 1)"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " END",
+        "CREATE TRIGGER projects_count_delete AFTER DELETE ON projects BEGIN"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'projects' AND dimension = 'total' AND value = '';"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'projects' AND dimension = 'status' AND value = OLD.status;"
+        " DELETE FROM row_counts WHERE tbl = 'agents' AND dimension = 'project_id'"
+        " AND value = CAST(OLD.id AS TEXT);"
+        " END",
+        "CREATE TRIGGER projects_count_status AFTER UPDATE OF status ON projects"
+        " WHEN OLD.status IS NOT NEW.status BEGIN"
+        " UPDATE row_counts SET n = n - 1"
+        " WHERE tbl = 'projects' AND dimension = 'status' AND value = OLD.status;"
+        " INSERT INTO row_counts (tbl, dimension, value, n)"
+        " VALUES ('projects', 'status', NEW.status, 1)"
+        " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + 1;"
+        " END",
+        // Substring search (q): FTS5 trigram indexes over the names, kept by triggers. A
+        // phrase query of three or more characters matches exactly the rows LIKE '%q%' would.
+        "CREATE VIRTUAL TABLE agents_fts USING fts5("
+        "name, content='agents', content_rowid='id', tokenize='trigram')",
+        "INSERT INTO agents_fts (agents_fts) VALUES ('rebuild')",
+        "CREATE TRIGGER agents_fts_insert AFTER INSERT ON agents BEGIN"
+        " INSERT INTO agents_fts (rowid, name) VALUES (NEW.id, NEW.name); END",
+        "CREATE TRIGGER agents_fts_delete AFTER DELETE ON agents BEGIN"
+        " INSERT INTO agents_fts (agents_fts, rowid, name) VALUES ('delete', OLD.id, OLD.name);"
+        " END",
+        "CREATE TRIGGER agents_fts_name AFTER UPDATE OF name ON agents BEGIN"
+        " INSERT INTO agents_fts (agents_fts, rowid, name) VALUES ('delete', OLD.id, OLD.name);"
+        " INSERT INTO agents_fts (rowid, name) VALUES (NEW.id, NEW.name); END",
+        "CREATE VIRTUAL TABLE projects_fts USING fts5("
+        "name, content='projects', content_rowid='id', tokenize='trigram')",
+        "INSERT INTO projects_fts (projects_fts) VALUES ('rebuild')",
+        "CREATE TRIGGER projects_fts_insert AFTER INSERT ON projects BEGIN"
+        " INSERT INTO projects_fts (rowid, name) VALUES (NEW.id, NEW.name); END",
+        "CREATE TRIGGER projects_fts_delete AFTER DELETE ON projects BEGIN"
+        " INSERT INTO projects_fts (projects_fts, rowid, name) VALUES ('delete', OLD.id, OLD.name);"
+        " END",
+        "CREATE TRIGGER projects_fts_name AFTER UPDATE OF name ON projects BEGIN"
+        " INSERT INTO projects_fts (projects_fts, rowid, name) VALUES ('delete', OLD.id, OLD.name);"
+        " INSERT INTO projects_fts (rowid, name) VALUES (NEW.id, NEW.name); END"}},
   };
   return migrations;
 }

@@ -2,10 +2,15 @@
 
 #include <Poco/Nullable.h>
 
+#include <atomic>
+#include <limits>
+
 namespace cc::store::sql {
 namespace {
 
 using Poco::Data::Keywords::bind;
+
+std::atomic<StatementLog*> g_log{nullptr};
 
 void bindAll(Poco::Data::Statement& stmt, const Params& params) {
   for (const auto& p : params) {
@@ -21,7 +26,23 @@ void bindAll(Poco::Data::Statement& stmt, const Params& params) {
 
 }  // namespace
 
+void record(const std::string& sql, const Params& params) {
+  StatementLog* log = g_log.load(std::memory_order_acquire);
+  if (log == nullptr) return;
+  std::lock_guard<std::mutex> lock(log->mu_);
+  log->statements_.push_back({sql, params});
+}
+
+StatementLog::StatementLog() { g_log.store(this, std::memory_order_release); }
+StatementLog::~StatementLog() { g_log.store(nullptr, std::memory_order_release); }
+
+std::vector<PageQuery> StatementLog::take() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::move(statements_);
+}
+
 int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params& params) {
+  record(sql, params);
   Poco::Data::Statement stmt(session);
   stmt << sql;
   bindAll(stmt, params);
@@ -31,6 +52,7 @@ int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params&
 
 Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql,
                             const Params& params) {
+  record(sql, params);
   Poco::Data::Statement stmt(session);
   stmt << sql;
   bindAll(stmt, params);
@@ -39,6 +61,7 @@ Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql
 }
 
 int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Params& params) {
+  record(sql, params);
   Poco::Int64 value = 0;
   Poco::Data::Statement stmt(session);
   stmt << sql, Poco::Data::Keywords::into(value);
@@ -65,14 +88,25 @@ std::string textAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t
   return rs.value(col, row).convert<std::string>();
 }
 
-std::string escapeLike(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
+Value toValue(const domain::SortKey& key) {
+  if (const auto* n = std::get_if<int64_t>(&key)) return *n;
+  return std::get<std::string>(key);
+}
+
+std::string ftsPhrase(const std::string& text) {
+  std::string out = "\"";
   for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    if (c == '"') out += '"';
     out += c;
   }
-  return out;
+  return out + "\"";
+}
+
+int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
+                    int64_t cap) {
+  Params bound = params;
+  bound.emplace_back(cap);
+  return scalar(session, "SELECT COUNT(*) FROM (" + select + " LIMIT ?)", bound);
 }
 
 void Where::add(const std::string& condition, Value value) {
@@ -81,14 +115,71 @@ void Where::add(const std::string& condition, Value value) {
   params.push_back(std::move(value));
 }
 
-PageQuery pageQuery(const std::string& select, const Where& where, const std::string& order_column,
-                    bool descending, int64_t limit, int64_t offset) {
-  PageQuery q{select + where.text + " ORDER BY " + order_column + (descending ? " DESC" : " ASC") +
-                  ", id ASC LIMIT ? OFFSET ?",
-              where.params};
-  q.params.emplace_back(limit);
-  q.params.emplace_back(offset);
-  return q;
+namespace {
+
+// A listing statement whose LIMIT is parameter `limit_at`, set to what is still missing.
+struct ListingStep {
+  PageQuery query;
+  std::size_t limit_at;
+};
+
+std::vector<ListingStep> listingSteps(const Listing& l) {
+  const char* dir = l.descending ? " DESC" : " ASC";
+  const char* past = l.descending ? " < ?" : " > ?";
+  const std::string head = "SELECT " + l.columns + " FROM " + l.from;
+  auto where = [&](const std::string& extra) {
+    std::string text = l.where.text;
+    if (!extra.empty()) text += (text.empty() ? " WHERE " : " AND ") + extra;
+    return text;
+  };
+  std::vector<ListingStep> out;
+  if (l.key.empty()) {
+    // Without a cursor the bound is the first id past either end, so the read is an index
+    // range (SEARCH) like every later page.
+    int64_t after = l.after_id.value_or(l.descending ? std::numeric_limits<int64_t>::max() : 0);
+    PageQuery q{
+        head + where(l.id_column + past) + " ORDER BY " + l.id_column + dir + " LIMIT ? OFFSET ?",
+        l.where.params};
+    q.params.emplace_back(after);
+    q.params.emplace_back(l.limit);
+    q.params.emplace_back(l.offset);
+    out.push_back({std::move(q), l.where.params.size() + 1});
+    return out;
+  }
+  const std::string order = " ORDER BY " + l.key + dir + ", " + l.id_column + dir;
+  if (l.after_key && l.after_id) {
+    PageQuery ties{head + where(l.key + " = ? AND " + l.id_column + past) + " ORDER BY " +
+                       l.id_column + dir + " LIMIT ?",
+                   l.where.params};
+    ties.params.push_back(*l.after_key);
+    ties.params.emplace_back(*l.after_id);
+    ties.params.emplace_back(l.limit);
+    const std::size_t ties_limit = ties.params.size() - 1;
+    out.push_back({std::move(ties), ties_limit});
+    PageQuery rest{head + where(l.key + past) + order + " LIMIT ?", l.where.params};
+    rest.params.push_back(*l.after_key);
+    rest.params.emplace_back(l.limit);
+    const std::size_t rest_limit = rest.params.size() - 1;
+    out.push_back({std::move(rest), rest_limit});
+    return out;
+  }
+  PageQuery first{head + where("") + order + " LIMIT ? OFFSET ?", l.where.params};
+  first.params.emplace_back(l.limit);
+  first.params.emplace_back(l.offset);
+  out.push_back({std::move(first), l.where.params.size()});
+  return out;
+}
+
+}  // namespace
+
+void readListing(Poco::Data::Session& session, const Listing& listing,
+                 const std::function<std::size_t(const Poco::Data::RecordSet&)>& read) {
+  int64_t missing = listing.limit;
+  for (auto& step : listingSteps(listing)) {
+    if (missing <= 0) break;
+    step.query.params[step.limit_at] = missing;
+    missing -= static_cast<int64_t>(read(query(session, step.query.sql, step.query.params)));
+  }
 }
 
 }  // namespace cc::store::sql

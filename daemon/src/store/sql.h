@@ -1,15 +1,19 @@
 #pragma once
-// Small helpers for the SQLite repositories: bound parameters and typed column reads.
+// Small helpers for the SQLite repositories: bound parameters, typed column reads, keyset pages.
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "domain/cursor.h"
 
 namespace cc::store::sql {
 
@@ -30,9 +34,17 @@ int64_t intAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row)
 std::optional<int64_t> optIntAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 std::string textAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 
-/// `text` with the LIKE wildcards % and _ (and the escape character \) escaped, for
-/// `LIKE ? ESCAPE '\'`.
-std::string escapeLike(const std::string& text);
+/// A cursor's sort key as a bound value.
+Value toValue(const domain::SortKey& key);
+
+/// An FTS5 MATCH argument for `text` as one phrase: with the trigram tokenizer it matches the
+/// rows whose column contains `text` (case-insensitively), as LIKE '%text%' would, from the index.
+std::string ftsPhrase(const std::string& text);
+
+/// COUNT(*) of `select` (a "SELECT 1 FROM … WHERE …") but at most `cap`: bounded work where no
+/// maintained count fits.
+int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
+                    int64_t cap);
 
 /// A WHERE clause grown one condition at a time, each with its bound value ("" when empty).
 struct Where {
@@ -41,13 +53,52 @@ struct Where {
   void add(const std::string& condition, Value value);
 };
 
-/// One page of a list: `select` (a "SELECT … FROM table" without WHERE), the conditions, the
-/// sort column (from a whitelist, never from input text) and direction, ties broken by id.
+/// A statement and its bound values.
 struct PageQuery {
   std::string sql;
   Params params;
 };
-PageQuery pageQuery(const std::string& select, const Where& where, const std::string& order_column,
-                    bool descending, int64_t limit, int64_t offset);
+
+/// A keyset listing: rows of `from` that match `where`, in (key, id) order, starting strictly
+/// after the cursor (after_key, after_id) when there is one. `key` is a sort expression from a
+/// whitelist, never from input text, and must be the leading column of an index (after the
+/// filters' equality columns); empty means id order. `id_column` is the row's id as `from`
+/// names it.
+struct Listing {
+  std::string columns;
+  std::string from;
+  std::string id_column;
+  Where where;
+  std::string key;
+  bool descending = false;
+  int64_t limit = 0;
+  int64_t offset = 0;
+  std::optional<Value> after_key;
+  std::optional<int64_t> after_id;
+};
+
+/// Reads the listing's page: up to `limit` rows, handed to `read` one result at a time (it
+/// returns how many rows it took). After a cursor with a sort key this runs two statements: the
+/// rows that tie with the cursor's key (by id), then the rows past it. Each is a range of one
+/// index, so a page costs the same at any depth; a row-value comparison (key, id) > (?, ?)
+/// would not, since SQLite bounds only the index's first column by it and steps over every tie.
+void readListing(Poco::Data::Session& session, const Listing& listing,
+                 const std::function<std::size_t(const Poco::Data::RecordSet&)>& read);
+
+/// Every statement the sql helpers run while one of these lives, with its parameters: for the
+/// test that reads the plan of every statement the repositories issue. One at a time.
+class StatementLog {
+ public:
+  StatementLog();
+  ~StatementLog();
+  StatementLog(const StatementLog&) = delete;
+  StatementLog& operator=(const StatementLog&) = delete;
+  std::vector<PageQuery> take();
+
+ private:
+  std::mutex mu_;
+  std::vector<PageQuery> statements_;
+  friend void record(const std::string& sql, const Params& params);
+};
 
 }  // namespace cc::store::sql

@@ -13,13 +13,13 @@ using Poco::Data::Session;
 
 namespace {
 
+// Columns are qualified by table so that the same list serves the join with agents_fts.
 const char* const kColumns =
-    "SELECT id, name, level, role, status, project_id, metadata, last_heartbeat, created_at, "
-    "updated_at FROM agents";
+    "agents.id, agents.name, agents.level, agents.role, agents.status, agents.project_id, "
+    "agents.metadata, agents.last_heartbeat, agents.created_at, agents.updated_at";
+const std::string kSelect = std::string("SELECT ") + kColumns + " FROM agents";
 
-std::vector<Agent> readAgents(const Poco::Data::RecordSet& rs) {
-  std::vector<Agent> out;
-  out.reserve(rs.rowCount());
+std::size_t appendAgents(const Poco::Data::RecordSet& rs, std::vector<Agent>& out) {
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
     Agent a;
     a.id = sql::intAt(rs, 0, r);
@@ -34,11 +34,52 @@ std::vector<Agent> readAgents(const Poco::Data::RecordSet& rs) {
     a.updated_at_ms = sql::intAt(rs, 9, r);
     out.push_back(std::move(a));
   }
+  return rs.rowCount();
+}
+
+std::vector<Agent> readAgents(const Poco::Data::RecordSet& rs) {
+  std::vector<Agent> out;
+  out.reserve(rs.rowCount());
+  appendAgents(rs, out);
   return out;
 }
 
+// The sort expression for a column: the indexed form (nullable columns as COALESCE(x, 0), as
+// in migration 4), "" for id order.
+std::string sortExpression(const std::string& column) {
+  if (column == "id") return "";
+  if (column == "project_id" || column == "last_heartbeat") {
+    return "COALESCE(agents." + column + ", 0)";
+  }
+  return "agents." + column;
+}
+
+// The maintained count that answers `filter`, as (dimension, value), when one does: no filter,
+// or exactly one of status, level, project_id.
+std::optional<std::pair<std::string, std::string>> maintainedCount(const AgentFilter& f) {
+  if (!f.q.empty() || f.role || f.active_within_s) return std::nullopt;
+  int given = (f.status ? 1 : 0) + (f.level ? 1 : 0) + (f.project_id ? 1 : 0);
+  if (given == 0) return std::pair<std::string, std::string>{"total", ""};
+  if (given > 1) return std::nullopt;
+  if (f.status)
+    return std::pair<std::string, std::string>{"status", std::string(toString(*f.status))};
+  if (f.level) return std::pair<std::string, std::string>{"level", std::string(toString(*f.level))};
+  return std::pair<std::string, std::string>{"project_id", std::to_string(*f.project_id)};
+}
+
+}  // namespace
+
+int64_t maintainedAgentCount(Session& s, const std::string& dimension, const std::string& value) {
+  return sql::scalar(s,
+                     "SELECT COALESCE(SUM(n), 0) FROM row_counts"
+                     " WHERE tbl = 'agents' AND dimension = ? AND value = ?",
+                     {dimension, value});
+}
+
+namespace {
+
 Result<Agent> load(Session& s, int64_t id) {
-  auto agents = readAgents(sql::query(s, std::string(kColumns) + " WHERE id = ?", {id}));
+  auto agents = readAgents(sql::query(s, kSelect + " WHERE agents.id = ?", {id}));
   if (agents.empty()) return Error::notFound("no agent with id " + std::to_string(id));
   return agents.front();
 }
@@ -63,21 +104,44 @@ sql::Value nullable(const std::optional<int64_t>& v) {
 Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
                                                 common::SteadyTime deadline) {
   if (auto st = validateAgentFilter(filter); !st.ok()) return st.error();
-  SortOrder order = *parseSort(filter.sort, agentSortColumns());
-  sql::Where where;
-  if (filter.status) where.add("status = ?", std::string(toString(*filter.status)));
-  if (filter.level) where.add("level = ?", std::string(toString(*filter.level)));
-  if (filter.role) where.add("role = ?", *filter.role);
-  if (filter.project_id) where.add("project_id = ?", *filter.project_id);
-  if (!filter.q.empty()) {
-    where.add("name LIKE ? ESCAPE '\\'", "%" + sql::escapeLike(filter.q) + "%");
+  const domain::SortOrder order = *domain::parseSort(filter.sort, domain::agentSortColumns());
+  const bool search = !filter.q.empty();
+  sql::Listing l;
+  l.columns = kColumns;
+  // A search walks the trigram index in rowid order and joins each match to its row.
+  l.from = search ? "agents_fts JOIN agents ON agents.id = agents_fts.rowid" : "agents";
+  l.id_column = search ? "agents_fts.rowid" : "agents.id";
+  if (search) l.where.add("agents_fts MATCH ?", sql::ftsPhrase(filter.q));
+  if (filter.status) l.where.add("agents.status = ?", std::string(toString(*filter.status)));
+  if (filter.level) l.where.add("agents.level = ?", std::string(toString(*filter.level)));
+  if (filter.role) l.where.add("agents.role = ?", *filter.role);
+  if (filter.project_id) l.where.add("agents.project_id = ?", *filter.project_id);
+  if (filter.active_within_s) {
+    l.where.add("COALESCE(agents.last_heartbeat, 0) >= ?",
+                db_.clock().wallMillis() - *filter.active_within_s * 1000);
   }
-  auto page_query =
-      sql::pageQuery(kColumns, where, order.column, order.descending, filter.limit, filter.offset);
+  l.key = sortExpression(order.column);
+  l.descending = order.descending;
+  l.limit = filter.window.limit + 1;  // one more tells whether a next page exists
+  l.offset = filter.window.offset;
+  if (filter.window.cursor) {
+    l.after_key = sql::toValue(filter.window.cursor->key);
+    l.after_id = filter.window.cursor->id;
+  }
   return db_.read(deadline, [&](Session& s) -> Result<Page<Agent>> {
     Page<Agent> page;
-    page.total = sql::scalar(s, "SELECT COUNT(*) FROM agents" + where.text, where.params);
-    page.items = readAgents(sql::query(s, page_query.sql, page_query.params));
+    page.items.reserve(static_cast<std::size_t>(l.limit));
+    sql::readListing(s, l,
+                     [&](const Poco::Data::RecordSet& rs) { return appendAgents(rs, page.items); });
+    page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
+    if (page.has_more) page.items.pop_back();
+    if (auto counted = maintainedCount(filter)) {
+      page.total = maintainedAgentCount(s, counted->first, counted->second);
+    } else {
+      page.total = sql::cappedCount(s, "SELECT 1 FROM " + l.from + l.where.text, l.where.params,
+                                    domain::kCountCap);
+      page.total_is_lower_bound = page.total >= domain::kCountCap;
+    }
     return page;
   });
 }
@@ -154,30 +218,23 @@ Result<Agent> SqliteAgentRepository::heartbeat(int64_t id, common::SteadyTime de
   });
 }
 
-Result<std::vector<Agent>> SqliteAgentRepository::active(int64_t window_s,
-                                                         common::SteadyTime deadline) {
-  if (window_s < 1) return Error::invalid("window_s", "must be at least 1 second");
-  int64_t since = db_.clock().wallMillis() - window_s * 1000;
-  return db_.read(deadline, [&](Session& s) -> Result<std::vector<Agent>> {
-    return readAgents(
-        sql::query(s, std::string(kColumns) + " WHERE last_heartbeat >= ? ORDER BY id", {since}));
-  });
-}
-
 Result<AgentStats> SqliteAgentRepository::stats(common::SteadyTime deadline) {
   return db_.read(deadline, [&](Session& s) -> Result<AgentStats> {
     AgentStats out;
-    for (AgentStatus st : allAgentStatuses()) out.by_status[std::string(toString(st))] = 0;
-    for (AgentLevel l : allAgentLevels()) out.by_level[std::string(toString(l))] = 0;
-    auto by_status = sql::query(s, "SELECT status, COUNT(*) FROM agents GROUP BY status");
-    for (std::size_t r = 0; r < by_status.rowCount(); ++r) {
-      int64_t n = sql::intAt(by_status, 1, r);
-      out.by_status[sql::textAt(by_status, 0, r)] = n;
-      out.total += n;
-    }
-    auto by_level = sql::query(s, "SELECT level, COUNT(*) FROM agents GROUP BY level");
-    for (std::size_t r = 0; r < by_level.rowCount(); ++r) {
-      out.by_level[sql::textAt(by_level, 0, r)] = sql::intAt(by_level, 1, r);
+    for (AgentStatus st : domain::allAgentStatuses()) out.by_status[std::string(toString(st))] = 0;
+    for (AgentLevel l : domain::allAgentLevels()) out.by_level[std::string(toString(l))] = 0;
+    // The maintained counts: a handful of rows, whatever the number of agents.
+    auto rows = sql::query(s,
+                           "SELECT dimension, value, n FROM row_counts WHERE tbl = 'agents'"
+                           " AND dimension IN ('total', 'status', 'level')");
+    for (std::size_t r = 0; r < rows.rowCount(); ++r) {
+      const std::string dimension = sql::textAt(rows, 0, r);
+      const int64_t n = sql::intAt(rows, 2, r);
+      if (dimension == "total") {
+        out.total = n;
+      } else {
+        (dimension == "status" ? out.by_status : out.by_level)[sql::textAt(rows, 1, r)] = n;
+      }
     }
     return out;
   });

@@ -18,11 +18,15 @@ class SqliteAgentRepository final : public AgentRepository {
                               common::SteadyTime deadline) override;
   common::Status remove(int64_t id, common::SteadyTime deadline) override;
   common::Result<Agent> heartbeat(int64_t id, common::SteadyTime deadline) override;
-  common::Result<std::vector<Agent>> active(int64_t window_s, common::SteadyTime deadline) override;
   common::Result<AgentStats> stats(common::SteadyTime deadline) override;
 
  private:
   Database& db_;
 };
+
+/// The maintained number of agents whose `dimension` ("total", "status", "level",
+/// "project_id") has `value` ("" for the total), read in the caller's transaction.
+int64_t maintainedAgentCount(Poco::Data::Session& session, const std::string& dimension,
+                             const std::string& value);
 
 }  // namespace cc::store

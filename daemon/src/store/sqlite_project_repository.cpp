@@ -1,6 +1,7 @@
 #include "store/sqlite_project_repository.h"
 
 #include "store/sql.h"
+#include "store/sqlite_agent_repository.h"
 
 namespace cc::store {
 
@@ -14,11 +15,11 @@ using Poco::Data::Session;
 namespace {
 
 const char* const kColumns =
-    "SELECT id, name, description, status, path, created_at, updated_at FROM projects";
+    "projects.id, projects.name, projects.description, projects.status, projects.path, "
+    "projects.created_at, projects.updated_at";
+const std::string kSelect = std::string("SELECT ") + kColumns + " FROM projects";
 
-std::vector<Project> readProjects(const Poco::Data::RecordSet& rs) {
-  std::vector<Project> out;
-  out.reserve(rs.rowCount());
+std::size_t appendProjects(const Poco::Data::RecordSet& rs, std::vector<Project>& out) {
   for (std::size_t r = 0; r < rs.rowCount(); ++r) {
     Project p;
     p.id = sql::intAt(rs, 0, r);
@@ -30,11 +31,18 @@ std::vector<Project> readProjects(const Poco::Data::RecordSet& rs) {
     p.updated_at_ms = sql::intAt(rs, 6, r);
     out.push_back(std::move(p));
   }
+  return rs.rowCount();
+}
+
+std::vector<Project> readProjects(const Poco::Data::RecordSet& rs) {
+  std::vector<Project> out;
+  out.reserve(rs.rowCount());
+  appendProjects(rs, out);
   return out;
 }
 
 Result<Project> load(Session& s, int64_t id) {
-  auto projects = readProjects(sql::query(s, std::string(kColumns) + " WHERE id = ?", {id}));
+  auto projects = readProjects(sql::query(s, kSelect + " WHERE projects.id = ?", {id}));
   if (projects.empty()) return Error::notFound("no project with id " + std::to_string(id));
   return projects.front();
 }
@@ -54,18 +62,39 @@ Status checkNameFree(Session& s, const std::string& name, int64_t except_id) {
 Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
                                                     common::SteadyTime deadline) {
   if (auto st = validateProjectFilter(filter); !st.ok()) return st.error();
-  SortOrder order = *parseSort(filter.sort, projectSortColumns());
-  sql::Where where;
-  if (filter.status) where.add("status = ?", std::string(toString(*filter.status)));
-  if (!filter.q.empty()) {
-    where.add("name LIKE ? ESCAPE '\\'", "%" + sql::escapeLike(filter.q) + "%");
+  const domain::SortOrder order = *domain::parseSort(filter.sort, domain::projectSortColumns());
+  const bool search = !filter.q.empty();
+  sql::Listing l;
+  l.columns = kColumns;
+  l.from = search ? "projects_fts JOIN projects ON projects.id = projects_fts.rowid" : "projects";
+  l.id_column = search ? "projects_fts.rowid" : "projects.id";
+  if (search) l.where.add("projects_fts MATCH ?", sql::ftsPhrase(filter.q));
+  if (filter.status) l.where.add("projects.status = ?", std::string(toString(*filter.status)));
+  l.key = order.column == "id" ? "" : "projects." + order.column;
+  l.descending = order.descending;
+  l.limit = filter.window.limit + 1;
+  l.offset = filter.window.offset;
+  if (filter.window.cursor) {
+    l.after_key = sql::toValue(filter.window.cursor->key);
+    l.after_id = filter.window.cursor->id;
   }
-  auto page_query =
-      sql::pageQuery(kColumns, where, order.column, order.descending, filter.limit, filter.offset);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
     Page<Project> page;
-    page.total = sql::scalar(s, "SELECT COUNT(*) FROM projects" + where.text, where.params);
-    page.items = readProjects(sql::query(s, page_query.sql, page_query.params));
+    sql::readListing(
+        s, l, [&](const Poco::Data::RecordSet& rs) { return appendProjects(rs, page.items); });
+    page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
+    if (page.has_more) page.items.pop_back();
+    if (!search) {
+      page.total = sql::scalar(s,
+                               "SELECT COALESCE(SUM(n), 0) FROM row_counts"
+                               " WHERE tbl = 'projects' AND dimension = ? AND value = ?",
+                               {std::string(filter.status ? "status" : "total"),
+                                filter.status ? std::string(toString(*filter.status)) : ""});
+    } else {
+      page.total = sql::cappedCount(s, "SELECT 1 FROM " + l.from + l.where.text, l.where.params,
+                                    domain::kCountCap);
+      page.total_is_lower_bound = page.total >= domain::kCountCap;
+    }
     return page;
   });
 }
@@ -120,7 +149,7 @@ Result<Project> SqliteProjectRepository::patch(int64_t id, const ProjectInput& i
 Status SqliteProjectRepository::remove(int64_t id, bool force, common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Status {
     if (auto current = load(s, id); !current.ok()) return current.error();
-    int64_t users = sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE project_id = ?", {id});
+    int64_t users = maintainedAgentCount(s, "project_id", std::to_string(id));
     if (users > 0) {
       if (!force) {
         return Error::conflict("project " + std::to_string(id) + " is used by " +

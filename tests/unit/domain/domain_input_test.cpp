@@ -88,8 +88,8 @@ TEST_F(DomainInputTest, AgentQueryParameters) {
                              {"pretty", "1"}});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->status, AgentStatus::kIdle);
-  EXPECT_EQ(f->limit, 10);
-  EXPECT_EQ(f->offset, 20);
+  EXPECT_EQ(f->window.limit, 10);
+  EXPECT_EQ(f->window.offset, 20);
   EXPECT_EQ(f->project_id, 3);
   for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{{"status", "gone"},
                                                                             {"level", "9"},

@@ -82,8 +82,9 @@ TEST_F(AgentHandlersTest, ListFiltersPaginatesAndSorts) {
             (std::vector<std::string>{"alpha", "bravo"}));
   EXPECT_EQ(itemNames(call("GET", "/api/agents?project_id=" + std::to_string(project))),
             (std::vector<std::string>{"charlie"}));
-  EXPECT_EQ(itemNames(call("GET", "/api/agents?q=ha")),
-            (std::vector<std::string>{"alpha", "charlie"}));
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?q=LPH")), (std::vector<std::string>{"alpha"}));
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?q=arl")), (std::vector<std::string>{"charlie"}));
+  EXPECT_EQ(call("GET", "/api/agents?q=ha").errorField(), "q");
   EXPECT_EQ(itemNames(call("GET", "/api/agents?role=nobody")), (std::vector<std::string>{}));
 
   Response page = call("GET", "/api/agents?sort=-name&limit=2&offset=1");
@@ -191,11 +192,17 @@ TEST_F(AgentHandlersTest, HeartbeatActivatesAndActiveListsRecentOnes) {
 
   Response active = call("GET", "/api/agents/active");
   ASSERT_EQ(active.status, 200) << active.body;
-  EXPECT_EQ(itemNames(active), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(itemNames(active), (std::vector<std::string>{"b", "a"}));  // most recent first
   EXPECT_EQ(active.json()->getValue<int>("total"), 2);
   EXPECT_EQ(active.json()->getValue<int>("limit"), 50);
   EXPECT_EQ(itemNames(call("GET", "/api/agents/active?limit=1&offset=1")),
-            (std::vector<std::string>{"b"}));
+            (std::vector<std::string>{"a"}));
+  Response first = call("GET", "/api/agents/active?limit=1");
+  ASSERT_FALSE(first.json()->isNull("next_cursor"));
+  Response second = call("GET", "/api/agents/active?limit=1&cursor=" +
+                                    first.json()->getValue<std::string>("next_cursor"));
+  EXPECT_EQ(itemNames(second), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(second.json()->isNull("next_cursor"));
   EXPECT_EQ(itemNames(call("GET", "/api/agents/active?offset=7")), (std::vector<std::string>{}));
   EXPECT_EQ(call("GET", "/api/agents/active?limit=0").errorField(), "limit");
 

@@ -118,10 +118,12 @@ TEST_F(AgentRepositoryTest, FiltersByStatusLevelRoleProjectAndName) {
   by_project.project_id = p->id;
   EXPECT_EQ(names(by_project), (std::vector<std::string>{"gamma"}));
   AgentFilter by_name;
-  by_name.q = "a";
-  EXPECT_EQ(names(by_name).size(), 3u);
-  by_name.q = "ph";
+  by_name.q = "AMM";  // a substring, case-insensitively
+  EXPECT_EQ(names(by_name), (std::vector<std::string>{"gamma"}));
+  by_name.q = "lph";
   EXPECT_EQ(names(by_name), (std::vector<std::string>{"alpha"}));
+  by_name.q = "ph";
+  EXPECT_EQ(repo_->list(by_name).error().field, "q") << "shorter than a trigram";
 }
 
 TEST_F(AgentRepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
@@ -129,29 +131,32 @@ TEST_F(AgentRepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
   mustCreate(agent("100x-done"));
   mustCreate(agent(R"(back\slash)"));
   AgentFilter f;
-  f.q = "%_";
+  mustCreate(agent(R"(say "hi" now)"));
+  f.q = "0%_";
   EXPECT_EQ(names(f), (std::vector<std::string>{"100%_done"}));
-  f.q = "_";
+  f.q = "%_d";
   EXPECT_EQ(names(f), (std::vector<std::string>{"100%_done"}));
-  f.q = R"(\)";
+  f.q = R"(k\s)";
   EXPECT_EQ(names(f), (std::vector<std::string>{R"(back\slash)"}));
+  f.q = R"("hi")";
+  EXPECT_EQ(names(f), (std::vector<std::string>{R"(say "hi" now)"}));
 }
 
 TEST_F(AgentRepositoryTest, SortAndPaginationWithTotal) {
   for (const char* n : {"delta", "alpha", "charlie", "bravo", "echo"}) mustCreate(agent(n));
   AgentFilter f;
   f.sort = "name";
-  f.limit = 2;
+  f.window.limit = 2;
   auto page = repo_->list(f);
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->total, 5);
   ASSERT_EQ(page->items.size(), 2u);
   EXPECT_EQ(page->items[0].name, "alpha");
   EXPECT_EQ(page->items[1].name, "bravo");
-  f.offset = 4;
+  f.window.offset = 4;
   EXPECT_EQ(names(f), (std::vector<std::string>{"echo"}));
-  f.offset = 0;
-  f.limit = 50;
+  f.window.offset = 0;
+  f.window.limit = 50;
   f.sort = "-name";
   EXPECT_EQ(names(f).front(), "echo");
   f.sort = "-id";
@@ -165,12 +170,12 @@ TEST_F(AgentRepositoryTest, BadListParametersNameTheirField) {
   f.sort = "password; DROP TABLE agents";
   EXPECT_EQ(repo_->list(f).error().field, "sort");
   f = AgentFilter{};
-  f.limit = 0;
+  f.window.limit = 0;
   EXPECT_EQ(repo_->list(f).error().field, "limit");
-  f.limit = 501;
+  f.window.limit = 501;
   EXPECT_EQ(repo_->list(f).error().field, "limit");
-  f.limit = 10;
-  f.offset = -1;
+  f.window.limit = 10;
+  f.window.offset = -1;
   EXPECT_EQ(repo_->list(f).error().field, "offset");
 }
 
@@ -199,7 +204,7 @@ TEST_F(AgentRepositoryTest, HeartbeatWakesIdleAndOfflineButKeepsBusy) {
   EXPECT_EQ(repo_->heartbeat(9999).error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindow) {
+TEST_F(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindowMostRecentFirst) {
   Agent early = mustCreate(agent("early"));
   Agent late = mustCreate(agent("late"));
   mustCreate(agent("silent"));
@@ -207,14 +212,22 @@ TEST_F(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindow) {
   clock_.advance(seconds(45));
   ASSERT_TRUE(repo_->heartbeat(late.id).ok());
 
-  auto within = repo_->active(60);
+  auto active = [&](int64_t window_s) {
+    auto f = domain::parseActiveAgentsFilter({}, window_s);
+    EXPECT_TRUE(f.ok());
+    return repo_->list(*f);
+  };
+  auto within = active(60);
   ASSERT_TRUE(within.ok());
-  EXPECT_EQ(within->size(), 2u);
+  EXPECT_EQ(within->total, 2);
+  ASSERT_EQ(within->items.size(), 2u);
+  EXPECT_EQ(within->items[0].name, "late");
+  EXPECT_EQ(within->items[1].name, "early");
   clock_.advance(seconds(30));  // early is now 75 s old, late 30 s
-  within = repo_->active(60);
-  ASSERT_EQ(within->size(), 1u);
-  EXPECT_EQ(within->front().name, "late");
-  EXPECT_EQ(repo_->active(0).error().field, "window_s");
+  within = active(60);
+  ASSERT_EQ(within->items.size(), 1u);
+  EXPECT_EQ(within->items.front().name, "late");
+  EXPECT_EQ(domain::parseActiveAgentsFilter({}, 0).error().field, "window_s");
 }
 
 TEST_F(AgentRepositoryTest, StatsCountEveryStatusAndLevelIncludingZeros) {

@@ -83,18 +83,18 @@ TEST_F(ProjectRepositoryTest, ListFiltersSortsAndPages) {
   EXPECT_EQ(page->total, 3);
   EXPECT_EQ(page->items.front().name, "alpha");
   f.status = ProjectStatus::kActive;
-  f.limit = 1;
-  f.offset = 1;
+  f.window.limit = 1;
+  f.window.offset = 1;
   page = repo_->list(f);
   EXPECT_EQ(page->total, 2);
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].name, "mid");
   f = ProjectFilter{};
-  f.q = "ph";
+  f.q = "lph";
   EXPECT_EQ(repo_->list(f)->total, 1);
   f.sort = "-path";
   EXPECT_EQ(repo_->list(f).error().field, "sort");
-  auto json = pageToJson(*repo_->list(ProjectFilter{}));
+  auto json = pageToJson(*repo_->list(ProjectFilter{}), "id", 50, 0);
   EXPECT_EQ(json->getValue<int>("total"), 3);
   EXPECT_EQ(json->getArray("items")->size(), 3u);
 }

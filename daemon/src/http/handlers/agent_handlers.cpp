@@ -1,7 +1,5 @@
 #include "http/handlers/agent_handlers.h"
 
-#include <algorithm>
-
 #include "domain/agent.h"
 #include "http/error_envelope.h"
 #include "http/handlers/domain_request.h"
@@ -17,12 +15,11 @@ Reply fail(const common::Error& error, const RequestContext& ctx) {
   return errorReply(error, ctx.request_id);
 }
 
-Poco::JSON::Object::Ptr listJson(const domain::Page<domain::Agent>& page, int64_t limit,
-                                 int64_t offset) {
-  auto out = domain::pageToJson(page);
-  out->set("limit", limit);
-  out->set("offset", offset);
-  return out;
+Poco::JSON::Object::Ptr listJson(const domain::Page<domain::Agent>& page,
+                                 const domain::AgentFilter& filter) {
+  const auto& w = filter.window;
+  return domain::pageToJson(page, filter.sort, w.limit,
+                            w.cursor ? std::nullopt : std::optional<int64_t>(w.offset));
 }
 
 void announce(const DomainServices& services, const std::string& type, const domain::Agent& agent) {
@@ -34,28 +31,16 @@ Reply list(DomainServices& services, RequestContext& ctx) {
   if (!filter) return fail(filter.error(), ctx);
   auto page = services.store.agents().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
-  return jsonReply(200, listJson(*page, filter->limit, filter->offset));
+  return jsonReply(200, listJson(*page, *filter));
 }
 
+// Agents that heartbeated within agents.active_window_s, most recent first, a page at a time.
 Reply active(DomainServices& services, RequestContext& ctx) {
-  int64_t limit = domain::kDefaultLimit;
-  int64_t offset = 0;
-  std::string unused_q;
-  std::string unused_sort;
-  if (auto st = domain::readListParams(ctx.query, unused_q, unused_sort, limit, offset); !st.ok()) {
-    return fail(st.error(), ctx);
-  }
-  if (auto st = domain::checkWindow(limit, offset); !st.ok()) return fail(st.error(), ctx);
-  auto agents = services.store.agents().active(services.active_window_s, ctx.deadline);
-  if (!agents) return fail(agents.error(), ctx);
-  // The active set is small (bounded by recent heartbeats), so it is windowed here rather
-  // than in SQL.
-  domain::Page<domain::Agent> page;
-  page.total = static_cast<int64_t>(agents->size());
-  auto first = std::min<int64_t>(offset, page.total);
-  auto last = std::min<int64_t>(first + limit, page.total);
-  page.items.assign(agents->begin() + first, agents->begin() + last);
-  return jsonReply(200, listJson(page, limit, offset));
+  auto filter = domain::parseActiveAgentsFilter(ctx.query, services.active_window_s);
+  if (!filter) return fail(filter.error(), ctx);
+  auto page = services.store.agents().list(*filter, ctx.deadline);
+  if (!page) return fail(page.error(), ctx);
+  return jsonReply(200, listJson(*page, *filter));
 }
 
 Reply stats(DomainServices& services, RequestContext& ctx) {

@@ -25,10 +25,10 @@ Reply list(DomainServices& services, RequestContext& ctx) {
   if (!filter) return fail(filter.error(), ctx);
   auto page = services.store.projects().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
-  auto out = domain::pageToJson(*page);
-  out->set("limit", filter->limit);
-  out->set("offset", filter->offset);
-  return jsonReply(200, out);
+  const auto& w = filter->window;
+  return jsonReply(200,
+                   domain::pageToJson(*page, filter->sort, w.limit,
+                                      w.cursor ? std::nullopt : std::optional<int64_t>(w.offset)));
 }
 
 Reply create(DomainServices& services, RequestContext& ctx) {
