@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/input.h"
 
@@ -108,7 +109,10 @@ common::Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::st
 common::Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::string>& query,
                                                     int64_t window_s);
 
-Poco::JSON::Object::Ptr toJson(const Agent& agent);
-Poco::JSON::Object::Ptr toJson(const AgentStats& stats);
+/// The API's JSON of an agent. The stored metadata goes in as it is: every write path stores it
+/// validated and compact, so a page of agents is rendered without parsing anything.
+void writeJson(common::JsonWriter& w, const Agent& agent);
+std::string toJson(const Agent& agent);
+std::string toJson(const AgentStats& stats);
 
 }  // namespace cc::domain

@@ -115,15 +115,22 @@ Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string
   return f;
 }
 
-Poco::JSON::Object::Ptr toJson(const Project& project) {
-  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
-  out->set("id", project.id);
-  out->set("name", project.name);
-  out->set("description", project.description);
-  out->set("status", std::string(toString(project.status)));
-  out->set("path", project.path);
-  out->set("created_at", common::formatIsoTime(project.created_at_ms));
-  out->set("updated_at", common::formatIsoTime(project.updated_at_ms));
+void writeJson(common::JsonWriter& w, const Project& project) {
+  w.beginObject();
+  w.key("id").value(project.id);
+  w.key("name").value(project.name);
+  w.key("description").value(project.description);
+  w.key("status").value(toString(project.status));
+  w.key("path").value(project.path);
+  w.key("created_at").value(common::formatIsoTime(project.created_at_ms));
+  w.key("updated_at").value(common::formatIsoTime(project.updated_at_ms));
+  w.endObject();
+}
+
+std::string toJson(const Project& project) {
+  std::string out;
+  common::JsonWriter w(out);
+  writeJson(w, project);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/input.h"
 
@@ -66,6 +67,8 @@ common::Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, b
 /// Reads query parameters (status, q, limit, offset, cursor, sort); others are ignored.
 common::Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query);
 
-Poco::JSON::Object::Ptr toJson(const Project& project);
+/// The API's JSON of a project.
+void writeJson(common::JsonWriter& w, const Project& project);
+std::string toJson(const Project& project);
 
 }  // namespace cc::domain

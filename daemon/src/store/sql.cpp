@@ -1,9 +1,12 @@
 #include "store/sql.h"
 
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Nullable.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <limits>
+#include <memory>
 
 namespace cc::store::sql {
 namespace {
@@ -173,13 +176,55 @@ std::vector<ListingStep> listingSteps(const Listing& l) {
 }  // namespace
 
 void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<std::size_t(const Poco::Data::RecordSet&)>& read) {
+                 const std::function<void(const Row&)>& row) {
   int64_t missing = listing.limit;
   for (auto& step : listingSteps(listing)) {
     if (missing <= 0) break;
     step.query.params[step.limit_at] = missing;
-    missing -= static_cast<int64_t>(read(query(session, step.query.sql, step.query.params)));
+    missing -= static_cast<int64_t>(forEachRow(session, step.query.sql, step.query.params, row));
   }
+}
+
+bool Row::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+int64_t Row::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::optional<int64_t> Row::optionalInteger(int col) const {
+  if (isNull(col)) return std::nullopt;
+  return integer(col);
+}
+std::string Row::text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::size_t forEachRow(Poco::Data::Session& session, const std::string& sql, const Params& params,
+                       const std::function<void(const Row&)>& row) {
+  record(sql, params);
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+  if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+  int index = 1;
+  for (const auto& p : params) {
+    if (const auto* n = std::get_if<int64_t>(&p)) {
+      rc = sqlite3_bind_int64(raw, index, *n);
+    } else if (const auto* s = std::get_if<std::string>(&p)) {
+      rc = sqlite3_bind_text(raw, index, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
+    } else {
+      rc = sqlite3_bind_null(raw, index);
+    }
+    if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
+    ++index;
+  }
+  std::size_t rows = 0;
+  const Row current(raw);
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    row(current);
+    ++rows;
+  }
+  if (rc != SQLITE_DONE) Poco::Data::SQLite::Utility::throwException(db, rc);
+  return rows;
 }
 
 }  // namespace cc::store::sql

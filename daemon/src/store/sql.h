@@ -15,6 +15,8 @@
 
 #include "domain/cursor.h"
 
+struct sqlite3_stmt;
+
 namespace cc::store::sql {
 
 /// One bound parameter; std::monostate binds NULL.
@@ -29,6 +31,26 @@ Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql
 /// The single integer a query such as COUNT(*) returns.
 int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Params& params = {});
 int64_t lastInsertId(Poco::Data::Session& session);
+
+/// One result row of forEachRow, read by column index; valid only inside the callback.
+class Row {
+ public:
+  explicit Row(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  bool isNull(int col) const;
+  int64_t integer(int col) const;
+  std::optional<int64_t> optionalInteger(int col) const;
+  /// The column's text ("" for NULL), copied.
+  std::string text(int col) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+/// Runs a query on the session's SQLite connection directly and hands each row to `row`, typed
+/// reads straight from SQLite without Poco's per-cell Dynamic::Var; returns the number of rows.
+/// Failures throw the Poco SQLite exception for the result code, as every other helper does.
+std::size_t forEachRow(Poco::Data::Session& session, const std::string& sql, const Params& params,
+                       const std::function<void(const Row&)>& row);
 
 int64_t intAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 std::optional<int64_t> optIntAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
@@ -83,7 +105,7 @@ struct Listing {
 /// index, so a page costs the same at any depth; a row-value comparison (key, id) > (?, ?)
 /// would not, since SQLite bounds only the index's first column by it and steps over every tie.
 void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<std::size_t(const Poco::Data::RecordSet&)>& read);
+                 const std::function<void(const Row&)>& row);
 
 /// Every statement the sql helpers run while one of these lives, with its parameters: for the
 /// test that reads the plan of every statement the repositories issue. One at a time.

@@ -19,29 +19,19 @@ const char* const kColumns =
     "agents.metadata, agents.last_heartbeat, agents.created_at, agents.updated_at";
 const std::string kSelect = std::string("SELECT ") + kColumns + " FROM agents";
 
-std::size_t appendAgents(const Poco::Data::RecordSet& rs, std::vector<Agent>& out) {
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Agent a;
-    a.id = sql::intAt(rs, 0, r);
-    a.name = sql::textAt(rs, 1, r);
-    a.level = parseAgentLevel(sql::textAt(rs, 2, r)).value_or(AgentLevel::kL1);
-    a.role = sql::textAt(rs, 3, r);
-    a.status = parseAgentStatus(sql::textAt(rs, 4, r)).value_or(AgentStatus::kOffline);
-    a.project_id = sql::optIntAt(rs, 5, r);
-    a.metadata = sql::textAt(rs, 6, r);
-    a.last_heartbeat_ms = sql::optIntAt(rs, 7, r);
-    a.created_at_ms = sql::intAt(rs, 8, r);
-    a.updated_at_ms = sql::intAt(rs, 9, r);
-    out.push_back(std::move(a));
-  }
-  return rs.rowCount();
-}
-
-std::vector<Agent> readAgents(const Poco::Data::RecordSet& rs) {
-  std::vector<Agent> out;
-  out.reserve(rs.rowCount());
-  appendAgents(rs, out);
-  return out;
+Agent readAgent(const sql::Row& row) {
+  Agent a;
+  a.id = row.integer(0);
+  a.name = row.text(1);
+  a.level = domain::parseAgentLevel(row.text(2)).value_or(AgentLevel::kL1);
+  a.role = row.text(3);
+  a.status = domain::parseAgentStatus(row.text(4)).value_or(AgentStatus::kOffline);
+  a.project_id = row.optionalInteger(5);
+  a.metadata = row.text(6);
+  a.last_heartbeat_ms = row.optionalInteger(7);
+  a.created_at_ms = row.integer(8);
+  a.updated_at_ms = row.integer(9);
+  return a;
 }
 
 // The sort expression for a column: the indexed form (nullable columns as COALESCE(x, 0), as
@@ -79,9 +69,11 @@ int64_t maintainedAgentCount(Session& s, const std::string& dimension, const std
 namespace {
 
 Result<Agent> load(Session& s, int64_t id) {
-  auto agents = readAgents(sql::query(s, kSelect + " WHERE agents.id = ?", {id}));
-  if (agents.empty()) return Error::notFound("no agent with id " + std::to_string(id));
-  return agents.front();
+  std::optional<Agent> found;
+  sql::forEachRow(s, kSelect + " WHERE agents.id = ?", {id},
+                  [&](const sql::Row& row) { found = readAgent(row); });
+  if (!found) return Error::notFound("no agent with id " + std::to_string(id));
+  return *found;
 }
 
 // A project_id must name an existing project; checked here so the client gets a 400 naming
@@ -131,8 +123,7 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
   return db_.read(deadline, [&](Session& s) -> Result<Page<Agent>> {
     Page<Agent> page;
     page.items.reserve(static_cast<std::size_t>(l.limit));
-    sql::readListing(s, l,
-                     [&](const Poco::Data::RecordSet& rs) { return appendAgents(rs, page.items); });
+    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readAgent(row)); });
     page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
     if (page.has_more) page.items.pop_back();
     if (auto counted = maintainedCount(filter)) {
@@ -224,18 +215,18 @@ Result<AgentStats> SqliteAgentRepository::stats(common::SteadyTime deadline) {
     for (AgentStatus st : domain::allAgentStatuses()) out.by_status[std::string(toString(st))] = 0;
     for (AgentLevel l : domain::allAgentLevels()) out.by_level[std::string(toString(l))] = 0;
     // The maintained counts: a handful of rows, whatever the number of agents.
-    auto rows = sql::query(s,
-                           "SELECT dimension, value, n FROM row_counts WHERE tbl = 'agents'"
-                           " AND dimension IN ('total', 'status', 'level')");
-    for (std::size_t r = 0; r < rows.rowCount(); ++r) {
-      const std::string dimension = sql::textAt(rows, 0, r);
-      const int64_t n = sql::intAt(rows, 2, r);
-      if (dimension == "total") {
-        out.total = n;
-      } else {
-        (dimension == "status" ? out.by_status : out.by_level)[sql::textAt(rows, 1, r)] = n;
-      }
-    }
+    sql::forEachRow(s,
+                    "SELECT dimension, value, n FROM row_counts WHERE tbl = 'agents'"
+                    " AND dimension IN ('total', 'status', 'level')",
+                    {}, [&](const sql::Row& row) {
+                      const std::string dimension = row.text(0);
+                      if (dimension == "total") {
+                        out.total = row.integer(2);
+                      } else {
+                        (dimension == "status" ? out.by_status : out.by_level)[row.text(1)] =
+                            row.integer(2);
+                      }
+                    });
     return out;
   });
 }

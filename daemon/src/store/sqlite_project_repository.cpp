@@ -19,32 +19,24 @@ const char* const kColumns =
     "projects.created_at, projects.updated_at";
 const std::string kSelect = std::string("SELECT ") + kColumns + " FROM projects";
 
-std::size_t appendProjects(const Poco::Data::RecordSet& rs, std::vector<Project>& out) {
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Project p;
-    p.id = sql::intAt(rs, 0, r);
-    p.name = sql::textAt(rs, 1, r);
-    p.description = sql::textAt(rs, 2, r);
-    p.status = parseProjectStatus(sql::textAt(rs, 3, r)).value_or(ProjectStatus::kArchived);
-    p.path = sql::textAt(rs, 4, r);
-    p.created_at_ms = sql::intAt(rs, 5, r);
-    p.updated_at_ms = sql::intAt(rs, 6, r);
-    out.push_back(std::move(p));
-  }
-  return rs.rowCount();
-}
-
-std::vector<Project> readProjects(const Poco::Data::RecordSet& rs) {
-  std::vector<Project> out;
-  out.reserve(rs.rowCount());
-  appendProjects(rs, out);
-  return out;
+Project readProject(const sql::Row& row) {
+  Project p;
+  p.id = row.integer(0);
+  p.name = row.text(1);
+  p.description = row.text(2);
+  p.status = domain::parseProjectStatus(row.text(3)).value_or(ProjectStatus::kArchived);
+  p.path = row.text(4);
+  p.created_at_ms = row.integer(5);
+  p.updated_at_ms = row.integer(6);
+  return p;
 }
 
 Result<Project> load(Session& s, int64_t id) {
-  auto projects = readProjects(sql::query(s, kSelect + " WHERE projects.id = ?", {id}));
-  if (projects.empty()) return Error::notFound("no project with id " + std::to_string(id));
-  return projects.front();
+  std::optional<Project> found;
+  sql::forEachRow(s, kSelect + " WHERE projects.id = ?", {id},
+                  [&](const sql::Row& row) { found = readProject(row); });
+  if (!found) return Error::notFound("no project with id " + std::to_string(id));
+  return *found;
 }
 
 // Checked inside the write transaction, which the writer lock serialises, so no other writer
@@ -80,8 +72,7 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
   }
   return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
     Page<Project> page;
-    sql::readListing(
-        s, l, [&](const Poco::Data::RecordSet& rs) { return appendProjects(rs, page.items); });
+    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readProject(row)); });
     page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
     if (page.has_more) page.items.pop_back();
     if (!search) {

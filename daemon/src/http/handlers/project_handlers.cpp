@@ -26,9 +26,9 @@ Reply list(DomainServices& services, RequestContext& ctx) {
   auto page = services.store.projects().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
   const auto& w = filter->window;
-  return jsonReply(200,
-                   domain::pageToJson(*page, filter->sort, w.limit,
-                                      w.cursor ? std::nullopt : std::optional<int64_t>(w.offset)));
+  return Reply::json(
+      200, domain::pageToJson(*page, filter->sort, w.limit,
+                              w.cursor ? std::nullopt : std::optional<int64_t>(w.offset)));
 }
 
 Reply create(DomainServices& services, RequestContext& ctx) {
@@ -39,7 +39,7 @@ Reply create(DomainServices& services, RequestContext& ctx) {
   auto project = services.store.projects().create(*input, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
   announce(services, "project.created", *project);
-  Reply reply = jsonReply(201, domain::toJson(*project));
+  Reply reply = Reply::json(201, domain::toJson(*project));
   reply.setHeader("Location", std::string(kPrefix) + "/" + std::to_string(project->id));
   return reply;
 }
@@ -49,7 +49,7 @@ Reply get(DomainServices& services, RequestContext& ctx) {
   if (!id) return fail(id.error(), ctx);
   auto project = services.store.projects().get(*id, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
-  return jsonReply(200, domain::toJson(*project));
+  return Reply::json(200, domain::toJson(*project));
 }
 
 Reply patch(DomainServices& services, RequestContext& ctx) {
@@ -62,7 +62,7 @@ Reply patch(DomainServices& services, RequestContext& ctx) {
   auto project = services.store.projects().patch(*id, *input, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
   announce(services, "project.updated", *project);
-  return jsonReply(200, domain::toJson(*project));
+  return Reply::json(200, domain::toJson(*project));
 }
 
 Reply remove(DomainServices& services, RequestContext& ctx) {
@@ -73,7 +73,7 @@ Reply remove(DomainServices& services, RequestContext& ctx) {
   if (auto st = services.store.projects().remove(*id, *force, ctx.deadline); !st.ok()) {
     return fail(st.error(), ctx);
   }
-  announceChange(services, kTopic, kPrefix, "project.deleted", *id, {}, nullptr);
+  announceChange(services, kTopic, kPrefix, "project.deleted", *id, {}, {});
   // A forced delete may have detached agents; their cached answers are stale too.
   if (*force && services.invalidate) services.invalidate("/api/agents");
   return Reply::noContent();
