@@ -148,15 +148,16 @@ void GroupCommitter::lead(std::unique_lock<std::mutex>& lock) {
   if (outcome.opened) ++stats_.writer_opens_total;
   // The next leader is a writer already waiting, so that no writer runs batches for others
   // after its own is done.
-  Ticket* next = nullptr;
+  std::shared_ptr<Ticket> next;
   if (queue_.empty()) {
     leading_ = false;
   } else {
-    next = queue_.front().get();
+    next = queue_.front();
     next->lead = true;
   }
   lock.unlock();
-  // `batch` keeps every ticket alive until here, even those whose writer has returned.
+  // Notified outside the lock, so `batch` and `next` keep the tickets alive until here: the
+  // next leader may run, finish and return before this line.
   for (Ticket* t : finished) t->cv.notify_one();
   if (next != nullptr) next->cv.notify_one();
 }
