@@ -10,8 +10,6 @@
 
 #include <cstdio>
 
-#include "store/deadline.h"
-
 namespace cc::store {
 
 using common::Error;
@@ -65,6 +63,14 @@ common::Status probe(const std::string& path) {
   sqlite3_close(db);
   if (rc != SQLITE_OK) return unavailable("cannot open database " + path + ": " + why);
   return common::Ok{};
+}
+
+sqlite3* handleOf(SessionLease& lease) {
+  try {
+    return Poco::Data::SQLite::Utility::dbHandle(lease.session());
+  } catch (...) {
+    return nullptr;  // no handle to ask: the exception type alone decides
+  }
 }
 
 void rollback(SessionLease& lease) {
@@ -160,6 +166,14 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   faults_.set({options_.fault_delay_ms, options_.fault_error_rate});
   pool_ = std::make_unique<SessionPool>(
       options_.pool, [opts = options_] { return openSession(opts); }, clock_);
+  GroupCommitter::Hooks hooks;
+  hooks.open = [opts = options_] { return openSession(opts); };
+  hooks.admit = [this](common::SteadyTime deadline) { return faults_.apply(deadline); };
+  hooks.fail = [this](sqlite3* handle) { return fail(handle); };
+  hooks.noted = [this](const common::Status& status) { noteWrite(status); };
+  committer_ = std::make_unique<GroupCommitter>(
+      GroupCommitter::Options{options_.busy_timeout, options_.pool.max_lifetime}, std::move(hooks),
+      clock_);
 }
 
 common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options,
@@ -182,19 +196,7 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
 }
 
 common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
-  // Writers queue for the writer slot before they borrow a session, so a crowd of writers does
-  // not hold every session while readers starve.
-  std::unique_lock<std::timed_mutex> writer(writer_, std::defer_lock);
-  if (write) {
-    auto budget = remainingBudget(clock_, deadline);
-    bool deadline_first = budget < options_.busy_timeout;
-    if (!writer.try_lock_for(std::min<std::chrono::nanoseconds>(budget, options_.busy_timeout))) {
-      if (deadline_first) {
-        return Error{ErrorCode::kTimeout, "request deadline exceeded waiting to write", {}, 0};
-      }
-      return unavailable("database writer busy for longer than db.busy_timeout_ms");
-    }
-  }
+  if (write) return committer_->write(deadline, work);
   auto lease = pool_->acquire(deadline);
   if (!lease.ok()) return lease.error();
   // The injected delay holds the session, as a slow database would, so that a delay rehearses
@@ -203,12 +205,10 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
 
   Poco::Data::Session& session = lease->session();
   try {
-    session << std::string(write ? "BEGIN IMMEDIATE" : "BEGIN"), now;
+    session << "BEGIN", now;
   } catch (...) {
     lease->markBroken();
-    Error e = fail(*lease);
-    if (write) noteWrite(e);
-    return e;
+    return fail(handleOf(*lease)).error;
   }
   try {
     common::Status st = work(session);
@@ -217,34 +217,26 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
       return st;
     }
     session << "COMMIT", now;
-    if (write) noteWrite(common::Ok{});
     return common::Ok{};
   } catch (...) {
-    Error e = fail(*lease);
+    ConnectionFailure f = fail(handleOf(*lease));
+    if (f.reopen) lease->markBroken();
     rollback(*lease);
-    if (write) noteWrite(e);
-    return e;
+    return f.error;
   }
 }
 
-Error Database::fail(SessionLease& lease) {
-  sqlite3* handle = nullptr;
-  try {
-    handle = Poco::Data::SQLite::Utility::dbHandle(lease.session());
-  } catch (...) {
-    // No handle to ask: the exception type alone decides.
-  }
+ConnectionFailure Database::fail(sqlite3* handle) {
   const int rc = currentSqliteCode(handle);
-  Error e = currentStoreError(handle);
-  if (classifySqliteError(rc).reopen) {
-    lease.markBroken();
+  ConnectionFailure f{currentStoreError(handle), classifySqliteError(rc).reopen};
+  if (f.reopen) {
     // The idle sessions share the file's fate (opened read-only, or on the replaced file):
     // close them too, so that the first request after the repair does not meet a stale one.
     pool_->discardIdle();
     std::lock_guard<std::mutex> lock(storage_mu_);
     ++storage_.reopens_total;
   }
-  return e;
+  return f;
 }
 
 void Database::noteWrite(const common::Status& status) {
