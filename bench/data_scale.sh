@@ -58,6 +58,8 @@ record() { # json, then key=value pairs added to it (values JSON when they parse
   python3 - "$@" >>"$RAW" <<'PY'
 import json, sys
 d = json.loads(sys.argv[1])
+if not isinstance(d, dict):
+    d = {"value": d}
 for kv in sys.argv[2:]:
     k, v = kv.split("=", 1)
     try:
@@ -144,6 +146,18 @@ heartbeats() { # ids rate conns seconds
     -H "Authorization: Bearer $ADMIN" "http://$H/" | tail -n1
 }
 
+# Between two loads at the largest size: record the store breaker's state, then wait (up to
+# 20 s) until the daemon is ready again, so that one phase's open breaker does not fail the next.
+settle() { # phase name
+  record "$("$CTL" --url "http://$H" --admin "http://$A" --token-file "$TOKEN_FILE" -o json breakers)" \
+    bench=breakers size="$N" after="$1"
+  for _ in $(seq 1 200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$H/health/ready")" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "data_scale: not ready 20 s after $1" >&2
+}
+
 mix() { # seconds -> the loadtest's JSON (total and per endpoint)
   "$CTL" --url "http://$H" --admin "http://$A" --token-file "$TOKEN_FILE" -o json \
     loadtest --scenario mixed --users 150 --duration "$1"
@@ -225,9 +239,11 @@ for N in $SIZES; do
     echo "== $N agents: the mix, heartbeats at $HB_RATE/s, and both"
     record "$(mix "$DUR")" bench=mix size="$N" with=none
     echo "  mix alone done"
+    settle mix
     record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR")" bench=heartbeats size="$N" \
       target_rate="$HB_RATE" conns="$HB_CONNS" with=none
     echo "  heartbeats alone done"
+    settle heartbeats
     # Heartbeats for DUR+2 s around a DUR-second mix: both run for the mix's whole duration.
     heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) >"$WORK/hb.json" &
     HBP=$!
@@ -240,6 +256,7 @@ for N in $SIZES; do
     record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$N" target_rate="$HB_RATE" \
       conns="$HB_CONNS" with=mix
     echo "  both done"
+    settle both
     STATS_AFTER=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
     record "{}" bench=after size="$N" stats_total="$STATS_AFTER" rss_kb="$(rss_kb "$DAEMON_PID")"
     # Diagnostic, not the shipped configuration: the same heartbeats when a commit does not

@@ -133,13 +133,13 @@ def writes_p99(m):
 mix_top = (mixes.get((largest, "none")) or {}).get("size") or (hbs.get(("none", "full")) or {}).get("size")
 if mixes or hbs:
     print(f"\n### At {mix_top:,} agents: the replaced system's mix and heartbeats\n")
-    print("| load | agents | while | requests | req/s | p50 ms | p99 ms | p99 of its writes ms | not ok |")
+    print("| load | agents | while | requests | req/s | p50 ms | p99 ms | p99 of its writes ms | not ok (5xx) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for (size, w), m in sorted(mixes.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none")):
         t = m["total"]
         print(f"| mix, 150 users (`loadtest --scenario mixed`) | {size:,} | "
               f"{'alone' if w == 'none' else 'heartbeats at target'} | {t['requests']:,} | {f(t['rps'])} | "
-              f"{f(t['p50_ms'], 1)} | {f(t['p99_ms'], 1)} | {f(writes_p99(m), 1)} | {not_ok(t):,} |")
+              f"{f(t['p50_ms'], 1)} | {f(t['p99_ms'], 1)} | {f(writes_p99(m), 1)} | {not_ok(t):,} ({t.get('server_errors', 0):,}) |")
     for key in (("none", "full"), ("mix", "full"), ("none", "normal")):
         h = hbs.get(key)
         if not h:
@@ -149,7 +149,14 @@ if mixes or hbs:
             label += " (diagnostic: `db.synchronous=normal`)"
         print(f"| {label} | {h['size']:,} | {'alone' if key[0] == 'none' else 'the mix'} | "
               f"{h['requests']:,} | {f(h['rps'])} | {f(h['p50_ms'], 2)} | {f(h['p99_ms'], 1)} | "
-              f"{f(h['p99_ms'], 1)} | {errors([h]):,} |")
+              f"{f(h['p99_ms'], 1)} | {errors([h]):,} ({h.get('non2xx', 0):,}) |")
+    opened = []
+    for b in by.get("breakers", []):
+        for br in b.get("breakers", []):
+            opened.append(f"after {b['after']}: {br.get('state', '?')}, opened {br.get('opened_total', '?')} time(s) so far")
+    if opened:
+        print("\nStore breaker (`controlcenterctl breakers`), then a wait for /health/ready before the next "
+              "load: " + "; ".join(opened) + ".")
     print("\nThe mix per endpoint (p50 / p99 ms, requests):\n")
     cols = sorted(mixes.items(), key=lambda kv: (kv[0][0], kv[0][1] != "none"))
     print("| endpoint | " + " | ".join(f"{s:,}, {'alone' if w == 'none' else 'with heartbeats'}"
