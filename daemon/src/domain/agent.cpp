@@ -154,11 +154,6 @@ SortKey sortKey(const Agent& agent, const std::string& column) {
   return agent.id;
 }
 
-Cursor cursorAfter(const Agent& agent, const std::string& sort) {
-  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
-  return Cursor{sort, sortKey(agent, column), agent.id};
-}
-
 Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial) {
   if (auto st = json_input::rejectUnknown(
           body, {"name", "level", "role", "status", "project_id", "metadata"});

@@ -90,8 +90,6 @@ const std::map<std::string, std::vector<std::string>>& agentFilteredSorts();
 
 /// The value of `agent` in sort column `column` (a missing project or heartbeat sorts as 0).
 SortKey sortKey(const Agent& agent, const std::string& column);
-/// Where the page after `agent` starts in `sort` order.
-Cursor cursorAfter(const Agent& agent, const std::string& sort);
 
 /// Checks every given field (and, for a create, that the required ones are there); the error
 /// names the field.

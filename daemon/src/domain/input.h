@@ -27,6 +27,12 @@ struct Page {
   int64_t total = 0;
   bool total_is_lower_bound = false;
   bool has_more = false;
+
+  /// For items read one past `limit`: drops the extra one and records that a next page exists.
+  void trimTo(int64_t limit) {
+    has_more = static_cast<int64_t>(items.size()) > limit;
+    if (has_more) items.resize(static_cast<std::size_t>(limit));
+  }
 };
 
 inline constexpr int kDefaultLimit = 50;
@@ -41,6 +47,14 @@ struct SortOrder {
   std::string column;
   bool descending = false;
 };
+
+/// Where the page after `item` starts in `sort` order ("name" or "-name"): the item's
+/// sortKey(item, column) and id.
+template <class T>
+Cursor cursorAfter(const T& item, const std::string& sort) {
+  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
+  return Cursor{sort, sortKey(item, column), item.id};
+}
 
 /// {"items":[…],"total":n,"total_is_lower_bound":b,"limit":n,"next_cursor":c|null} and
 /// "offset" when the page was asked for by offset; items by writeJson(w, item), next_cursor from

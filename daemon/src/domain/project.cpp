@@ -76,11 +76,6 @@ SortKey sortKey(const Project& project, const std::string& column) {
   return project.id;
 }
 
-Cursor cursorAfter(const Project& project, const std::string& sort) {
-  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
-  return Cursor{sort, sortKey(project, column), project.id};
-}
-
 Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial) {
   if (auto st = json_input::rejectUnknown(body, {"name", "description", "status", "path"});
       !st.ok()) {

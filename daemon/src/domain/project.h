@@ -58,7 +58,6 @@ inline constexpr std::size_t kMinProjectSearchLength = 3;
 /// Columns a project listing may be sorted by; with the status filter, id and name; with q, id.
 const std::vector<std::string>& projectSortColumns();
 SortKey sortKey(const Project& project, const std::string& column);
-Cursor cursorAfter(const Project& project, const std::string& sort);
 
 common::Status validateProjectInput(const ProjectInput& input, bool partial);
 common::Status validateProjectFilter(const ProjectFilter& filter);

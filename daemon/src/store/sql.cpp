@@ -118,6 +118,15 @@ void Where::add(const std::string& condition, Value value) {
   params.push_back(std::move(value));
 }
 
+void Listing::setWindow(const domain::ListWindow& window) {
+  limit = window.limit + 1;
+  offset = window.offset;
+  if (window.cursor) {
+    after_key = toValue(window.cursor->key);
+    after_id = window.cursor->id;
+  }
+}
+
 namespace {
 
 // A listing statement whose LIMIT is parameter `limit_at`, set to what is still missing.

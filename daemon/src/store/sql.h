@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "domain/cursor.h"
+#include "domain/input.h"
 
 struct sqlite3_stmt;
 
@@ -97,6 +97,10 @@ struct Listing {
   int64_t offset = 0;
   std::optional<Value> after_key;
   std::optional<int64_t> after_id;
+
+  /// Takes the window's offset and cursor, and its limit plus one: the extra row tells whether a
+  /// next page exists (domain::Page::trimTo).
+  void setWindow(const domain::ListWindow& window);
 };
 
 /// Reads the listing's page: up to `limit` rows, handed to `read` one result at a time (it

@@ -114,18 +114,12 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
   }
   l.key = sortExpression(order.column);
   l.descending = order.descending;
-  l.limit = filter.window.limit + 1;  // one more tells whether a next page exists
-  l.offset = filter.window.offset;
-  if (filter.window.cursor) {
-    l.after_key = sql::toValue(filter.window.cursor->key);
-    l.after_id = filter.window.cursor->id;
-  }
+  l.setWindow(filter.window);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Agent>> {
     Page<Agent> page;
     page.items.reserve(static_cast<std::size_t>(l.limit));
     sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readAgent(row)); });
-    page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
-    if (page.has_more) page.items.pop_back();
+    page.trimTo(filter.window.limit);
     if (auto counted = maintainedCount(filter)) {
       page.total = maintainedAgentCount(s, counted->first, counted->second);
     } else {

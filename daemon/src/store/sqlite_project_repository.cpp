@@ -64,17 +64,11 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
   if (filter.status) l.where.add("projects.status = ?", std::string(toString(*filter.status)));
   l.key = order.column == "id" ? "" : "projects." + order.column;
   l.descending = order.descending;
-  l.limit = filter.window.limit + 1;
-  l.offset = filter.window.offset;
-  if (filter.window.cursor) {
-    l.after_key = sql::toValue(filter.window.cursor->key);
-    l.after_id = filter.window.cursor->id;
-  }
+  l.setWindow(filter.window);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
     Page<Project> page;
     sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readProject(row)); });
-    page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
-    if (page.has_more) page.items.pop_back();
+    page.trimTo(filter.window.limit);
     if (!search) {
       page.total = sql::scalar(s,
                                "SELECT COALESCE(SUM(n), 0) FROM row_counts"
