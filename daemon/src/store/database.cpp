@@ -19,16 +19,12 @@ using Poco::Data::Keywords::now;
 
 namespace {
 
-Error unavailable(const std::string& message) {
-  return Error::unavailable(ErrorCode::kDependencyUnavailable, message, 1);
-}
-
 Error sqliteError(int rc, const std::string& what) {
   if (rc == SQLITE_FULL) {
     return Error::unavailable(ErrorCode::kInsufficientStorage, what + ": database or disk is full",
                               1);
   }
-  return unavailable(what + ": " + sqlite3_errstr(rc));
+  return Error::dependencyUnavailable(what + ": " + sqlite3_errstr(rc));
 }
 
 // PRAGMAs take no bound parameters; every value spliced in here is an integer or a keyword we
@@ -61,7 +57,8 @@ common::Status probe(const std::string& path) {
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
   std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   sqlite3_close(db);
-  if (rc != SQLITE_OK) return unavailable("cannot open database " + path + ": " + why);
+  if (rc != SQLITE_OK)
+    return Error::dependencyUnavailable("cannot open database " + path + ": " + why);
   return common::Ok{};
 }
 
@@ -147,17 +144,18 @@ Error currentStoreError(sqlite3* handle) {
   try {
     throw;
   } catch (const Poco::Data::SQLite::DBLockedException&) {
-    return unavailable("database is locked");
+    return Error::dependencyUnavailable("database is locked");
   } catch (const Poco::Data::SQLite::TableLockedException&) {
-    return unavailable("database table is locked");
+    return Error::dependencyUnavailable("database table is locked");
   } catch (const Poco::Data::SQLite::SQLiteException& e) {
-    return unavailable("database error: " + e.displayText() + " (" + sqlite3_errstr(rc) + ")");
+    return Error::dependencyUnavailable("database error: " + e.displayText() + " (" +
+                                        sqlite3_errstr(rc) + ")");
   } catch (const Poco::Exception& e) {
-    return unavailable("database error: " + e.displayText());
+    return Error::dependencyUnavailable("database error: " + e.displayText());
   } catch (const std::exception& e) {
-    return unavailable(std::string("database error: ") + e.what());
+    return Error::dependencyUnavailable(std::string("database error: ") + e.what());
   } catch (...) {
-    return unavailable("unknown database error");
+    return Error::dependencyUnavailable("unknown database error");
   }
 }
 
@@ -184,13 +182,14 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
     Poco::Path parent = Poco::Path(options.path).parent();
     if (!parent.toString().empty()) Poco::File(parent).createDirectories();
   } catch (const Poco::Exception& e) {
-    return unavailable("cannot create the directory of db.path " + options.path + ": " +
-                       e.displayText());
+    return Error::dependencyUnavailable("cannot create the directory of db.path " + options.path +
+                                        ": " + e.displayText());
   }
   if (auto st = probe(options.path); !st.ok()) return st.error();
   std::unique_ptr<Database> db(new Database(options, clock));
   if (auto st = db->pool_->prefill(); !st.ok()) {
-    return unavailable("cannot open database " + options.path + ": " + st.error().message);
+    return Error::dependencyUnavailable("cannot open database " + options.path + ": " +
+                                        st.error().message);
   }
   return db;
 }
@@ -270,7 +269,7 @@ common::Status Database::ping(common::SteadyTime deadline) {
   return execute(deadline, false, [](Poco::Data::Session& s) -> common::Status {
     int one = 0;
     s << "SELECT 1", into(one), now;
-    if (one != 1) return unavailable("database did not answer SELECT 1");
+    if (one != 1) return Error::dependencyUnavailable("database did not answer SELECT 1");
     return common::Ok{};
   });
 }
@@ -309,7 +308,7 @@ common::Status Database::backup(const std::string& path, common::SteadyTime dead
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    return unavailable("cannot move backup into place at " + path);
+    return Error::dependencyUnavailable("cannot move backup into place at " + path);
   }
   return common::Ok{};
 }

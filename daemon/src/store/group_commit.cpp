@@ -32,10 +32,6 @@ struct GroupCommitter::Ticket {
 
 namespace {
 
-Error unavailable(const std::string& message) {
-  return Error::unavailable(ErrorCode::kDependencyUnavailable, message, 1);
-}
-
 // Constraint violations that foreign keys declared DEFERRABLE INITIALLY DEFERRED (or
 // PRAGMA defer_foreign_keys) leave open until COMMIT.
 int deferredViolations(sqlite3* handle) {
@@ -94,7 +90,8 @@ common::Status GroupCommitter::write(common::SteadyTime deadline, const Work& wo
       if (deadline_first) {
         return Error{ErrorCode::kTimeout, "request deadline exceeded waiting to write", {}, 0};
       }
-      return unavailable("database writer busy for longer than db.busy_timeout_ms");
+      return Error::dependencyUnavailable(
+          "database writer busy for longer than db.busy_timeout_ms");
     }
     if (!ticket->lead) {
       // Started: its result must be the batch's, however long that takes.
@@ -122,7 +119,8 @@ void GroupCommitter::lead(std::unique_lock<std::mutex>& lock) {
     // Nothing but allocation should throw here, and a leader that left by an exception would stall
     // every writer after it: close the transaction and acknowledge nothing of this batch.
     closeWriter();
-    for (const auto& t : batch) t->result = unavailable("database writer failed unexpectedly");
+    for (const auto& t : batch)
+      t->result = Error::dependencyUnavailable("database writer failed unexpectedly");
     outcome = BatchOutcome{0, true, false};
   }
   lock.lock();
@@ -253,13 +251,15 @@ GroupCommitter::Step GroupCommitter::runWork(Ticket& t, sqlite3* handle, bool sa
   }
   if (st.ok() && deferredViolations(handle) > 0) {
     // COMMIT would refuse these for the whole batch: refuse them for this work alone.
-    st = unavailable("database error: FOREIGN KEY constraint failed");
+    st = Error::dependencyUnavailable("database error: FOREIGN KEY constraint failed");
     sqlite_failed = true;
   }
   if (sqlite_failed) hooks_.noted(st);
   t.result = st;
   if (reopen || sqlite3_get_autocommit(handle) != 0) {
-    if (st.ok()) t.result = unavailable("database error: a unit of work ended its transaction");
+    if (st.ok())
+      t.result =
+          Error::dependencyUnavailable("database error: a unit of work ended its transaction");
     return Step::kLost;
   }
   // Alone in its batch, a work needs no savepoint: the batch's ROLLBACK undoes it.
@@ -317,7 +317,9 @@ bool GroupCommitter::ensureWriter(const Batch& batch, BatchOutcome& outcome) {
   } catch (...) {
     why = "unknown error";
   }
-  failUnstarted(batch, unavailable("cannot open the database writer session: " + why), false);
+  failUnstarted(batch,
+                Error::dependencyUnavailable("cannot open the database writer session: " + why),
+                false);
   return false;
 }
 
