@@ -306,7 +306,7 @@ bool GroupCommitter::ensureWriter(const Batch& batch, BatchOutcome& outcome) {
   if (writer_ != nullptr) return true;
   std::string why;
   try {
-    writer_ = hooks_.open();
+    writer_ = sql::withStatementCache(hooks_.open());
     writer_opened_at_ = clock_.now();
     outcome.opened = true;
     return true;

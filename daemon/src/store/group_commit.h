@@ -3,6 +3,7 @@
 // its fsync, on a writer connection of their own.
 
 #include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
 
 #include <chrono>
 #include <cstddef>
@@ -15,6 +16,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/statement_cache.h"
 
 struct sqlite3;
 
@@ -40,6 +42,10 @@ struct CommitStats {
   uint64_t queue_timeouts_total = 0;  ///< writes that gave up in the queue, before they started
   uint64_t writer_opens_total = 0;    ///< writer connections opened (first, after faults, aged)
   int queued = 0;                     ///< writes waiting for a batch right now
+
+  /// {"batches_total","writes_total","largest_batch","failed_batches_total",
+  ///  "queue_timeouts_total","writer_opens_total","queued"}
+  Poco::JSON::Object::Ptr toJson() const;
 };
 
 /// Runs write units of work in transactions on one connection of its own, so that a write never
@@ -121,7 +127,7 @@ class GroupCommitter {
   const common::Clock& clock_;
 
   // The leader's alone: handed from leader to leader under mu_.
-  std::unique_ptr<Poco::Data::Session> writer_;
+  sql::SessionPtr writer_;
   common::SteadyTime writer_opened_at_{};
 
   mutable std::mutex mu_;

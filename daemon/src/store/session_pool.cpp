@@ -12,7 +12,7 @@ namespace cc::store {
 
 using common::Error;
 using common::ErrorCode;
-using Doomed = std::vector<std::unique_ptr<Poco::Data::Session>>;
+using Doomed = std::vector<sql::SessionPtr>;
 
 const std::array<double, WaitHistogram::kBuckets - 1> WaitHistogram::kBoundsMs = {
     0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000};
@@ -55,7 +55,7 @@ Poco::JSON::Object::Ptr PoolStats::toJson() const {
   return out;
 }
 
-SessionLease::SessionLease(SessionPool* pool, std::unique_ptr<Poco::Data::Session> session,
+SessionLease::SessionLease(SessionPool* pool, sql::SessionPtr session,
                            common::SteadyTime created_at)
     : pool_(pool), session_(std::move(session)), created_at_(created_at) {}
 
@@ -95,9 +95,9 @@ SessionPool::~SessionPool() {
 
 common::Status SessionPool::prefill() {
   for (int i = 0; i < options_.min; ++i) {
-    std::unique_ptr<Poco::Data::Session> session;
+    sql::SessionPtr session;
     try {
-      session = factory_();
+      session = sql::withStatementCache(factory_());
     } catch (const Poco::Exception& e) {
       return Error::unavailable(ErrorCode::kDependencyUnavailable,
                                 "cannot open database session: " + e.displayText());
@@ -188,10 +188,10 @@ common::Result<SessionLease> SessionPool::acquire(common::SteadyTime deadline) {
       ++in_use_;
       lock.unlock();
       doomed.clear();
-      std::unique_ptr<Poco::Data::Session> session;
+      sql::SessionPtr session;
       std::string why;
       try {
-        session = factory_();
+        session = sql::withStatementCache(factory_());
       } catch (const Poco::Exception& e) {
         why = e.displayText();
       } catch (const std::exception& e) {
@@ -230,8 +230,7 @@ common::Result<SessionLease> SessionPool::acquire(common::SteadyTime deadline) {
                             std::max(1, retry));
 }
 
-void SessionPool::giveBack(std::unique_ptr<Poco::Data::Session> session,
-                           common::SteadyTime created_at, bool broken) {
+void SessionPool::giveBack(sql::SessionPtr session, common::SteadyTime created_at, bool broken) {
   Doomed doomed;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/statement_cache.h"
 
 namespace cc::store {
 
@@ -82,12 +83,11 @@ class SessionLease {
 
  private:
   friend class SessionPool;
-  SessionLease(SessionPool* pool, std::unique_ptr<Poco::Data::Session> session,
-               common::SteadyTime created_at);
+  SessionLease(SessionPool* pool, sql::SessionPtr session, common::SteadyTime created_at);
   void release();
 
   SessionPool* pool_ = nullptr;
-  std::unique_ptr<Poco::Data::Session> session_;
+  sql::SessionPtr session_;
   common::SteadyTime created_at_{};
   bool broken_ = false;
 };
@@ -101,7 +101,8 @@ class SessionLease {
 /// steady clock). Thread-safe. The pool must outlive every lease.
 class SessionPool {
  public:
-  /// Opens a new, configured session; may throw.
+  /// Opens a new, configured session; may throw. The pool caches each session's prepared
+  /// statements (sql::withStatementCache) for as long as it keeps the session.
   using Factory = std::function<std::unique_ptr<Poco::Data::Session>()>;
 
   SessionPool(PoolOptions options, Factory factory, const common::Clock& clock);
@@ -126,16 +127,15 @@ class SessionPool {
 
  private:
   struct Idle {
-    std::unique_ptr<Poco::Data::Session> session;
+    sql::SessionPtr session;
     common::SteadyTime created_at;
     common::SteadyTime last_used;
   };
 
   friend class SessionLease;
-  void giveBack(std::unique_ptr<Poco::Data::Session> session, common::SteadyTime created_at,
-                bool broken);
+  void giveBack(sql::SessionPtr session, common::SteadyTime created_at, bool broken);
   // Moves idle sessions that are too old or idle too long into `doomed`; caller holds mu_.
-  void trimLocked(std::vector<std::unique_ptr<Poco::Data::Session>>& doomed);
+  void trimLocked(std::vector<sql::SessionPtr>& doomed);
   bool expired(common::SteadyTime created_at) const;
   bool answers(Poco::Data::Session& session) const;
   void recordWait(std::chrono::steady_clock::time_point started);

@@ -1,5 +1,7 @@
 #include "store/sql.h"
 
+#include "store/statement_cache.h"
+
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Nullable.h>
 #include <sqlite3.h>
@@ -44,13 +46,35 @@ std::vector<PageQuery> StatementLog::take() {
   return std::move(statements_);
 }
 
+namespace {
+
+void bindAll(sqlite3* db, sqlite3_stmt* stmt, const Params& params) {
+  int index = 1;
+  for (const auto& p : params) {
+    int rc = SQLITE_OK;
+    if (const auto* n = std::get_if<int64_t>(&p)) {
+      rc = sqlite3_bind_int64(stmt, index, *n);
+    } else if (const auto* s = std::get_if<std::string>(&p)) {
+      rc = sqlite3_bind_text(stmt, index, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
+    } else {
+      rc = sqlite3_bind_null(stmt, index);
+    }
+    if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
+    ++index;
+  }
+}
+
+}  // namespace
+
 int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params& params) {
   record(sql, params);
-  Poco::Data::Statement stmt(session);
-  stmt << sql;
-  bindAll(stmt, params);
-  stmt.execute();
-  return scalar(session, "SELECT changes()");
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
+  PreparedStatement stmt(db, sql);
+  bindAll(db, stmt.get(), params);
+  int rc = SQLITE_ROW;
+  while (rc == SQLITE_ROW) rc = sqlite3_step(stmt.get());
+  if (rc != SQLITE_DONE) Poco::Data::SQLite::Utility::throwException(db, rc);
+  return sqlite3_changes64(db);
 }
 
 Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql,
@@ -64,17 +88,13 @@ Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql
 }
 
 int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Params& params) {
-  record(sql, params);
-  Poco::Int64 value = 0;
-  Poco::Data::Statement stmt(session);
-  stmt << sql, Poco::Data::Keywords::into(value);
-  bindAll(stmt, params);
-  stmt.execute();
+  int64_t value = 0;
+  forEachRow(session, sql, params, [&](const Row& row) { value = row.integer(0); });
   return value;
 }
 
 int64_t lastInsertId(Poco::Data::Session& session) {
-  return scalar(session, "SELECT last_insert_rowid()");
+  return sqlite3_last_insert_rowid(Poco::Data::SQLite::Utility::dbHandle(session));
 }
 
 int64_t intAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row) {
@@ -210,25 +230,12 @@ std::size_t forEachRow(Poco::Data::Session& session, const std::string& sql, con
                        const std::function<void(const Row&)>& row) {
   record(sql, params);
   sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
-  if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
-  int index = 1;
-  for (const auto& p : params) {
-    if (const auto* n = std::get_if<int64_t>(&p)) {
-      rc = sqlite3_bind_int64(raw, index, *n);
-    } else if (const auto* s = std::get_if<std::string>(&p)) {
-      rc = sqlite3_bind_text(raw, index, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
-    } else {
-      rc = sqlite3_bind_null(raw, index);
-    }
-    if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
-    ++index;
-  }
+  PreparedStatement stmt(db, sql);
+  bindAll(db, stmt.get(), params);
   std::size_t rows = 0;
-  const Row current(raw);
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+  const Row current(stmt.get());
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     row(current);
     ++rows;
   }
