@@ -189,6 +189,16 @@ const std::vector<Migration>& builtinMigrations() {
         "CREATE TRIGGER projects_fts_name AFTER UPDATE OF name ON projects BEGIN"
         " INSERT INTO projects_fts (projects_fts, rowid, name) VALUES ('delete', OLD.id, OLD.name);"
         " INSERT INTO projects_fts (rowid, name) VALUES (NEW.id, NEW.name); END"}},
+      // Two equality filters are one index range each: the page in id order (the rowid closes
+      // every index) and the capped total read only matching entries, however rare the pair.
+      {5,
+       "an index for every pair of agent filters",
+       {"CREATE INDEX agents_status_level ON agents(status, level)",
+        "CREATE INDEX agents_status_role ON agents(status, role)",
+        "CREATE INDEX agents_status_project ON agents(status, project_id)",
+        "CREATE INDEX agents_level_role ON agents(level, role)",
+        "CREATE INDEX agents_level_project ON agents(level, project_id)",
+        "CREATE INDEX agents_role_project ON agents(role, project_id)"}},
   };
   return migrations;
 }

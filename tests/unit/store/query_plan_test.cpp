@@ -215,5 +215,47 @@ TEST_F(QueryPlanTest, NoRepositoryStatementScansATableOrSortsInATempBTree) {
   EXPECT_GT(checked.size(), 40u);
 }
 
+// A page in id order and its capped total under two equality filters read one index range that
+// both filters bound, so that a rare pair of common values costs no more than a common pair.
+TEST_F(QueryPlanTest, EveryPairOfEqualityFiltersIsOneIndexRange) {
+  const std::vector<std::string> fields = {"status", "level", "role", "project_id"};
+  auto narrowed = [&](AgentFilter& f, const std::string& field) {
+    if (field == "status") f.status = AgentStatus::kIdle;
+    if (field == "level") f.level = AgentLevel::kL2;
+    if (field == "role") f.role = "build";
+    if (field == "project_id") f.project_id = project_id_;
+  };
+  auto db = Database::open(options_, clock_);
+  ASSERT_TRUE(db.ok());
+  auto lease = (*db)->pool().acquire(kNoDeadline);
+  ASSERT_TRUE(lease.ok());
+  for (std::size_t a = 0; a < fields.size(); ++a) {
+    for (std::size_t b = a + 1; b < fields.size(); ++b) {
+      AgentFilter f;
+      narrowed(f, fields[a]);
+      narrowed(f, fields[b]);
+      sql::StatementLog log;
+      ASSERT_TRUE(store_->agents().list(f).ok());
+      auto statements = log.take();
+      ASSERT_FALSE(statements.empty());
+      for (const auto& q : statements) {
+        auto plan = sql::query(lease->session(), "EXPLAIN QUERY PLAN " + q.sql, q.params);
+        bool both = false;
+        std::string steps;
+        for (std::size_t r = 0; r < plan.rowCount(); ++r) {
+          const std::string step = sql::textAt(plan, 3, r);
+          steps += step + "; ";
+          if (step.rfind("SEARCH agents ", 0) == 0 &&
+              step.find(fields[a] + "=?") != std::string::npos &&
+              step.find(fields[b] + "=?") != std::string::npos) {
+            both = true;
+          }
+        }
+        EXPECT_TRUE(both) << fields[a] << " and " << fields[b] << ": " << q.sql << " -> " << steps;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cc::store
