@@ -1,3 +1,10 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "client/json_fields.h"
 #include "client/output.h"
 #include "commands/command_line.h"
@@ -30,16 +37,47 @@ int runPool(Context& ctx, const Invocation&) {
                        {"timeouts", text(pool, "timeouts_total")},
                        {"mean wait", mean + " over " + text(wait, "count") + " acquisitions"}},
                       ctx.colour());
-  auto buckets = client::list(wait, "buckets");
-  if (buckets->size() == 0) return 0;
+  auto writer = client::child(pool, "writer");
+  if (writer->size() > 0) {
+    const double batches = client::number(writer, "batches_total");
+    const std::string per_commit =
+        batches > 0 ? client::formatNumber(client::number(writer, "writes_total") / batches, 1)
+                    : "-";
+    ctx.out() << "\n";
+    client::printFields(
+        ctx.out(),
+        {{"commits",
+          text(writer, "batches_total") + " (" + text(writer, "failed_batches_total") + " lost)"},
+         {"writes", text(writer, "writes_total") + " (" + per_commit + " a commit, at most " +
+                        text(writer, "largest_batch") + ")"},
+         {"write queue", text(writer, "queued") + " waiting, " +
+                             text(writer, "queue_timeouts_total") + " gave up"},
+         {"writer opens", text(writer, "writer_opens_total")}},
+        ctx.colour());
+  }
+  // Cumulative counts by upper bound in milliseconds ("+Inf" last); each row shows the
+  // acquisitions that waited at most that long.
+  auto buckets = client::child(wait, "buckets");
+  std::vector<std::pair<double, std::string>> bounds;
+  std::vector<std::string> names;
+  buckets->getNames(names);
+  for (const auto& le : names) {
+    if (le == "+Inf") {
+      bounds.emplace_back(std::numeric_limits<double>::infinity(), le);
+      continue;
+    }
+    try {
+      bounds.emplace_back(std::stod(le), le);
+    } catch (const std::exception&) {
+      // not a bound: a newer daemon's extra field
+    }
+  }
+  if (bounds.empty()) return 0;
+  std::sort(bounds.begin(), bounds.end());
   ctx.out() << "\n";
   Table table({{"WAIT <=", Align::kRight}, {"ACQUISITIONS", Align::kRight}});
-  for (std::size_t i = 0; i < buckets->size(); ++i) {
-    auto bucket = client::itemAt(buckets, i);
-    const std::string le = text(bucket, "le");
-    const bool infinite = le == "+Inf" || le == "inf" || le.empty();
-    table.addRow({infinite ? "+Inf" : client::humanMillis(client::number(bucket, "le")),
-                  text(bucket, "count")});
+  for (const auto& [ms, le] : bounds) {
+    table.addRow({std::isinf(ms) ? "+Inf" : client::humanMillis(ms), text(buckets, le)});
   }
   table.render(ctx.out(), ctx.colour());
   return 0;

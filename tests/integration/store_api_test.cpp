@@ -250,6 +250,20 @@ TEST_F(StoreApiTest, ConcurrentWritersAllSucceed) {
   EXPECT_EQ(created.load(), kClients * kEach) << (failures.empty() ? "" : failures.front());
   EXPECT_EQ(jsonField(call("GET", "/api/agents/stats").body, "by_level.L3"),
             std::to_string(kClients * kEach));
+  // Every acknowledged write went through a committed transaction the writer counts.
+  auto pool = daemon_.admin("GET", "/admin/pool");
+  ASSERT_EQ(pool.status, 200) << pool.body;
+  const int64_t writes = std::stoll(jsonField(pool.body, "writer.writes_total"));
+  const int64_t commits = std::stoll(jsonField(pool.body, "writer.batches_total"));
+  EXPECT_GE(writes, kClients * kEach);
+  EXPECT_GE(commits, 1);
+  EXPECT_LE(commits, writes);
+  auto metrics = daemon_.get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  const std::regex committed("\ncontrolcenter_db_committed_writes_total ([0-9]+)\n");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics.body, m, committed)) << metrics.body.substr(0, 2000);
+  EXPECT_GE(std::stoll(m[1].str()), writes);
 }
 
 TEST(StorePoolTest, ExhaustedPoolAnswers503WithinTheAcquireTimeout) {

@@ -187,7 +187,9 @@ Reply mintToken(DomainServices& services, RequestContext& ctx) {
 }
 
 Reply poolStats(DomainServices& services, RequestContext&) {
-  return http::jsonReply(200, services.store.poolStats().toJson());
+  Poco::JSON::Object::Ptr out = services.store.poolStats().toJson();
+  out->set("writer", services.store.commitStats().toJson());
+  return http::jsonReply(200, out);
 }
 
 Reply faults(DomainServices& services, RequestContext&) {

@@ -211,6 +211,30 @@ void Services::registerMetrics() {
                    metrics::MetricType::kCounter,
                    {{{}, double(p.timeouts_total)}},
                    {}});
+    const store::CommitStats commits = store->commitStats();
+    auto counter = [&](const char* name, const char* help, uint64_t value) {
+      out.push_back({name, help, metrics::MetricType::kCounter, {{{}, double(value)}}, {}});
+    };
+    counter("controlcenter_db_commits_total",
+            "Store write transactions committed (each carries one or more writes).",
+            commits.batches_total);
+    counter("controlcenter_db_committed_writes_total",
+            "Store writes committed; divided by commits, the writes sharing each fsync.",
+            commits.works_total);
+    counter("controlcenter_db_failed_commits_total",
+            "Store write transactions lost (BEGIN or COMMIT failed, or SQLite abandoned them).",
+            commits.failed_batches_total);
+    counter("controlcenter_db_write_queue_timeouts_total",
+            "Store writes that gave up waiting for their turn and never ran.",
+            commits.queue_timeouts_total);
+    counter("controlcenter_db_writer_opens_total",
+            "Store writer connections opened (the first, after faults, and when aged out).",
+            commits.writer_opens_total);
+    out.push_back({"controlcenter_db_write_queue",
+                   "Store writes waiting for the next transaction.",
+                   metrics::MetricType::kGauge,
+                   {{{}, double(commits.queued)}},
+                   {}});
     double state = 0;
     switch (db_breaker->state()) {
       case breaker::BreakerState::kClosed:

@@ -323,6 +323,18 @@ bool GroupCommitter::ensureWriter(const Batch& batch, BatchOutcome& outcome) {
   return false;
 }
 
+Poco::JSON::Object::Ptr CommitStats::toJson() const {
+  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
+  out->set("batches_total", batches_total);
+  out->set("writes_total", works_total);
+  out->set("largest_batch", largest_batch);
+  out->set("failed_batches_total", failed_batches_total);
+  out->set("queue_timeouts_total", queue_timeouts_total);
+  out->set("writer_opens_total", writer_opens_total);
+  out->set("queued", queued);
+  return out;
+}
+
 CommitStats GroupCommitter::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   CommitStats out = stats_;
