@@ -193,13 +193,18 @@ Result<Agent> SqliteAgentRepository::heartbeat(int64_t id, common::SteadyTime de
     if (!current.ok()) return current;
     int64_t now = db_.clock().wallMillis();
     bool wakes = current->status == AgentStatus::kIdle || current->status == AgentStatus::kOffline;
+    // The writer is every write's one lane: the answer is the row read above with what this
+    // statement changed, not a second read.
     if (wakes) {
       sql::exec(s, "UPDATE agents SET last_heartbeat = ?, status = ?, updated_at = ? WHERE id = ?",
                 {now, std::string(toString(AgentStatus::kActive)), now, id});
+      current->status = AgentStatus::kActive;
+      current->updated_at_ms = now;
     } else {
       sql::exec(s, "UPDATE agents SET last_heartbeat = ? WHERE id = ?", {now, id});
     }
-    return load(s, id);
+    current->last_heartbeat_ms = now;
+    return current;
   });
 }
 

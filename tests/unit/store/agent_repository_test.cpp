@@ -200,12 +200,15 @@ TEST_F(AgentRepositoryTest, HeartbeatWakesIdleAndOfflineButKeepsBusy) {
     EXPECT_EQ(beat->status, AgentStatus::kActive) << a->name;
     EXPECT_EQ(beat->last_heartbeat_ms, clock_.wallMillis());
     EXPECT_EQ(beat->updated_at_ms, clock_.wallMillis());
+    // The answer is what is stored.
+    EXPECT_EQ(domain::toJson(*repo_->get(a->id)), domain::toJson(*beat));
   }
   auto beat = repo_->heartbeat(busy.id);
   ASSERT_TRUE(beat.ok());
   EXPECT_EQ(beat->status, AgentStatus::kBusy);
   EXPECT_EQ(beat->last_heartbeat_ms, clock_.wallMillis());
   EXPECT_EQ(beat->updated_at_ms, busy.updated_at_ms);
+  EXPECT_EQ(domain::toJson(*repo_->get(busy.id)), domain::toJson(*beat));
   EXPECT_EQ(repo_->heartbeat(9999).error().code, ErrorCode::kNotFound);
 }
 
