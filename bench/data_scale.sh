@@ -136,7 +136,7 @@ wrk_read() { # size name path [wrk args...]: RUNS runs of wrk at CONNS connectio
       "http://$H$path" | tail -n1)
     record "$line" bench=read size="$size" read="$name" path="$path" conns="$CONNS" run="$i" probe="$p"
   done
-  echo "  $name: $(python3 -c 'import json,sys;d=json.loads(sys.argv[1]);print(f"{d[\"rps\"]:,.0f} req/s, p99 {d[\"p99_ms\"]:.1f} ms, non-2xx {d[\"non2xx\"]}")' "$line")"
+  echo "  $name: $(python3 -c 'import json,sys;d=json.loads(sys.argv[1]);print("{:,.0f} req/s, p99 {:.1f} ms, non-2xx {}".format(d["rps"], d["p99_ms"], d["non2xx"]))' "$line")"
 }
 
 # Heartbeats across ids 1..N with bench/random_ids.lua; rate 0 = unpaced.
