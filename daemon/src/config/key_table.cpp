@@ -13,7 +13,8 @@ namespace {
 
 std::vector<KeySpec> buildTable() {
   using K = KeyType;
-  const auto levels = v::oneOf({"trace", "debug", "info", "warn", "error", "critical", "off"});
+  const auto levels =
+      v::oneOf({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"});
   return {
       // http: the public listener
       {"http.address", K::kString, "127.0.0.1", false, "Address the public HTTP listener binds.",
@@ -81,8 +82,8 @@ std::vector<KeySpec> buildTable() {
        "Time in-flight requests get to finish on SIGTERM before the process exits.",
        v::intRange(0, 600000)},
       // log
-      {"log.level", K::kString, "info", true, "trace, debug, info, warn, error, critical or off.",
-       levels},
+      {"log.level", K::kString, "info", true,
+       "trace, debug, info, warn (or warning), error, critical or off.", levels},
       {"log.file",
        K::kString,
        "",
