@@ -210,6 +210,13 @@ TEST_F(AgentHandlersTest, HeartbeatActivatesAndActiveListsRecentOnes) {
   EXPECT_EQ(itemNames(call("GET", "/api/agents/active")), (std::vector<std::string>{"b"}));
 }
 
+TEST_F(AgentHandlersTest, ASecondAgentWithTheSameNameIsAConflict) {
+  createAgent("a", "L1");
+  Response again = call("POST", "/api/agents", R"({"name":"a","level":"L2","role":"r"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.errorCode(), "conflict");
+}
+
 TEST_F(AgentHandlersTest, StatsCountByStatusAndLevel) {
   createAgent("a", "L1");
   createAgent("b", "L2", R"(,"status":"busy")");
