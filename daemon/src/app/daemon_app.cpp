@@ -23,6 +23,7 @@
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
+#include "common/secret_file.h"
 #include "config/config.h"
 #include "config/key_table.h"
 #include "health/health_registry.h"
@@ -248,11 +249,10 @@ int DaemonApp::serve() {
   }
 
   std::string state_dir = c.getString("daemon.state_dir");
-  try {
-    Poco::File(state_dir).createDirectories();
-  } catch (const Poco::Exception& e) {
+  // 0700 when we create it, whatever the umask of the shell that started us.
+  if (auto st = common::makePrivateDirectory(state_dir); !st.ok()) {
     std::cerr << "controlcenterd: cannot create daemon.state_dir " << state_dir << ": "
-              << e.displayText() << "\n";
+              << st.error().message << "\n";
     return kExitFailure;
   }
 
@@ -486,6 +486,10 @@ void DaemonApp::writeListenersFile() const {
   std::string dir = config_->getString("daemon.state_dir");
   std::string tmp = dir + "/listeners.json.tmp";
   {
+    // Like every file in the state directory, owner-only (ofstream keeps an existing mode).
+    if (auto st = common::makePrivateFile(tmp); !st.ok()) {
+      spdlog::warn("{}; listeners.json takes the umask's mode", st.error().message);
+    }
     std::ofstream out(tmp, std::ios::trunc);
     out << "{\"http\":\"" << http_->boundAddress() << "\",\"admin\":\"" << admin_->boundAddress()
         << "\",\"pid\":" << Poco::Process::id() << "}\n";
