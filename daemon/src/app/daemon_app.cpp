@@ -522,7 +522,9 @@ void DaemonApp::applyReloadable(const config::Config& c) {
   common::setLogLevel(c.getString("log.level"));
   services_->reload(c);
   http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
-  for (auto* server : {http_.get(), admin_.get()}) {
+  // Every listener, the admin Unix socket too: each was built from the same keys at start.
+  for (auto* server : {http_.get(), admin_.get(), admin_unix_.get()}) {
+    if (server == nullptr) continue;
     server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
     server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
     server->settings().access_log = c.getBool("log.access");
