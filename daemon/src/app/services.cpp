@@ -11,6 +11,10 @@
 namespace cc::app {
 
 Services::~Services() {
+  // Before anything a handler may touch: an abandoned handler (its client already has a 504)
+  // can still be in the store and will announce its write to the hub when it returns.
+  runner.reset();
+  executor.reset();
   if (hub) hub->shutdown();
   if (sampler) sampler->stop();
 }
