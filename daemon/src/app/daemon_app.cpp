@@ -351,10 +351,12 @@ int DaemonApp::serve() {
         std::make_unique<http::HttpServer>(*unix_socket->socket, settings, admin_pipeline);
     admin_unix_->start();
   }
+  // Started before the listeners accept: connections that queued in the backlog meanwhile (a
+  // restart in place) are served at once, and must not be told "starting".
+  services_->health.setStarted(true);
   http_->start();
   admin_->start();
   writeListenersFile();
-  services_->health.setStarted(true);
   std::string serving =
       "serving http://" + http_->boundAddress() + " and admin http://" + admin_->boundAddress();
   spdlog::info("controlcenterd {} (pid {}) {}; config: {}", CC_VERSION, Poco::Process::id(),
