@@ -36,6 +36,7 @@ ApiError parseEnvelope(int status, const std::string& body) {
     error.code = text(envelope, "code");
     error.message = text(envelope, "message");
     error.request_id = text(envelope, "request_id");
+    error.field = text(envelope, "field");
     if (envelope->has("status")) error.status = static_cast<int>(integer(envelope, "status"));
   }
   if (error.code.empty()) {
@@ -104,6 +105,9 @@ Reply makeReply(const HttpExchange& exchange, const ApiClient& api) {
   if (reply.ok()) return reply;
   reply.error = parseEnvelope(exchange.status, exchange.body);
   std::string said = reply.error.code;
+  if (!reply.error.field.empty() && reply.error.message.find(reply.error.field) != 0) {
+    said += ": " + reply.error.field;
+  }
   if (!reply.error.message.empty()) said += ": " + reply.error.message;
   if (!reply.error.request_id.empty()) said += " (request id " + reply.error.request_id + ")";
   if (reply.exit == ExitCode::kUnauthorized) {

@@ -11,12 +11,13 @@
 
 namespace cc::ctl::client {
 
-/// The daemon's error envelope {"error":{"status","code","message","request_id"}}.
+/// The daemon's error envelope {"error":{"status","code","message","request_id"[,"field"]}}.
 struct ApiError {
   int status = 0;
   std::string code;
   std::string message;
   std::string request_id;
+  std::string field;  // the input a validation error is about, when the daemon names one
 };
 
 /// Reads the envelope from a non-2xx body. A body that is not an envelope (a proxy's HTML page,

@@ -14,6 +14,7 @@ int runBackup(Context& ctx, const Invocation& inv) {
   const std::string path = Poco::Path(inv.args[0]).absolute().toString();
   auto body = client::orderedObject();
   body->set("path", path);
+  if (inv.has("force")) body->set("overwrite", true);
   client::Reply reply = ctx.adminApi().call("POST", "/admin/backup", body);
   if (!reply.ok()) return ctx.fail(reply);
   if (ctx.json()) return ctx.printJson(reply.json);

@@ -1,5 +1,7 @@
 #include "commands/command_line.h"
 
+#include <Poco/String.h>
+
 #include <algorithm>
 #include <sstream>
 
@@ -183,11 +185,17 @@ common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& arg
                  (verb->max_args == 1 ? "" : "s") + ", got " + std::to_string(words.size()) +
                  "; usage: controlcenterctl " + verb->usage());
   }
-  if (!words.empty() && !verb->arg_choices.empty() &&
-      std::find(verb->arg_choices.begin(), verb->arg_choices.end(), words[0]) ==
-          verb->arg_choices.end()) {
-    return usage("'" + name + "' expects one of " + joined(verb->arg_choices, ", ") + ", got '" +
-                 words[0] + "'");
+  if (!words.empty() && !verb->arg_choices.empty()) {
+    // Case-insensitive, as an operator copies a level from a log line ("WARNING"); the verb
+    // gets the spelling of the table.
+    auto choice =
+        std::find_if(verb->arg_choices.begin(), verb->arg_choices.end(),
+                     [&](const std::string& c) { return Poco::icompare(c, words[0]) == 0; });
+    if (choice == verb->arg_choices.end()) {
+      return usage("'" + name + "' expects one of " + joined(verb->arg_choices, ", ") + ", got '" +
+                   words[0] + "'");
+    }
+    words[0] = *choice;
   }
   inv.args = words;
   for (const auto& [option, value] : verb_options) inv.options[option->name] = value;

@@ -9,11 +9,10 @@ namespace cc::ctl {
 using client::ExitCode;
 using client::Reply;
 
-int runFaultShow(Context& ctx, const Invocation&) {
-  Reply reply = ctx.adminApi().get("/admin/faults");
-  if (!reply.ok()) return ctx.fail(reply);
-  if (ctx.json()) return ctx.printJson(reply.json);
-  auto db = client::child(reply.object(), "db");
+namespace {
+
+// The database faults in force, as `fault show` and `fault db` both print them.
+void printDbFaults(Context& ctx, const Poco::JSON::Object::Ptr& db) {
   const double delay = client::number(db, "delay_ms");
   const double rate = client::number(db, "error_rate");
   client::printFields(
@@ -22,6 +21,15 @@ int runFaultShow(Context& ctx, const Invocation&) {
        {"db error rate", rate > 0 ? client::formatNumber(rate * 100, 2) + "%" : "none"},
        {"db injected errors", client::text(db, "injected_errors_total")}},
       ctx.colour());
+}
+
+}  // namespace
+
+int runFaultShow(Context& ctx, const Invocation&) {
+  Reply reply = ctx.adminApi().get("/admin/faults");
+  if (!reply.ok()) return ctx.fail(reply);
+  if (ctx.json()) return ctx.printJson(reply.json);
+  printDbFaults(ctx, client::child(reply.object(), "db"));
   return 0;
 }
 
@@ -44,10 +52,8 @@ int runFaultDb(Context& ctx, const Invocation& inv) {
   if (!reply.ok()) return ctx.fail(reply);
   if (ctx.json())
     return ctx.printJson(reply.json.isEmpty() ? Poco::Dynamic::Var(body) : reply.json);
-  ctx.out() << "database faults set:";
-  if (inv.has("delay-ms")) ctx.out() << " delay " << delay << " ms";
-  if (inv.has("error-rate")) ctx.out() << " error rate " << client::formatNumber(rate, 4);
-  ctx.out() << "\n";
+  // The daemon answers with the whole resulting state: a field set earlier still applies.
+  printDbFaults(ctx, client::child(reply.object(), "db"));
   return 0;
 }
 

@@ -11,6 +11,17 @@ using client::Reply;
 using client::Table;
 using client::text;
 
+namespace {
+
+// The daemon sends a rule's rate as it was configured ("5/m"); a bare number is per second.
+std::string rateText(const Poco::JSON::Object::Ptr& rule) {
+  std::string rate = text(rule, "rate");
+  if (!rate.empty() && rate.find('/') == std::string::npos) rate += "/s";
+  return rate;
+}
+
+}  // namespace
+
 int runRatelimitShow(Context& ctx, const Invocation&) {
   Reply reply = ctx.adminApi().get("/admin/ratelimit");
   if (!reply.ok()) return ctx.fail(reply);
@@ -39,10 +50,9 @@ int runRatelimitShow(Context& ctx, const Invocation&) {
   Table top({{"RULE"}, {"KEY"}, {"TOKENS", Align::kRight}});
   for (std::size_t i = 0; i < rules->size(); ++i) {
     auto rule = client::itemAt(rules, i);
-    table.addRow({text(rule, "name"), text(rule, "paths"), text(rule, "methods"),
-                  client::formatNumber(client::number(rule, "rate")) + "/s", text(rule, "burst"),
-                  text(rule, "key"), text(rule, "admitted"), text(rule, "rejected"),
-                  text(rule, "shadow_rejected"), text(rule, "keys")});
+    table.addRow({text(rule, "name"), text(rule, "paths"), text(rule, "methods"), rateText(rule),
+                  text(rule, "burst"), text(rule, "key"), text(rule, "admitted"),
+                  text(rule, "rejected"), text(rule, "shadow_rejected"), text(rule, "keys")});
     auto keys = client::list(rule, "top_keys");
     for (std::size_t k = 0; k < keys->size(); ++k) {
       auto key = client::itemAt(keys, k);

@@ -8,8 +8,9 @@ namespace {
 using T = OptionType;
 
 std::vector<VerbSpec> buildTable() {
-  const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
-                                           "error", "critical", "off"};
+  // The names the daemon prints in its log lines ("warning") and the short ones it reports.
+  const std::vector<std::string> levels = {"trace",   "debug", "info",     "warn",
+                                           "warning", "error", "critical", "off"};
   return {
       {"health",
        "",
@@ -167,7 +168,7 @@ std::vector<VerbSpec> buildTable() {
        "FILE",
        {},
        "Write an online backup of the database to FILE (a path on the daemon's host)",
-       {},
+       {{"force", 0, T::kFlag, "", "Replace FILE if it exists"}},
        runBackup},
       {"loadtest",
        "",

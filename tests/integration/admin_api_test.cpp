@@ -56,6 +56,8 @@ TEST_F(AdminApiTest, AdminRoutesAreNotOnThePublicListener) {
 
 #include <sys/stat.h>
 
+#include <fstream>
+
 namespace cc::testing {
 namespace {
 
@@ -75,6 +77,29 @@ TEST(AdminUnixSocketTest, TheAdminApiAlsoAnswersOnAUnixSocketWithMode0660) {
   auto wrong =
       runProgram({CC_CTL_PATH, "--admin", "unix:" + sock, "--token-file", "/dev/null", "status"});
   EXPECT_EQ(wrong.exit_code, 4) << wrong.err;
+}
+
+// Reload used to reach the http and admin listeners only: the Unix socket kept the body limit,
+// timeouts and access-log setting it started with.
+TEST(AdminUnixSocketTest, ReloadAppliesToTheUnixSocketListenerToo) {
+  TempDir dir;
+  const std::string sock = dir.path() + "/run/admin.sock";
+  const std::string conf = dir.path() + "/cc.properties";
+  std::ofstream(conf) << "http.max_body_bytes = 1048576\n";
+  DaemonProcess d({"--config", conf, "-D", "admin.socket=" + sock});
+  ASSERT_TRUE(d.start()) << d.log();
+  auto overUnix = [&] {
+    return runProgram({CC_CTL_PATH, "--admin", "unix:" + sock, "--token-file",
+                       d.stateDir() + "/admin.token", "log-level", "info"});
+  };
+  ASSERT_EQ(overUnix().exit_code, 0);
+
+  std::ofstream(conf, std::ios::trunc) << "http.max_body_bytes = 4\n";
+  ASSERT_EQ(d.admin("POST", "/admin/reload").status, 200);
+  EXPECT_EQ(d.admin("PUT", "/admin/log-level", R"({"level":"info"})").status, 413);
+  auto refused = overUnix();
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.err.find("413"), std::string::npos) << refused.err;
 }
 
 }  // namespace

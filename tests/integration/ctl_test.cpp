@@ -331,9 +331,14 @@ TEST_F(CtlTest, HealthExitsOneWhenTheStoreBreakerIsOpen) {
   startDaemon({"-D", "breaker.db.failure_threshold=1", "-D", "breaker.db.open_ms=60000"});
   waitUntilHealthy();
   RunResult table;
-  auto fault = bothModes({"fault", "db", "--delay-ms", "1", "--error-rate", "1"}, table);
-  EXPECT_NE(table.out.find("database faults set: delay 1 ms error rate 1"), std::string::npos)
-      << table.out;
+  bothModes({"fault", "db", "--delay-ms", "1"}, table);
+  EXPECT_NE(table.out.find("1.00 ms"), std::string::npos) << table.out;
+  // The whole resulting state: the delay set before is still there.
+  auto fault = bothModes({"fault", "db", "--error-rate", "1"}, table);
+  EXPECT_NE(table.out.find("db delay:            1.00 ms"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("db error rate:       100%"), std::string::npos) << table.out;
+  ASSERT_FALSE(fault->getObject("db").isNull());
+  EXPECT_EQ(fault->getObject("db")->getValue<int64_t>("delay_ms"), 1);
   auto shown = bothModes({"fault", "show"}, table);
   ASSERT_FALSE(shown->getObject("db").isNull()) << table.out;
   EXPECT_EQ(shown->getObject("db")->getValue<double>("error_rate"), 1.0);

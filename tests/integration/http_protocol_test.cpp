@@ -3,6 +3,9 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -96,6 +99,42 @@ TEST_F(HttpProtocolTest, ClientStillUploadingReadsIts413) {
     }
     EXPECT_EQ(statusLine(answer), "HTTP/1.1 413 Request Entity Too Large") << "round " << round;
   }
+}
+
+// As Python's http.client and most SDKs do without Expect: 100-continue: write the whole
+// request, body and all, and only then read. Closing on the unread body used to reset the
+// connection: the client's write failed, or the reset destroyed the 413 before it was read.
+TEST_F(HttpProtocolTest, ClientThatSendsTheWholeBodyBeforeReadingGetsIts413) {
+  const std::string body(4 * 1024 * 1024, 'x');
+  const std::string request =
+      "POST /api/auth/login HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  Poco::Net::StreamSocket s{Poco::Net::SocketAddress(daemon_.httpAddress())};
+  s.setSendTimeout(Poco::Timespan(10, 0));
+  s.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::size_t sent = 0;
+  try {
+    while (sent < request.size()) {
+      int n = s.sendBytes(request.data() + sent,
+                          static_cast<int>(std::min<std::size_t>(request.size() - sent, 65536)),
+                          MSG_NOSIGNAL);  // a reset must fail the test, not kill it
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+  } catch (const Poco::Exception& e) {
+    ADD_FAILURE() << "writing the request failed after " << sent << " bytes: " << e.displayText();
+  }
+  std::string answer;
+  try {
+    char buf[4096];
+    int n;
+    while ((n = s.receiveBytes(buf, sizeof buf)) > 0) answer.append(buf, std::size_t(n));
+  } catch (const Poco::Exception& e) {
+    ADD_FAILURE() << "reading the answer failed: " << e.displayText();
+  }
+  EXPECT_EQ(statusLine(answer), "HTTP/1.1 413 Request Entity Too Large");
+  EXPECT_EQ(jsonField(bodyOf(answer), "error.code"), "payload_too_large") << answer;
 }
 
 TEST_F(HttpProtocolTest, OversizedChunkedBodyGets413) {

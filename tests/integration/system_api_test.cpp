@@ -246,3 +246,27 @@ TEST_F(SystemApiTest, BadQueryParametersGet400NamingTheField) {
 
 }  // namespace
 }  // namespace cc::testing
+
+namespace cc::testing {
+namespace {
+
+// Ready must mean every view has its data: the CPU figures are deltas of two rounds, so the
+// first answers after start used to say "percent":null until a whole interval had passed (a
+// long one here, so that the test does not depend on how fast it gets to ask).
+TEST(SystemApiReadinessTest, ReadyMeansTheCpuFiguresAreThere) {
+  DaemonProcess d({"-D", "log.access=off", "-D", "system.sample_interval_ms=60000"});
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.get("/health/ready").status, 200);
+  auto minted = d.admin("POST", "/admin/tokens", R"({"role":"viewer"})");
+  ASSERT_EQ(minted.status, 201) << minted.body;
+  auto r =
+      d.get("/api/system/stats", {{"Authorization", "Bearer " + jsonField(minted.body, "token")}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto cpu = parseObject(r.body)->getObject("cpu");
+  ASSERT_TRUE(cpu);
+  EXPECT_FALSE(cpu->isNull("percent")) << r.body;
+  EXPECT_GT(cpu->getArray("per_core")->size(), 0u) << r.body;
+}
+
+}  // namespace
+}  // namespace cc::testing

@@ -96,8 +96,8 @@ void addAdminRoutes(http::Router& router, AdminBackend& backend) {
         if (!level.isString() || !backend.setLogLevel(level.toString())) {
           return http::errorReply(
               Error::invalid("level",
-                             "level must be one of trace, debug, info, warn, error, "
-                             "critical, off"),
+                             "level must be one of trace, debug, info, warn (or warning), "
+                             "error, critical, off"),
               ctx.request_id);
         }
         return level_reply();

@@ -263,7 +263,10 @@ Reply backup(DomainServices& services, RequestContext& ctx) {
     if (file.exists()) {
       if (file.isDirectory()) return fail(Error::invalid("path", path + " is a directory"), ctx);
       if (!overwrite->value_or(false)) {
-        return fail(Error::conflict(path + " exists; pass \"overwrite\":true to replace it"), ctx);
+        return fail(
+            Error::conflict(path + " exists; pass \"overwrite\":true (controlcenterctl backup "
+                                   "--force) to replace it"),
+            ctx);
       }
     }
   } catch (const Poco::Exception& e) {

@@ -23,6 +23,7 @@
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
+#include "common/secret_file.h"
 #include "config/config.h"
 #include "config/key_table.h"
 #include "health/health_registry.h"
@@ -248,11 +249,10 @@ int DaemonApp::serve() {
   }
 
   std::string state_dir = c.getString("daemon.state_dir");
-  try {
-    Poco::File(state_dir).createDirectories();
-  } catch (const Poco::Exception& e) {
+  // 0700 when we create it, whatever the umask of the shell that started us.
+  if (auto st = common::makePrivateDirectory(state_dir); !st.ok()) {
     std::cerr << "controlcenterd: cannot create daemon.state_dir " << state_dir << ": "
-              << e.displayText() << "\n";
+              << st.error().message << "\n";
     return kExitFailure;
   }
 
@@ -351,10 +351,12 @@ int DaemonApp::serve() {
         std::make_unique<http::HttpServer>(*unix_socket->socket, settings, admin_pipeline);
     admin_unix_->start();
   }
+  // Started before the listeners accept: connections that queued in the backlog meanwhile (a
+  // restart in place) are served at once, and must not be told "starting".
+  services_->health.setStarted(true);
   http_->start();
   admin_->start();
   writeListenersFile();
-  services_->health.setStarted(true);
   std::string serving =
       "serving http://" + http_->boundAddress() + " and admin http://" + admin_->boundAddress();
   spdlog::info("controlcenterd {} (pid {}) {}; config: {}", CC_VERSION, Poco::Process::id(),
@@ -486,6 +488,10 @@ void DaemonApp::writeListenersFile() const {
   std::string dir = config_->getString("daemon.state_dir");
   std::string tmp = dir + "/listeners.json.tmp";
   {
+    // Like every file in the state directory, owner-only (ofstream keeps an existing mode).
+    if (auto st = common::makePrivateFile(tmp); !st.ok()) {
+      spdlog::warn("{}; listeners.json takes the umask's mode", st.error().message);
+    }
     std::ofstream out(tmp, std::ios::trunc);
     out << "{\"http\":\"" << http_->boundAddress() << "\",\"admin\":\"" << admin_->boundAddress()
         << "\",\"pid\":" << Poco::Process::id() << "}\n";
@@ -518,7 +524,9 @@ void DaemonApp::applyReloadable(const config::Config& c) {
   common::setLogLevel(c.getString("log.level"));
   services_->reload(c);
   http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
-  for (auto* server : {http_.get(), admin_.get()}) {
+  // Every listener, the admin Unix socket too: each was built from the same keys at start.
+  for (auto* server : {http_.get(), admin_.get(), admin_unix_.get()}) {
+    if (server == nullptr) continue;
     server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
     server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
     server->settings().access_log = c.getBool("log.access");

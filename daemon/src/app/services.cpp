@@ -11,6 +11,10 @@
 namespace cc::app {
 
 Services::~Services() {
+  // Before anything a handler may touch: an abandoned handler (its client already has a 504)
+  // can still be in the store and will announce its write to the hub when it returns.
+  runner.reset();
+  executor.reset();
   if (hub) hub->shutdown();
   if (sampler) sampler->stop();
 }
@@ -72,10 +76,12 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
       system::makeHostProbe(sampler_settings.proc_root, sampler_settings.connections_interval),
       clock, sampler_settings.interval);
   s->sampler->start();
-  // Serve real numbers from the first request on; a slow first round only delays start-up by
-  // a bounded amount, and /health shows it.
-  if (!s->sampler->waitForRounds(1, common::Millis(3000))) {
-    spdlog::warn("the first host metrics round took over 3 s; starting anyway");
+  // Serve real numbers from the first request on, CPU percentages and rates included: they
+  // need two rounds (the second comes after the sampler's short priming interval), and ready
+  // must mean every view has its data. A slow round only delays start-up by a bounded amount,
+  // and /health shows it.
+  if (!s->sampler->waitForRounds(2, common::Millis(3000))) {
+    spdlog::warn("the first two host metrics rounds took over 3 s; starting anyway");
   }
 
   auto breaker_config = breaker::BreakerConfig::fromConfig(config, "db");

@@ -24,8 +24,9 @@ namespace cc::app {
 
 /// Owns every component the routes use. Created once after the PID lock is held and the
 /// signal mask is set (it starts the sampler and executor threads); destroyed after the
-/// listeners have stopped. Members are thread-safe; reload() is called from one thread at a
-/// time.
+/// listeners have stopped. Destruction first joins the executor (handlers still running or
+/// queued finish against live components), then shuts the hub and the sampler down. Members are
+/// thread-safe; reload() is called from one thread at a time.
 class Services {
  public:
   /// Opens the store (running migrations), bootstraps the admin user, starts the sampler.
@@ -51,10 +52,12 @@ class Services {
   std::unique_ptr<breaker::CircuitBreaker> db_breaker;
   std::shared_ptr<middleware::ResponseCache> cache;
   std::shared_ptr<middleware::RateLimitStage> rate_limit;
-  std::unique_ptr<common::TaskExecutor> executor;
-  std::unique_ptr<middleware::RouteRunner> runner;
   std::unique_ptr<ws::Hub> hub;
   std::unique_ptr<http::handlers::DomainServices> domain;
+  // Declared after everything a handler uses, so destroyed before it: a store handler left
+  // running after its 504 is joined while the hub and the domain services still exist.
+  std::unique_ptr<common::TaskExecutor> executor;
+  std::unique_ptr<middleware::RouteRunner> runner;
 
   /// The daemon's own liveness, for the systemd watchdog: the collector published recently
   /// and `requests_total` moved since the last call whenever every worker was busy.

@@ -1,5 +1,6 @@
 #include "common/logging.h"
 
+#include <Poco/String.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -107,7 +108,9 @@ void setupLogging(const LogSettings& settings) {
   g_access = access.get();
 }
 
-bool setLogLevel(const std::string& level) {
+bool setLogLevel(const std::string& name) {
+  // Any case, and the names our own log lines print ("warning") as well as the short ones.
+  const std::string level = Poco::toLower(name);
   auto parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") return false;
   spdlog::apply_all([parsed](const std::shared_ptr<spdlog::logger>& l) { l->set_level(parsed); });

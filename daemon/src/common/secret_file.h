@@ -1,5 +1,5 @@
 #pragma once
-// Writing files that hold secrets: created new, readable by the owner only.
+// Writing files that hold secrets or state: created new, readable by the owner only.
 
 #include <string>
 
@@ -11,5 +11,15 @@ namespace cc::common {
 /// first byte on (never briefly world-readable; owner-only ACL inherited from the state
 /// directory on Windows), synced to disk. kDependencyUnavailable naming the path on failure.
 Status writeSecretFile(const std::string& path, const std::string& content);
+
+/// Creates `path` (and its missing parents) as a directory of mode 0700 whatever the umask, as
+/// systemd's UMask= would; an existing directory keeps its mode (the operator chose it).
+/// kDependencyUnavailable naming the path on failure.
+Status makePrivateDirectory(const std::string& path);
+
+/// Creates `path` empty with mode 0600 whatever the umask when it does not exist, so that what
+/// is then written there (a database, which SQLite's -wal and -shm files copy the mode of, a
+/// backup, the PID file) is never readable by others; an existing file keeps its mode.
+Status makePrivateFile(const std::string& path);
 
 }  // namespace cc::common

@@ -53,4 +53,38 @@ Status writeSecretFile(const std::string& path, const std::string& content) {
   return Ok{};
 }
 
+namespace {
+
+Error privatePathError(const std::string& what, const std::string& path) {
+  return Error::unavailable(ErrorCode::kDependencyUnavailable,
+                            "cannot " + what + " " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Status makePrivateDirectory(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return Ok{};
+  try {
+    Poco::Path parent = Poco::Path(path).makeDirectory().parent();
+    if (!parent.toString().empty()) Poco::File(parent).createDirectories();
+  } catch (const Poco::Exception& e) {
+    return Error::unavailable(ErrorCode::kDependencyUnavailable,
+                              "cannot create the directory of " + path + ": " + e.displayText());
+  }
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return privatePathError("create", path);
+  // mkdir's mode passes through the umask (0700 under 0277 would be 0500); set it outright.
+  if (::chmod(path.c_str(), 0700) != 0) return privatePathError("chmod", path);
+  return Ok{};
+}
+
+Status makePrivateFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return errno == EEXIST ? Status(Ok{}) : Status(privatePathError("create", path));
+  // 0600 through a umask such as 0277 would be 0400: unwritable for the daemon itself.
+  Status result = ::fchmod(fd, 0600) == 0 ? Status(Ok{}) : Status(privatePathError("chmod", path));
+  ::close(fd);
+  return result;
+}
+
 }  // namespace cc::common

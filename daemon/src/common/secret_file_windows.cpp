@@ -25,4 +25,23 @@ Status writeSecretFile(const std::string& path, const std::string& content) {
   return Ok{};
 }
 
+// On Windows the state directory's owner-only ACL (set by the installer) is inherited.
+Status makePrivateDirectory(const std::string& path) {
+  try {
+    Poco::File(path).createDirectories();
+  } catch (const Poco::Exception& e) {
+    return Error::badRequest("cannot create " + path + ": " + e.displayText());
+  }
+  return Ok{};
+}
+
+Status makePrivateFile(const std::string& path) {
+  try {
+    Poco::File(path).createFile();
+  } catch (const Poco::Exception& e) {
+    return Error::badRequest("cannot create " + path + ": " + e.displayText());
+  }
+  return Ok{};
+}
+
 }  // namespace cc::common

@@ -7,13 +7,16 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/spelling.h"
+
 namespace cc::config {
 namespace v = validators;
 namespace {
 
 std::vector<KeySpec> buildTable() {
   using K = KeyType;
-  const auto levels = v::oneOf({"trace", "debug", "info", "warn", "error", "critical", "off"});
+  const auto levels =
+      v::oneOf({"trace", "debug", "info", "warn", "warning", "error", "critical", "off"});
   return {
       // http: the public listener
       {"http.address", K::kString, "127.0.0.1", false, "Address the public HTTP listener binds.",
@@ -81,8 +84,8 @@ std::vector<KeySpec> buildTable() {
        "Time in-flight requests get to finish on SIGTERM before the process exits.",
        v::intRange(0, 600000)},
       // log
-      {"log.level", K::kString, "info", true, "trace, debug, info, warn, error, critical or off.",
-       levels},
+      {"log.level", K::kString, "info", true,
+       "trace, debug, info, warn (or warning), error, critical or off.", levels},
       {"log.file",
        K::kString,
        "",
@@ -331,20 +334,6 @@ bool matches(std::string_view pattern, std::string_view name) {
   return true;
 }
 
-std::size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -366,26 +355,12 @@ const KeySpec* findKey(std::string_view name) {
 }
 
 std::optional<std::string> suggestKey(std::string_view unknown) {
-  const std::size_t limit = std::max<std::size_t>(2, unknown.size() / 4);
-  const KeySpec* best = nullptr;
-  std::size_t best_distance = 0;
+  std::vector<std::string_view> names;
+  names.reserve(keyTable().size());
   for (const auto& spec : keyTable()) {
-    if (spec.name.find('*') != std::string::npos) continue;
-    // The distance is at least the length difference: skip names that cannot be within the
-    // limit, so a long unknown key costs a length compare per name, not a full table.
-    std::size_t gap = unknown.size() > spec.name.size() ? unknown.size() - spec.name.size()
-                                                        : spec.name.size() - unknown.size();
-    if (gap > limit) continue;
-    std::size_t d = editDistance(unknown, spec.name);
-    if (best == nullptr || d < best_distance) {
-      best = &spec;
-      best_distance = d;
-    }
+    if (spec.name.find('*') == std::string::npos) names.push_back(spec.name);
   }
-  if (best == nullptr || best_distance > limit) {
-    return std::nullopt;
-  }
-  return best->name;
+  return common::closestSpelling(unknown, names);
 }
 
 std::optional<bool> parseBool(std::string_view text) {

@@ -190,6 +190,11 @@ Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial)
 }
 
 Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::string>& query) {
+  if (auto st = rejectUnknownParams(query, {"status", "level", "role", "project_id", "q", "limit",
+                                            "offset", "cursor", "sort"});
+      !st.ok()) {
+    return st.error();
+  }
   AgentFilter f;
   if (auto it = query.find("status"); it != query.end()) {
     f.status = parseAgentStatus(it->second);
@@ -212,6 +217,10 @@ Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::string>& q
 
 Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::string>& query,
                                             int64_t window_s) {
+  // Its order is fixed and it has no search: q and sort are refused, not ignored.
+  if (auto st = rejectUnknownParams(query, {"limit", "offset", "cursor"}); !st.ok()) {
+    return st.error();
+  }
   AgentFilter f;
   f.active_within_s = window_s;
   f.sort = "-last_heartbeat";

@@ -100,10 +100,10 @@ common::Status validateAgentFilter(const AgentFilter& filter);
 /// unknown fields give Error::invalid naming the field.
 common::Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial);
 /// Reads query parameters (status, level, role, project_id, q, limit, offset, cursor, sort);
-/// others are ignored.
+/// any other is Error::invalid naming it (rejectUnknownParams).
 common::Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::string>& query);
 /// The listing of agents that heartbeated within `window_s`, most recent first: reads limit,
-/// cursor and offset.
+/// cursor and offset, and refuses any other parameter.
 common::Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::string>& query,
                                                     int64_t window_s);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/clock.h"
+#include "common/spelling.h"
 #include "config/key_table.h"
 
 namespace cc::domain {
@@ -76,6 +77,16 @@ Status readListParams(const std::map<std::string, std::string>& query, std::stri
   return common::Ok{};
 }
 
+Status rejectUnknownParams(const std::map<std::string, std::string>& query,
+                           const std::vector<std::string_view>& known) {
+  for (const auto& [name, value] : query) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Error::invalid(name, "unknown query parameter" + common::didYouMean(name, known));
+    }
+  }
+  return common::Ok{};
+}
+
 std::size_t textLength(const std::string& text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -100,7 +111,8 @@ Status rejectUnknown(const Poco::JSON::Object& obj, const std::vector<std::strin
   obj.getNames(names);
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      return Error::invalid(name, "unknown field");
+      const std::vector<std::string_view> spellings(known.begin(), known.end());
+      return Error::invalid(name, "unknown field" + common::didYouMean(name, spellings));
     }
   }
   return common::Ok{};

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/json_writer.h"
@@ -102,6 +103,10 @@ common::Status checkWindow(const ListWindow& window, const std::string& sort);
 /// query string, leaving absent ones as they are; a malformed one names its field.
 common::Status readListParams(const std::map<std::string, std::string>& query, std::string& q,
                               std::string& sort, ListWindow& window);
+/// Error::invalid naming the first query parameter not in `known` ("unknown query parameter",
+/// with a did-you-mean hint when one is close): a misspelt filter must not silently match all.
+common::Status rejectUnknownParams(const std::map<std::string, std::string>& query,
+                                   const std::vector<std::string_view>& known);
 /// An integer query parameter, `fallback` when absent.
 common::Result<int64_t> queryInt(const std::map<std::string, std::string>& query,
                                  const std::string& key, int64_t fallback);

@@ -100,6 +100,10 @@ Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool part
 }
 
 Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query) {
+  if (auto st = rejectUnknownParams(query, {"status", "q", "limit", "offset", "cursor", "sort"});
+      !st.ok()) {
+    return st.error();
+  }
   ProjectFilter f;
   if (auto it = query.find("status"); it != query.end()) {
     f.status = parseProjectStatus(it->second);

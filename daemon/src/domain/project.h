@@ -63,7 +63,8 @@ common::Status validateProjectInput(const ProjectInput& input, bool partial);
 common::Status validateProjectFilter(const ProjectFilter& filter);
 /// Reads a request body; errors name the field (see parseAgentInput).
 common::Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial);
-/// Reads query parameters (status, q, limit, offset, cursor, sort); others are ignored.
+/// Reads query parameters (status, q, limit, offset, cursor, sort); any other is Error::invalid
+/// naming it (rejectUnknownParams).
 common::Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query);
 
 /// The API's JSON of a project.

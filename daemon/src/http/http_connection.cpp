@@ -218,6 +218,39 @@ bool peerStoppedSending(const Poco::Net::StreamSocket& socket) {
 #endif
 }
 
+// Bounds of a lingering close, as nginx's lingering_time and lingering_timeout (30 s and 5 s
+// there; shorter here, since a lingering connection holds a worker thread), plus an amount.
+constexpr auto kLingerTotal = std::chrono::seconds(2);
+constexpr auto kLingerIdle = std::chrono::milliseconds(500);
+constexpr std::size_t kLingerMaxBytes = 16 * 1024 * 1024;
+
+// After an answer to a request whose body was not read (413, 408, bad framing) the client may
+// still be sending it, as most clients do before they read (no Expect: 100-continue). Closing
+// with unread bytes makes the kernel send a reset, and the client's send fails, or the reset
+// destroys our answer before it reads it. So, like nginx's lingering close: stop sending (our
+// FIN follows the answer), read and discard until the client closes, is idle for kLingerIdle,
+// or kLingerTotal or kLingerMaxBytes is reached; then close.
+void lingerBeforeClose(Poco::Net::StreamSocket& socket) {
+  try {
+    socket.shutdownSend();
+    const auto until = std::chrono::steady_clock::now() + kLingerTotal;
+    std::size_t discarded = 0;
+    char buf[16384];
+    while (discarded < kLingerMaxBytes) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= until) break;
+      auto wait = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::min<std::chrono::steady_clock::duration>(kLingerIdle, until - now));
+      if (!readable(socket, wait)) break;
+      int n = socket.receiveBytes(buf, sizeof buf);
+      if (n <= 0) break;  // the client closed: a clean close now
+      discarded += static_cast<std::size_t>(n);
+    }
+  } catch (const Poco::Exception&) {
+    // Reset or broken: nothing left to protect.
+  }
+}
+
 // Waits until the kernel holds a whole request head (peeking, so Poco still reads it all), for
 // at most http.header_timeout_ms in total: a trickle of bytes does not extend the deadline, as
 // Poco's per-read timeout would. While other connections queue, an incomplete one goes back to
@@ -386,6 +419,14 @@ void HttpConnection::run() {
       }
     }
 
+    // Declared before the response so that it runs after the response has gone out.
+    struct LingerOnClose {
+      Poco::Net::StreamSocket& socket;
+      bool armed = false;
+      ~LingerOnClose() {
+        if (armed) lingerBeforeClose(socket);
+      }
+    } linger{socket()};
     HTTPServerResponseImpl response(session);
     std::unique_ptr<HTTPServerRequestImpl> request;
     try {
@@ -532,7 +573,10 @@ void HttpConnection::run() {
                                   ctx.method, ctx.path, reply.status, reply.body.size(),
                                   micros / 1000, micros % 1000);
     }
-    if (!keep_alive) return;
+    if (!keep_alive) {
+      linger.armed = !body_complete;
+      return;
+    }
     // The response goes out when `response` is destroyed, at the end of this iteration; the
     // connection is parked or requeued at the top of the next one, never before.
   }

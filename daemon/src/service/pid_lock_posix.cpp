@@ -40,7 +40,8 @@ common::Result<std::unique_ptr<PidLock>> PidLock::acquire(const std::string& pat
   // Retry when the file we locked was unlinked by an exiting instance in between: the lock
   // must be on the file that is at `path` now.
   for (int attempt = 0; attempt < 10; ++attempt) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // State, like the rest of the state directory: owner-only whatever the umask.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
       return common::Error::badRequest("cannot open daemon.pidfile " + path + ": " +
                                        std::strerror(errno));

@@ -10,6 +10,8 @@
 
 #include <cstdio>
 
+#include "common/secret_file.h"
+
 namespace cc::store {
 
 using common::Error;
@@ -178,12 +180,22 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
                                                          const common::Clock& clock) {
   static std::once_flag registered;
   std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+  std::string parent;
   try {
-    Poco::Path parent = Poco::Path(options.path).parent();
-    if (!parent.toString().empty()) Poco::File(parent).createDirectories();
+    parent = Poco::Path(options.path).parent().toString();
   } catch (const Poco::Exception& e) {
     return Error::dependencyUnavailable("cannot create the directory of db.path " + options.path +
                                         ": " + e.displayText());
+  }
+  // Owner-only whatever the umask: SQLite gives the -wal and -shm files the database's mode.
+  if (!parent.empty()) {
+    if (auto st = common::makePrivateDirectory(parent); !st.ok()) {
+      return Error::dependencyUnavailable("cannot create the directory of db.path: " +
+                                          st.error().message);
+    }
+  }
+  if (auto st = common::makePrivateFile(options.path); !st.ok()) {
+    return Error::dependencyUnavailable("cannot create db.path: " + st.error().message);
   }
   if (auto st = probe(options.path); !st.ok()) return st.error();
   std::unique_ptr<Database> db(new Database(options, clock));
@@ -281,6 +293,8 @@ common::Status Database::backup(const std::string& path, common::SteadyTime dead
 
   const std::string tmp = path + ".tmp";
   std::remove(tmp.c_str());
+  // A copy of every secret in the database: owner-only from its first byte, like the database.
+  if (auto st = common::makePrivateFile(tmp); !st.ok()) return st;
   sqlite3* source = Poco::Data::SQLite::Utility::dbHandle(lease->session());
   sqlite3* target = nullptr;
   int rc =

@@ -199,6 +199,18 @@ const std::vector<Migration>& builtinMigrations() {
         "CREATE INDEX agents_level_role ON agents(level, role)",
         "CREATE INDEX agents_level_project ON agents(level, project_id)",
         "CREATE INDEX agents_role_project ON agents(role, project_id)"}},
+      {6,
+       "agent names unique within their project",
+       // Duplicates from before are renamed, not refused: the oldest agent (lowest id) keeps
+       // its name, each later one becomes "name #id" (cut to fit 128 characters), so the daemon
+       // starts and every agent stays reachable by id. Agents without a project count as one
+       // group, as the create and patch checks treat them. The unique index replaces the plain
+       // one on the same columns, so every query plan stays as it was.
+       {"UPDATE agents SET name = substr(name, 1, 128 - length(' #' || id)) || ' #' || id"
+        " WHERE EXISTS (SELECT 1 FROM agents AS earlier WHERE earlier.project_id IS"
+        " agents.project_id AND earlier.name = agents.name AND earlier.id < agents.id)",
+        "DROP INDEX agents_project_name",
+        "CREATE UNIQUE INDEX agents_project_name ON agents(project_id, name)"}},
   };
   return migrations;
 }

@@ -91,6 +91,20 @@ sql::Value nullable(const std::optional<int64_t>& v) {
   return std::monostate{};
 }
 
+// An agent's name is unique within its project (agents without one count as one project).
+// Checked inside the write transaction, which the writer lock serialises; migration 5's unique
+// index is the backstop.
+Status checkAgentNameFree(Session& s, const std::string& name,
+                          const std::optional<int64_t>& project_id, int64_t except_id) {
+  if (sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE project_id IS ? AND name = ? AND id <> ?",
+                  {nullable(project_id), name, except_id}) > 0) {
+    return Error::conflict(
+        "an agent named '" + name + "' already exists in " +
+        (project_id ? "project " + std::to_string(*project_id) : std::string("no project")));
+  }
+  return common::Ok{};
+}
+
 }  // namespace
 
 Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
@@ -139,6 +153,8 @@ Result<Agent> SqliteAgentRepository::create(const AgentInput& input, common::Ste
   if (auto st = validateAgentInput(input, false); !st.ok()) return st.error();
   return db_.write(deadline, [&](Session& s) -> Result<Agent> {
     if (auto st = checkProject(s, input.project_id); !st.ok()) return st.error();
+    const std::optional<int64_t> project_id = input.project_id.value_or(std::nullopt);
+    if (auto st = checkAgentNameFree(s, *input.name, project_id, 0); !st.ok()) return st.error();
     int64_t now = db_.clock().wallMillis();
     sql::exec(s,
               "INSERT INTO agents (name, level, role, status, project_id, metadata, created_at, "
@@ -158,6 +174,12 @@ Result<Agent> SqliteAgentRepository::patch(int64_t id, const AgentInput& input,
     auto current = load(s, id);
     if (!current.ok()) return current;
     if (auto st = checkProject(s, input.project_id); !st.ok()) return st.error();
+    if (input.name || input.project_id) {
+      const std::string& name = input.name ? *input.name : current->name;
+      const std::optional<int64_t> project_id =
+          input.project_id ? *input.project_id : current->project_id;
+      if (auto st = checkAgentNameFree(s, name, project_id, id); !st.ok()) return st.error();
+    }
     std::string set;
     sql::Params params;
     auto assign = [&](const char* column, sql::Value v) {

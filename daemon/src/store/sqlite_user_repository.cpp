@@ -34,6 +34,23 @@ Error noSuchUser(const std::string& username) {
   return Error::notFound("no user named '" + username + "'");
 }
 
+// Inside the write transaction, so two concurrent removals cannot both pass: without an enabled
+// admin nobody can write any more, not even to create a new admin.
+bool isLastEnabledAdmin(Session& s, const std::string& username) {
+  const int64_t others = sql::scalar(
+      s, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND username <> ?",
+      {username});
+  const int64_t self = sql::scalar(
+      s, "SELECT COUNT(*) FROM users WHERE username = ? AND role = 'admin' AND disabled = 0",
+      {username});
+  return self > 0 && others == 0;
+}
+
+Error lastAdmin(const std::string& username, const std::string& what) {
+  return Error::conflict("'" + username + "' is the last enabled admin; " + what +
+                         " would leave nobody able to write (add another admin first)");
+}
+
 }  // namespace
 
 Result<std::vector<User>> SqliteUserRepository::list(common::SteadyTime deadline) {
@@ -76,6 +93,7 @@ Status SqliteUserRepository::remove(const std::string& username, common::SteadyT
   return db_.write(deadline, [&](Session& s) -> Status {
     // Explicit rather than relying on ON DELETE CASCADE, so revocation does not hinge on the
     // foreign_keys pragma.
+    if (isLastEnabledAdmin(s, username)) return lastAdmin(username, "deleting it");
     sql::exec(s, "DELETE FROM tokens WHERE username = ?", {username});
     if (sql::exec(s, "DELETE FROM users WHERE username = ?", {username}) == 0) {
       return noSuchUser(username);
@@ -86,8 +104,11 @@ Status SqliteUserRepository::remove(const std::string& username, common::SteadyT
 
 Status SqliteUserRepository::update(const std::string& username, const std::string& set,
                                     const std::string& value, bool revoke_tokens,
-                                    common::SteadyTime deadline) {
+                                    const char* drops_admin, common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Status {
+    if (drops_admin != nullptr && isLastEnabledAdmin(s, username)) {
+      return lastAdmin(username, drops_admin);
+    }
     if (sql::exec(s, "UPDATE users SET " + set + " WHERE username = ?", {value, username}) == 0) {
       return noSuchUser(username);
     }
@@ -98,19 +119,20 @@ Status SqliteUserRepository::update(const std::string& username, const std::stri
 
 Status SqliteUserRepository::setPasswordHash(const std::string& username, const std::string& hash,
                                              common::SteadyTime deadline) {
-  return update(username, "password_hash = ?", hash, false, deadline);
+  return update(username, "password_hash = ?", hash, false, nullptr, deadline);
 }
 
 Status SqliteUserRepository::setRole(const std::string& username, Role role,
                                      common::SteadyTime deadline) {
   // Tokens carry the role they were issued with; revoke them so a demotion takes effect.
-  return update(username, "role = ?", std::string(toString(role)), true, deadline);
+  return update(username, "role = ?", std::string(toString(role)), true,
+                role == Role::kAdmin ? nullptr : "demoting it", deadline);
 }
 
 Status SqliteUserRepository::setDisabled(const std::string& username, bool disabled,
                                          common::SteadyTime deadline) {
   return update(username, "disabled = CAST(? AS INTEGER)", disabled ? "1" : "0", disabled,
-                deadline);
+                disabled ? "disabling it" : nullptr, deadline);
 }
 
 Result<int64_t> SqliteUserRepository::count(common::SteadyTime deadline) {

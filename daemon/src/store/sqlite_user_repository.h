@@ -25,8 +25,11 @@ class SqliteUserRepository final : public UserRepository {
   common::Result<int64_t> count(common::SteadyTime deadline) override;
 
  private:
+  /// `drops_admin` names the change ("demoting it") when it would take away an admin, which is
+  /// refused for the last enabled one; nullptr when it cannot.
   common::Status update(const std::string& username, const std::string& set,
-                        const std::string& value, bool revoke_tokens, common::SteadyTime deadline);
+                        const std::string& value, bool revoke_tokens, const char* drops_admin,
+                        common::SteadyTime deadline);
   Database& db_;
 };
 

@@ -30,6 +30,8 @@ class UserRepository {
   /// kConflict when the username is taken.
   virtual common::Status create(const UserRecord& record,
                                 common::SteadyTime deadline = kNoDeadline) = 0;
+  /// remove, setRole (to a non-admin role) and setDisabled(true) answer kConflict when the user
+  /// is the last enabled admin, checked in the same transaction as the change.
   virtual common::Status remove(const std::string& username,
                                 common::SteadyTime deadline = kNoDeadline) = 0;
   virtual common::Status setPasswordHash(const std::string& username, const std::string& hash,

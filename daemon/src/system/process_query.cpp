@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "common/json_writer.h"
+#include "domain/input.h"
 
 namespace cc::system {
 
@@ -23,6 +24,10 @@ bool containsIgnoringCase(const std::string& haystack, const std::string& lowere
 
 common::Result<ProcessQuery> ProcessQuery::parse(const std::map<std::string, std::string>& params) {
   using common::Error;
+  if (auto st = domain::rejectUnknownParams(params, {"sort", "order", "limit", "user", "q"});
+      !st.ok()) {
+    return st.error();
+  }
   ProcessQuery q;
   auto find = [&](const char* name) -> const std::string* {
     auto it = params.find(name);

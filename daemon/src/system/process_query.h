@@ -24,8 +24,8 @@ struct ProcessQuery {
   static constexpr int kMaxLimit = 1000;
 
   /// From query parameters: sort=cpu|memory|pid|name, order=asc|desc (default desc for cpu
-  /// and memory, asc for pid and name), limit=1..1000 (default 100), user=, q=. Other
-  /// parameters are ignored. A bad value gives Error::invalid naming the parameter (HTTP 400).
+  /// and memory, asc for pid and name), limit=1..1000 (default 100), user=, q=. A bad value or
+  /// any other parameter gives Error::invalid naming the parameter (HTTP 400).
   static common::Result<ProcessQuery> parse(const std::map<std::string, std::string>& params);
 };
 

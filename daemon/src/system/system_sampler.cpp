@@ -1,5 +1,6 @@
 #include "system/system_sampler.h"
 
+#include <algorithm>
 #include <exception>
 
 namespace cc::system {
@@ -80,15 +81,15 @@ void SystemSampler::sampleOnce() {
 }
 
 void SystemSampler::run() {
-  while (true) {
+  for (bool priming = true;; priming = false) {
     auto started = std::chrono::steady_clock::now();
     sampleOnce();
     std::unique_lock<std::mutex> lock(mutex_);
     interval_changed_ = false;
     // Fixed rate: the next round is due one interval after this one started. A new interval
-    // re-times the wait from the same start.
+    // re-times the wait from the same start. The first round only primes the deltas.
     while (!stopping_) {
-      auto due = started + interval_;
+      auto due = started + (priming ? std::min(interval_, kPrimingInterval) : interval_);
       if (wake_.wait_until(lock, due, [this] { return stopping_ || interval_changed_; })) {
         if (stopping_) break;
         interval_changed_ = false;

@@ -49,8 +49,14 @@ class SystemSampler {
   SystemSampler(const SystemSampler&) = delete;
   SystemSampler& operator=(const SystemSampler&) = delete;
 
-  /// Starts the thread; its first round runs at once. Calling start() twice is harmless.
+  /// Starts the thread; its first round runs at once and the second, which has the first CPU
+  /// percentages and rates (they are deltas), after kPrimingInterval (or the interval when that
+  /// is shorter); then one round per interval. Calling start() twice is harmless.
   void start();
+
+  /// The gap between the first two rounds: long enough for a CPU figure (10 clock ticks at
+  /// 100 Hz), short enough for start-up to wait for it before the daemon says it is ready.
+  static constexpr common::Millis kPrimingInterval{100};
   /// Stops the thread promptly (it waits on a condition variable, never sleeps) and joins it.
   void stop();
   /// Changes the interval (config reload); a running wait is re-timed immediately.

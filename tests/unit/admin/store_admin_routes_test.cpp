@@ -39,6 +39,12 @@ TEST_F(StoreAdminRoutesTest, UsersCanBeListedCreatedAndRemoved) {
   EXPECT_EQ(call("DELETE", "/admin/users/dave").status, 404);
   EXPECT_EQ(call("DELETE", "/admin/users/no%20such").status, 404);
   EXPECT_EQ(call("GET", "/admin/users").json()->getArray("users")->size(), 1u);
+
+  // carol is the last admin: without her nobody could write again.
+  Response last = call("DELETE", "/admin/users/carol");
+  EXPECT_EQ(last.status, 409) << last.body;
+  EXPECT_EQ(last.errorCode(), "conflict");
+  EXPECT_EQ(call("GET", "/admin/users").json()->getArray("users")->size(), 1u);
 }
 
 TEST_F(StoreAdminRoutesTest, UserCreationValidatesEveryField) {

@@ -109,6 +109,8 @@ TEST_F(TokenServiceTest, RevocationTakesEffectAtOnceEvenWhenCached) {
 
 TEST_F(TokenServiceTest, DisablingRemovingOrDemotingAUserRevokesTheirCachedTokens) {
   ASSERT_TRUE(users_->create("bob", "bob-password", Role::kAdmin).ok());
+  // Neither alice nor bob is the last enabled admin, which could be neither disabled nor demoted.
+  ASSERT_TRUE(users_->create("carol", "carol-password", Role::kAdmin).ok());
   auto alice = tokens_->issue("alice", Role::kAdmin);
   auto bob = tokens_->issue("bob", Role::kAdmin);
   ASSERT_TRUE(tokens_->validate(alice->token).ok());

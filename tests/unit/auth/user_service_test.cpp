@@ -53,6 +53,7 @@ TEST_F(UserServiceTest, CreateListRemove) {
 
 TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserWrongPasswordAndDisabled) {
   ASSERT_TRUE(users_->create("erin", "erin-password", Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("root", "root-password", Role::kAdmin).ok());  // erin is not the last
   auto id = users_->authenticate("erin", "erin-password");
   ASSERT_TRUE(id.ok());
   EXPECT_EQ(id->username, "erin");
@@ -69,6 +70,25 @@ TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserWrongPasswordAndD
   }
   ASSERT_TRUE(users_->setDisabled("erin", false).ok());
   EXPECT_TRUE(users_->authenticate("erin", "erin-password").ok());
+}
+
+TEST_F(UserServiceTest, TheLastEnabledAdminCannotBeRemovedDemotedOrDisabled) {
+  ASSERT_TRUE(users_->create("hana", "hana-password", Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("ivan", "ivan-password", Role::kViewer).ok());
+  EXPECT_EQ(users_->remove("hana").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(users_->setRole("hana", Role::kViewer).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(users_->setDisabled("hana", true).error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(users_->authenticate("hana", "hana-password").ok());  // nothing changed
+  EXPECT_TRUE(users_->setRole("hana", Role::kAdmin).ok());          // not a demotion
+
+  // With a second enabled admin each change is allowed, until hana is the last again.
+  ASSERT_TRUE(users_->setRole("ivan", Role::kAdmin).ok());
+  ASSERT_TRUE(users_->setDisabled("ivan", true).ok());
+  EXPECT_EQ(users_->remove("hana").error().code, ErrorCode::kConflict);  // ivan is disabled
+  ASSERT_TRUE(users_->setDisabled("ivan", false).ok());
+  EXPECT_TRUE(users_->remove("hana").ok());
+  EXPECT_EQ(users_->remove("ivan").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(users_->list()->size(), 1u);
 }
 
 TEST_F(UserServiceTest, SetPasswordReplacesTheOldOne) {

@@ -179,6 +179,13 @@ TEST_F(CtlLoadRunnerTest, GateMissedExits1AndNamesIt) {
   EXPECT_NE(outcome.out.find("GET /api/projects"), std::string::npos);
 }
 
+TEST_F(CtlLoadRunnerTest, GateIsEchoedAsGiven) {
+  auto outcome = run({"loadtest", "--scenario", "custom", "--endpoints", "/health", "--users", "1",
+                      "--requests", "2", "--max-p95-ms", "0.001"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("> --max-p95-ms 0.001"), std::string::npos) << outcome.err;
+}
+
 TEST_F(CtlLoadRunnerTest, LoginUsesTheReturnedToken) {
   public_.answer("POST /api/auth/login", {200, R"({"token":"user-tok"})"});
   const std::string password = writeFile("pw", "hunter2\n");
@@ -200,6 +207,10 @@ TEST_F(CtlLoadRunnerTest, BadCombinationsAreUsageErrors) {
   EXPECT_EQ(run({"loadtest", "--scenario", "rapid-fire", "--login", "ann"}).code, 3);
   EXPECT_EQ(run({"loadtest", "--scenario", "rapid-fire", "--min-success", "2"}).code, 3);
   EXPECT_EQ(run({"loadtest"}).code, 3);
+  // 0 used to mean "unpaced" silently; leaving --rate out says so.
+  auto zero_rate = run({"loadtest", "--scenario", "rapid-fire", "--rate", "0"});
+  EXPECT_EQ(zero_rate.code, 3);
+  EXPECT_NE(zero_rate.err.find("--rate must be more than 0"), std::string::npos) << zero_rate.err;
   EXPECT_TRUE(public_.seen().empty());
 }
 

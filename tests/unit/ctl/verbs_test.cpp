@@ -1,4 +1,5 @@
 #include <Poco/JSON/Object.h>
+#include <Poco/String.h>
 #include <Poco/TemporaryFile.h>
 
 #include <cstdio>
@@ -198,6 +199,61 @@ TEST_F(CtlVerbsTest, FaultDbNeedsAnOptionAndChecksRanges) {
   auto body = client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>();
   EXPECT_EQ(client::integer(body, "delay_ms"), 50);
   EXPECT_DOUBLE_EQ(client::number(body, "error_rate"), 0.1);
+}
+
+TEST_F(CtlVerbsTest, FaultDbPrintsTheWholeResultingState) {
+  // The daemon keeps the delay set earlier; the answer to the new error rate shows both.
+  admin_.answer("PUT /admin/faults/db",
+                {200, R"({"db":{"delay_ms":200,"error_rate":1,"injected_errors_total":0}})"});
+  auto outcome = run({"fault", "db", "--error-rate", "1"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("db delay:"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("200 ms"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("100%"), std::string::npos) << outcome.out;
+}
+
+TEST_F(CtlVerbsTest, RatelimitShowPrintsTheConfiguredRate) {
+  admin_.answer(
+      "GET /admin/ratelimit",
+      {200,
+       R"({"enabled":true,"mode":"enforce","rules":[{"name":"login","paths":"/api/auth/login","methods":"POST","rate":"5/m","burst":5,"key":"ip","admitted":3,"rejected":1,"shadow_rejected":0,"keys":1,"top_keys":[]}]})"});
+  auto outcome = run({"ratelimit"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find(" 5/m "), std::string::npos) << outcome.out;
+  EXPECT_EQ(outcome.out.find("0/s"), std::string::npos) << outcome.out;
+}
+
+TEST_F(CtlVerbsTest, LogLevelAcceptsTheNamesTheDaemonPrintsInAnyCase) {
+  admin_.answer("PUT /admin/log-level", {200, R"({"level":"warn"})"});
+  for (const std::string level : {"warning", "WARNING", "Error", "warn"}) {
+    auto outcome = run({"log-level", level});
+    EXPECT_EQ(outcome.code, 0) << level << ": " << outcome.err;
+    auto body = client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_EQ(client::text(body, "level"), Poco::toLower(level));
+  }
+  EXPECT_EQ(run({"log-level", "loud"}).code, 3);
+}
+
+TEST_F(CtlVerbsTest, BackupForceAsksTheDaemonToOverwrite) {
+  admin_.answer("POST /admin/backup", {200, R"({"path":"/tmp/b.db","bytes":4096})"});
+  ASSERT_EQ(run({"backup", "/tmp/b.db", "--force"}).code, 0);
+  auto body = client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_TRUE(client::flag(body, "overwrite"));
+  ASSERT_EQ(run({"backup", "/tmp/b.db"}).code, 0);
+  body = client::parseJson(admin_.seen().back().body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_FALSE(body->has("overwrite"));
+}
+
+TEST_F(CtlVerbsTest, ValidationErrorsNameTheirField) {
+  admin_.answer(
+      "POST /admin/backup",
+      {400,
+       R"({"error":{"status":400,"code":"validation_failed","message":"must be an absolute file path","field":"path","request_id":"q2"}})"});
+  auto outcome = run({"backup", "/tmp/x.db"});
+  EXPECT_EQ(outcome.code, 1);
+  EXPECT_NE(outcome.err.find("validation_failed: path: must be an absolute file path"),
+            std::string::npos)
+      << outcome.err;
 }
 
 TEST_F(CtlVerbsTest, RestartWaitReportsTheGap) {

@@ -84,8 +84,7 @@ TEST_F(DomainInputTest, AgentQueryParameters) {
                              {"limit", "10"},
                              {"offset", "20"},
                              {"sort", "-name"},
-                             {"project_id", "3"},
-                             {"pretty", "1"}});
+                             {"project_id", "3"}});
   ASSERT_TRUE(f.ok());
   EXPECT_EQ(f->status, AgentStatus::kIdle);
   EXPECT_EQ(f->window.limit, 10);
@@ -103,6 +102,28 @@ TEST_F(DomainInputTest, AgentQueryParameters) {
     ASSERT_FALSE(bad.ok()) << key << "=" << value;
     EXPECT_EQ(bad.error().field, key) << key << "=" << value;
   }
+}
+
+TEST_F(DomainInputTest, UnknownQueryParametersAreRefusedWithAHint) {
+  auto typo = parseAgentFilter({{"stauts", "busy"}});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().code, ErrorCode::kValidation);
+  EXPECT_EQ(typo.error().field, "stauts");
+  EXPECT_EQ(typo.error().message, "unknown query parameter (did you mean 'status'?)");
+  auto far = parseProjectFilter({{"colour", "red"}});
+  ASSERT_FALSE(far.ok());
+  EXPECT_EQ(far.error().field, "colour");
+  EXPECT_EQ(far.error().message, "unknown query parameter");
+  EXPECT_EQ(parseProjectFilter({{"stats", "active"}}).error().field, "stats");
+  // The active listing has a fixed order and no search.
+  EXPECT_EQ(parseActiveAgentsFilter({{"sort", "name"}}, 60).error().field, "sort");
+  EXPECT_TRUE(parseActiveAgentsFilter({{"limit", "5"}}, 60).ok());
+  // Body fields get the same hint.
+  auto body =
+      parseAgentInput(*parse(R"({"name":"a","level":"L1","role":"r","stauts":"busy"})"), false);
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error().field, "stauts");
+  EXPECT_EQ(body.error().message, "unknown field (did you mean 'status'?)");
 }
 
 TEST_F(DomainInputTest, EveryBadProjectFieldIsNamed) {

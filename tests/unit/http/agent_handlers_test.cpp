@@ -210,6 +210,24 @@ TEST_F(AgentHandlersTest, HeartbeatActivatesAndActiveListsRecentOnes) {
   EXPECT_EQ(itemNames(call("GET", "/api/agents/active")), (std::vector<std::string>{"b"}));
 }
 
+TEST_F(AgentHandlersTest, AMisspeltFilterIsRefusedNotIgnored) {
+  createAgent("a", "L1");
+  createAgent("b", "L2", R"(,"status":"busy")");
+  Response typo = call("GET", "/api/agents?stauts=busy");
+  EXPECT_EQ(typo.status, 400) << typo.body;
+  EXPECT_EQ(typo.errorCode(), "validation_failed");
+  EXPECT_EQ(typo.errorField(), "stauts");
+  EXPECT_NE(typo.body.find("did you mean 'status'?"), std::string::npos) << typo.body;
+  EXPECT_EQ(itemNames(call("GET", "/api/agents?status=busy")), (std::vector<std::string>{"b"}));
+}
+
+TEST_F(AgentHandlersTest, ASecondAgentWithTheSameNameIsAConflict) {
+  createAgent("a", "L1");
+  Response again = call("POST", "/api/agents", R"({"name":"a","level":"L2","role":"r"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+  EXPECT_EQ(again.errorCode(), "conflict");
+}
+
 TEST_F(AgentHandlersTest, StatsCountByStatusAndLevel) {
   createAgent("a", "L1");
   createAgent("b", "L2", R"(,"status":"busy")");

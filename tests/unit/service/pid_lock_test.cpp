@@ -1,6 +1,7 @@
 #include "service/pid_lock.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +41,16 @@ class PidLockTest : public ::testing::Test {
   std::string dir_;
   std::string path_;
 };
+
+TEST_F(PidLockTest, ThePidFileIsOwnerOnlyUnderAPermissiveUmask) {
+  const mode_t saved = ::umask(0);
+  auto lock = PidLock::acquire(path_);
+  ::umask(saved);
+  ASSERT_TRUE(lock.ok()) << lock.error().message;
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
 
 TEST_F(PidLockTest, WritesOurPidCreatingTheDirectoryAndRemovesTheFileOnRelease) {
   {

@@ -89,6 +89,43 @@ TEST_F(AgentRepositoryTest, ProjectIdMustExistAndCanBeCleared) {
   EXPECT_FALSE(cleared->project_id);
 }
 
+TEST_F(AgentRepositoryTest, NamesAreUniqueWithinAProject) {
+  auto p1 = store_->projects().create(project("p1"));
+  auto p2 = store_->projects().create(project("p2"));
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  auto in = [&](const std::string& name, std::optional<int64_t> project_id) {
+    AgentInput a = agent(name);
+    a.project_id = project_id;
+    return a;
+  };
+  Agent first = mustCreate(in("worker", p1->id));
+  auto taken = repo_->create(in("worker", p1->id));
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code, ErrorCode::kConflict);
+  EXPECT_NE(taken.error().message.find("'worker'"), std::string::npos) << taken.error().message;
+  Agent other = mustCreate(in("worker", p2->id));  // another project
+  Agent loose = mustCreate(in("worker", std::nullopt));
+  EXPECT_EQ(repo_->create(in("worker", std::nullopt)).error().code, ErrorCode::kConflict);
+
+  // A patch may keep its own name, but not rename or move onto a taken one.
+  AgentInput same;
+  same.name = "worker";
+  EXPECT_TRUE(repo_->patch(first.id, same).ok());
+  AgentInput move;
+  move.project_id = std::optional<int64_t>(p1->id);
+  EXPECT_EQ(repo_->patch(other.id, move).error().code, ErrorCode::kConflict);
+  AgentInput detach;
+  detach.project_id = std::optional<int64_t>();
+  EXPECT_EQ(repo_->patch(first.id, detach).error().code, ErrorCode::kConflict);
+  Agent spare = mustCreate(in("spare", p1->id));
+  AgentInput rename;
+  rename.name = "worker";
+  EXPECT_EQ(repo_->patch(spare.id, rename).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(repo_->get(spare.id)->name, "spare");
+  EXPECT_TRUE(repo_->remove(loose.id).ok());
+  EXPECT_TRUE(repo_->patch(first.id, detach).ok());  // the name is free there now
+}
+
 TEST_F(AgentRepositoryTest, InvalidInputIsRejectedBeforeStorage) {
   AgentInput in = agent(std::string(129, 'x'));
   auto refused = repo_->create(in);

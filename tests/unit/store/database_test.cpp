@@ -1,6 +1,7 @@
 #include "store/database.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <future>
@@ -258,6 +259,28 @@ TEST_F(StoreFacadeTest, BackupIsAConsistentCopy) {
   auto page = restored.agents().list(AgentFilter{});
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->total, 5);
+}
+
+// Run by hand under a permissive umask, the database, its -wal and -shm, the directory the
+// daemon creates for it and a backup are still owner-only, as under the unit's UMask=0027.
+TEST_F(StoreFacadeTest, StateFilesAreOwnerOnlyWhateverTheUmask) {
+  const mode_t saved = ::umask(0);
+  options_.path = dir_ + "state/controlcenter.db";
+  Store& store = open();
+  ASSERT_TRUE(store.agents().create(agent("a")).ok());
+  std::string copy = dir_ + "backup.db";
+  ASSERT_TRUE(store.backup(copy).ok());
+  ::umask(saved);
+  auto mode = [](const std::string& path) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+    return st.st_mode & 07777;
+  };
+  EXPECT_EQ(mode(dir_ + "state"), 0700u);
+  for (const std::string& file :
+       {options_.path, options_.path + "-wal", options_.path + "-shm", copy}) {
+    EXPECT_EQ(mode(file), 0600u) << file;
+  }
 }
 
 TEST_F(StoreFacadeTest, BackupIntoAMissingDirectoryFailsAsAValue) {

@@ -72,6 +72,53 @@ TEST_F(MigrationsTest, DatabaseNewerThanTheBinaryIsRefusedNamingBothVersions) {
   EXPECT_NE(message.find(options_.path), std::string::npos) << message;
 }
 
+TEST_F(MigrationsTest, UpgradeRenamesDuplicateAgentNamesAndMakesThemUnique) {
+  auto db = database();
+  auto lease = db->pool().acquire(kNoDeadline);
+  ASSERT_TRUE(lease.ok());
+  Poco::Data::Session& s = lease->session();
+  const std::vector<Migration> before(builtinMigrations().begin(), builtinMigrations().begin() + 4);
+  ASSERT_EQ(before.back().version, 4);
+  ASSERT_TRUE(migrate(s, clock_, before).ok());
+  sql::exec(s,
+            "INSERT INTO projects (id, name, status, created_at, updated_at)"
+            " VALUES (1, 'p1', 'active', 0, 0), (2, 'p2', 'active', 0, 0)");
+  const std::string long_name(128, 'x');
+  auto agent = [&](int64_t id, const std::string& name, sql::Value project) {
+    sql::exec(s,
+              "INSERT INTO agents (id, name, level, role, status, project_id, created_at, "
+              "updated_at) VALUES (?, ?, 'L1', 'r', 'idle', ?, 0, 0)",
+              {id, name, std::move(project)});
+  };
+  agent(1, "worker", int64_t{1});
+  agent(2, "worker", int64_t{1});
+  agent(3, "worker", int64_t{2});  // another project: not a duplicate
+  agent(4, "worker", int64_t{1});
+  agent(5, "loose", std::monostate{});
+  agent(6, "loose", std::monostate{});
+  agent(7, long_name, int64_t{2});
+  agent(8, long_name, int64_t{2});
+
+  ASSERT_TRUE(migrate(s, clock_, builtinMigrations()).ok());
+  auto nameOf = [&](int64_t id) {
+    std::string name;
+    sql::forEachRow(s, "SELECT name FROM agents WHERE id = ?", {id},
+                    [&](const sql::Row& row) { name = row.text(0); });
+    return name;
+  };
+  EXPECT_EQ(nameOf(1), "worker");
+  EXPECT_EQ(nameOf(2), "worker #2");
+  EXPECT_EQ(nameOf(3), "worker");
+  EXPECT_EQ(nameOf(4), "worker #4");
+  EXPECT_EQ(nameOf(5), "loose");
+  EXPECT_EQ(nameOf(6), "loose #6");
+  EXPECT_EQ(nameOf(7), long_name);
+  EXPECT_EQ(nameOf(8), std::string(125, 'x') + " #8");
+  // The search index follows the renames.
+  EXPECT_EQ(sql::scalar(s, "SELECT COUNT(*) FROM agents_fts WHERE agents_fts MATCH '\"r #4\"'"), 1);
+  EXPECT_ANY_THROW(agent(9, "worker", int64_t{1}));
+}
+
 TEST_F(MigrationsTest, FailingMigrationRollsBackAndKeepsTheVersion) {
   auto db = database();
   auto lease = db->pool().acquire(kNoDeadline);

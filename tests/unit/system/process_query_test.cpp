@@ -88,7 +88,10 @@ TEST_F(ProcessQueryTest, RejectsBadParameters) {
   expectInvalid({{"limit", "99999999999999999999"}}, "limit");
   EXPECT_EQ(query({{"limit", "1"}}).limit, 1);
   EXPECT_EQ(query({{"limit", "1000"}}).limit, 1000);
-  EXPECT_TRUE(ProcessQuery::parse({{"page", "2"}}).ok());  // unknown parameters are ignored
+  expectInvalid({{"page", "2"}}, "page");  // a typo must not silently return everything
+  auto typo = ProcessQuery::parse({{"sotr", "cpu"}});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error().message, "unknown query parameter (did you mean 'sort'?)");
 }
 
 TEST_F(ProcessQueryTest, FiltersThenCountsThenLimits) {

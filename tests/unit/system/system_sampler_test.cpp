@@ -112,6 +112,22 @@ TEST_F(SystemSamplerTest, PublishesNewSnapshotsWhileOldOnesStayValid) {
   EXPECT_EQ(h.last_success_ms, clock_.wallMillis());
 }
 
+// The second round follows the first after the short priming interval, not a whole interval:
+// start-up waits for it so that the first answer already has CPU percentages.
+TEST_F(SystemSamplerTest, TheSecondRoundComesAfterThePrimingIntervalWithCpuFigures) {
+  // The real clock: the rounds' own timing is what is under test, and rates need time to pass.
+  SystemSampler hourly(std::make_unique<ScriptedProbe>(nullptr), common::Clock::system(),
+                       std::chrono::hours(1));
+  hourly.start();
+  ASSERT_TRUE(hourly.waitForRounds(2, common::Millis(20000)));
+  auto snapshot = hourly.snapshot();
+  ASSERT_NE(snapshot, nullptr);
+  EXPECT_DOUBLE_EQ(snapshot->cpu_percent.value(), 25.0);
+  EXPECT_EQ(snapshot->cpu_per_core.size(), 2u);
+  EXPECT_FALSE(hourly.waitForRounds(3, common::Millis(50)));  // then one round an hour
+  hourly.stop();
+}
+
 TEST_F(SystemSamplerTest, SectionsArePreSerialised) {
   sampler_->sampleOnce();
   clock_.advance(std::chrono::seconds(1));

@@ -1,5 +1,6 @@
 #include "http/handlers/project_handlers.h"
 
+#include "domain/input.h"
 #include "domain/project.h"
 #include "http/error_envelope.h"
 #include "http/handlers/domain_request.h"
@@ -68,6 +69,9 @@ Reply patch(DomainServices& services, RequestContext& ctx) {
 Reply remove(DomainServices& services, RequestContext& ctx) {
   auto id = pathId(ctx, "project");
   if (!id) return fail(id.error(), ctx);
+  if (auto st = domain::rejectUnknownParams(ctx.query, {"force"}); !st.ok()) {
+    return fail(st.error(), ctx);
+  }
   auto force = queryFlag(ctx, "force", false);
   if (!force) return fail(force.error(), ctx);
   if (auto st = services.store.projects().remove(*id, *force, ctx.deadline); !st.ok()) {
