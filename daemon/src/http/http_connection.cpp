@@ -16,6 +16,7 @@
 #include <cstring>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
@@ -264,6 +265,75 @@ HeaderWait waitForHeaders(Poco::Net::StreamSocket& socket, HttpServer& server,
   }
 }
 
+// Sends a streamed reply: the head, then each piece of the body as one chunk. The chunks are
+// framed here rather than by Poco's chunked stream, whose destructor writes the last chunk even
+// after a failure and would make a body cut short look complete to the client. A client that
+// disconnects or stops reading for `send_timeout_ms` makes a send throw, which ends the stream:
+// the producer is not asked for another piece.
+StreamOutcome sendStreamed(Poco::Net::StreamSocket& socket, HTTPServerResponseImpl& response,
+                           BodyStream& stream, bool head_only, const HttpServer& server,
+                           int send_timeout_ms) {
+  StreamOutcome outcome;
+  response.setChunkedTransferEncoding(true);
+  std::ostringstream head;
+  response.write(head);
+  std::string pending = head.str();
+  uint64_t pending_body = 0;
+  auto flush = [&] {
+    socket.sendBytes(pending.data(), static_cast<int>(pending.size()));
+    outcome.bytes += pending_body;
+    pending.clear();
+    pending_body = 0;
+  };
+  try {
+    socket.setSendTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
+    if (head_only) {
+      flush();
+      outcome.complete = true;
+      return outcome;
+    }
+    std::string piece;
+    while (true) {
+      if (server.stopping()) {
+        outcome.reason = "server stopping";
+        break;
+      }
+      piece.clear();
+      BodyStream::Step step = BodyStream::Step::kFailed;
+      std::string failure;
+      try {
+        step = stream.next(piece);
+        if (step == BodyStream::Step::kFailed) failure = stream.failure();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      if (!piece.empty()) {
+        char size[24];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        pending += size;
+        pending += piece;
+        pending += "\r\n";
+        pending_body += piece.size();
+      }
+      if (step == BodyStream::Step::kDone) {
+        pending += "0\r\n\r\n";
+        flush();
+        outcome.complete = true;
+        break;
+      }
+      // What was produced still goes out, so the client sees the status and how far it got.
+      flush();
+      if (step == BodyStream::Step::kFailed) {
+        outcome.reason = "stream failed: " + (failure.empty() ? "no reason given" : failure);
+        break;
+      }
+    }
+  } catch (const Poco::Exception& e) {
+    outcome.reason = "client gone: " + e.displayText();
+  }
+  return outcome;
+}
+
 }  // namespace
 
 std::string requestIdFor(const std::string& client_value) {
@@ -423,7 +493,8 @@ void HttpConnection::run() {
     ++server_.inflight();
     RequestContext ctx;
     ctx.started = std::chrono::steady_clock::now();
-    ctx.deadline = ctx.started + std::chrono::milliseconds(settings.request_timeout_ms.load());
+    ctx.budget = std::chrono::milliseconds(settings.request_timeout_ms.load());
+    ctx.deadline = ctx.started + ctx.budget;
     ctx.request = request.get();
     ctx.upgrade_request = request.get();
     ctx.upgrade_response = &response;
@@ -490,7 +561,8 @@ void HttpConnection::run() {
     }
 
     Reply reply = early ? std::move(*early) : pipeline.handle(ctx);
-    --server_.inflight();
+    // A streamed reply is in flight until its body has been sent.
+    if (!reply.stream) --server_.inflight();
     if (ctx.upgraded) {
       if (settings.access_log.load(std::memory_order_relaxed)) {
         common::accessLogger().info("{} {} {} {} 101 0 upgraded", ctx.request_id, ctx.client_ip,
@@ -506,6 +578,7 @@ void HttpConnection::run() {
         (server_.canPark() || server_.queued() == 0 ||
          std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
         (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
+    std::optional<StreamOutcome> streamed;
     try {
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
       response.setVersion(request->getVersion());
@@ -514,7 +587,11 @@ void HttpConnection::run() {
       response.set("X-Request-ID", ctx.request_id);
       if (!reply.content_type.empty()) response.setContentType(reply.content_type);
       for (const auto& [name, value] : reply.headers) response.set(name, value);
-      if (reply.status == 204 || reply.status == 304) {
+      if (reply.stream) {
+        streamed = sendStreamed(socket(), response, *reply.stream, ctx.method == "HEAD", server_,
+                                settings.header_timeout_ms);
+        keep_alive = keep_alive && streamed->complete;
+      } else if (reply.status == 204 || reply.status == 304) {
         response.setContentLength(0);
         response.send();
       } else {
@@ -523,14 +600,33 @@ void HttpConnection::run() {
     } catch (const Poco::Exception&) {
       keep_alive = false;
     }
+    if (reply.stream) {
+      if (!streamed) streamed = StreamOutcome{false, 0, "head not sent"};
+      reply.stream.reset();  // the producer goes now, not when the next request replaces it
+      --server_.inflight();
+      for (const auto& notify : reply.on_stream_end) notify(*streamed);
+      if (!streamed->complete) {
+        auto level = streamed->reason.rfind("stream failed", 0) == 0 ? spdlog::level::warn
+                                                                      : spdlog::level::info;
+        spdlog::log(level, "request {} {} {}: streamed body ended after {} bytes: {}",
+                    ctx.request_id, ctx.method, ctx.path, streamed->bytes, streamed->reason);
+      }
+    }
 
     if (settings.access_log.load(std::memory_order_relaxed)) {
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - ctx.started)
                         .count();
-      common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
-                                  ctx.method, ctx.path, reply.status, reply.body.size(),
-                                  micros / 1000, micros % 1000);
+      if (streamed) {
+        common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms {}", ctx.request_id,
+                                    ctx.client_ip, ctx.method, ctx.path, reply.status,
+                                    streamed->bytes, micros / 1000, micros % 1000,
+                                    streamed->complete ? "streamed" : "cut short");
+      } else {
+        common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
+                                    ctx.method, ctx.path, reply.status, reply.body.size(),
+                                    micros / 1000, micros % 1000);
+      }
     }
     if (!keep_alive) return;
     // The response goes out when `response` is destroyed, at the end of this iteration; the

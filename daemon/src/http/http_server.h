@@ -77,7 +77,8 @@ class HttpServer {
   void setDraining();
   /// Waits until no connection is queued or being served, at most `grace`. True when idle.
   bool drain(std::chrono::milliseconds grace);
-  /// Stops the workers; connections still open are closed.
+  /// Stops the workers; connections still open are closed, and streamed bodies still being
+  /// sent end at their next piece (stopping() turns true first).
   void stop();
 
   ServerStats stats() const;
@@ -91,6 +92,9 @@ class HttpServer {
   const Pipeline& pipeline() const { return *pipeline_; }
   Poco::Net::HTTPServerParams::Ptr sessionParams() const { return session_params_; }
   bool draining() const { return draining_; }
+  /// stop() has begun: a streamed body ends without its last chunk instead of holding a worker
+  /// that stop() waits for.
+  bool stopping() const { return stopping_; }
   int queued() const { return dispatcher_->queuedConnections(); }
   void countRequest() { ++requests_total_; }
   std::atomic<int64_t>& inflight() { return inflight_; }
@@ -125,6 +129,7 @@ class HttpServer {
   std::thread acceptor_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> stopping_{false};
   std::atomic<int64_t> refused_{0};
   std::atomic<int64_t> accepted_{0};
   std::atomic<int64_t> requests_total_{0};

@@ -46,6 +46,9 @@ struct RequestContext {
   std::string body;
   common::SteadyTime started{};
   common::SteadyTime deadline{};
+  /// The budget `deadline` was set from: http.request_timeout_ms or the route's timeout_ms. Bulk
+  /// routes give it to each of their steps.
+  common::Millis budget{0};
   std::optional<Identity> identity;
   std::string token;  // the bearer token presented, once authenticated
   StageNotes notes;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -100,5 +101,41 @@ class StatementLog {
   std::vector<PageQuery> statements_;
   friend void record(const std::string& sql, const Params& params);
 };
+
+/// A row an insertRows call refused: its index and SQLite's extended result code (a
+/// SQLITE_CONSTRAINT_* code: the primary key taken, a foreign key or a UNIQUE column broken).
+struct RefusedRow {
+  std::size_t index = 0;
+  int code = 0;
+};
+
+/// What insertRows did: the rows refused, and the rowid each row got (0 for a refused one).
+struct InsertedRows {
+  std::vector<RefusedRow> refused;
+  std::vector<int64_t> rowids;
+};
+
+/// Runs one prepared `insert` for each of `count` rows, bound from `row(i)`, in the caller's
+/// transaction. A row that breaks a constraint is refused (SQLite undoes that statement and its
+/// triggers) and the others go in; any other failure throws, as the helpers above do. Prepared
+/// once per call: the cost of a row is its bind and step alone.
+InsertedRows insertRows(Poco::Data::Session& session, const std::string& insert, std::size_t count,
+                        const std::function<Params(std::size_t)>& row);
+
+/// Runs `write` in a savepoint of the caller's write transaction with the named triggers
+/// dropped, then puts them back exactly (their text is read from sqlite_master first), so that
+/// a batch can do in a few statements what the triggers do row by row: each trigger runs a
+/// program per row, and for the bulk import the per-row FTS5 and count triggers cost more than
+/// the inserts. Other connections never see the triggers missing (the DDL is part of the
+/// transaction, and writers are serialised), and when anything throws, the rollback of the
+/// transaction puts them back too. `dry_run` rolls the savepoint back once `write` is done.
+/// Throws when a named trigger does not exist, rather than leave its work undone.
+void bulkWrite(Poco::Data::Session& session, const std::vector<std::string>& suspended_triggers,
+               bool dry_run, const std::function<void()>& write);
+
+/// Adds `deltas` ((dimension, value) -> n) to the maintained counts of table `tbl` in
+/// row_counts, as the count triggers do one row at a time.
+void addToCounts(Poco::Data::Session& session, const std::string& tbl,
+                 const std::map<std::pair<std::string, std::string>, int64_t>& deltas);
 
 }  // namespace cc::store::sql

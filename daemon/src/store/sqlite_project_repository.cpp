@@ -1,5 +1,10 @@
 #include "store/sqlite_project_repository.h"
 
+#include <Poco/Data/DataException.h>
+#include <sqlite3.h>
+
+#include <map>
+
 #include "store/sql.h"
 #include "store/sqlite_agent_repository.h"
 
@@ -161,6 +166,67 @@ Status SqliteProjectRepository::remove(int64_t id, bool force, common::SteadyTim
     }
     sql::exec(s, "DELETE FROM projects WHERE id = ?", {id});
     return common::Ok{};
+  });
+}
+
+Result<ImportOutcome> SqliteProjectRepository::importBatch(const std::vector<Project>& projects,
+                                                           bool dry_run,
+                                                           common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
+    sql::InsertedRows inserted;
+    // As for agents: the per-row insert triggers' work is done once for the batch.
+    sql::bulkWrite(s, {"projects_fts_insert", "projects_count_insert"}, dry_run, [&] {
+      // The primary key and the UNIQUE name refuse a taken id or name within the insert itself.
+      inserted = sql::insertRows(
+          s,
+          "INSERT INTO projects (id, name, description, status, path, created_at, updated_at)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?)",
+          projects.size(), [&](std::size_t i) -> sql::Params {
+            const Project& p = projects[i];
+            return {p.id > 0 ? sql::Value(p.id) : sql::Value(std::monostate{}),
+                    p.name,
+                    p.description,
+                    std::string(toString(p.status)),
+                    p.path,
+                    p.created_at_ms,
+                    p.updated_at_ms};
+          });
+      std::vector<std::size_t> in;
+      std::map<std::pair<std::string, std::string>, int64_t> counts;
+      for (std::size_t i = 0; i < projects.size(); ++i) {
+        if (inserted.rowids[i] == 0) continue;
+        in.push_back(i);
+        // As projects_count_insert counts a row.
+        ++counts[{"total", ""}];
+        ++counts[{"status", std::string(toString(projects[i].status))}];
+      }
+      // As projects_fts_insert indexes a row.
+      auto indexed = sql::insertRows(s, "INSERT INTO projects_fts (rowid, name) VALUES (?, ?)",
+                                     in.size(), [&](std::size_t k) -> sql::Params {
+                                       return {inserted.rowids[in[k]], projects[in[k]].name};
+                                     });
+      if (!indexed.refused.empty()) {
+        throw Poco::Data::DataException("the search index refused an imported project");
+      }
+      sql::addToCounts(s, "projects", counts);
+    });
+    ImportOutcome out;
+    out.accepted = projects.size() - inserted.refused.size();
+    for (const auto& r : inserted.refused) {
+      const Project& p = projects[r.index];
+      Error e{common::ErrorCode::kValidation,
+              std::string("refused by the store: ") + sqlite3_errstr(r.code),
+              {},
+              0};
+      if (r.code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        e = {common::ErrorCode::kConflict, "a project with id " + std::to_string(p.id) + " exists",
+             "id", 0};
+      } else if (r.code == SQLITE_CONSTRAINT_UNIQUE) {
+        e = {common::ErrorCode::kConflict, "a project named '" + p.name + "' exists", "name", 0};
+      }
+      out.refused.emplace_back(r.index, std::move(e));
+    }
+    return out;
   });
 }
 

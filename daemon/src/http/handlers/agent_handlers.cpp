@@ -1,7 +1,9 @@
 #include "http/handlers/agent_handlers.h"
 
 #include "domain/agent.h"
+#include "domain/bulk_records.h"
 #include "http/error_envelope.h"
+#include "http/handlers/bulk_transfer.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
 
@@ -102,6 +104,25 @@ Reply heartbeat(DomainServices& services, RequestContext& ctx) {
   return jsonReply(200, domain::toJson(*agent));
 }
 
+BulkCollection<domain::Agent> bulkAgents(DomainServices& services) {
+  BulkCollection<domain::Agent> agents;
+  agents.name = kTopic;
+  agents.path = kPrefix;
+  agents.page = [&services](const std::optional<domain::Cursor>& after,
+                            common::SteadyTime deadline) {
+    domain::AgentFilter filter;
+    filter.window.limit = domain::kExportPageRows;
+    filter.window.cursor = after;
+    return services.store.agents().list(filter, deadline);
+  };
+  agents.parse = domain::parseAgentRecord;
+  agents.write = [&services](const std::vector<domain::Agent>& rows, bool dry_run,
+                             common::SteadyTime deadline) {
+    return services.store.agents().importBatch(rows, dry_run, deadline);
+  };
+  return agents;
+}
+
 }  // namespace
 
 void addAgentRoutes(Router& router, DomainServices& services) {
@@ -113,6 +134,15 @@ void addAgentRoutes(Router& router, DomainServices& services) {
   router.add("POST", "/api/agents", bindServices(services, create), writes);
   router.add("GET", "/api/agents/active", bindServices(services, active), reads);
   router.add("GET", "/api/agents/stats", bindServices(services, stats), reads);
+  auto bulk = std::make_shared<const BulkCollection<domain::Agent>>(bulkAgents(services));
+  router.add(
+      "GET", "/api/agents/export",
+      [&services, bulk](RequestContext& ctx) { return exportCollection(*bulk, services, ctx); },
+      bulkRouteOptions(false));
+  router.add(
+      "POST", "/api/agents/import",
+      [&services, bulk](RequestContext& ctx) { return importCollection(*bulk, services, ctx); },
+      bulkRouteOptions(true));
   router.add("GET", "/api/agents/{id}", bindServices(services, get), reads);
   router.add("PATCH", "/api/agents/{id}", bindServices(services, patch), writes);
   router.add("DELETE", "/api/agents/{id}", bindServices(services, remove), writes);
