@@ -91,8 +91,8 @@ Reply ApiClient::call(const std::string& method, const std::string& target,
   return makeReply(http_.send(method, target, payload, authorization()), *this);
 }
 
-Reply ApiClient::send(const std::string& method, const std::string& target,
-                      const std::string& body, const std::string& content_type) const {
+Reply ApiClient::send(const std::string& method, const std::string& target, const std::string& body,
+                      const std::string& content_type) const {
   if (auto failed = tokenFailure()) return *failed;
   Headers headers = authorization();
   headers.emplace_back("Content-Type", content_type);

@@ -9,8 +9,8 @@
 #include <Poco/Net/SocketStream.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NumberParser.h>
-#include <Poco/String.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 namespace cc::ctl::client {
@@ -259,7 +259,8 @@ HttpExchange HttpClient::receive(const std::string& method, const std::string& t
     } else {
       constexpr std::size_t kErrorBodyCap = 1 << 20;
       auto copied = copyBody(stream, response, [&](const char* data, std::size_t size) {
-        out.body.append(data, std::min(size, kErrorBodyCap - std::min(kErrorBodyCap, out.body.size())));
+        out.body.append(data,
+                        std::min(size, kErrorBodyCap - std::min(kErrorBodyCap, out.body.size())));
         return true;
       });
       (void)copied;  // an error answer cut short still says what it can

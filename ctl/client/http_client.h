@@ -78,8 +78,8 @@ class HttpClient {
   /// A request without a body whose 2xx answer goes to `sink` as it arrives, in constant memory
   /// (framed by chunks, Content-Length or the connection's end; the timeout bounds each read, not
   /// the whole). Other answers come back in `body` as from send().
-  HttpExchange receive(const std::string& method, const std::string& target,
-                       const Headers& headers, const BodySink& sink) const;
+  HttpExchange receive(const std::string& method, const std::string& target, const Headers& headers,
+                       const BodySink& sink) const;
 
   const Endpoint& endpoint() const { return endpoint_; }
   std::chrono::milliseconds timeout() const { return timeout_; }

@@ -25,7 +25,8 @@ bool LineReader::next(FileLine& line) {
     any = true;
     const char* start = block_.data() + at_;
     const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - at_));
-    const std::size_t n = newline != nullptr ? static_cast<std::size_t>(newline - start) : end_ - at_;
+    const std::size_t n =
+        newline != nullptr ? static_cast<std::size_t>(newline - start) : end_ - at_;
     line.bytes += n;
     // One byte past the cap is kept for a '\r' that the line end may still drop.
     if (!line.too_long && line.text.size() + n <= cap_ + 1) {

@@ -27,7 +27,8 @@ void Progress::finish(uint64_t done, uint64_t total, const std::string& detail) 
 
 void Progress::draw(uint64_t done, uint64_t total, const std::string& detail) {
   drawn_ = true;
-  const int percent = total > 0 ? static_cast<int>(std::min<uint64_t>(done, total) * 100 / total) : -1;
+  const int percent =
+      total > 0 ? static_cast<int>(std::min<uint64_t>(done, total) * 100 / total) : -1;
   if (!terminal_) {
     out_ << what_ << ": ";
     if (percent >= 0) out_ << percent << "%, ";
@@ -41,7 +42,10 @@ void Progress::draw(uint64_t done, uint64_t total, const std::string& detail) {
     const int filled = percent * kWidth / 100;
     bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
           std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] " +
-          (percent < 10 ? "  " : percent < 100 ? " " : "") + std::to_string(percent) + "%  ";
+          (percent < 10    ? "  "
+           : percent < 100 ? " "
+                           : "") +
+          std::to_string(percent) + "%  ";
   }
   // \r and erase-to-end-of-line redraw the bar in place, whatever was there before.
   out_ << "\r\x1b[K" << what_ << " " << bar << detail;

@@ -135,12 +135,8 @@ common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& arg
       if (arg.size() > 2) inline_value = arg.substr(2);
     }
     const std::string shown = short_name != 0 ? std::string("-") + short_name : "--" + name;
-    // After its verb, a verb's own long option wins over a global one of the same name
-    // (export --output FILE; the format stays -o).
-    const OptionSpec* option =
-        verb != nullptr && short_name == 0 ? findOption(verb->options, name, 0) : nullptr;
-    const bool global =
-        option == nullptr && (option = findOption(globalOptionTable(), name, short_name)) != nullptr;
+    const OptionSpec* option = findOption(globalOptionTable(), name, short_name);
+    const bool global = option != nullptr;
     if (option == nullptr && verb != nullptr) option = findOption(verb->options, name, short_name);
     if (option == nullptr) {
       if (verb == nullptr) {

@@ -26,15 +26,15 @@ constexpr const char* kMintedTokenSource = "the admin API (POST /admin/tokens)";
 
 int runExport(Context& ctx, const Invocation& inv) {
   const std::string kind = inv.args[0];
-  const bool to_file = inv.has("output");
-  const std::string file = inv.value("output");
+  const bool to_file = inv.has("file");
+  const std::string file = inv.value("file");
   // A file is written beside its final name and moved there only once the export is whole, so
   // that FILE never holds a partial export.
   const std::string partial = file + ".partial";
   std::ofstream out_file;
   if (to_file) {
     out_file.open(partial, std::ios::binary | std::ios::trunc);
-    if (!out_file) return ctx.fail(ExitCode::kUsage, "cannot write " + partial + " (--output)");
+    if (!out_file) return ctx.fail(ExitCode::kUsage, "cannot write " + partial + " (--file)");
   }
   std::ostream& out = to_file ? static_cast<std::ostream&>(out_file) : ctx.out();
   auto discard = [&] {
@@ -103,8 +103,8 @@ int runExport(Context& ctx, const Invocation& inv) {
     return 0;
   }
   report << "exported " << rows << " " << kind << " (" << client::humanBytes(bytes) << ")"
-         << (to_file ? " to " + file : std::string()) << " in " << client::humanMillis(seconds * 1000)
-         << "\n";
+         << (to_file ? " to " + file : std::string()) << " in "
+         << client::humanMillis(seconds * 1000) << "\n";
   return 0;
 }
 

@@ -28,10 +28,12 @@ namespace {
 constexpr int64_t kImportTokenTtlS = 86400;  // revoked when the verb ends
 constexpr const char* kMintedTokenSource = "the admin API (POST /admin/tokens)";
 // A request holds several of the daemon's write batches, so that a large file needs few
-// requests (the default rate limit admits 10 a second) and stays under the default
-// http.max_body_bytes (1 MiB); a daemon with a lower limit answers 413 and gets halves.
+// requests (the default rate limit admits 10 a second), yet each is small enough to report
+// progress by and to send again on its own. The daemon reads an import's body as it arrives
+// (http.import_max_body_bytes bounds it, not http.max_body_bytes); one that answers 413 anyway
+// gets halves.
 constexpr std::size_t kRequestLines = 8 * domain::kImportBatchLines;
-constexpr std::size_t kRequestBytes = 768 * 1024;
+constexpr std::size_t kRequestBytes = 4 * 1024 * 1024;
 // Tries of one part of a request the daemon refused as a whole for now (429, 503, 504).
 constexpr int kAttempts = 5;
 constexpr std::size_t kInFlight = 2;
@@ -148,11 +150,10 @@ class Importer {
         continue;
       }
       if (!reply.ok()) {
-        problem = "lines " + std::to_string(first) + "-" + std::to_string(last) + ": " +
-                   reply.problem;
-        problem += reply.exit == ExitCode::kUnreachable
-                        ? "; whether they were imported is unknown"
-                        : "; they were not imported";
+        problem =
+            "lines " + std::to_string(first) + "-" + std::to_string(last) + ": " + reply.problem;
+        problem += reply.exit == ExitCode::kUnreachable ? "; whether they were imported is unknown"
+                                                        : "; they were not imported";
         return client::toInt(reply.exit);
       }
       auto report = reply.object();
@@ -171,19 +172,19 @@ class Importer {
       totals.lines += lines;
       // Lines too long to send went as empty ones: rejected here, not blank.
       const auto done_end = part.begin + static_cast<std::size_t>(lines);
-      const auto dummies =
-          std::count(chunk.too_long.begin() + static_cast<std::ptrdiff_t>(part.begin),
-                     chunk.too_long.begin() + static_cast<std::ptrdiff_t>(std::min(done_end, part.end)),
-                     true);
+      const auto dummies = std::count(
+          chunk.too_long.begin() + static_cast<std::ptrdiff_t>(part.begin),
+          chunk.too_long.begin() + static_cast<std::ptrdiff_t>(std::min(done_end, part.end)), true);
       totals.blank += client::integer(report, "blank") - dummies;
       auto stopped = client::child(report, "stopped");
       if (stopped->size() > 0) {
         // The daemon's store failed part way: what is before the line is done, the rest not.
-        const auto resume = part.begin + static_cast<std::size_t>(client::integer(stopped, "line")) - 1;
+        const auto resume =
+            part.begin + static_cast<std::size_t>(client::integer(stopped, "line")) - 1;
         if (part.attempts + 1 >= kAttempts || resume <= part.begin || resume >= part.end) {
           problem = "lines " + std::to_string(chunk.first + static_cast<int64_t>(resume)) + "-" +
-                     std::to_string(last) + ": " + client::text(stopped, "code") + ": " +
-                     client::text(stopped, "message") + "; they were not imported";
+                    std::to_string(last) + ": " + client::text(stopped, "code") + ": " +
+                    client::text(stopped, "message") + "; they were not imported";
           return client::toInt(ExitCode::kFailure);
         }
         ctx_.sleep(std::chrono::seconds(1));
@@ -199,9 +200,8 @@ class Importer {
   std::atomic<std::size_t> request_bytes_{kRequestBytes};
 };
 
-Poco::JSON::Object::Ptr summaryJson(const std::string& kind, const std::string& file,
-                                    bool dry_run, const Totals& t, double seconds,
-                                    const std::string& error) {
+Poco::JSON::Object::Ptr summaryJson(const std::string& kind, const std::string& file, bool dry_run,
+                                    const Totals& t, double seconds, const std::string& error) {
   auto out = client::orderedObject();
   out->set("kind", kind);
   out->set("file", file);
@@ -279,8 +279,7 @@ int runImport(Context& ctx, const Invocation& inv) {
     const double s = elapsed();
     return std::to_string(totals.lines) + " lines, " + std::to_string(totals.accepted) +
            " accepted, " + std::to_string(totals.rejected) + " rejected, " +
-           client::formatNumber(s > 0 ? static_cast<double>(totals.lines) / s : 0, 0) +
-           " lines/s";
+           client::formatNumber(s > 0 ? static_cast<double>(totals.lines) / s : 0, 0) + " lines/s";
   };
 
   // Two requests in flight: the daemon parses one while it writes the other (it writes one
@@ -306,9 +305,9 @@ int runImport(Context& ctx, const Invocation& inv) {
     auto chunk = std::make_shared<Chunk>();
     chunk->first = line.number;
     std::size_t records = 0;
-    while (more && records < kRequestLines &&
-           (chunk->lines.empty() ||
-            chunk->bytes + line.text.size() + 1 <= importer.requestBytes())) {
+    while (
+        more && records < kRequestLines &&
+        (chunk->lines.empty() || chunk->bytes + line.text.size() + 1 <= importer.requestBytes())) {
       if (line.too_long) {
         chunk->rejected_here.push_back(
             {line.number, "", "bad_request", domain::lineTooLong(line.bytes).message});

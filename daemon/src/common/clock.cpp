@@ -109,8 +109,8 @@ std::optional<int64_t> parseIsoTime(std::string_view text) {
   if (*month < 1 || *month > 12 || *day < 1) return std::nullopt;
   int64_t month_days = kDays[*month - 1] + (*month == 2 && leapYear(*year) ? 1 : 0);
   if (*day > month_days || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
-  const int64_t seconds = daysFromCivil(*year, *month, *day) * 86400 + *hour * 3600 +
-                          *minute * 60 + *second - offset_min * 60;
+  const int64_t seconds = daysFromCivil(*year, *month, *day) * 86400 + *hour * 3600 + *minute * 60 +
+                          *second - offset_min * 60;
   const int64_t unix_ms = seconds * 1000 + millis;
   if (unix_ms < 0) return std::nullopt;
   return unix_ms;

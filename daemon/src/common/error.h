@@ -53,6 +53,10 @@ struct Error {
   static Error unavailable(ErrorCode c, std::string msg, int retry_after = 1) {
     return {c, std::move(msg), {}, retry_after};
   }
+  /// 503 dependency_unavailable, retry after 1 s: the store (or another backend) cannot answer.
+  static Error dependencyUnavailable(std::string msg) {
+    return unavailable(ErrorCode::kDependencyUnavailable, std::move(msg), 1);
+  }
 };
 
 }  // namespace cc::common

@@ -154,11 +154,6 @@ SortKey sortKey(const Agent& agent, const std::string& column) {
   return agent.id;
 }
 
-Cursor cursorAfter(const Agent& agent, const std::string& sort) {
-  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
-  return Cursor{sort, sortKey(agent, column), agent.id};
-}
-
 Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial) {
   if (auto st = json_input::rejectUnknown(
           body, {"name", "level", "role", "status", "project_id", "metadata"});
@@ -230,35 +225,54 @@ Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::str
   return f;
 }
 
-Poco::JSON::Object::Ptr toJson(const Agent& agent) {
-  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
-  out->set("id", agent.id);
-  out->set("name", agent.name);
-  out->set("level", std::string(toString(agent.level)));
-  out->set("role", agent.role);
-  out->set("status", std::string(toString(agent.status)));
-  out->set("project_id",
-           agent.project_id ? Poco::Dynamic::Var(*agent.project_id) : Poco::Dynamic::Var());
-  out->set("metadata", parseObjectText(agent.metadata));
-  out->set("last_heartbeat", isoOrNull(agent.last_heartbeat_ms));
-  out->set("created_at", common::formatIsoTime(agent.created_at_ms));
-  out->set("updated_at", common::formatIsoTime(agent.updated_at_ms));
+void writeJson(common::JsonWriter& w, const Agent& agent) {
+  w.beginObject();
+  w.key("id").value(agent.id);
+  w.key("name").value(agent.name);
+  w.key("level").value(toString(agent.level));
+  w.key("role").value(agent.role);
+  w.key("status").value(toString(agent.status));
+  w.key("project_id");
+  if (agent.project_id) {
+    w.value(*agent.project_id);
+  } else {
+    w.null();
+  }
+  w.key("metadata").raw(agent.metadata.empty() ? std::string_view("{}") : agent.metadata);
+  w.key("last_heartbeat");
+  if (agent.last_heartbeat_ms) {
+    w.value(common::formatIsoTime(*agent.last_heartbeat_ms));
+  } else {
+    w.null();
+  }
+  w.key("created_at").value(common::formatIsoTime(agent.created_at_ms));
+  w.key("updated_at").value(common::formatIsoTime(agent.updated_at_ms));
+  w.endObject();
+}
+
+std::string toJson(const Agent& agent) {
+  std::string out;
+  common::JsonWriter w(out);
+  writeJson(w, agent);
   return out;
 }
 
-Poco::JSON::Object::Ptr toJson(const AgentStats& stats) {
-  Poco::JSON::Object::Ptr by_status = new Poco::JSON::Object(true);
+std::string toJson(const AgentStats& stats) {
+  std::string out;
+  common::JsonWriter w(out);
+  w.beginObject();
+  w.key("total").value(stats.total);
+  w.key("by_status").beginObject();
   for (AgentStatus s : allAgentStatuses()) {
-    by_status->set(std::string(toString(s)), stats.by_status.at(std::string(toString(s))));
+    w.key(toString(s)).value(stats.by_status.at(std::string(toString(s))));
   }
-  Poco::JSON::Object::Ptr by_level = new Poco::JSON::Object(true);
+  w.endObject();
+  w.key("by_level").beginObject();
   for (AgentLevel l : allAgentLevels()) {
-    by_level->set(std::string(toString(l)), stats.by_level.at(std::string(toString(l))));
+    w.key(toString(l)).value(stats.by_level.at(std::string(toString(l))));
   }
-  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
-  out->set("total", stats.total);
-  out->set("by_status", by_status);
-  out->set("by_level", by_level);
+  w.endObject();
+  w.endObject();
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/input.h"
 
@@ -89,8 +90,6 @@ const std::map<std::string, std::vector<std::string>>& agentFilteredSorts();
 
 /// The value of `agent` in sort column `column` (a missing project or heartbeat sorts as 0).
 SortKey sortKey(const Agent& agent, const std::string& column);
-/// Where the page after `agent` starts in `sort` order.
-Cursor cursorAfter(const Agent& agent, const std::string& sort);
 
 /// Checks every given field (and, for a create, that the required ones are there); the error
 /// names the field.
@@ -108,7 +107,10 @@ common::Result<AgentFilter> parseAgentFilter(const std::map<std::string, std::st
 common::Result<AgentFilter> parseActiveAgentsFilter(const std::map<std::string, std::string>& query,
                                                     int64_t window_s);
 
-Poco::JSON::Object::Ptr toJson(const Agent& agent);
-Poco::JSON::Object::Ptr toJson(const AgentStats& stats);
+/// The API's JSON of an agent. The stored metadata goes in as it is: every write path stores it
+/// validated and compact, so a page of agents is rendered without parsing anything.
+void writeJson(common::JsonWriter& w, const Agent& agent);
+std::string toJson(const Agent& agent);
+std::string toJson(const AgentStats& stats);
 
 }  // namespace cc::domain

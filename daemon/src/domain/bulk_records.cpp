@@ -2,6 +2,8 @@
 
 #include <Poco/Exception.h>
 
+#include <algorithm>
+
 #include "common/clock.h"
 #include "common/json_text.h"
 
@@ -10,27 +12,82 @@ namespace cc::domain {
 using common::Error;
 using common::Result;
 
+namespace {
+
+// Bytes asked of the source at a time.
+constexpr std::size_t kNdjsonBlockBytes = 64 * 1024;
+
+}  // namespace
+
+NdjsonLines::NdjsonLines(std::string_view text)
+    : source_([text, at = std::size_t{0}](char* buf, std::size_t n) mutable {
+        const std::size_t take = std::min(n, text.size() - at);
+        std::copy_n(text.data() + at, take, buf);
+        at += take;
+        return take;
+      }) {}
+
+bool NdjsonLines::fill() {
+  if (ended_) return false;
+  // What was handed out is dropped first, so that the buffer holds one unfinished line at most.
+  buffer_.erase(0, at_);
+  at_ = 0;
+  const std::size_t had = buffer_.size();
+  buffer_.resize(had + kNdjsonBlockBytes);
+  const std::size_t got = source_(buffer_.data() + had, kNdjsonBlockBytes);
+  buffer_.resize(had + got);
+  if (got == 0) ended_ = true;
+  return got > 0;
+}
+
 bool NdjsonLines::next(NdjsonLine& line) {
-  while (at_ < text_.size()) {
-    std::size_t end = text_.find('\n', at_);
-    if (end == std::string_view::npos) end = text_.size();
-    std::string_view text = text_.substr(at_, end - at_);
-    at_ = end + 1;
+  while (true) {
+    std::size_t end = buffer_.find('\n', at_);
+    bool skipped = false;
+    std::size_t skipped_bytes = 0;
+    if (end == std::string::npos && buffer_.size() - at_ > kMaxImportLineBytes) {
+      // Too long to hold: counted and dropped up to its end.
+      skipped = true;
+      skipped_bytes = buffer_.size() - at_;
+      at_ = buffer_.size();
+      while (fill()) {
+        end = buffer_.find('\n');
+        if (end != std::string::npos) {
+          skipped_bytes += end;
+          at_ = end;
+          break;
+        }
+        skipped_bytes += buffer_.size();
+        at_ = buffer_.size();
+      }
+      if (end == std::string::npos) end = buffer_.size();
+    }
+    if (!skipped && end == std::string::npos) {
+      if (fill()) continue;
+      if (at_ >= buffer_.size()) return false;
+      end = buffer_.size();  // the last line, without '\n'
+    }
+    std::string_view text(buffer_.data() + at_, end - at_);
+    if (skipped) text = {};
+    at_ = std::min(end + 1, buffer_.size());
     ++number_;
+    if (skipped) {
+      line = {number_, {}, true, skipped_bytes};
+      return true;
+    }
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) {
       ++blank_;
       continue;
     }
-    line.number = number_;
-    line.text = text;
+    line = {number_, text, false, text.size()};
     return true;
   }
-  return false;
 }
 
 Error lineTooLong(std::size_t bytes) {
-  return Error::badRequest("line is " + std::to_string(bytes) + " bytes long; an import line is at most " +
+  return Error::badRequest("line is " + std::to_string(bytes) +
+                           " bytes long; an import line is at most " +
                            std::to_string(kMaxImportLineBytes));
 }
 
@@ -39,6 +96,11 @@ Result<Poco::JSON::Object::Ptr> parseNdjsonObject(std::string_view text,
   if (text.size() > kMaxImportLineBytes) return lineTooLong(text.size());
   if (auto checked = common::checkJsonText(text, common::kMaxJsonDepth, "line"); !checked) {
     return checked.error();
+  }
+  // Poco's parser reports a bare scalar ("42") as a broken parse; say what is wrong instead.
+  const std::size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos || text[first] != '{') {
+    return Error::badRequest("a line must be one JSON object");
   }
   try {
     parser.reset();
@@ -67,15 +129,17 @@ Result<int64_t> recordId(const Poco::JSON::Object& line) {
 }
 
 // An ISO-8601 time field; nullopt when absent or null.
-Result<std::optional<int64_t>> recordTime(const Poco::JSON::Object& line, const std::string& field) {
+Result<std::optional<int64_t>> recordTime(const Poco::JSON::Object& line,
+                                          const std::string& field) {
   auto text = json_input::text(line, field);
   if (!text) return text.error();
   if (!*text) return std::optional<int64_t>();
   auto ms = common::parseIsoTime(**text);
   if (!ms) {
-    return Error::invalid(field, "must be an ISO-8601 time such as 2024-05-01T12:00:00.000Z (at "
-                                 "or after 1970), got '" +
-                                     (*text)->substr(0, 64) + "'");
+    return Error::invalid(field,
+                          "must be an ISO-8601 time such as 2024-05-01T12:00:00.000Z (at "
+                          "or after 1970), got '" +
+                              (*text)->substr(0, 64) + "'");
   }
   return std::optional<int64_t>(*ms);
 }
@@ -134,8 +198,8 @@ Result<Agent> parseAgentRecord(Poco::JSON::Object& line, int64_t now_ms) {
 }
 
 Result<Project> parseProjectRecord(Poco::JSON::Object& line, int64_t now_ms) {
-  if (auto st = json_input::rejectUnknown(line, {"id", "name", "description", "status", "path",
-                                                 "created_at", "updated_at"});
+  if (auto st = json_input::rejectUnknown(
+          line, {"id", "name", "description", "status", "path", "created_at", "updated_at"});
       !st.ok()) {
     return st.error();
   }
@@ -152,11 +216,6 @@ Result<Project> parseProjectRecord(Poco::JSON::Object& line, int64_t now_ms) {
   p.created_at_ms = fields->created_at_ms;
   p.updated_at_ms = fields->updated_at_ms;
   return p;
-}
-
-void writeNdjson(std::ostream& out, const Poco::JSON::Object::Ptr& object) {
-  object->stringify(out);
-  out << '\n';
 }
 
 }  // namespace cc::domain

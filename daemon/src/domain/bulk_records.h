@@ -7,12 +7,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <ostream>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/agent.h"
 #include "domain/input.h"
@@ -43,27 +44,39 @@ struct ImportOutcome {
 };
 
 /// One non-blank line of an NDJSON text: its number (1-based, blank lines counted) and its text
-/// without the line end.
+/// without the line end. A line longer than kMaxImportLineBytes comes without its text
+/// (`too_long`, `bytes` its length): it is skipped as it is read, never held.
 struct NdjsonLine {
   int64_t number = 0;
   std::string_view text;
+  bool too_long = false;
+  std::size_t bytes = 0;
 };
 
-/// Walks the lines of an NDJSON text without copying it: '\n' ends a line, a '\r' before it is
-/// dropped, and a last line needs no '\n'. Blank lines (spaces and tabs only) are skipped and
-/// counted. A plain value over `text`, which must outlive it.
+/// Splits NDJSON into lines as it is read, a block at a time, so that a body of any size takes
+/// at most one block and one line of memory: '\n' ends a line, a '\r' before it is dropped, and
+/// a last line needs no '\n'. Blank lines (spaces and tabs only) are skipped and counted. Used by
+/// one thread.
 class NdjsonLines {
  public:
-  explicit NdjsonLines(std::string_view text) : text_(text) {}
-  /// The next non-blank line; false at the end.
+  /// Fills `buf` with up to `n` bytes; 0 at the end of the text (or when reading failed).
+  using Source = std::function<std::size_t(char* buf, std::size_t n)>;
+  explicit NdjsonLines(Source source) : source_(std::move(source)) {}
+  /// Over a text held in memory, which must outlive this.
+  explicit NdjsonLines(std::string_view text);
+  /// The next non-blank line; false at the end. The line's text is valid until the next call.
   bool next(NdjsonLine& line);
   /// Lines read so far, blank ones included.
   int64_t lines() const { return number_; }
   int64_t blank() const { return blank_; }
 
  private:
-  std::string_view text_;
-  std::size_t at_ = 0;
+  bool fill();
+
+  Source source_;
+  std::string buffer_;
+  std::size_t at_ = 0;  // the start of the next line in buffer_
+  bool ended_ = false;
   int64_t number_ = 0;
   int64_t blank_ = 0;
 };
@@ -87,7 +100,12 @@ common::Result<Agent> parseAgentRecord(Poco::JSON::Object& line, int64_t now_ms)
 /// description and path to "") plus id, created_at and updated_at as for agents.
 common::Result<Project> parseProjectRecord(Poco::JSON::Object& line, int64_t now_ms);
 
-/// Writes `object` as one export line: compact JSON and '\n'.
-void writeNdjson(std::ostream& out, const Poco::JSON::Object::Ptr& object);
+/// Appends `row` (an Agent or a Project) as one export line: the JSON of the list API and '\n'.
+template <class Row>
+void appendNdjson(std::string& out, const Row& row) {
+  common::JsonWriter w(out);
+  writeJson(w, row);
+  out += '\n';
+}
 
 }  // namespace cc::domain

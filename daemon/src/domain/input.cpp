@@ -157,20 +157,4 @@ bool isJsonObjectText(const std::string& text) {
   }
 }
 
-Poco::JSON::Object::Ptr parseObjectText(const std::string& text) {
-  try {
-    Poco::JSON::Parser parser;
-    Poco::Dynamic::Var v = parser.parse(text);
-    if (v.type() == typeid(Poco::JSON::Object::Ptr)) return v.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-    // Stored metadata is validated on the way in; anything else is shown as {}.
-  }
-  return new Poco::JSON::Object;
-}
-
-Poco::Dynamic::Var isoOrNull(const std::optional<int64_t>& unix_ms) {
-  if (!unix_ms) return Poco::Dynamic::Var();
-  return common::formatIsoTime(*unix_ms);
-}
-
 }  // namespace cc::domain

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/cursor.h"
 
@@ -26,6 +27,12 @@ struct Page {
   int64_t total = 0;
   bool total_is_lower_bound = false;
   bool has_more = false;
+
+  /// For items read one past `limit`: drops the extra one and records that a next page exists.
+  void trimTo(int64_t limit) {
+    has_more = static_cast<int64_t>(items.size()) > limit;
+    if (has_more) items.resize(static_cast<std::size_t>(limit));
+  }
 };
 
 inline constexpr int kDefaultLimit = 50;
@@ -41,25 +48,37 @@ struct SortOrder {
   bool descending = false;
 };
 
-/// {"items":[toJson(item)…],"total":n,"total_is_lower_bound":b,"limit":n,"next_cursor":c|null}
-/// and "offset" when the page was asked for by offset. next_cursor comes from
-/// cursorAfter(last item, sort), found next to the item's toJson.
+/// Where the page after `item` starts in `sort` order ("name" or "-name"): the item's
+/// sortKey(item, column) and id.
 template <class T>
-Poco::JSON::Object::Ptr pageToJson(const Page<T>& page, const std::string& sort, int64_t limit,
-                                   std::optional<int64_t> offset) {
-  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
-  for (const auto& item : page.items) items->add(toJson(item));
-  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
-  out->set("items", items);
-  out->set("total", page.total);
-  out->set("total_is_lower_bound", page.total_is_lower_bound);
-  out->set("limit", limit);
-  if (offset) out->set("offset", *offset);
+Cursor cursorAfter(const T& item, const std::string& sort) {
+  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
+  return Cursor{sort, sortKey(item, column), item.id};
+}
+
+/// {"items":[…],"total":n,"total_is_lower_bound":b,"limit":n,"next_cursor":c|null} and
+/// "offset" when the page was asked for by offset; items by writeJson(w, item), next_cursor from
+/// cursorAfter(last item, sort), both found next to the item's type.
+template <class T>
+std::string pageToJson(const Page<T>& page, const std::string& sort, int64_t limit,
+                       std::optional<int64_t> offset) {
+  std::string out;
+  out.reserve(64 + page.items.size() * 320);
+  common::JsonWriter w(out);
+  w.beginObject().key("items").beginArray();
+  for (const auto& item : page.items) writeJson(w, item);
+  w.endArray();
+  w.key("total").value(page.total);
+  w.key("total_is_lower_bound").value(page.total_is_lower_bound);
+  w.key("limit").value(limit);
+  if (offset) w.key("offset").value(*offset);
+  w.key("next_cursor");
   if (page.has_more && !page.items.empty()) {
-    out->set("next_cursor", encodeCursor(cursorAfter(page.items.back(), sort)));
+    w.value(encodeCursor(cursorAfter(page.items.back(), sort)));
   } else {
-    out->set("next_cursor", Poco::Dynamic::Var());
+    w.null();
   }
+  w.endObject();
   return out;
 }
 
@@ -113,9 +132,5 @@ common::Error required(const std::string& field);
 
 /// True when `text` is one JSON object.
 bool isJsonObjectText(const std::string& text);
-/// Parses JSON object text (stored metadata); an empty object when it is not an object.
-Poco::JSON::Object::Ptr parseObjectText(const std::string& text);
-/// ISO-8601 text for a Unix time in ms, or JSON null when absent.
-Poco::Dynamic::Var isoOrNull(const std::optional<int64_t>& unix_ms);
 
 }  // namespace cc::domain

@@ -76,11 +76,6 @@ SortKey sortKey(const Project& project, const std::string& column) {
   return project.id;
 }
 
-Cursor cursorAfter(const Project& project, const std::string& sort) {
-  const std::string column = !sort.empty() && sort[0] == '-' ? sort.substr(1) : sort;
-  return Cursor{sort, sortKey(project, column), project.id};
-}
-
 Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial) {
   if (auto st = json_input::rejectUnknown(body, {"name", "description", "status", "path"});
       !st.ok()) {
@@ -115,15 +110,22 @@ Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string
   return f;
 }
 
-Poco::JSON::Object::Ptr toJson(const Project& project) {
-  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
-  out->set("id", project.id);
-  out->set("name", project.name);
-  out->set("description", project.description);
-  out->set("status", std::string(toString(project.status)));
-  out->set("path", project.path);
-  out->set("created_at", common::formatIsoTime(project.created_at_ms));
-  out->set("updated_at", common::formatIsoTime(project.updated_at_ms));
+void writeJson(common::JsonWriter& w, const Project& project) {
+  w.beginObject();
+  w.key("id").value(project.id);
+  w.key("name").value(project.name);
+  w.key("description").value(project.description);
+  w.key("status").value(toString(project.status));
+  w.key("path").value(project.path);
+  w.key("created_at").value(common::formatIsoTime(project.created_at_ms));
+  w.key("updated_at").value(common::formatIsoTime(project.updated_at_ms));
+  w.endObject();
+}
+
+std::string toJson(const Project& project) {
+  std::string out;
+  common::JsonWriter w(out);
+  writeJson(w, project);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/input.h"
 
@@ -57,7 +58,6 @@ inline constexpr std::size_t kMinProjectSearchLength = 3;
 /// Columns a project listing may be sorted by; with the status filter, id and name; with q, id.
 const std::vector<std::string>& projectSortColumns();
 SortKey sortKey(const Project& project, const std::string& column);
-Cursor cursorAfter(const Project& project, const std::string& sort);
 
 common::Status validateProjectInput(const ProjectInput& input, bool partial);
 common::Status validateProjectFilter(const ProjectFilter& filter);
@@ -66,6 +66,8 @@ common::Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, b
 /// Reads query parameters (status, q, limit, offset, cursor, sort); others are ignored.
 common::Result<ProjectFilter> parseProjectFilter(const std::map<std::string, std::string>& query);
 
-Poco::JSON::Object::Ptr toJson(const Project& project);
+/// The API's JSON of a project.
+void writeJson(common::JsonWriter& w, const Project& project);
+std::string toJson(const Project& project);
 
 }  // namespace cc::domain

@@ -25,6 +25,7 @@
 #endif
 
 #include "common/logging.h"
+#include "http/body_source.h"
 #include "http/error_envelope.h"
 #include "http/http_server.h"
 
@@ -187,6 +188,58 @@ BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t l
   return BodyOutcome::kRead;
 }
 
+// The body of a route that reads it itself (RouteOptions::streams_body), pulled from the
+// connection as the handler asks: each read bounded by the session's idle timeout
+// (http.header_timeout_ms) rather than by the request's deadline, the whole by `limit`.
+class ConnectionBodySource final : public BodySource {
+ public:
+  ConnectionBodySource(HTTPServerRequestImpl& request, Session& session, int64_t limit)
+      : request_(request), session_(session), limit_(limit) {
+    expected_ = request.hasContentLength() ? request.getContentLength64() : -1;
+    if (expected_ > limit_) {
+      state_ = State::kTooLarge;
+    } else if (expected_ == 0 || (expected_ < 0 && !request.getChunkedTransferEncoding())) {
+      state_ = State::kEnd;
+    }
+  }
+
+  std::size_t read(char* buf, std::size_t n) override {
+    if (state_ != State::kReading || n == 0) return 0;
+    // Asked for only now, once the request has passed every check before its handler.
+    if (!continued_ && request_.getExpectContinue()) request_.response().sendContinue();
+    continued_ = true;
+    std::istream& in = request_.stream();
+    in.read(buf, static_cast<std::streamsize>(n));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    read_ += static_cast<int64_t>(got);
+    if (read_ > limit_) {
+      state_ = State::kTooLarge;
+      return 0;
+    }
+    if (!in) {
+      if (in.bad() || (expected_ >= 0 && read_ < expected_)) {
+        state_ = isTimeout(session_) ? State::kTimeout : State::kBroken;
+        return 0;
+      }
+      if (got == 0) state_ = State::kEnd;
+    }
+    if (got == 0 && state_ == State::kReading) state_ = State::kEnd;
+    return got;
+  }
+  State state() const override { return state_; }
+  int64_t bytesRead() const override { return read_; }
+  int64_t limit() const override { return limit_; }
+
+ private:
+  HTTPServerRequestImpl& request_;
+  Session& session_;
+  int64_t limit_;
+  int64_t expected_ = -1;
+  int64_t read_ = 0;
+  bool continued_ = false;
+  State state_ = State::kReading;
+};
+
 enum class HeaderWait { kComplete, kTimeout, kRequeued, kAbandoned, kGone };
 
 // Waits up to `timeout` for bytes (or a close) to read. Poco's Socket::poll creates, fills and
@@ -286,7 +339,8 @@ StreamOutcome sendStreamed(Poco::Net::StreamSocket& socket, HTTPServerResponseIm
     pending_body = 0;
   };
   try {
-    socket.setSendTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
+    socket.setSendTimeout(
+        Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
     if (head_only) {
       flush();
       outcome.complete = true;
@@ -535,7 +589,16 @@ void HttpConnection::run() {
           ctx.request_id);
       body_complete = false;
     }
-    if (!early) {
+    // A route that reads its body itself gets it unread, as a source to pull from.
+    std::optional<ConnectionBodySource> body_source;
+    if (!early && ctx.method == "POST") {
+      const RouteMatch match = pipeline.router().match(ctx.method, ctx.path);
+      if (match.route != nullptr && match.route->options.streams_body) {
+        body_source.emplace(*request, session, settings.import_max_body_bytes.load());
+        ctx.body_source = &*body_source;
+      }
+    }
+    if (!early && !body_source) {
       switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.deadline, ctx.body)) {
         case BodyOutcome::kRead:
           break;
@@ -561,6 +624,10 @@ void HttpConnection::run() {
     }
 
     Reply reply = early ? std::move(*early) : pipeline.handle(ctx);
+    // A body its handler left unread (refused before it, or cut short) cannot be skipped to the
+    // next request reliably: the connection closes after this answer.
+    if (body_source && body_source->state() != BodySource::State::kEnd) body_complete = false;
+    ctx.body_source = nullptr;
     // A streamed reply is in flight until its body has been sent.
     if (!reply.stream) --server_.inflight();
     if (ctx.upgraded) {
@@ -607,7 +674,7 @@ void HttpConnection::run() {
       for (const auto& notify : reply.on_stream_end) notify(*streamed);
       if (!streamed->complete) {
         auto level = streamed->reason.rfind("stream failed", 0) == 0 ? spdlog::level::warn
-                                                                      : spdlog::level::info;
+                                                                     : spdlog::level::info;
         spdlog::log(level, "request {} {} {}: streamed body ended after {} bytes: {}",
                     ctx.request_id, ctx.method, ctx.path, streamed->bytes, streamed->reason);
       }

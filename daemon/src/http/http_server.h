@@ -32,6 +32,7 @@ struct ServerSettings {
   int header_timeout_ms = 10000;
   std::atomic<int> request_timeout_ms{10000};
   std::atomic<int64_t> max_body_bytes{1048576};
+  std::atomic<int64_t> import_max_body_bytes{int64_t{4} << 30};  // streamed bodies (import)
   std::atomic<bool> access_log{true};
 };
 

@@ -5,7 +5,6 @@
 
 #include <sstream>
 
-
 namespace cc::http {
 
 common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx) {

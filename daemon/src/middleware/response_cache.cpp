@@ -179,7 +179,9 @@ common::Result<CacheLookup> ResponseCache::getOrCompute(const std::string& key,
     // One connection reads a stream: it goes to this caller alone; waiters are told to ask again.
     streamed = std::make_shared<const CachedResponse>(std::move(*computed));
     flight->error = Error{common::ErrorCode::kUnavailable,
-                          "the answer is streamed and cannot be shared; retry", {}, 1};
+                          "the answer is streamed and cannot be shared; retry",
+                          {},
+                          1};
   } else if (computed.ok()) {
     flight->response = std::make_shared<const CachedResponse>(std::move(*computed));
   } else {

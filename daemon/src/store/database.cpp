@@ -10,8 +10,6 @@
 
 #include <cstdio>
 
-#include "store/deadline.h"
-
 namespace cc::store {
 
 using common::Error;
@@ -21,16 +19,12 @@ using Poco::Data::Keywords::now;
 
 namespace {
 
-Error unavailable(const std::string& message) {
-  return Error::unavailable(ErrorCode::kDependencyUnavailable, message, 1);
-}
-
 Error sqliteError(int rc, const std::string& what) {
   if (rc == SQLITE_FULL) {
     return Error::unavailable(ErrorCode::kInsufficientStorage, what + ": database or disk is full",
                               1);
   }
-  return unavailable(what + ": " + sqlite3_errstr(rc));
+  return Error::dependencyUnavailable(what + ": " + sqlite3_errstr(rc));
 }
 
 // PRAGMAs take no bound parameters; every value spliced in here is an integer or a keyword we
@@ -63,8 +57,17 @@ common::Status probe(const std::string& path) {
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA schema_version", nullptr, nullptr, nullptr);
   std::string why = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   sqlite3_close(db);
-  if (rc != SQLITE_OK) return unavailable("cannot open database " + path + ": " + why);
+  if (rc != SQLITE_OK)
+    return Error::dependencyUnavailable("cannot open database " + path + ": " + why);
   return common::Ok{};
+}
+
+sqlite3* handleOf(SessionLease& lease) {
+  try {
+    return Poco::Data::SQLite::Utility::dbHandle(lease.session());
+  } catch (...) {
+    return nullptr;  // no handle to ask: the exception type alone decides
+  }
 }
 
 void rollback(SessionLease& lease) {
@@ -141,17 +144,18 @@ Error currentStoreError(sqlite3* handle) {
   try {
     throw;
   } catch (const Poco::Data::SQLite::DBLockedException&) {
-    return unavailable("database is locked");
+    return Error::dependencyUnavailable("database is locked");
   } catch (const Poco::Data::SQLite::TableLockedException&) {
-    return unavailable("database table is locked");
+    return Error::dependencyUnavailable("database table is locked");
   } catch (const Poco::Data::SQLite::SQLiteException& e) {
-    return unavailable("database error: " + e.displayText() + " (" + sqlite3_errstr(rc) + ")");
+    return Error::dependencyUnavailable("database error: " + e.displayText() + " (" +
+                                        sqlite3_errstr(rc) + ")");
   } catch (const Poco::Exception& e) {
-    return unavailable("database error: " + e.displayText());
+    return Error::dependencyUnavailable("database error: " + e.displayText());
   } catch (const std::exception& e) {
-    return unavailable(std::string("database error: ") + e.what());
+    return Error::dependencyUnavailable(std::string("database error: ") + e.what());
   } catch (...) {
-    return unavailable("unknown database error");
+    return Error::dependencyUnavailable("unknown database error");
   }
 }
 
@@ -160,6 +164,14 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   faults_.set({options_.fault_delay_ms, options_.fault_error_rate});
   pool_ = std::make_unique<SessionPool>(
       options_.pool, [opts = options_] { return openSession(opts); }, clock_);
+  GroupCommitter::Hooks hooks;
+  hooks.open = [opts = options_] { return openSession(opts); };
+  hooks.admit = [this](common::SteadyTime deadline) { return faults_.apply(deadline); };
+  hooks.fail = [this](sqlite3* handle) { return fail(handle); };
+  hooks.noted = [this](const common::Status& status) { noteWrite(status); };
+  committer_ = std::make_unique<GroupCommitter>(
+      GroupCommitter::Options{options_.busy_timeout, options_.pool.max_lifetime}, std::move(hooks),
+      clock_);
 }
 
 common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options,
@@ -170,31 +182,20 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
     Poco::Path parent = Poco::Path(options.path).parent();
     if (!parent.toString().empty()) Poco::File(parent).createDirectories();
   } catch (const Poco::Exception& e) {
-    return unavailable("cannot create the directory of db.path " + options.path + ": " +
-                       e.displayText());
+    return Error::dependencyUnavailable("cannot create the directory of db.path " + options.path +
+                                        ": " + e.displayText());
   }
   if (auto st = probe(options.path); !st.ok()) return st.error();
   std::unique_ptr<Database> db(new Database(options, clock));
   if (auto st = db->pool_->prefill(); !st.ok()) {
-    return unavailable("cannot open database " + options.path + ": " + st.error().message);
+    return Error::dependencyUnavailable("cannot open database " + options.path + ": " +
+                                        st.error().message);
   }
   return db;
 }
 
 common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
-  // Writers queue for the writer slot before they borrow a session, so a crowd of writers does
-  // not hold every session while readers starve.
-  std::unique_lock<std::timed_mutex> writer(writer_, std::defer_lock);
-  if (write) {
-    auto budget = remainingBudget(clock_, deadline);
-    bool deadline_first = budget < options_.busy_timeout;
-    if (!writer.try_lock_for(std::min<std::chrono::nanoseconds>(budget, options_.busy_timeout))) {
-      if (deadline_first) {
-        return Error{ErrorCode::kTimeout, "request deadline exceeded waiting to write", {}, 0};
-      }
-      return unavailable("database writer busy for longer than db.busy_timeout_ms");
-    }
-  }
+  if (write) return committer_->write(deadline, work);
   auto lease = pool_->acquire(deadline);
   if (!lease.ok()) return lease.error();
   // The injected delay holds the session, as a slow database would, so that a delay rehearses
@@ -203,12 +204,10 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
 
   Poco::Data::Session& session = lease->session();
   try {
-    session << std::string(write ? "BEGIN IMMEDIATE" : "BEGIN"), now;
+    session << "BEGIN", now;
   } catch (...) {
     lease->markBroken();
-    Error e = fail(*lease);
-    if (write) noteWrite(e);
-    return e;
+    return fail(handleOf(*lease)).error;
   }
   try {
     common::Status st = work(session);
@@ -217,34 +216,26 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
       return st;
     }
     session << "COMMIT", now;
-    if (write) noteWrite(common::Ok{});
     return common::Ok{};
   } catch (...) {
-    Error e = fail(*lease);
+    ConnectionFailure f = fail(handleOf(*lease));
+    if (f.reopen) lease->markBroken();
     rollback(*lease);
-    if (write) noteWrite(e);
-    return e;
+    return f.error;
   }
 }
 
-Error Database::fail(SessionLease& lease) {
-  sqlite3* handle = nullptr;
-  try {
-    handle = Poco::Data::SQLite::Utility::dbHandle(lease.session());
-  } catch (...) {
-    // No handle to ask: the exception type alone decides.
-  }
+ConnectionFailure Database::fail(sqlite3* handle) {
   const int rc = currentSqliteCode(handle);
-  Error e = currentStoreError(handle);
-  if (classifySqliteError(rc).reopen) {
-    lease.markBroken();
+  ConnectionFailure f{currentStoreError(handle), classifySqliteError(rc).reopen};
+  if (f.reopen) {
     // The idle sessions share the file's fate (opened read-only, or on the replaced file):
     // close them too, so that the first request after the repair does not meet a stale one.
     pool_->discardIdle();
     std::lock_guard<std::mutex> lock(storage_mu_);
     ++storage_.reopens_total;
   }
-  return e;
+  return f;
 }
 
 void Database::noteWrite(const common::Status& status) {
@@ -278,7 +269,7 @@ common::Status Database::ping(common::SteadyTime deadline) {
   return execute(deadline, false, [](Poco::Data::Session& s) -> common::Status {
     int one = 0;
     s << "SELECT 1", into(one), now;
-    if (one != 1) return unavailable("database did not answer SELECT 1");
+    if (one != 1) return Error::dependencyUnavailable("database did not answer SELECT 1");
     return common::Ok{};
   });
 }
@@ -317,7 +308,7 @@ common::Status Database::backup(const std::string& path, common::SteadyTime dead
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    return unavailable("cannot move backup into place at " + path);
+    return Error::dependencyUnavailable("cannot move backup into place at " + path);
   }
   return common::Ok{};
 }

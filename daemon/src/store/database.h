@@ -1,6 +1,6 @@
 #pragma once
-// The SQLite database behind the repositories: session pool, writer serialisation, fault
-// injection and the translation of every failure into an Error.
+// The SQLite database behind the repositories: session pool, group commit, fault injection and
+// the translation of every failure into an Error.
 
 #include <Poco/Data/Session.h>
 
@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "store/fault_injector.h"
+#include "store/group_commit.h"
 #include "store/session_pool.h"
 #include "store/store_options.h"
 
@@ -41,17 +42,19 @@ struct StorageState {
   uint64_t reopens_total = 0;      ///< failures that closed the idle sessions (see SqliteFailure)
 };
 
-/// Runs units of work in transactions on pooled SQLite sessions. Each session is opened with WAL,
-/// the configured `synchronous`, busy timeout and foreign keys on. Writes take a process-wide
-/// writer mutex (bounded by the busy timeout and the deadline) and then BEGIN IMMEDIATE, so
-/// concurrent writers queue here instead of meeting "database is locked"; a write returns
-/// success only after COMMIT. Exceptions never leave: SQLITE_FULL becomes kInsufficientStorage,
-/// everything else kDependencyUnavailable, both with retry_after_s >= 1. A failure that can leave
-/// a connection unusable (classifySqliteError().reopen) closes it and every idle session, so the
-/// store recovers by itself once the file is writable again. Thread-safe.
+/// Runs units of work in transactions. Every connection is opened with WAL, the configured
+/// `synchronous`, busy timeout and foreign keys on. Reads run on pooled sessions; writes go to a
+/// GroupCommitter with a writer connection of its own, so a write never waits for a session that
+/// readers hold, concurrent writers share one COMMIT (one fsync) instead of queueing one each,
+/// and they wait their turn there (bounded by the busy timeout and the deadline) instead of
+/// meeting "database is locked"; a write returns success only after the COMMIT that contains it.
+/// Exceptions never leave: SQLITE_FULL becomes kInsufficientStorage, everything else
+/// kDependencyUnavailable, both with retry_after_s >= 1. A failure that can leave a connection
+/// unusable (classifySqliteError().reopen) closes it and every idle session, so the store
+/// recovers by itself once the file is writable again. Thread-safe.
 class Database {
  public:
-  using Work = std::function<common::Status(Poco::Data::Session&)>;
+  using Work = store::Work;
 
   /// Opens the pool (prefilled to db.pool.min). Does not migrate.
   static common::Result<std::unique_ptr<Database>> open(const StoreOptions& options,
@@ -62,7 +65,8 @@ class Database {
   auto read(common::SteadyTime deadline, F&& fn) {
     return run<F>(deadline, false, std::forward<F>(fn));
   }
-  /// Runs `fn(session)` in a write transaction; an error result rolls it back.
+  /// Runs `fn(session)` in a write transaction, which it may share with concurrent writes
+  /// (group commit); an error result rolls back what `fn` did, and only that.
   template <class F>
   auto write(common::SteadyTime deadline, F&& fn) {
     return run<F>(deadline, true, std::forward<F>(fn));
@@ -75,6 +79,8 @@ class Database {
   common::Status probeWrite(common::SteadyTime deadline);
   /// Whether writes currently find the disk full, and the counts behind it.
   StorageState storage() const;
+  /// How many writes shared each COMMIT, and the writer connection's history.
+  CommitStats commits() const { return committer_->stats(); }
   /// Copies the database to `path` with SQLite's online backup (via `path`.tmp and a rename).
   common::Status backup(const std::string& path, common::SteadyTime deadline);
 
@@ -86,8 +92,9 @@ class Database {
  private:
   Database(StoreOptions options, const common::Clock& clock);
   common::Status execute(common::SteadyTime deadline, bool write, const Work& work);
-  // Call inside a catch block: the Error for the exception, after dropping a suspect session.
-  common::Error fail(SessionLease& lease);
+  // Call inside a catch block: the failure for the exception that connection `handle` raised;
+  // one that spoils connections also closes the idle pooled sessions.
+  ConnectionFailure fail(sqlite3* handle);
   void noteWrite(const common::Status& status);
 
   template <class F>
@@ -108,7 +115,7 @@ class Database {
   const common::Clock& clock_;
   FaultInjector faults_;
   std::unique_ptr<SessionPool> pool_;
-  std::timed_mutex writer_;
+  std::unique_ptr<GroupCommitter> committer_;
 
   mutable std::mutex storage_mu_;
   StorageState storage_;

@@ -50,7 +50,7 @@ common::Status FaultInjector::apply(common::SteadyTime deadline) {
   }
   if (fail) {
     injected_errors_.fetch_add(1);
-    return Error::unavailable(ErrorCode::kDependencyUnavailable, "injected database fault", 1);
+    return Error::dependencyUnavailable("injected database fault");
   }
   return common::Ok{};
 }

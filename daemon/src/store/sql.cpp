@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <limits>
+#include <map>
+#include <memory>
 
 namespace cc::store::sql {
 namespace {
@@ -14,6 +16,25 @@ namespace {
 using Poco::Data::Keywords::bind;
 
 std::atomic<StatementLog*> g_log{nullptr};
+
+// Binds `params` to `stmt` (they must outlive its steps); SQLite's result code.
+int bindParams(sqlite3_stmt* stmt, const Params& params) {
+  int index = 1;
+  for (const auto& p : params) {
+    int rc = SQLITE_OK;
+    if (const auto* n = std::get_if<int64_t>(&p)) {
+      rc = sqlite3_bind_int64(stmt, index, *n);
+    } else if (const auto* text = std::get_if<std::string>(&p)) {
+      rc = sqlite3_bind_text(stmt, index, text->data(), static_cast<int>(text->size()),
+                             SQLITE_STATIC);
+    } else {
+      rc = sqlite3_bind_null(stmt, index);
+    }
+    if (rc != SQLITE_OK) return rc;
+    ++index;
+  }
+  return SQLITE_OK;
+}
 
 void bindAll(Poco::Data::Statement& stmt, const Params& params) {
   for (const auto& p : params) {
@@ -118,6 +139,15 @@ void Where::add(const std::string& condition, Value value) {
   params.push_back(std::move(value));
 }
 
+void Listing::setWindow(const domain::ListWindow& window) {
+  limit = window.limit + 1;
+  offset = window.offset;
+  if (window.cursor) {
+    after_key = toValue(window.cursor->key);
+    after_id = window.cursor->id;
+  }
+}
+
 namespace {
 
 // A listing statement whose LIMIT is parameter `limit_at`, set to what is still missing.
@@ -176,13 +206,45 @@ std::vector<ListingStep> listingSteps(const Listing& l) {
 }  // namespace
 
 void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<std::size_t(const Poco::Data::RecordSet&)>& read) {
+                 const std::function<void(const Row&)>& row) {
   int64_t missing = listing.limit;
   for (auto& step : listingSteps(listing)) {
     if (missing <= 0) break;
     step.query.params[step.limit_at] = missing;
-    missing -= static_cast<int64_t>(read(query(session, step.query.sql, step.query.params)));
+    missing -= static_cast<int64_t>(forEachRow(session, step.query.sql, step.query.params, row));
   }
+}
+
+bool Row::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+int64_t Row::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::optional<int64_t> Row::optionalInteger(int col) const {
+  if (isNull(col)) return std::nullopt;
+  return integer(col);
+}
+std::string Row::text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (p == nullptr) return {};
+  return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::size_t forEachRow(Poco::Data::Session& session, const std::string& sql, const Params& params,
+                       const std::function<void(const Row&)>& row) {
+  record(sql, params);
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+  if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+  rc = bindParams(raw, params);
+  if (rc != SQLITE_OK) Poco::Data::SQLite::Utility::throwException(db, rc);
+  std::size_t rows = 0;
+  const Row current(raw);
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    row(current);
+    ++rows;
+  }
+  if (rc != SQLITE_DONE) Poco::Data::SQLite::Utility::throwException(db, rc);
+  return rows;
 }
 
 namespace {
@@ -207,7 +269,6 @@ namespace {
 class Prepared {
  public:
   Prepared(sqlite3* db, const std::string& sql) : db_(db), sql_(sql) {
-    record(sql, {});
     int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr);
     if (rc != SQLITE_OK) throwSqlite(db, rc, sql);
   }
@@ -217,20 +278,12 @@ class Prepared {
 
   // Binds `params` (which must outlive the step), steps once and resets; the result code.
   int run(const Params& params) {
-    for (std::size_t p = 0; p < params.size(); ++p) {
-      const int at = static_cast<int>(p) + 1;
-      int rc = SQLITE_OK;
-      if (const auto* n = std::get_if<int64_t>(&params[p])) {
-        rc = sqlite3_bind_int64(stmt_, at, *n);
-      } else if (const auto* text = std::get_if<std::string>(&params[p])) {
-        rc = sqlite3_bind_text(stmt_, at, text->data(), static_cast<int>(text->size()),
-                               SQLITE_STATIC);
-      } else {
-        rc = sqlite3_bind_null(stmt_, at);
-      }
-      if (rc != SQLITE_OK) throwSqlite(db_, rc, sql_);
-    }
-    int rc = sqlite3_step(stmt_);
+    // Logged once, with the first row's values: the plan is the same for every row.
+    if (!recorded_) record(sql_, params);
+    recorded_ = true;
+    int rc = bindParams(stmt_, params);
+    if (rc != SQLITE_OK) throwSqlite(db_, rc, sql_);
+    rc = sqlite3_step(stmt_);
     const int code = rc == SQLITE_DONE || rc == SQLITE_ROW ? rc : sqlite3_extended_errcode(db_);
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
@@ -242,6 +295,7 @@ class Prepared {
   sqlite3* db_;
   std::string sql_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool recorded_ = false;
 };
 
 // The CREATE TRIGGER text of `name`. Read directly, not through query(): the schema table
@@ -284,31 +338,51 @@ InsertedRows insertRows(Poco::Data::Session& session, const std::string& insert,
   return out;
 }
 
-void bulkWrite(Poco::Data::Session& session, const std::vector<std::string>& suspended_triggers,
-               bool dry_run, const std::function<void()>& write) {
+InsertedRows importRows(Poco::Data::Session& session, const ImportTable& table, std::size_t count,
+                        bool dry_run, const std::function<Params(std::size_t)>& row,
+                        const std::function<void(std::size_t, CountKeys&)>& count_keys,
+                        const std::function<std::string(std::size_t)>& search_text) {
   sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
-  execRaw(db, "SAVEPOINT bulk_write");
-  std::vector<std::string> definitions;
-  for (const auto& name : suspended_triggers) {
-    definitions.push_back(triggerDefinition(db, name));
-    execRaw(db, ("DROP TRIGGER " + name).c_str());
+  const std::vector<std::string> suspended = {table.table + "_fts_insert",
+                                              table.table + "_count_insert"};
+  InsertedRows inserted;
+  execRaw(db, "SAVEPOINT import_rows");
+  try {
+    std::vector<std::string> definitions;
+    for (const auto& name : suspended) {
+      definitions.push_back(triggerDefinition(db, name));
+      execRaw(db, ("DROP TRIGGER " + name).c_str());
+    }
+    // The insert itself checks the constraints (primary key, foreign key, UNIQUE), in the same
+    // index lookups a SELECT before it would make.
+    inserted = insertRows(session, table.insert, count, row);
+    std::map<std::pair<std::string, std::string>, int64_t> counts;
+    CountKeys keys;
+    Prepared index(db, "INSERT INTO " + table.table + "_fts (rowid, name) VALUES (?, ?)");
+    for (std::size_t i = 0; i < count; ++i) {
+      if (inserted.rowids[i] == 0) continue;
+      keys.clear();
+      count_keys(i, keys);
+      for (auto& key : keys) ++counts[std::move(key)];
+      const int code = index.run({inserted.rowids[i], search_text(i)});
+      if (code != SQLITE_DONE) index.fail(code);
+    }
+    Prepared upsert(db,
+                    "INSERT INTO row_counts (tbl, dimension, value, n) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + excluded.n");
+    for (const auto& [key, n] : counts) {
+      const int code = upsert.run({table.table, key.first, key.second, n});
+      if (code != SQLITE_DONE) upsert.fail(code);
+    }
+    for (const auto& definition : definitions) execRaw(db, definition.c_str());
+  } catch (...) {
+    // The triggers come back with the rollback; the caller's transaction stays usable.
+    sqlite3_exec(db, "ROLLBACK TO import_rows; RELEASE import_rows", nullptr, nullptr, nullptr);
+    throw;
   }
-  write();
-  for (const auto& definition : definitions) execRaw(db, definition.c_str());
-  if (dry_run) execRaw(db, "ROLLBACK TO bulk_write");
-  execRaw(db, "RELEASE bulk_write");
-}
-
-void addToCounts(Poco::Data::Session& session,
-                 const std::string& tbl,
-                 const std::map<std::pair<std::string, std::string>, int64_t>& deltas) {
-  Prepared upsert(Poco::Data::SQLite::Utility::dbHandle(session),
-                  "INSERT INTO row_counts (tbl, dimension, value, n) VALUES (?, ?, ?, ?)"
-                  " ON CONFLICT (tbl, dimension, value) DO UPDATE SET n = n + excluded.n");
-  for (const auto& [key, n] : deltas) {
-    const int code = upsert.run({tbl, key.first, key.second, n});
-    if (code != SQLITE_DONE) upsert.fail(code);
-  }
+  if (dry_run) execRaw(db, "ROLLBACK TO import_rows");
+  execRaw(db, "RELEASE import_rows");
+  return inserted;
 }
 
 }  // namespace cc::store::sql

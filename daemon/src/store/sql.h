@@ -7,14 +7,15 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "domain/cursor.h"
+#include "domain/input.h"
+
+struct sqlite3_stmt;
 
 namespace cc::store::sql {
 
@@ -30,6 +31,26 @@ Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql
 /// The single integer a query such as COUNT(*) returns.
 int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Params& params = {});
 int64_t lastInsertId(Poco::Data::Session& session);
+
+/// One result row of forEachRow, read by column index; valid only inside the callback.
+class Row {
+ public:
+  explicit Row(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  bool isNull(int col) const;
+  int64_t integer(int col) const;
+  std::optional<int64_t> optionalInteger(int col) const;
+  /// The column's text ("" for NULL), copied.
+  std::string text(int col) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+/// Runs a query on the session's SQLite connection directly and hands each row to `row`, typed
+/// reads straight from SQLite without Poco's per-cell Dynamic::Var; returns the number of rows.
+/// Failures throw the Poco SQLite exception for the result code, as every other helper does.
+std::size_t forEachRow(Poco::Data::Session& session, const std::string& sql, const Params& params,
+                       const std::function<void(const Row&)>& row);
 
 int64_t intAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 std::optional<int64_t> optIntAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
@@ -76,6 +97,10 @@ struct Listing {
   int64_t offset = 0;
   std::optional<Value> after_key;
   std::optional<int64_t> after_id;
+
+  /// Takes the window's offset and cursor, and its limit plus one: the extra row tells whether a
+  /// next page exists (domain::Page::trimTo).
+  void setWindow(const domain::ListWindow& window);
 };
 
 /// Reads the listing's page: up to `limit` rows, handed to `read` one result at a time (it
@@ -84,7 +109,7 @@ struct Listing {
 /// index, so a page costs the same at any depth; a row-value comparison (key, id) > (?, ?)
 /// would not, since SQLite bounds only the index's first column by it and steps over every tie.
 void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<std::size_t(const Poco::Data::RecordSet&)>& read);
+                 const std::function<void(const Row&)>& row);
 
 /// Every statement the sql helpers run while one of these lives, with its parameters: for the
 /// test that reads the plan of every statement the repositories issue. One at a time.
@@ -122,20 +147,32 @@ struct InsertedRows {
 InsertedRows insertRows(Poco::Data::Session& session, const std::string& insert, std::size_t count,
                         const std::function<Params(std::size_t)>& row);
 
-/// Runs `write` in a savepoint of the caller's write transaction with the named triggers
-/// dropped, then puts them back exactly (their text is read from sqlite_master first), so that
-/// a batch can do in a few statements what the triggers do row by row: each trigger runs a
-/// program per row, and for the bulk import the per-row FTS5 and count triggers cost more than
-/// the inserts. Other connections never see the triggers missing (the DDL is part of the
-/// transaction, and writers are serialised), and when anything throws, the rollback of the
-/// transaction puts them back too. `dry_run` rolls the savepoint back once `write` is done.
-/// Throws when a named trigger does not exist, rather than leave its work undone.
-void bulkWrite(Poco::Data::Session& session, const std::vector<std::string>& suspended_triggers,
-               bool dry_run, const std::function<void()>& write);
+/// The (dimension, value) pairs of row_counts that a table's count trigger adds one to for a
+/// row: ("total", ""), ("status", "busy"), ...
+using CountKeys = std::vector<std::pair<std::string, std::string>>;
 
-/// Adds `deltas` ((dimension, value) -> n) to the maintained counts of table `tbl` in
-/// row_counts, as the count triggers do one row at a time.
-void addToCounts(Poco::Data::Session& session, const std::string& tbl,
-                 const std::map<std::pair<std::string, std::string>, int64_t>& deltas);
+/// What importRows needs of one table.
+struct ImportTable {
+  /// "agents": also its row_counts.tbl, its search index `<table>_fts` (rowid, name) and the
+  /// insert triggers `<table>_fts_insert` and `<table>_count_insert` whose work importRows does.
+  std::string table;
+  std::string insert;  ///< the INSERT of one row, bound from `row`
+};
+
+/// Inserts `count` rows for an import as insertRows does, in a savepoint of the caller's write
+/// transaction, keeping the maintained counts and the search index exactly as the table's insert
+/// triggers would, at a fraction of their cost: each trigger runs a program per row, and for an
+/// import the per-row FTS5 and count triggers cost more than the inserts. The two triggers are
+/// dropped for the batch (their text read from sqlite_master first) and put back before the
+/// savepoint ends; their work is done once for the rows that went in: one upsert per count key
+/// (`count_keys(i, keys)` appends row i's), one index insert per row (`search_text(i)`). Other
+/// connections never see the triggers missing (the DDL is part of the transaction, and writers
+/// are serialised); when anything throws, the savepoint is rolled back, triggers and all.
+/// `dry_run` rolls it back once the checks are done. Throws when a trigger does not exist,
+/// rather than leave its work undone.
+InsertedRows importRows(Poco::Data::Session& session, const ImportTable& table, std::size_t count,
+                        bool dry_run, const std::function<Params(std::size_t)>& row,
+                        const std::function<void(std::size_t, CountKeys&)>& count_keys,
+                        const std::function<std::string(std::size_t)>& search_text);
 
 }  // namespace cc::store::sql

@@ -1,9 +1,6 @@
 #include "store/sqlite_agent_repository.h"
 
-#include <Poco/Data/DataException.h>
 #include <sqlite3.h>
-
-#include <map>
 
 #include "store/sql.h"
 
@@ -24,29 +21,19 @@ const char* const kColumns =
     "agents.metadata, agents.last_heartbeat, agents.created_at, agents.updated_at";
 const std::string kSelect = std::string("SELECT ") + kColumns + " FROM agents";
 
-std::size_t appendAgents(const Poco::Data::RecordSet& rs, std::vector<Agent>& out) {
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Agent a;
-    a.id = sql::intAt(rs, 0, r);
-    a.name = sql::textAt(rs, 1, r);
-    a.level = parseAgentLevel(sql::textAt(rs, 2, r)).value_or(AgentLevel::kL1);
-    a.role = sql::textAt(rs, 3, r);
-    a.status = parseAgentStatus(sql::textAt(rs, 4, r)).value_or(AgentStatus::kOffline);
-    a.project_id = sql::optIntAt(rs, 5, r);
-    a.metadata = sql::textAt(rs, 6, r);
-    a.last_heartbeat_ms = sql::optIntAt(rs, 7, r);
-    a.created_at_ms = sql::intAt(rs, 8, r);
-    a.updated_at_ms = sql::intAt(rs, 9, r);
-    out.push_back(std::move(a));
-  }
-  return rs.rowCount();
-}
-
-std::vector<Agent> readAgents(const Poco::Data::RecordSet& rs) {
-  std::vector<Agent> out;
-  out.reserve(rs.rowCount());
-  appendAgents(rs, out);
-  return out;
+Agent readAgent(const sql::Row& row) {
+  Agent a;
+  a.id = row.integer(0);
+  a.name = row.text(1);
+  a.level = domain::parseAgentLevel(row.text(2)).value_or(AgentLevel::kL1);
+  a.role = row.text(3);
+  a.status = domain::parseAgentStatus(row.text(4)).value_or(AgentStatus::kOffline);
+  a.project_id = row.optionalInteger(5);
+  a.metadata = row.text(6);
+  a.last_heartbeat_ms = row.optionalInteger(7);
+  a.created_at_ms = row.integer(8);
+  a.updated_at_ms = row.integer(9);
+  return a;
 }
 
 // The sort expression for a column: the indexed form (nullable columns as COALESCE(x, 0), as
@@ -84,9 +71,11 @@ int64_t maintainedAgentCount(Session& s, const std::string& dimension, const std
 namespace {
 
 Result<Agent> load(Session& s, int64_t id) {
-  auto agents = readAgents(sql::query(s, kSelect + " WHERE agents.id = ?", {id}));
-  if (agents.empty()) return Error::notFound("no agent with id " + std::to_string(id));
-  return agents.front();
+  std::optional<Agent> found;
+  sql::forEachRow(s, kSelect + " WHERE agents.id = ?", {id},
+                  [&](const sql::Row& row) { found = readAgent(row); });
+  if (!found) return Error::notFound("no agent with id " + std::to_string(id));
+  return *found;
 }
 
 // A project_id must name an existing project; checked here so the client gets a 400 naming
@@ -127,19 +116,12 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
   }
   l.key = sortExpression(order.column);
   l.descending = order.descending;
-  l.limit = filter.window.limit + 1;  // one more tells whether a next page exists
-  l.offset = filter.window.offset;
-  if (filter.window.cursor) {
-    l.after_key = sql::toValue(filter.window.cursor->key);
-    l.after_id = filter.window.cursor->id;
-  }
+  l.setWindow(filter.window);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Agent>> {
     Page<Agent> page;
     page.items.reserve(static_cast<std::size_t>(l.limit));
-    sql::readListing(s, l,
-                     [&](const Poco::Data::RecordSet& rs) { return appendAgents(rs, page.items); });
-    page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
-    if (page.has_more) page.items.pop_back();
+    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readAgent(row)); });
+    page.trimTo(filter.window.limit);
     if (auto counted = maintainedCount(filter)) {
       page.total = maintainedAgentCount(s, counted->first, counted->second);
     } else {
@@ -229,18 +211,18 @@ Result<AgentStats> SqliteAgentRepository::stats(common::SteadyTime deadline) {
     for (AgentStatus st : domain::allAgentStatuses()) out.by_status[std::string(toString(st))] = 0;
     for (AgentLevel l : domain::allAgentLevels()) out.by_level[std::string(toString(l))] = 0;
     // The maintained counts: a handful of rows, whatever the number of agents.
-    auto rows = sql::query(s,
-                           "SELECT dimension, value, n FROM row_counts WHERE tbl = 'agents'"
-                           " AND dimension IN ('total', 'status', 'level')");
-    for (std::size_t r = 0; r < rows.rowCount(); ++r) {
-      const std::string dimension = sql::textAt(rows, 0, r);
-      const int64_t n = sql::intAt(rows, 2, r);
-      if (dimension == "total") {
-        out.total = n;
-      } else {
-        (dimension == "status" ? out.by_status : out.by_level)[sql::textAt(rows, 1, r)] = n;
-      }
-    }
+    sql::forEachRow(s,
+                    "SELECT dimension, value, n FROM row_counts WHERE tbl = 'agents'"
+                    " AND dimension IN ('total', 'status', 'level')",
+                    {}, [&](const sql::Row& row) {
+                      const std::string dimension = row.text(0);
+                      if (dimension == "total") {
+                        out.total = row.integer(2);
+                      } else {
+                        (dimension == "status" ? out.by_status : out.by_level)[row.text(1)] =
+                            row.integer(2);
+                      }
+                    });
     return out;
   });
 }
@@ -249,51 +231,34 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
                                                          bool dry_run,
                                                          common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
-    sql::InsertedRows inserted;
-    // The per-row insert triggers (search index, counts) are suspended and their work done once
-    // for the batch below, which makes an import several times faster (docs/benchmarks.md).
-    sql::bulkWrite(s, {"agents_fts_insert", "agents_count_insert"}, dry_run, [&] {
-      // The insert itself checks that the id is free and the project exists (primary key and
-      // foreign key), in the same index lookups a SELECT before it would make.
-      inserted = sql::insertRows(
-          s,
-          "INSERT INTO agents (id, name, level, role, status, project_id, metadata,"
-          " last_heartbeat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          agents.size(), [&](std::size_t i) -> sql::Params {
-            const Agent& a = agents[i];
-            return {a.id > 0 ? sql::Value(a.id) : sql::Value(std::monostate{}),
-                    a.name,
-                    std::string(toString(a.level)),
-                    a.role,
-                    std::string(toString(a.status)),
-                    nullable(a.project_id),
-                    a.metadata,
-                    nullable(a.last_heartbeat_ms),
-                    a.created_at_ms,
-                    a.updated_at_ms};
-          });
-      std::vector<std::size_t> in;
-      std::map<std::pair<std::string, std::string>, int64_t> counts;
-      for (std::size_t i = 0; i < agents.size(); ++i) {
-        if (inserted.rowids[i] == 0) continue;
-        in.push_back(i);
-        const Agent& a = agents[i];
-        // As agents_count_insert counts a row.
-        ++counts[{"total", ""}];
-        ++counts[{"status", std::string(toString(a.status))}];
-        ++counts[{"level", std::string(toString(a.level))}];
-        if (a.project_id) ++counts[{"project_id", std::to_string(*a.project_id)}];
-      }
-      // As agents_fts_insert indexes a row.
-      auto indexed = sql::insertRows(s, "INSERT INTO agents_fts (rowid, name) VALUES (?, ?)",
-                                     in.size(), [&](std::size_t k) -> sql::Params {
-                                       return {inserted.rowids[in[k]], agents[in[k]].name};
-                                     });
-      if (!indexed.refused.empty()) {
-        throw Poco::Data::DataException("the search index refused an imported agent");
-      }
-      sql::addToCounts(s, "agents", counts);
-    });
+    const sql::InsertedRows inserted = sql::importRows(
+        s,
+        {"agents",
+         "INSERT INTO agents (id, name, level, role, status, project_id, metadata,"
+         " last_heartbeat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+        agents.size(), dry_run,
+        [&](std::size_t i) -> sql::Params {
+          const Agent& a = agents[i];
+          return {a.id > 0 ? sql::Value(a.id) : sql::Value(std::monostate{}),
+                  a.name,
+                  std::string(toString(a.level)),
+                  a.role,
+                  std::string(toString(a.status)),
+                  nullable(a.project_id),
+                  a.metadata,
+                  nullable(a.last_heartbeat_ms),
+                  a.created_at_ms,
+                  a.updated_at_ms};
+        },
+        // As agents_count_insert counts a row, and agents_fts_insert indexes it.
+        [&](std::size_t i, sql::CountKeys& keys) {
+          const Agent& a = agents[i];
+          keys.emplace_back("total", "");
+          keys.emplace_back("status", toString(a.status));
+          keys.emplace_back("level", toString(a.level));
+          if (a.project_id) keys.emplace_back("project_id", std::to_string(*a.project_id));
+        },
+        [&](std::size_t i) { return agents[i].name; });
     ImportOutcome out;
     out.accepted = agents.size() - inserted.refused.size();
     for (const auto& r : inserted.refused) {

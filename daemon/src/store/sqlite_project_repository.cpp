@@ -1,9 +1,6 @@
 #include "store/sqlite_project_repository.h"
 
-#include <Poco/Data/DataException.h>
 #include <sqlite3.h>
-
-#include <map>
 
 #include "store/sql.h"
 #include "store/sqlite_agent_repository.h"
@@ -24,32 +21,24 @@ const char* const kColumns =
     "projects.created_at, projects.updated_at";
 const std::string kSelect = std::string("SELECT ") + kColumns + " FROM projects";
 
-std::size_t appendProjects(const Poco::Data::RecordSet& rs, std::vector<Project>& out) {
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-    Project p;
-    p.id = sql::intAt(rs, 0, r);
-    p.name = sql::textAt(rs, 1, r);
-    p.description = sql::textAt(rs, 2, r);
-    p.status = parseProjectStatus(sql::textAt(rs, 3, r)).value_or(ProjectStatus::kArchived);
-    p.path = sql::textAt(rs, 4, r);
-    p.created_at_ms = sql::intAt(rs, 5, r);
-    p.updated_at_ms = sql::intAt(rs, 6, r);
-    out.push_back(std::move(p));
-  }
-  return rs.rowCount();
-}
-
-std::vector<Project> readProjects(const Poco::Data::RecordSet& rs) {
-  std::vector<Project> out;
-  out.reserve(rs.rowCount());
-  appendProjects(rs, out);
-  return out;
+Project readProject(const sql::Row& row) {
+  Project p;
+  p.id = row.integer(0);
+  p.name = row.text(1);
+  p.description = row.text(2);
+  p.status = domain::parseProjectStatus(row.text(3)).value_or(ProjectStatus::kArchived);
+  p.path = row.text(4);
+  p.created_at_ms = row.integer(5);
+  p.updated_at_ms = row.integer(6);
+  return p;
 }
 
 Result<Project> load(Session& s, int64_t id) {
-  auto projects = readProjects(sql::query(s, kSelect + " WHERE projects.id = ?", {id}));
-  if (projects.empty()) return Error::notFound("no project with id " + std::to_string(id));
-  return projects.front();
+  std::optional<Project> found;
+  sql::forEachRow(s, kSelect + " WHERE projects.id = ?", {id},
+                  [&](const sql::Row& row) { found = readProject(row); });
+  if (!found) return Error::notFound("no project with id " + std::to_string(id));
+  return *found;
 }
 
 // Checked inside the write transaction, which the writer lock serialises, so no other writer
@@ -77,18 +66,11 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
   if (filter.status) l.where.add("projects.status = ?", std::string(toString(*filter.status)));
   l.key = order.column == "id" ? "" : "projects." + order.column;
   l.descending = order.descending;
-  l.limit = filter.window.limit + 1;
-  l.offset = filter.window.offset;
-  if (filter.window.cursor) {
-    l.after_key = sql::toValue(filter.window.cursor->key);
-    l.after_id = filter.window.cursor->id;
-  }
+  l.setWindow(filter.window);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
     Page<Project> page;
-    sql::readListing(
-        s, l, [&](const Poco::Data::RecordSet& rs) { return appendProjects(rs, page.items); });
-    page.has_more = static_cast<int64_t>(page.items.size()) > filter.window.limit;
-    if (page.has_more) page.items.pop_back();
+    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readProject(row)); });
+    page.trimTo(filter.window.limit);
     if (!search) {
       page.total = sql::scalar(s,
                                "SELECT COALESCE(SUM(n), 0) FROM row_counts"
@@ -173,43 +155,29 @@ Result<ImportOutcome> SqliteProjectRepository::importBatch(const std::vector<Pro
                                                            bool dry_run,
                                                            common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
-    sql::InsertedRows inserted;
-    // As for agents: the per-row insert triggers' work is done once for the batch.
-    sql::bulkWrite(s, {"projects_fts_insert", "projects_count_insert"}, dry_run, [&] {
-      // The primary key and the UNIQUE name refuse a taken id or name within the insert itself.
-      inserted = sql::insertRows(
-          s,
-          "INSERT INTO projects (id, name, description, status, path, created_at, updated_at)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?)",
-          projects.size(), [&](std::size_t i) -> sql::Params {
-            const Project& p = projects[i];
-            return {p.id > 0 ? sql::Value(p.id) : sql::Value(std::monostate{}),
-                    p.name,
-                    p.description,
-                    std::string(toString(p.status)),
-                    p.path,
-                    p.created_at_ms,
-                    p.updated_at_ms};
-          });
-      std::vector<std::size_t> in;
-      std::map<std::pair<std::string, std::string>, int64_t> counts;
-      for (std::size_t i = 0; i < projects.size(); ++i) {
-        if (inserted.rowids[i] == 0) continue;
-        in.push_back(i);
-        // As projects_count_insert counts a row.
-        ++counts[{"total", ""}];
-        ++counts[{"status", std::string(toString(projects[i].status))}];
-      }
-      // As projects_fts_insert indexes a row.
-      auto indexed = sql::insertRows(s, "INSERT INTO projects_fts (rowid, name) VALUES (?, ?)",
-                                     in.size(), [&](std::size_t k) -> sql::Params {
-                                       return {inserted.rowids[in[k]], projects[in[k]].name};
-                                     });
-      if (!indexed.refused.empty()) {
-        throw Poco::Data::DataException("the search index refused an imported project");
-      }
-      sql::addToCounts(s, "projects", counts);
-    });
+    // The primary key and the UNIQUE name refuse a taken id or name within the insert itself.
+    const sql::InsertedRows inserted = sql::importRows(
+        s,
+        {"projects",
+         "INSERT INTO projects (id, name, description, status, path, created_at, updated_at)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?)"},
+        projects.size(), dry_run,
+        [&](std::size_t i) -> sql::Params {
+          const Project& p = projects[i];
+          return {p.id > 0 ? sql::Value(p.id) : sql::Value(std::monostate{}),
+                  p.name,
+                  p.description,
+                  std::string(toString(p.status)),
+                  p.path,
+                  p.created_at_ms,
+                  p.updated_at_ms};
+        },
+        // As projects_count_insert counts a row, and projects_fts_insert indexes it.
+        [&](std::size_t i, sql::CountKeys& keys) {
+          keys.emplace_back("total", "");
+          keys.emplace_back("status", toString(projects[i].status));
+        },
+        [&](std::size_t i) { return projects[i].name; });
     ImportOutcome out;
     out.accepted = projects.size() - inserted.refused.size();
     for (const auto& r : inserted.refused) {

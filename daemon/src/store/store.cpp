@@ -45,6 +45,7 @@ FaultInjector& Store::faults() { return db_->faults(); }
 common::Status Store::ping(common::SteadyTime deadline) { return db_->ping(deadline); }
 common::Status Store::probeWrite(common::SteadyTime deadline) { return db_->probeWrite(deadline); }
 StorageState Store::storage() const { return db_->storage(); }
+CommitStats Store::commitStats() const { return db_->commits(); }
 common::Status Store::backup(const std::string& path, common::SteadyTime deadline) {
   return db_->backup(path, deadline);
 }

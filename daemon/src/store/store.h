@@ -50,6 +50,8 @@ class Store {
   common::Status probeWrite(common::SteadyTime deadline = kNoDeadline);
   /// Whether writes find the disk full (and since when), with counts.
   StorageState storage() const;
+  /// How many writes shared each COMMIT (group commit), and the writer connection's history.
+  CommitStats commitStats() const;
   /// A consistent copy of the database at `path`, by SQLite's online backup API.
   common::Status backup(const std::string& path, common::SteadyTime deadline = kNoDeadline);
   /// The schema version open() left the database at.

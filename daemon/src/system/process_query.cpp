@@ -4,9 +4,11 @@
 #include <charconv>
 
 #include "common/clock.h"
-#include "system/json_writer.h"
+#include "common/json_writer.h"
 
 namespace cc::system {
+
+using common::JsonWriter;
 namespace {
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }

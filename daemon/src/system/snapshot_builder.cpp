@@ -2,9 +2,11 @@
 
 #include <chrono>
 
-#include "system/json_writer.h"
+#include "common/json_writer.h"
 
 namespace cc::system {
+
+using common::JsonWriter;
 namespace {
 
 uint64_t since(uint64_t after, uint64_t before) { return after > before ? after - before : 0; }

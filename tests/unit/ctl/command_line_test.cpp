@@ -83,20 +83,19 @@ TEST_F(CtlCommandLineTest, GlobalOptionsGoAnywhere) {
   EXPECT_EQ(short_inline.value().global.output, client::OutputFormat::kJson);
 }
 
-TEST_F(CtlCommandLineTest, AfterItsVerbAVerbsOwnLongOptionWinsOverAGlobalOne) {
-  auto file = parse({"export", "agents", "--output", "fleet.ndjson", "-o", "json"});
-  ASSERT_TRUE(file.ok()) << file.error().message;
-  EXPECT_EQ(file.value().invocation.value("output"), "fleet.ndjson");
-  EXPECT_EQ(file.value().global.output, client::OutputFormat::kJson);
-  // Before the verb, and for verbs without such an option, --output is the global format.
-  auto global = parse({"--output", "json", "export", "agents"});
-  ASSERT_TRUE(global.ok()) << global.error().message;
-  EXPECT_EQ(global.value().global.output, client::OutputFormat::kJson);
-  EXPECT_FALSE(global.value().invocation.has("output"));
-  auto status = parse({"status", "--output", "json"});
-  ASSERT_TRUE(status.ok());
-  EXPECT_EQ(status.value().global.output, client::OutputFormat::kJson);
-  EXPECT_FALSE(parse({"status", "--output", "fleet.ndjson"}).ok());
+TEST_F(CtlCommandLineTest, ExportAndImportTakeTheirFilesAndChecks) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"export", "agents", "-f", "fleet.ndjson", "-o", "json"},
+           {"export", "agents", "--file", "fleet.ndjson", "--output", "json"},
+           {"-o", "json", "export", "agents", "--file=fleet.ndjson"}}) {
+    auto file = parse(args);
+    ASSERT_TRUE(file.ok()) << file.error().message;
+    EXPECT_EQ(file.value().invocation.value("file"), "fleet.ndjson");
+    EXPECT_EQ(file.value().global.output, client::OutputFormat::kJson);
+  }
+  EXPECT_FALSE(parse({"export", "agents", "--output", "fleet.ndjson"}).ok())
+      << "--output is the format, as for every verb";
+  EXPECT_FALSE(parse({"export", "users"}).ok());
   EXPECT_FALSE(parse({"import", "agents"}).ok()) << "needs a FILE";
   EXPECT_FALSE(parse({"import", "users", "f"}).ok());
   auto dry = parse({"import", "projects", "f.ndjson", "--dry-run"});

@@ -7,9 +7,11 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "domain/agent.h"
+#include "http/body_source.h"
 #include "unit/http/domain_api_fixture.h"
 
 namespace cc::http::testing {
@@ -107,17 +109,19 @@ TEST_F(BulkTransferTest, ExportFailsWithTheEnvelopeWhenTheStoreFailsFirst) {
 
 TEST_F(BulkTransferTest, ImportReportsEachRejectedLineByItsNumber) {
   const int64_t project = createProject("home");
-  std::string body = agentLine("ok-1") + "\n" +                                   // 1
-                     "\n" +                                                       // 2 blank
-                     "{not json\n" +                                              // 3
-                     agentLine("bad-level", R"(,"level":"L7")") + "\n" +          // 4
+  std::string body = agentLine("ok-1") + "\n" +                           // 1
+                     "\n" +                                               // 2 blank
+                     "{not json\n" +                                      // 3
+                     agentLine("bad-level", R"(,"level":"L7")") + "\n" +  // 4
                      R"({"id":40,"name":"kept","level":"L2","role":"r","project_id":)" +
-                     std::to_string(project) + "}\r\n" +                          // 5
-                     R"({"id":40,"name":"again","level":"L2","role":"r"})" "\n" +  // 6
-                     agentLine("orphan", R"(,"project_id":777)") + "\n" +         // 7
-                     agentLine("bad-time", R"(,"created_at":"noon")") + "\n" +    // 8
-                     "[1]\n" +                                                    // 9
-                     agentLine("ok-2");                                           // 10, no \n
+                     std::to_string(project) + "}\r\n" +  // 5
+                     R"({"id":40,"name":"again","level":"L2","role":"r"})"
+                     "\n" +  // 6
+                     agentLine("orphan", R"(,"project_id":777)") +
+                     "\n" +                                                     // 7
+                     agentLine("bad-time", R"(,"created_at":"noon")") + "\n" +  // 8
+                     "[1]\n" +                                                  // 9
+                     agentLine("ok-2");                                         // 10, no \n
   Response r = import(body);
   ASSERT_EQ(r.status, 200) << r.body;
   auto report = r.json();
@@ -213,8 +217,8 @@ TEST_F(BulkTransferTest, AStoreFailurePartWayIsReportedAsWhereTheImportStopped) 
   agents.name = "agents";
   agents.path = "/api/agents";
   agents.parse = domain::parseAgentRecord;
-  agents.write = [&](const std::vector<domain::Agent>& rows, bool dry_run, common::SteadyTime d)
-      -> common::Result<domain::ImportOutcome> {
+  agents.write = [&](const std::vector<domain::Agent>& rows, bool dry_run,
+                     common::SteadyTime d) -> common::Result<domain::ImportOutcome> {
     if (++writes == 2) {
       return common::Error::unavailable(common::ErrorCode::kDependencyUnavailable, "disk gone");
     }
@@ -248,6 +252,102 @@ TEST_F(BulkTransferTest, AStoreFailurePartWayIsReportedAsWhereTheImportStopped) 
   Reply first = handlers::importCollection(agents, *services_, ctx);
   EXPECT_EQ(first.status, 503) << first.body;
   EXPECT_EQ(first.error_code, "dependency_unavailable");
+}
+
+// A body that breaks after `cut` bytes, as a connection closed mid-body does.
+class CutBody final : public BodySource {
+ public:
+  CutBody(std::string body, std::size_t cut, State ending)
+      : body_(std::move(body)), cut_(cut), ending_(ending) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    if (state_ != State::kReading) return 0;
+    const std::size_t take = std::min({n, cut_ - at_, std::size_t{4096}});
+    if (take == 0) {
+      state_ = ending_;
+      return 0;
+    }
+    std::copy_n(body_.data() + at_, take, buf);
+    at_ += take;
+    return take;
+  }
+  State state() const override { return state_; }
+  int64_t bytesRead() const override { return static_cast<int64_t>(at_); }
+  int64_t limit() const override { return 1 << 30; }
+
+ private:
+  std::string body_;
+  std::size_t cut_;
+  State ending_;
+  std::size_t at_ = 0;
+  State state_ = State::kReading;
+};
+
+// A body cut mid-line: the batches before it stay, the lines of the unfinished batch (and the
+// cut line) are not written, and the report says where the import stopped.
+TEST_F(BulkTransferTest, ABodyCutShortKeepsTheWrittenBatchesAndNothingAfter) {
+  handlers::BulkCollection<domain::Agent> agents;
+  agents.name = "agents";
+  agents.path = "/api/agents";
+  agents.parse = domain::parseAgentRecord;
+  agents.write = [&](const std::vector<domain::Agent>& rows, bool dry_run, common::SteadyTime d) {
+    return store_->agents().importBatch(rows, dry_run, d);
+  };
+  const auto batch = static_cast<int64_t>(domain::kImportBatchLines);
+  std::string body;
+  std::size_t cut = 0;
+  for (int64_t i = 1; i <= batch + 10; ++i) {
+    body += agentLine("cut-" + std::to_string(i)) + "\n";
+    if (i == batch + 5) cut = body.size() - 7;  // inside line batch + 5
+  }
+  RequestContext ctx;
+  ctx.request_id = "r2";
+  ctx.header_copies["content-type"] = "application/x-ndjson";
+  ctx.budget = std::chrono::seconds(10);
+  CutBody broken(body, cut, BodySource::State::kBroken);
+  ctx.body_source = &broken;
+  Reply reply = handlers::importCollection(agents, *services_, ctx);
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  Poco::JSON::Parser parser;
+  auto report = parser.parse(reply.body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(report->getValue<int64_t>("accepted"), batch);
+  auto stopped = report->getObject("stopped");
+  ASSERT_FALSE(stopped.isNull()) << reply.body;
+  EXPECT_EQ(stopped->getValue<int64_t>("line"), batch + 1);
+  EXPECT_EQ(stopped->getValue<std::string>("code"), "bad_request");
+  EXPECT_EQ(store_->agents().stats()->total, batch);
+  EXPECT_EQ(store_->agents().get(batch + 1).error().code, common::ErrorCode::kNotFound);
+
+  // Cut inside the first batch, or past the import limit: nothing written, the envelope.
+  CutBody early(body, 100, BodySource::State::kBroken);
+  ctx.body_source = &early;
+  EXPECT_EQ(handlers::importCollection(agents, *services_, ctx).status, 400);
+  CutBody large(body, 100, BodySource::State::kTooLarge);
+  ctx.body_source = &large;
+  Reply too_large = handlers::importCollection(agents, *services_, ctx);
+  EXPECT_EQ(too_large.status, 413);
+  EXPECT_EQ(too_large.error_code, "payload_too_large");
+  EXPECT_EQ(store_->agents().stats()->total, batch);
+}
+
+TEST_F(BulkTransferTest, ExportTakesTheListFiltersButNotItsWindow) {
+  seedAgents(5);
+  ASSERT_TRUE(store_->agents()
+                  .patch(2,
+                         [] {
+                           domain::AgentInput in;
+                           in.status = domain::AgentStatus::kBusy;
+                           return in;
+                         }())
+                  .ok());
+  Response busy = call("GET", "/api/agents/export?status=busy");
+  ASSERT_EQ(busy.status, 200) << busy.body;
+  auto rows = ndjsonObjects(busy.body);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]->getValue<int64_t>("id"), 2);
+  EXPECT_EQ(busy.header("X-Total-Count"), "1");
+  EXPECT_EQ(call("GET", "/api/agents/export?status=asleep").errorField(), "status");
+  EXPECT_EQ(call("GET", "/api/agents/export?limit=5").errorField(), "limit");
+  EXPECT_EQ(call("GET", "/api/agents/export?sort=name").errorField(), "sort");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "store/project_repository.h"
 
+#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include "unit/store/store_fixture.h"
@@ -94,7 +95,9 @@ TEST_F(ProjectRepositoryTest, ListFiltersSortsAndPages) {
   EXPECT_EQ(repo_->list(f)->total, 1);
   f.sort = "-path";
   EXPECT_EQ(repo_->list(f).error().field, "sort");
-  auto json = pageToJson(*repo_->list(ProjectFilter{}), "id", 50, 0);
+  auto json = Poco::JSON::Parser()
+                  .parse(pageToJson(*repo_->list(ProjectFilter{}), "id", 50, 0))
+                  .extract<Poco::JSON::Object::Ptr>();
   EXPECT_EQ(json->getValue<int>("total"), 3);
   EXPECT_EQ(json->getArray("items")->size(), 3u);
 }

@@ -64,6 +64,14 @@ class StorageFaultTest : public StoreFixture {
     });
   }
 
+  // Runs `pragma` on the connection that writes (group commit's own), through a write.
+  static common::Status onTheWriter(Database& db, const std::string& pragma) {
+    return db.write(kNoDeadline, [&](Poco::Data::Session& s) -> common::Status {
+      s << pragma, now;
+      return common::Ok{};
+    });
+  }
+
   static int64_t rows(Database& db) {
     auto n = db.read(kNoDeadline, [](Poco::Data::Session& s) -> common::Result<int64_t> {
       return sql::scalar(s, "SELECT COUNT(*) FROM t");
@@ -73,18 +81,16 @@ class StorageFaultTest : public StoreFixture {
 };
 
 TEST_F(StorageFaultTest, AFullDiskRefusesWritesWith507KeepsReadsAndRecovers) {
-  options_.pool.min = 1;
-  options_.pool.max = 1;  // one connection, so the page limit below applies to every write
   auto db = openDatabase();
   ASSERT_TRUE(insertBlob(*db, 10).ok());
-  {
-    auto lease = db->pool().acquire(kNoDeadline);
-    ASSERT_TRUE(lease.ok());
-    // SQLite reports a page limit reached exactly as a full disk: SQLITE_FULL.
-    lease->session() << "PRAGMA max_page_count = " +
-                            std::to_string(sql::scalar(lease->session(), "PRAGMA page_count")),
-        now;
-  }
+  // SQLite reports a page limit reached exactly as a full disk: SQLITE_FULL. Every write goes
+  // through the one writer connection, so the limit applies to every write.
+  ASSERT_TRUE(db->write(kNoDeadline, [](Poco::Data::Session& s) -> common::Status {
+                  s << "PRAGMA max_page_count = " +
+                           std::to_string(sql::scalar(s, "PRAGMA page_count")),
+                      now;
+                  return common::Ok{};
+                }).ok());
   auto refused = insertBlob(*db, 64 * 1024);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kInsufficientStorage);
@@ -111,25 +117,19 @@ TEST_F(StorageFaultTest, AReadOnlyConnectionIsReplacedWithTheIdleOnes) {
   options_.pool.min = 3;
   options_.pool.max = 3;
   auto db = openDatabase();
-  {
-    // Every pooled connection refuses writes, as connections opened on a read-only mount do.
-    std::vector<SessionLease> leases;
-    for (int i = 0; i < 3; ++i) {
-      auto lease = db->pool().acquire(kNoDeadline);
-      ASSERT_TRUE(lease.ok());
-      lease->session() << "PRAGMA query_only = ON", now;
-      leases.push_back(std::move(*lease));
-    }
-  }
+  // The writer connection refuses writes, as connections opened on a read-only mount do.
+  ASSERT_TRUE(onTheWriter(*db, "PRAGMA query_only = ON").ok());
+  const uint64_t opened = db->commits().writer_opens_total;
   auto refused = insertBlob(*db, 10);
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kDependencyUnavailable);
   EXPECT_NE(refused.error().message.find("readonly"), std::string::npos) << refused.error().message;
   EXPECT_EQ(db->storage().reopens_total, 1u);
-  EXPECT_EQ(db->pool().stats().discarded_total, 2u) << "the two idle ones went with it";
+  EXPECT_EQ(db->pool().stats().discarded_total, 3u) << "the three idle ones went with it";
   EXPECT_EQ(db->pool().stats().size, 0);
 
   ASSERT_TRUE(insertBlob(*db, 10).ok()) << "a fresh connection writes at once";
+  EXPECT_EQ(db->commits().writer_opens_total, opened + 1);
   EXPECT_EQ(rows(*db), 1);
   EXPECT_FALSE(db->storage().full);
 }
@@ -161,10 +161,7 @@ TEST_F(StorageFaultTest, ProbeWriteReportsAReadOnlyStore) {
   auto db = Database::open(options_, clock_);
   ASSERT_TRUE(db.ok());
   ASSERT_TRUE(migrate((*db)->pool().acquire(kNoDeadline)->session(), clock_).ok());
-  {
-    auto lease = (*db)->pool().acquire(kNoDeadline);
-    lease->session() << "PRAGMA query_only = ON", now;
-  }
+  ASSERT_TRUE(onTheWriter(**db, "PRAGMA query_only = ON").ok());
   EXPECT_TRUE((*db)->ping(kNoDeadline).ok()) << "reads still work";
   auto probed = (*db)->probeWrite(kNoDeadline);
   ASSERT_FALSE(probed.ok());

@@ -17,8 +17,7 @@ Reply fail(const common::Error& error, const RequestContext& ctx) {
   return errorReply(error, ctx.request_id);
 }
 
-Poco::JSON::Object::Ptr listJson(const domain::Page<domain::Agent>& page,
-                                 const domain::AgentFilter& filter) {
+std::string listJson(const domain::Page<domain::Agent>& page, const domain::AgentFilter& filter) {
   const auto& w = filter.window;
   return domain::pageToJson(page, filter.sort, w.limit,
                             w.cursor ? std::nullopt : std::optional<int64_t>(w.offset));
@@ -33,7 +32,7 @@ Reply list(DomainServices& services, RequestContext& ctx) {
   if (!filter) return fail(filter.error(), ctx);
   auto page = services.store.agents().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
-  return jsonReply(200, listJson(*page, *filter));
+  return Reply::json(200, listJson(*page, *filter));
 }
 
 // Agents that heartbeated within agents.active_window_s, most recent first, a page at a time.
@@ -42,13 +41,13 @@ Reply active(DomainServices& services, RequestContext& ctx) {
   if (!filter) return fail(filter.error(), ctx);
   auto page = services.store.agents().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
-  return jsonReply(200, listJson(*page, *filter));
+  return Reply::json(200, listJson(*page, *filter));
 }
 
 Reply stats(DomainServices& services, RequestContext& ctx) {
   auto counts = services.store.agents().stats(ctx.deadline);
   if (!counts) return fail(counts.error(), ctx);
-  return jsonReply(200, domain::toJson(*counts));
+  return Reply::json(200, domain::toJson(*counts));
 }
 
 Reply create(DomainServices& services, RequestContext& ctx) {
@@ -59,7 +58,7 @@ Reply create(DomainServices& services, RequestContext& ctx) {
   auto agent = services.store.agents().create(*input, ctx.deadline);
   if (!agent) return fail(agent.error(), ctx);
   announce(services, "agent.created", *agent);
-  Reply reply = jsonReply(201, domain::toJson(*agent));
+  Reply reply = Reply::json(201, domain::toJson(*agent));
   reply.setHeader("Location", std::string(kPrefix) + "/" + std::to_string(agent->id));
   return reply;
 }
@@ -69,7 +68,7 @@ Reply get(DomainServices& services, RequestContext& ctx) {
   if (!id) return fail(id.error(), ctx);
   auto agent = services.store.agents().get(*id, ctx.deadline);
   if (!agent) return fail(agent.error(), ctx);
-  return jsonReply(200, domain::toJson(*agent));
+  return Reply::json(200, domain::toJson(*agent));
 }
 
 Reply patch(DomainServices& services, RequestContext& ctx) {
@@ -82,7 +81,7 @@ Reply patch(DomainServices& services, RequestContext& ctx) {
   auto agent = services.store.agents().patch(*id, *input, ctx.deadline);
   if (!agent) return fail(agent.error(), ctx);
   announce(services, "agent.updated", *agent);
-  return jsonReply(200, domain::toJson(*agent));
+  return Reply::json(200, domain::toJson(*agent));
 }
 
 Reply remove(DomainServices& services, RequestContext& ctx) {
@@ -91,7 +90,7 @@ Reply remove(DomainServices& services, RequestContext& ctx) {
   if (auto st = services.store.agents().remove(*id, ctx.deadline); !st.ok()) {
     return fail(st.error(), ctx);
   }
-  announceChange(services, kTopic, kPrefix, "agent.deleted", *id, {}, nullptr);
+  announceChange(services, kTopic, kPrefix, "agent.deleted", *id, {}, {});
   return Reply::noContent();
 }
 
@@ -101,19 +100,25 @@ Reply heartbeat(DomainServices& services, RequestContext& ctx) {
   auto agent = services.store.agents().heartbeat(*id, ctx.deadline);
   if (!agent) return fail(agent.error(), ctx);
   announce(services, "agent.heartbeat", *agent);
-  return jsonReply(200, domain::toJson(*agent));
+  return Reply::json(200, domain::toJson(*agent));
 }
 
 BulkCollection<domain::Agent> bulkAgents(DomainServices& services) {
   BulkCollection<domain::Agent> agents;
   agents.name = kTopic;
   agents.path = kPrefix;
-  agents.page = [&services](const std::optional<domain::Cursor>& after,
-                            common::SteadyTime deadline) {
-    domain::AgentFilter filter;
-    filter.window.limit = domain::kExportPageRows;
-    filter.window.cursor = after;
-    return services.store.agents().list(filter, deadline);
+  agents.pages = [&services](const std::map<std::string, std::string>& query)
+      -> common::Result<BulkCollection<domain::Agent>::Pages> {
+    auto filter = domain::parseAgentFilter(query);
+    if (!filter) return filter.error();
+    filter->window.limit = domain::kExportPageRows;
+    return BulkCollection<domain::Agent>::Pages(
+        [&services, filter = *filter](const std::optional<domain::Cursor>& after,
+                                      common::SteadyTime deadline) {
+          domain::AgentFilter page = filter;
+          page.window.cursor = after;
+          return services.store.agents().list(page, deadline);
+        });
   };
   agents.parse = domain::parseAgentRecord;
   agents.write = [&services](const std::vector<domain::Agent>& rows, bool dry_run,

@@ -2,13 +2,14 @@
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <memory>
-#include <sstream>
 
 #include "domain/agent.h"
 #include "domain/project.h"
+#include "http/body_source.h"
 #include "http/error_envelope.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
@@ -27,27 +28,26 @@ common::Millis stepBudget(const RequestContext& ctx) {
 template <class Row>
 class ExportStream final : public BodyStream {
  public:
-  ExportStream(BulkCollection<Row> collection, const common::Clock& clock, common::Millis budget,
+  using Pages = typename BulkCollection<Row>::Pages;
+  ExportStream(Pages pages, const common::Clock& clock, common::Millis budget,
                domain::Page<Row> first)
-      : collection_(std::move(collection)), clock_(clock), budget_(budget) {
+      : pages_(std::move(pages)), clock_(clock), budget_(budget) {
     take(std::move(first));
   }
 
   Step next(std::string& out) override {
     if (!ready_) {
       if (!after_) return Step::kDone;
-      auto page = collection_.page(after_, clock_.now() + budget_);
+      auto page = pages_(after_, clock_.now() + budget_);
       if (!page) {
-        failure_ = "reading the page after id " + std::to_string(after_->id) + ": " +
-                   page.error().message;
+        failure_ =
+            "reading the page after id " + std::to_string(after_->id) + ": " + page.error().message;
         return Step::kFailed;
       }
       take(std::move(*page));
     }
     ready_ = false;
-    std::ostringstream lines;
-    for (const auto& row : page_.items) domain::writeNdjson(lines, domain::toJson(row));
-    out += lines.str();
+    for (const auto& row : page_.items) domain::appendNdjson(out, row);
     return after_ ? Step::kMore : Step::kDone;
   }
 
@@ -64,7 +64,7 @@ class ExportStream final : public BodyStream {
     }
   }
 
-  BulkCollection<Row> collection_;
+  Pages pages_;
   const common::Clock& clock_;
   common::Millis budget_;
   domain::Page<Row> page_;
@@ -112,7 +112,8 @@ class ImportReport {
     for (const auto& [line, error] : listed_) {
       auto item = newObject();
       item->set("line", line);
-      item->set("field", error.field.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(error.field));
+      item->set("field",
+                error.field.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(error.field));
       item->set("code", std::string(common::codeName(error.code)));
       item->set("message", error.message);
       list->add(item);
@@ -140,6 +141,31 @@ class ImportReport {
   std::optional<std::pair<int64_t, Error>> stopped_;
 };
 
+// Why `body` ended before its end, if it did.
+std::optional<Error> bodyEndedEarly(const BodySource& body) {
+  switch (body.state()) {
+    case BodySource::State::kReading:
+    case BodySource::State::kEnd:
+      return std::nullopt;
+    case BodySource::State::kTooLarge:
+      return Error{common::ErrorCode::kPayloadTooLarge,
+                   "import body exceeds http.import_max_body_bytes (" +
+                       std::to_string(body.limit()) + " bytes)",
+                   {},
+                   0};
+    case BodySource::State::kTimeout:
+      return Error{common::ErrorCode::kRequestTimeout,
+                   "import body stalled after " + std::to_string(body.bytesRead()) +
+                       " bytes (nothing for http.header_timeout_ms)",
+                   {},
+                   0};
+    case BodySource::State::kBroken:
+      break;
+  }
+  return Error::badRequest("import body cut short after " + std::to_string(body.bytesRead()) +
+                           " bytes (the connection closed before its end)");
+}
+
 bool isNdjson(const RequestContext& ctx) {
   std::string type = ctx.header("Content-Type");
   std::string media = type.substr(0, type.find(';'));
@@ -154,20 +180,33 @@ RouteOptions bulkRouteOptions(bool writes) {
   options.uses_store = true;
   options.bulk = true;
   options.writes = writes;
+  options.streams_body = writes;  // an import's body is read as it arrives
   return options;
 }
 
 template <class Row>
 Reply exportCollection(const BulkCollection<Row>& collection, DomainServices& services,
                        RequestContext& ctx) {
+  // An export is whole and in id order: only the filters of a listing apply.
+  for (const char* window : {"sort", "limit", "offset", "cursor"}) {
+    if (ctx.query.count(window) != 0) {
+      return errorReply(Error::invalid(window, std::string("an export is every matching row in id "
+                                                           "order; ") +
+                                                   window + " does not apply"),
+                        ctx.request_id);
+    }
+  }
+  auto pages = collection.pages(ctx.query);
+  if (!pages) return errorReply(pages.error(), ctx.request_id);
   const common::Millis budget = stepBudget(ctx);
-  auto first = collection.page(std::nullopt, services.clock.now() + budget);
+  auto first = (*pages)(std::nullopt, services.clock.now() + budget);
   if (!first) return errorReply(first.error(), ctx.request_id);
   const int64_t total = first->total;
-  Reply reply = Reply::streamed(
-      200, kNdjsonType,
-      std::make_shared<ExportStream<Row>>(collection, services.clock, budget, std::move(*first)));
-  reply.setHeader("X-Total-Count", std::to_string(total));
+  const bool exact = !first->total_is_lower_bound;
+  Reply reply = Reply::streamed(200, kNdjsonType,
+                                std::make_shared<ExportStream<Row>>(
+                                    std::move(*pages), services.clock, budget, std::move(*first)));
+  if (exact) reply.setHeader("X-Total-Count", std::to_string(total));
   reply.setHeader("Cache-Control", "no-store");
   return reply;
 }
@@ -176,19 +215,24 @@ template <class Row>
 Reply importCollection(const BulkCollection<Row>& collection, DomainServices& services,
                        RequestContext& ctx) {
   if (!isNdjson(ctx)) {
-    return errorReply({common::ErrorCode::kUnsupportedMediaType,
-                       std::string("Content-Type must be ") + kNdjsonType +
-                           " (one JSON object a line)",
-                       {},
-                       0},
-                      ctx.request_id);
+    return errorReply(
+        {common::ErrorCode::kUnsupportedMediaType,
+         std::string("Content-Type must be ") + kNdjsonType + " (one JSON object a line)",
+         {},
+         0},
+        ctx.request_id);
   }
   auto dry_run = queryFlag(ctx, "dry_run", false);
   if (!dry_run) return errorReply(dry_run.error(), ctx.request_id);
   const common::Millis budget = stepBudget(ctx);
   const int64_t now_ms = services.clock.wallMillis();
 
-  domain::NdjsonLines lines(ctx.body);
+  // The body as it arrives when the connection left it unread (the route streams it), else as
+  // the connection read it.
+  BufferedBodySource buffered(ctx.body);
+  BodySource& body = ctx.body_source != nullptr ? *ctx.body_source : buffered;
+  domain::NdjsonLines lines(
+      [&body](char* buf, std::size_t n) -> std::size_t { return body.read(buf, n); });
   Poco::JSON::Parser parser;
   ImportReport report;
   std::vector<Row> batch;
@@ -222,9 +266,23 @@ Reply importCollection(const BulkCollection<Row>& collection, DomainServices& se
     blank_done = lines.blank();
   };
 
+  // A body that ends early leaves its last line cut: the lines read since the last write are
+  // not written, and the import stops at the first of them.
+  auto cut = [&]() -> bool {
+    if (failed) return true;
+    auto error = bodyEndedEarly(body);
+    if (!error) return false;
+    failed = error;
+    report.stop(batch_start != 0 ? batch_start : lines.lines(), *error);
+    return true;
+  };
   domain::NdjsonLine line;
   while (!failed && lines.next(line)) {
     if (batch_start == 0) batch_start = line.number;
+    if (line.too_long) {
+      report.reject(line.number, domain::lineTooLong(line.bytes));
+      continue;
+    }
     auto object = domain::parseNdjsonObject(line.text, parser);
     if (!object) {
       report.reject(line.number, object.error());
@@ -237,10 +295,15 @@ Reply importCollection(const BulkCollection<Row>& collection, DomainServices& se
     }
     batch.push_back(std::move(*row));
     batch_lines.push_back(line.number);
-    if (batch.size() >= domain::kImportBatchLines) write();
+    if (batch.size() >= domain::kImportBatchLines && !cut()) write();
   }
-  if (!failed) write();
+  if (!cut()) write();
 
+  if (failed) {
+    spdlog::info("request {}: {} import stopped at line {} after {} accepted lines: {}",
+                 ctx.request_id, collection.name, batch_start != 0 ? batch_start : lines.lines(),
+                 report.accepted(), failed->message);
+  }
   // Nothing was written: the request failed as a whole and may be sent again as it is.
   if (failed && batches == 0) return errorReply(*failed, ctx.request_id);
   if (!*dry_run && report.accepted() > 0) {

@@ -2,6 +2,7 @@
 
 #include <Poco/String.h>
 
+#include "common/json_writer.h"
 #include "http/json_body.h"
 
 namespace cc::http::handlers {
@@ -42,14 +43,15 @@ std::string bearerToken(const RequestContext& ctx) {
 
 void announceChange(const DomainServices& services, const std::string& topic,
                     const std::string& path_prefix, const std::string& type, int64_t id,
-                    const std::string& key, const Poco::JSON::Object::Ptr& object) {
+                    const std::string& key, const std::string& object) {
   if (services.invalidate) services.invalidate(path_prefix);
   if (!services.publish) return;
-  auto event = newObject();
-  event->set("type", type);
-  event->set("id", id);
-  if (!object.isNull()) event->set(key, object);
-  services.publish(topic, toJson(event));
+  std::string event;
+  common::JsonWriter w(event);
+  w.beginObject().key("type").value(type).key("id").value(id);
+  if (!object.empty()) w.key(key).raw(object);
+  w.endObject();
+  services.publish(topic, event);
 }
 
 }  // namespace cc::http::handlers

@@ -29,10 +29,10 @@ common::Result<bool> queryFlag(const RequestContext& ctx, const std::string& nam
 std::string bearerToken(const RequestContext& ctx);
 
 /// After a successful write: drops cached GETs under `path_prefix` and publishes
-/// {"type":type,"id":id[,"<key>":object]} on `topic`. Either service may be unset. `key` and
-/// `object` are omitted when `object` is null (deletions).
+/// {"type":type,"id":id[,"<key>":object]} on `topic`, `object` being JSON text. Either service
+/// may be unset. `key` and `object` are omitted when `object` is empty (deletions).
 void announceChange(const DomainServices& services, const std::string& topic,
                     const std::string& path_prefix, const std::string& type, int64_t id,
-                    const std::string& key, const Poco::JSON::Object::Ptr& object);
+                    const std::string& key, const std::string& object);
 
 }  // namespace cc::http::handlers

@@ -28,9 +28,9 @@ Reply list(DomainServices& services, RequestContext& ctx) {
   auto page = services.store.projects().list(*filter, ctx.deadline);
   if (!page) return fail(page.error(), ctx);
   const auto& w = filter->window;
-  return jsonReply(200,
-                   domain::pageToJson(*page, filter->sort, w.limit,
-                                      w.cursor ? std::nullopt : std::optional<int64_t>(w.offset)));
+  return Reply::json(
+      200, domain::pageToJson(*page, filter->sort, w.limit,
+                              w.cursor ? std::nullopt : std::optional<int64_t>(w.offset)));
 }
 
 Reply create(DomainServices& services, RequestContext& ctx) {
@@ -41,7 +41,7 @@ Reply create(DomainServices& services, RequestContext& ctx) {
   auto project = services.store.projects().create(*input, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
   announce(services, "project.created", *project);
-  Reply reply = jsonReply(201, domain::toJson(*project));
+  Reply reply = Reply::json(201, domain::toJson(*project));
   reply.setHeader("Location", std::string(kPrefix) + "/" + std::to_string(project->id));
   return reply;
 }
@@ -51,7 +51,7 @@ Reply get(DomainServices& services, RequestContext& ctx) {
   if (!id) return fail(id.error(), ctx);
   auto project = services.store.projects().get(*id, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
-  return jsonReply(200, domain::toJson(*project));
+  return Reply::json(200, domain::toJson(*project));
 }
 
 Reply patch(DomainServices& services, RequestContext& ctx) {
@@ -64,7 +64,7 @@ Reply patch(DomainServices& services, RequestContext& ctx) {
   auto project = services.store.projects().patch(*id, *input, ctx.deadline);
   if (!project) return fail(project.error(), ctx);
   announce(services, "project.updated", *project);
-  return jsonReply(200, domain::toJson(*project));
+  return Reply::json(200, domain::toJson(*project));
 }
 
 Reply remove(DomainServices& services, RequestContext& ctx) {
@@ -75,7 +75,7 @@ Reply remove(DomainServices& services, RequestContext& ctx) {
   if (auto st = services.store.projects().remove(*id, *force, ctx.deadline); !st.ok()) {
     return fail(st.error(), ctx);
   }
-  announceChange(services, kTopic, kPrefix, "project.deleted", *id, {}, nullptr);
+  announceChange(services, kTopic, kPrefix, "project.deleted", *id, {}, {});
   // A forced delete may have detached agents; their cached answers are stale too.
   if (*force && services.invalidate) services.invalidate("/api/agents");
   return Reply::noContent();
@@ -85,12 +85,18 @@ BulkCollection<domain::Project> bulkProjects(DomainServices& services) {
   BulkCollection<domain::Project> projects;
   projects.name = kTopic;
   projects.path = kPrefix;
-  projects.page = [&services](const std::optional<domain::Cursor>& after,
-                              common::SteadyTime deadline) {
-    domain::ProjectFilter filter;
-    filter.window.limit = domain::kExportPageRows;
-    filter.window.cursor = after;
-    return services.store.projects().list(filter, deadline);
+  projects.pages = [&services](const std::map<std::string, std::string>& query)
+      -> common::Result<BulkCollection<domain::Project>::Pages> {
+    auto filter = domain::parseProjectFilter(query);
+    if (!filter) return filter.error();
+    filter->window.limit = domain::kExportPageRows;
+    return BulkCollection<domain::Project>::Pages(
+        [&services, filter = *filter](const std::optional<domain::Cursor>& after,
+                                      common::SteadyTime deadline) {
+          domain::ProjectFilter page = filter;
+          page.window.cursor = after;
+          return services.store.projects().list(page, deadline);
+        });
   };
   projects.parse = domain::parseProjectRecord;
   projects.write = [&services](const std::vector<domain::Project>& rows, bool dry_run,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bulk import and export through controlcenterctl against a fresh Release daemon on loopback:
-#   bench/bulk_transfer.sh [AGENTS]   (default 1000000; needs build/release, see docs/benchmarks.md)
+#   bench/import_export.sh [AGENTS]   (default 1000000; needs build/release, see docs/benchmarks.md)
 # Prints the wall time of each step and the rates; leaves nothing behind.
 set -euo pipefail
 
@@ -56,13 +56,17 @@ for _ in $(seq 100); do [[ -s $work/state/listeners.json ]] && break; sleep 0.1;
 echo "daemon.state_dir = $work/state" >"$work/ctl.properties"
 run() { "$ctl" --config "$work/ctl.properties" "$@"; }
 
-echo "rows: $agents agents ($(du -h "$work/agents.ndjson" | cut -f1)), 100 projects; $(nproc) cores"
+echo "rows: $agents agents ($(du -h "$work/agents.ndjson" | cut -f1)), 100 projects; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 run import projects "$work/projects.ndjson" >/dev/null
 start=$(date +%s.%N)
 run import agents "$work/agents.ndjson"
 mid=$(date +%s.%N)
-run export agents --output "$work/export.ndjson"
+run export agents -f "$work/export.ndjson"
 end=$(date +%s.%N)
-echo "import: $(python3 -c "print(f'{$mid - $start:.1f} s, {$agents / ($mid - $start):.0f} rows/s')")"
-echo "export: $(python3 -c "print(f'{$end - $mid:.1f} s, {$agents / ($end - $mid):.0f} rows/s')")"
-echo "daemon peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}')"
+# What went in is what came out.
+exported=$(wc -l <"$work/export.ndjson")
+bytes=$(stat -c %s "$work/export.ndjson")
+echo "import: $(python3 -c "print(f'{$mid - $start:.1f} s, {$agents / ($mid - $start):,.0f} rows/s')")"
+echo "export: $(python3 -c "print(f'{$end - $mid:.1f} s, {$agents / ($end - $mid):,.0f} rows/s, {$bytes / ($end - $mid) / 2**20:.1f} MiB/s')") ($exported lines)"
+echo "daemon peak RSS: $(grep VmHWM /proc/$pid/status | awk '{print $2, $3}'); load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+[[ $exported -eq $agents ]] || { echo "export has $exported lines, not $agents" >&2; exit 1; }

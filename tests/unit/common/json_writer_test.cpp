@@ -1,4 +1,4 @@
-#include "system/json_writer.h"
+#include "common/json_writer.h"
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -6,7 +6,7 @@
 
 #include <limits>
 
-namespace cc::system {
+namespace cc::common {
 namespace {
 
 class JsonWriterTest : public ::testing::Test {
@@ -74,4 +74,4 @@ TEST_F(JsonWriterTest, EscapesAndRepairsUtf8) {
 }
 
 }  // namespace
-}  // namespace cc::system
+}  // namespace cc::common

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace cc::system {
+namespace cc::common {
 
 /// Appends JSON to a string. The caller keeps the structure balanced; commas are inserted
 /// automatically. Strings are escaped and any invalid UTF-8 (process names and command lines
@@ -41,4 +41,4 @@ class JsonWriter {
   bool need_comma_ = false;
 };
 
-}  // namespace cc::system
+}  // namespace cc::common

@@ -1,11 +1,11 @@
-#include "system/json_writer.h"
+#include "common/json_writer.h"
 
 #include "common/json_text.h"
 
 #include <cmath>
 #include <cstdio>
 
-namespace cc::system {
+namespace cc::common {
 
 void JsonWriter::separate() {
   if (need_comma_) out_.push_back(',');
@@ -102,4 +102,4 @@ void JsonWriter::appendString(std::string& out, std::string_view s) {
   common::appendJsonString(out, s);
 }
 
-}  // namespace cc::system
+}  // namespace cc::common

@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# Data-scale benchmark (issue 12, item 9): every agent and project read at N agents against the
+# same read at 2,000, and at the largest N the replaced system's mix with heartbeats at a target
+# rate. One command, on loopback:
+#
+#   bash bench/data_scale.sh     # SIZES="2000 10000 100000 1000000" DUR=10 RUNS=1 by default
+#
+# For each size: a fresh state directory; the daemon starts once to migrate it and stops; the
+# sqlite3 CLI seeds 100 projects and N agents in one transaction (bench/data_scale_seed.sql; the
+# schema's triggers keep row_counts and the FTS5 tables); the daemon starts on it and
+# /api/agents/stats must say N; then wrk (-t2, CONNS=150 connections, DUR seconds, RUNS runs)
+# measures each read. At the smallest size, the replaced system's mix (`controlcenterctl
+# loadtest --scenario mixed --users 150`) as the baseline; at the largest: the mix, heartbeats
+# alone at HB_RATE/s (wrk with bench/random_ids.lua pacing POST /api/agents/{random id}/heartbeat
+# over HB_CONNS connections), both at once, and, as a diagnostic, the heartbeats again with
+# db.synchronous=normal. Results: bench/results/data_scale.jsonl (one line per measurement) and
+# bench/results/data_scale.md (bench/data_scale_summarize.py). Rate limits and the access log are
+# off; the store pool is the shipped one (as in run.sh); `uptime` is recorded before each size.
+# Needs root for apt-get the first time. Everything it starts, it stops (by PID) on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SIZES=${SIZES:-"2000 10000 100000 1000000"}
+DUR=${DUR:-10}
+RUNS=${RUNS:-1}
+CONNS=${CONNS:-150}
+HB_RATE=${HB_RATE:-5000}
+HB_CONNS=${HB_CONNS:-64}
+OUT=$ROOT/bench/results
+mkdir -p "$OUT"
+RAW=$OUT/data_scale.jsonl
+: >"$RAW"
+
+CC_BOOTSTRAP_EXTRA="wrk sqlite3 python3" scripts/bootstrap
+cmake --preset release >/dev/null
+cmake --build --preset release --target controlcenterd controlcenterctl
+D=$ROOT/build/release/controlcenterd
+CTL=$ROOT/build/release/controlcenterctl
+
+WORK=$(mktemp -d /tmp/cc-datascale-XXXXXX)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+forget_pid() { # drop a PID that has exited, so that cleanup never signals a reused one
+  local keep=() p
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && [ "$p" != "$1" ] && keep+=("$p"); done
+  PIDS=("${keep[@]:-}")
+}
+
+json() { python3 -c "import json,sys;print(json.load(sys.stdin)$1)"; }
+record() { # json, then key=value pairs added to it (values JSON when they parse, else strings)
+  python3 - "$@" >>"$RAW" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+if not isinstance(d, dict):
+    d = {"value": d}
+for kv in sys.argv[2:]:
+    k, v = kv.split("=", 1)
+    try:
+        d[k] = json.loads(v)
+    except ValueError:
+        d[k] = v
+print(json.dumps(d))
+PY
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+DAEMON_PID=
+start_daemon() { # state dir, extra -D args...
+  local dir=$1; shift
+  local t0; t0=$(now_ms)
+  rm -f "$dir/listeners.json"
+  CONTROLCENTER_ADMIN_PASSWORD=bench-password-123 "$D" --config etc/controlcenterd.properties \
+    -D daemon.state_dir="$dir" -D http.port=0 -D admin.port=0 -D log.access=off "$@" \
+    >>"$dir/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  PIDS+=("$DAEMON_PID")
+  for _ in $(seq 1 6000); do [ -s "$dir/listeners.json" ] && break; sleep 0.01; done
+  [ -s "$dir/listeners.json" ] || { echo "controlcenterd did not start:" >&2; cat "$dir/daemon.log" >&2; exit 1; }
+  READY_MS=$(($(now_ms) - t0))
+  H=$(json "['http']" <"$dir/listeners.json")
+  A=$(json "['admin']" <"$dir/listeners.json")
+  TOKEN_FILE=$dir/admin.token
+}
+stop_daemon() {
+  kill "$DAEMON_PID"
+  wait "$DAEMON_PID" 2>/dev/null || true
+  forget_pid "$DAEMON_PID"
+  DAEMON_PID=
+}
+mint() { # role -> token (an hour)
+  curl -sf -X POST -H "Authorization: Bearer $(cat "$TOKEN_FILE")" -H 'Content-Type: application/json' \
+    -d "{\"role\":\"$1\",\"ttl_s\":3600}" "http://$A/admin/tokens" | json "['token']"
+}
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+
+# The cursor of the sort-by-id listing positioned after agent K (see domain/cursor.cpp):
+# URL-safe base64 without padding of "c1" 0x1f "id" 0x1f "i"K 0x1f K.
+id_cursor() {
+  python3 -c 'import base64,sys;k=sys.argv[1];print(base64.urlsafe_b64encode(("c1\x1fid\x1fi%s\x1f%s"%(k,k)).encode()).decode().rstrip("="))' "$1"
+}
+
+# One GET to see what a read answers: status, items on the page, total and its flag.
+probe() { # url -> JSON {status, items, total, total_is_lower_bound, first_id}
+  curl -s -o "$WORK/probe.json" -w '%{http_code}' -H "Authorization: Bearer $VIEWER" "http://$H$1" >"$WORK/probe.code"
+  python3 - "$WORK/probe.json" "$(cat "$WORK/probe.code")" <<'PY'
+import json, sys
+out = {"status": int(sys.argv[2])}
+try:
+    d = json.load(open(sys.argv[1]))
+except ValueError:
+    d = None
+if isinstance(d, dict):
+    if isinstance(d.get("items"), list):
+        out["items"] = len(d["items"])
+        out["first_id"] = d["items"][0]["id"] if d["items"] else None
+    for k in ("total", "total_is_lower_bound"):
+        if k in d:
+            out[k] = d[k]
+print(json.dumps(out))
+PY
+}
+
+wrk_read() { # size name path [wrk args...]: RUNS runs of wrk at CONNS connections
+  local size=$1 name=$2 path=$3; shift 3
+  local i line p
+  p=$(probe "$path")
+  for i in $(seq 1 "$RUNS"); do
+    line=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 5s "$@" -H "Authorization: Bearer $VIEWER" \
+      "http://$H$path" | tail -n1)
+    record "$line" bench=read size="$size" read="$name" path="$path" conns="$CONNS" run="$i" probe="$p"
+  done
+  echo "  $name: $(python3 -c 'import json,sys;d=json.loads(sys.argv[1]);print(f"{d[\"rps\"]:,.0f} req/s, p99 {d[\"p99_ms\"]:.1f} ms, non-2xx {d[\"non2xx\"]}")' "$line")"
+}
+
+# Heartbeats across ids 1..N with bench/random_ids.lua; rate 0 = unpaced.
+heartbeats() { # ids rate conns seconds
+  CC_IDS=$1 CC_RATE=$2 CC_THREADS=2 CC_METHOD=POST CC_PATH='/api/agents/{id}/heartbeat' \
+    wrk -t2 -c"$3" -d"${4}s" --timeout 5s -s bench/random_ids.lua \
+    -H "Authorization: Bearer $ADMIN" "http://$H/" | tail -n1
+}
+
+# Between two loads at the largest size: record the store breaker's state, then wait (up to
+# 20 s) until the daemon is ready again, so that one phase's open breaker does not fail the next.
+settle() { # phase name
+  record "$("$CTL" --url "http://$H" --admin "http://$A" --token-file "$TOKEN_FILE" -o json breakers)" \
+    bench=breakers size="$N" after="$1"
+  for _ in $(seq 1 200); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://$H/health/ready")" = 200 ] && return 0
+    sleep 0.1
+  done
+  echo "data_scale: not ready 20 s after $1" >&2
+}
+
+mix() { # seconds -> the loadtest's JSON (total and per endpoint)
+  "$CTL" --url "http://$H" --admin "http://$A" --token-file "$TOKEN_FILE" -o json \
+    loadtest --scenario mixed --users 150 --duration "$1"
+}
+
+NPROC=$(nproc)
+MODEL=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
+record "{}" bench=machine nproc="$NPROC" model="$MODEL" kernel="$(uname -r)" \
+  sizes="$SIZES" dur_s="$DUR" runs="$RUNS" conns="$CONNS" hb_rate="$HB_RATE" \
+  sqlite="$(sqlite3 --version | cut -d' ' -f1)" date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+LARGEST=0
+SMALLEST=
+for N in $SIZES; do
+  [ "$N" -gt "$LARGEST" ] && LARGEST=$N
+  { [ -z "$SMALLEST" ] || [ "$N" -lt "$SMALLEST" ]; } && SMALLEST=$N
+done
+
+for N in $SIZES; do
+  echo "== $N agents"
+  record "{}" bench=host size="$N" uptime="$(uptime)" loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
+  DIR=$WORK/n$N
+  mkdir -p "$DIR"
+  start_daemon "$DIR"   # migrates the new database
+  stop_daemon
+  echo "  seeding"
+  t0=$(now_ms)
+  sqlite3 -bail "$DIR/controlcenter.db" -cmd ".parameter set @n $N" <bench/data_scale_seed.sql
+  SEED_MS=$(($(now_ms) - t0))
+  DB_BYTES=$(stat -c %s "$DIR/controlcenter.db")
+  echo "  seeded in $((SEED_MS / 1000)).$(((SEED_MS % 1000) / 100)) s, $((DB_BYTES / 1048576)) MiB"
+
+  start_daemon "$DIR" -D ratelimit.enabled=false -D http.max_connections_per_client=2000
+  VIEWER=$(mint viewer)
+  ADMIN=$(mint admin)
+  STATS_TOTAL=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
+  PROJECTS_TOTAL=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/projects" | json "['total']")
+  record "{}" bench=seed size="$N" seed_ms="$SEED_MS" db_bytes="$DB_BYTES" ready_ms="$READY_MS" \
+    stats_total="$STATS_TOTAL" projects_total="$PROJECTS_TOTAL"
+  if [ "$STATS_TOTAL" != "$N" ] || [ "$PROJECTS_TOTAL" != 100 ]; then
+    echo "data_scale: /api/agents/stats total $STATS_TOTAL (want $N), projects $PROJECTS_TOTAL (want 100)" >&2
+    exit 1
+  fi
+
+  # The cursor format this bench builds must be the one the daemon issues.
+  ISSUED=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents?limit=1" | json "['next_cursor']")
+  [ "$ISSUED" = "$(id_cursor 1)" ] ||
+    { echo "data_scale: the daemon's cursor $ISSUED is not the one built here ($(id_cursor 1))" >&2; exit 1; }
+  DEEP=$((N - 100))
+
+  wrk_read "$N" agents /api/agents -s bench/report.lua
+  wrk_read "$N" agents-by-heartbeat '/api/agents?sort=-last_heartbeat' -s bench/report.lua
+  wrk_read "$N" agents-busy '/api/agents?status=busy' -s bench/report.lua
+  wrk_read "$N" agents-busy-by-name '/api/agents?status=busy&sort=name' -s bench/report.lua
+  wrk_read "$N" agents-l2-tester '/api/agents?level=L2&role=tester' -s bench/report.lua
+  wrk_read "$N" agents-search '/api/agents?q=0042' -s bench/report.lua
+  # One region of six: a full page at every size, and a count that reaches its cap (1,000).
+  wrk_read "$N" agents-search-wide '/api/agents?q=-eu' -s bench/report.lua
+  wrk_read "$N" agents-deep-cursor "/api/agents?cursor=$(id_cursor "$DEEP")" -s bench/report.lua
+  # The active window (60 s) is relative to now and the seed is minutes old by here: the agents
+  # heartbeat first, through the API, for 2 s at random ids (a few thousand at 1M).
+  WARM=$(heartbeats "$N" 0 16 2)
+  record "$WARM" bench=warm-heartbeats size="$N"
+  wrk_read "$N" agents-active /api/agents/active -s bench/report.lua
+  wrk_read "$N" agents-stats /api/agents/stats -s bench/report.lua
+  # The probe reads one fixed agent; the runs read random ones.
+  CC_IDS=$N CC_PATH='/api/agents/{id}' wrk_read "$N" agent-by-id "/api/agents/$((N / 2))" \
+    -s bench/random_ids.lua
+  wrk_read "$N" projects /api/projects -s bench/report.lua
+  wrk_read "$N" projects-search '/api/projects?q=ori' -s bench/report.lua
+  record "{}" bench=footprint size="$N" rss_kb="$(rss_kb "$DAEMON_PID")"
+
+  if [ "$N" = "$SMALLEST" ] && [ "$N" != "$LARGEST" ]; then
+    # The same mix at the baseline: what the largest size's figures compare with.
+    record "$(mix "$DUR")" bench=mix size="$N" with=none
+    echo "  mix alone done"
+  fi
+  if [ "$N" = "$LARGEST" ]; then
+    echo "== $N agents: the mix, heartbeats at $HB_RATE/s, and both"
+    record "$(mix "$DUR")" bench=mix size="$N" with=none
+    echo "  mix alone done"
+    settle mix
+    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR")" bench=heartbeats size="$N" \
+      target_rate="$HB_RATE" conns="$HB_CONNS" with=none
+    echo "  heartbeats alone done"
+    settle heartbeats
+    # Heartbeats for DUR+2 s around a DUR-second mix: both run for the mix's whole duration.
+    heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) >"$WORK/hb.json" &
+    HBP=$!
+    PIDS+=("$HBP")
+    sleep 1
+    MIXED=$(mix "$DUR")
+    wait "$HBP"
+    forget_pid "$HBP"
+    record "$MIXED" bench=mix size="$N" with=heartbeats target_rate="$HB_RATE"
+    record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$N" target_rate="$HB_RATE" \
+      conns="$HB_CONNS" with=mix
+    echo "  both done"
+    settle both
+    STATS_AFTER=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
+    record "{}" bench=after size="$N" stats_total="$STATS_AFTER" rss_kb="$(rss_kb "$DAEMON_PID")"
+    # Diagnostic, not the shipped configuration: the same heartbeats when a commit does not
+    # wait for fsync (db.synchronous=normal), to tell the disk's part from the rest.
+    stop_daemon
+    start_daemon "$DIR" -D ratelimit.enabled=false -D http.max_connections_per_client=2000 \
+      -D db.synchronous=normal
+    ADMIN=$(mint admin)
+    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR")" bench=heartbeats size="$N" \
+      target_rate="$HB_RATE" conns="$HB_CONNS" with=none synchronous=normal
+    echo "  heartbeats alone with db.synchronous=normal done"
+  fi
+  stop_daemon
+  rm -rf "$DIR"
+done
+
+# A bulk import through the API is being built elsewhere; time it here once the ctl has it.
+if "$CTL" --help 2>&1 | grep -qE '^  import '; then
+  record "{}" bench=import measured=false \
+    why="controlcenterctl has an import verb, but this bench does not drive it yet"
+else
+  record "{}" bench=import measured=false why="no import verb in this controlcenterctl build"
+fi
+
+python3 bench/data_scale_summarize.py "$RAW" | tee "$OUT/data_scale.md"
+echo "results: $OUT/data_scale.md, $RAW"
