@@ -20,7 +20,7 @@ namespace {
 
 // Long enough for any export; revoked when the verb ends.
 constexpr int64_t kExportTokenTtlS = 86400;
-constexpr const char* kMintedTokenSource = "the admin API (POST /admin/tokens)";
+constexpr const char* kExportTokenSource = "the admin API (POST /admin/tokens)";
 
 }  // namespace
 
@@ -48,7 +48,7 @@ int runExport(Context& ctx, const Invocation& inv) {
     discard();
     return rc;
   }
-  auto api = ctx.publicApiAs(token, kMintedTokenSource);
+  auto api = ctx.publicApiAs(token, kExportTokenSource);
   client::TokenRevoker revoke{*api};
 
   const auto started = ctx.clock().now();

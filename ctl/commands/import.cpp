@@ -26,7 +26,7 @@ using client::Reply;
 namespace {
 
 constexpr int64_t kImportTokenTtlS = 86400;  // revoked when the verb ends
-constexpr const char* kMintedTokenSource = "the admin API (POST /admin/tokens)";
+constexpr const char* kImportTokenSource = "the admin API (POST /admin/tokens)";
 // A request holds several of the daemon's write batches, so that a large file needs few
 // requests (the default rate limit admits 10 a second), yet each is small enough to report
 // progress by and to send again on its own. The daemon reads an import's body as it arrives
@@ -265,7 +265,7 @@ int runImport(Context& ctx, const Invocation& inv) {
 
   std::string token;
   if (int rc = ctx.mintToken("admin", kImportTokenTtlS, token); rc != 0) return rc;
-  auto api = ctx.publicApiAs(token, kMintedTokenSource);
+  auto api = ctx.publicApiAs(token, kImportTokenSource);
   client::TokenRevoker revoke{*api};
   Importer importer(ctx, *api, "/api/" + kind + "/import" + (dry_run ? "?dry_run=true" : ""));
 

@@ -15,7 +15,9 @@
 #include "http/json_body.h"
 
 namespace cc::http::handlers {
-namespace {
+// Not an anonymous namespace: the route templates below use these types, and a unity build
+// (which includes this file) would then warn that they have internal linkage.
+namespace bulk_transfer_detail {
 
 using common::Error;
 
@@ -173,7 +175,9 @@ bool isNdjson(const RequestContext& ctx) {
   return media == kNdjsonType;
 }
 
-}  // namespace
+}  // namespace bulk_transfer_detail
+
+using namespace bulk_transfer_detail;
 
 RouteOptions bulkRouteOptions(bool writes) {
   RouteOptions options;
