@@ -349,9 +349,12 @@ TEST_F(BulkTransferTest, OneRequestOfAnySizeIsReadAsItArrivesAndACutBodyKeepsWho
             std::string::npos)
       << whole.body.substr(0, 500);
   EXPECT_EQ(jsonField(api(d, "GET", "/api/agents/stats").body, "total"), "4999");
-  // The ordinary body limit still holds for every other route.
-  EXPECT_EQ(api(d, "POST", "/api/agents", "{\"name\":\"" + std::string(70000, 'x') + "\"}").status,
-            413);
+  // The ordinary body limit still holds for every other route (asked with the head alone: a
+  // client still sending a body the daemon refused may see a reset instead of the answer).
+  const std::string create_head =
+      "POST /api/agents HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + d.token +
+      "\r\nContent-Type: application/json\r\nContent-Length: 70000\r\n\r\n";
+  EXPECT_EQ(rawExchange(d.process->httpAddress(), create_head).rfind("HTTP/1.1 413", 0), 0u);
 
   // Content-Length promises more than is sent, then the client closes: the first full batch
   // (lines 1..1000) is written, the cut one is not.
