@@ -66,29 +66,54 @@ std::string ApiClient::describe() const {
   return "the " + identity_.name + " at " + http_.endpoint().text;
 }
 
+std::optional<Reply> ApiClient::tokenFailure() const {
+  if (token_problem_.empty()) return std::nullopt;
+  Reply reply;
+  reply.exit = ExitCode::kUnauthorized;
+  reply.problem = token_problem_;
+  return reply;
+}
+
+Headers ApiClient::authorization() const {
+  Headers headers;
+  if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
+  return headers;
+}
+
 Reply ApiClient::call(const std::string& method, const std::string& target,
                       const Poco::JSON::Object::Ptr& body) const {
-  if (!token_problem_.empty()) {
-    Reply reply;
-    reply.exit = ExitCode::kUnauthorized;
-    reply.problem = token_problem_;
-    return reply;
-  }
+  if (auto failed = tokenFailure()) return *failed;
   std::string payload;
   if (!body.isNull()) {
     std::ostringstream out;
     body->stringify(out);
     payload = out.str();
   }
-  Headers headers;
-  if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
-  return makeReply(http_.send(method, target, payload, headers), *this);
+  return makeReply(http_.send(method, target, payload, authorization()), *this);
+}
+
+Reply ApiClient::send(const std::string& method, const std::string& target, const std::string& body,
+                      const std::string& content_type) const {
+  if (auto failed = tokenFailure()) return *failed;
+  Headers headers = authorization();
+  headers.emplace_back("Content-Type", content_type);
+  return makeReply(http_.send(method, target, body, headers), *this);
+}
+
+Reply ApiClient::receive(const std::string& target, const BodySink& sink) const {
+  if (auto failed = tokenFailure()) return *failed;
+  return makeReply(http_.receive("GET", target, authorization(), sink), *this);
+}
+
+TokenRevoker::~TokenRevoker() {
+  if (!api.token().empty()) api.call("POST", "/api/auth/logout");
 }
 
 Reply makeReply(const HttpExchange& exchange, const ApiClient& api) {
   Reply reply;
   reply.status = exchange.status;
   reply.body = exchange.body;
+  reply.headers = exchange.headers;
   if (!exchange.answered()) {
     reply.exit = ExitCode::kUnreachable;
     reply.problem = "cannot reach " + api.describe() + ": " + exchange.detail;
@@ -102,6 +127,12 @@ Reply makeReply(const HttpExchange& exchange, const ApiClient& api) {
   }
   reply.json = parseJson(exchange.body);
   reply.exit = exitCodeForStatus(exchange.status);
+  if (reply.ok() && !exchange.body_problem.empty()) {
+    reply.exit = ExitCode::kFailure;
+    reply.problem = api.describe() + " answered " + std::to_string(exchange.status) +
+                    " but its body did not arrive whole: " + exchange.body_problem;
+    return reply;
+  }
   if (reply.ok()) return reply;
   reply.error = parseEnvelope(exchange.status, exchange.body);
   std::string said = reply.error.code;

@@ -4,6 +4,7 @@
 #include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Object.h>
 
+#include <optional>
 #include <string>
 
 #include "client/exit_code.h"
@@ -36,11 +37,13 @@ struct Reply {
   ExitCode exit = ExitCode::kOk;
   int status = 0;           // HTTP status; 0 when there was no answer
   std::string body;         // raw body
+  Headers headers;          // of the answer
   Poco::Dynamic::Var json;  // parsed body when it is JSON
   ApiError error;           // the envelope when the daemon answered non-2xx
   std::string problem;      // what went wrong and how to fix it, when !ok()
 
   bool ok() const { return exit == ExitCode::kOk; }
+  std::string header(const std::string& name) const { return findHeader(headers, name); }
   /// The body as a JSON object; an empty object when it is not one.
   Poco::JSON::Object::Ptr object() const;
 };
@@ -62,6 +65,12 @@ class ApiClient {
   Reply call(const std::string& method, const std::string& target,
              const Poco::JSON::Object::Ptr& body = nullptr) const;
   Reply get(const std::string& target) const { return call("GET", target); }
+  /// Sends `body` as it is, as `content_type` (an NDJSON import batch).
+  Reply send(const std::string& method, const std::string& target, const std::string& body,
+             const std::string& content_type) const;
+  /// A GET whose 2xx body goes to `sink` as it arrives instead of into Reply::body (an export).
+  /// A body cut short is a failure (kFailure) whose problem says so.
+  Reply receive(const std::string& target, const BodySink& sink) const;
 
   const HttpClient& http() const { return http_; }
   const ApiIdentity& identity() const { return identity_; }
@@ -77,6 +86,18 @@ class ApiClient {
   std::string token_;
   std::string token_source_;
   std::string token_problem_;
+
+  // The failed Reply when the token could not be read; nullopt when calls may go out.
+  std::optional<Reply> tokenFailure() const;
+  Headers authorization() const;
+};
+
+/// Revokes the token `api` sends (POST /api/auth/logout) when it goes out of scope: for a token
+/// the ctl minted for one verb, so that it does not outlive the verb. A failure is ignored: the
+/// token expires by itself.
+struct TokenRevoker {
+  const ApiClient& api;
+  ~TokenRevoker();
 };
 
 /// Turns a raw exchange into a Reply (exit code, parsed JSON, message). Exposed for tests.

@@ -1,5 +1,6 @@
 #include "commands/context.h"
 
+#include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include <thread>
@@ -34,6 +35,28 @@ const client::ApiClient& Context::adminApi() {
         token.ok() ? std::string() : token.error().message);
   }
   return *admin_api_;
+}
+
+int Context::mintToken(const std::string& role, int64_t ttl_s, std::string& token) {
+  auto body = Poco::JSON::Object::Ptr(new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER));
+  body->set("role", role);
+  body->set("ttl_s", ttl_s);
+  client::Reply reply = adminApi().call("POST", "/admin/tokens", body);
+  if (!reply.ok()) return fail(reply);
+  auto object = reply.object();
+  token = object->optValue<std::string>("token", "");
+  if (token.empty()) {
+    return fail(client::ExitCode::kFailure,
+                adminApi().describe() + " minted no token (POST /admin/tokens)");
+  }
+  return 0;
+}
+
+std::unique_ptr<client::ApiClient> Context::publicApiAs(const std::string& token,
+                                                        const std::string& source) {
+  return std::make_unique<client::ApiClient>(
+      client::HttpClient(public_endpoint_, settings_.timeout),
+      client::ApiIdentity{"public API", "--url, CONTROLCENTER_URL, --config"}, token, source);
 }
 
 int Context::fail(const client::Reply& reply) { return fail(reply.exit, reply.problem); }

@@ -57,6 +57,13 @@ class Context {
   /// fail with exit 4 and a message naming the file and the fix.
   const client::ApiClient& adminApi();
 
+  /// A token for the public API, minted through the admin API (POST /admin/tokens) for `role`
+  /// and `ttl_s` seconds. 0 with `token` set, or the exit code (reported).
+  int mintToken(const std::string& role, int64_t ttl_s, std::string& token);
+  /// The public API sending `token`, which came from `source` (for messages).
+  std::unique_ptr<client::ApiClient> publicApiAs(const std::string& token,
+                                                 const std::string& source);
+
   /// Reports a failed reply on stderr (once) and returns its exit code.
   int fail(const client::Reply& reply);
   /// Reports a problem on stderr and returns the exit code.

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <exception>
 #include <iostream>
 
@@ -52,6 +54,9 @@ int runCtl(const std::vector<std::string>& args, Io& io) {
 }
 
 int runCtl(int argc, char** argv) {
+  // A daemon that closes a connection, or a reader of stdout that stops (export | head), is an
+  // error to report, not a reason to die without a word.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   Io io(std::cout, std::cerr, std::cin);
   io.out_tty = isatty(STDOUT_FILENO) == 1;

@@ -99,17 +99,7 @@ int obtainToken(Context& ctx, const Invocation& inv, double ttl_s, bool writes,
     }
     return 0;
   }
-  auto body = client::orderedObject();
-  body->set("role", writes ? "admin" : "viewer");
-  body->set("ttl_s", static_cast<int64_t>(std::ceil(ttl_s)));
-  Reply reply = ctx.adminApi().call("POST", "/admin/tokens", body);
-  if (!reply.ok()) return ctx.fail(reply);
-  token = client::text(reply.object(), "token");
-  if (token.empty()) {
-    return ctx.fail(ExitCode::kFailure,
-                    ctx.adminApi().describe() + " minted no token (POST /admin/tokens)");
-  }
-  return 0;
+  return ctx.mintToken(writes ? "admin" : "viewer", static_cast<int64_t>(std::ceil(ttl_s)), token);
 }
 
 }  // namespace

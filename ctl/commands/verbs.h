@@ -25,6 +25,8 @@ int runUserAdd(Context& ctx, const Invocation& inv);
 int runUserPasswd(Context& ctx, const Invocation& inv);
 int runUserDel(Context& ctx, const Invocation& inv);
 int runBackup(Context& ctx, const Invocation& inv);
+int runExport(Context& ctx, const Invocation& inv);
+int runImport(Context& ctx, const Invocation& inv);
 int runLoadtest(Context& ctx, const Invocation& inv);
 int runCompletion(Context& ctx, const Invocation& inv);
 int runVersion(Context& ctx, const Invocation& inv);

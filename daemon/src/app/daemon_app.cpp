@@ -66,6 +66,7 @@ std::shared_ptr<http::ServerSettings> publicSettings(const config::Config& c) {
   s->header_timeout_ms = c.getInt32("http.header_timeout_ms");
   s->request_timeout_ms = c.getInt32("http.request_timeout_ms");
   s->max_body_bytes = c.getInt("http.max_body_bytes");
+  s->import_max_body_bytes = c.getInt("http.import_max_body_bytes");
   s->access_log = c.getBool("log.access");
   return s;
 }
@@ -529,6 +530,7 @@ void DaemonApp::applyReloadable(const config::Config& c) {
     if (server == nullptr) continue;
     server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
     server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
+    server->settings().import_max_body_bytes = c.getInt("http.import_max_body_bytes");
     server->settings().access_log = c.getBool("log.access");
   }
 }

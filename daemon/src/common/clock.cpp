@@ -31,4 +31,89 @@ std::string formatIsoTime(int64_t unix_ms) {
   return buf;
 }
 
+namespace {
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
+// days_from_civil), so that no time zone database or timegm is involved.
+int64_t daysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+bool leapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+}  // namespace
+
+std::optional<int64_t> parseIsoTime(std::string_view text) {
+  std::size_t at = 0;
+  auto digits = [&](std::size_t n) -> std::optional<int64_t> {
+    if (at + n > text.size()) return std::nullopt;
+    int64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      char c = text[at + i];
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    at += n;
+    return v;
+  };
+  auto expect = [&](char c) {
+    if (at >= text.size() || text[at] != c) return false;
+    ++at;
+    return true;
+  };
+  auto year = digits(4);
+  if (!year || !expect('-')) return std::nullopt;
+  auto month = digits(2);
+  if (!month || !expect('-')) return std::nullopt;
+  auto day = digits(2);
+  if (!day || !expect('T')) return std::nullopt;
+  auto hour = digits(2);
+  if (!hour || !expect(':')) return std::nullopt;
+  auto minute = digits(2);
+  if (!minute || !expect(':')) return std::nullopt;
+  auto second = digits(2);
+  if (!second) return std::nullopt;
+  int64_t millis = 0;
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    std::size_t first = at;
+    int64_t scale = 100;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+      millis += (text[at] - '0') * scale;
+      scale /= 10;
+      ++at;
+    }
+    if (at == first) return std::nullopt;
+  }
+  int64_t offset_min = 0;
+  if (expect('Z')) {
+    // UTC
+  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+    const int64_t sign = text[at] == '-' ? -1 : 1;
+    ++at;
+    auto oh = digits(2);
+    if (!oh || !expect(':')) return std::nullopt;
+    auto om = digits(2);
+    if (!om || *oh > 23 || *om > 59) return std::nullopt;
+    offset_min = sign * (*oh * 60 + *om);
+  } else {
+    return std::nullopt;
+  }
+  if (at != text.size()) return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (*month < 1 || *month > 12 || *day < 1) return std::nullopt;
+  int64_t month_days = kDays[*month - 1] + (*month == 2 && leapYear(*year) ? 1 : 0);
+  if (*day > month_days || *hour > 23 || *minute > 59 || *second > 59) return std::nullopt;
+  const int64_t seconds = daysFromCivil(*year, *month, *day) * 86400 + *hour * 3600 + *minute * 60 +
+                          *second - offset_min * 60;
+  const int64_t unix_ms = seconds * 1000 + millis;
+  if (unix_ms < 0) return std::nullopt;
+  return unix_ms;
+}
+
 }  // namespace cc::common

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace cc::common {
 
@@ -44,5 +46,11 @@ class FakeClock final : public Clock {
 
 /// ISO-8601 UTC text ("2026-11-27T00:42:13.123Z") for a Unix time in milliseconds.
 std::string formatIsoTime(int64_t unix_ms);
+
+/// The Unix time in milliseconds of ISO-8601 text: a date, 'T', a time to the second with an
+/// optional fraction (digits past milliseconds are dropped), and 'Z' or an offset (+02:00).
+/// formatIsoTime's text reads back exactly. nullopt for anything else, including impossible
+/// dates (Feb 30) and times before 1970, which formatIsoTime cannot show.
+std::optional<int64_t> parseIsoTime(std::string_view text);
 
 }  // namespace cc::common

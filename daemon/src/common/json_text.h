@@ -1,9 +1,12 @@
 #pragma once
-// JSON string literals from arbitrary bytes, and the UTF-8 check behind them.
+// JSON string literals from arbitrary bytes, the UTF-8 check behind them, and the checks a JSON
+// text passes before a parser sees it.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "common/result.h"
 
 namespace cc::common {
 
@@ -19,5 +22,14 @@ void appendJsonString(std::string& out, std::string_view text);
 
 /// `text` as a quoted JSON string (see appendJsonString).
 std::string jsonString(std::string_view text);
+
+/// The deepest nesting accepted before Poco's recursive parser sees a text.
+inline constexpr int kMaxJsonDepth = 32;
+
+/// Checks without parsing: valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
+/// past U+10FFFF), no NUL, nesting within `max_depth`. Error::badRequest otherwise, its message
+/// naming `subject` ("request body", "line").
+Status checkJsonText(std::string_view text, int max_depth = kMaxJsonDepth,
+                     std::string_view subject = "request body");
 
 }  // namespace cc::common

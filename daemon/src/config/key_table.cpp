@@ -46,6 +46,10 @@ std::vector<KeySpec> buildTable() {
       {"http.max_body_bytes", K::kInt, "1048576", true,
        "Largest request body accepted; larger ones get 413 without being read.",
        v::intRange(0, 1073741824)},
+      {"http.import_max_body_bytes", K::kInt, "4294967296", true,
+       "Largest body of a bulk import (POST /api/agents/import, /api/projects/import), which is "
+       "read as it arrives rather than held: its memory does not grow with it.",
+       v::intRange(0, int64_t{1} << 40)},
       {"http.max_connections_per_client", K::kInt, "200", true,
        "Connections one client address may hold open (queued or served); past it a new one is "
        "answered 429 before it takes a worker. Trusted proxies are exempt; 0 means no cap.",

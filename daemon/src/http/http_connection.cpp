@@ -16,6 +16,7 @@
 #include <cstring>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string_view>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #endif
 
 #include "common/logging.h"
+#include "http/body_source.h"
 #include "http/error_envelope.h"
 #include "http/http_server.h"
 
@@ -186,6 +188,58 @@ BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t l
   return BodyOutcome::kRead;
 }
 
+// The body of a route that reads it itself (RouteOptions::streams_body), pulled from the
+// connection as the handler asks: each read bounded by the session's idle timeout
+// (http.header_timeout_ms) rather than by the request's deadline, the whole by `limit`.
+class ConnectionBodySource final : public BodySource {
+ public:
+  ConnectionBodySource(HTTPServerRequestImpl& request, Session& session, int64_t limit)
+      : request_(request), session_(session), limit_(limit) {
+    expected_ = request.hasContentLength() ? request.getContentLength64() : -1;
+    if (expected_ > limit_) {
+      state_ = State::kTooLarge;
+    } else if (expected_ == 0 || (expected_ < 0 && !request.getChunkedTransferEncoding())) {
+      state_ = State::kEnd;
+    }
+  }
+
+  std::size_t read(char* buf, std::size_t n) override {
+    if (state_ != State::kReading || n == 0) return 0;
+    // Asked for only now, once the request has passed every check before its handler.
+    if (!continued_ && request_.getExpectContinue()) request_.response().sendContinue();
+    continued_ = true;
+    std::istream& in = request_.stream();
+    in.read(buf, static_cast<std::streamsize>(n));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    read_ += static_cast<int64_t>(got);
+    if (read_ > limit_) {
+      state_ = State::kTooLarge;
+      return 0;
+    }
+    if (!in) {
+      if (in.bad() || (expected_ >= 0 && read_ < expected_)) {
+        state_ = isTimeout(session_) ? State::kTimeout : State::kBroken;
+        return 0;
+      }
+      if (got == 0) state_ = State::kEnd;
+    }
+    if (got == 0 && state_ == State::kReading) state_ = State::kEnd;
+    return got;
+  }
+  State state() const override { return state_; }
+  int64_t bytesRead() const override { return read_; }
+  int64_t limit() const override { return limit_; }
+
+ private:
+  HTTPServerRequestImpl& request_;
+  Session& session_;
+  int64_t limit_;
+  int64_t expected_ = -1;
+  int64_t read_ = 0;
+  bool continued_ = false;
+  State state_ = State::kReading;
+};
+
 enum class HeaderWait { kComplete, kTimeout, kRequeued, kAbandoned, kGone };
 
 // Waits up to `timeout` for bytes (or a close) to read. Poco's Socket::poll creates, fills and
@@ -295,6 +349,76 @@ HeaderWait waitForHeaders(Poco::Net::StreamSocket& socket, HttpServer& server,
       return HeaderWait::kGone;
     }
   }
+}
+
+// Sends a streamed reply: the head, then each piece of the body as one chunk. The chunks are
+// framed here rather than by Poco's chunked stream, whose destructor writes the last chunk even
+// after a failure and would make a body cut short look complete to the client. A client that
+// disconnects or stops reading for `send_timeout_ms` makes a send throw, which ends the stream:
+// the producer is not asked for another piece.
+StreamOutcome sendStreamed(Poco::Net::StreamSocket& socket, HTTPServerResponseImpl& response,
+                           BodyStream& stream, bool head_only, const HttpServer& server,
+                           int send_timeout_ms) {
+  StreamOutcome outcome;
+  response.setChunkedTransferEncoding(true);
+  std::ostringstream head;
+  response.write(head);
+  std::string pending = head.str();
+  uint64_t pending_body = 0;
+  auto flush = [&] {
+    socket.sendBytes(pending.data(), static_cast<int>(pending.size()));
+    outcome.bytes += pending_body;
+    pending.clear();
+    pending_body = 0;
+  };
+  try {
+    socket.setSendTimeout(
+        Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
+    if (head_only) {
+      flush();
+      outcome.complete = true;
+      return outcome;
+    }
+    std::string piece;
+    while (true) {
+      if (server.stopping()) {
+        outcome.reason = "server stopping";
+        break;
+      }
+      piece.clear();
+      BodyStream::Step step = BodyStream::Step::kFailed;
+      std::string failure;
+      try {
+        step = stream.next(piece);
+        if (step == BodyStream::Step::kFailed) failure = stream.failure();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      if (!piece.empty()) {
+        char size[24];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        pending += size;
+        pending += piece;
+        pending += "\r\n";
+        pending_body += piece.size();
+      }
+      if (step == BodyStream::Step::kDone) {
+        pending += "0\r\n\r\n";
+        flush();
+        outcome.complete = true;
+        break;
+      }
+      // What was produced still goes out, so the client sees the status and how far it got.
+      flush();
+      if (step == BodyStream::Step::kFailed) {
+        outcome.reason = "stream failed: " + (failure.empty() ? "no reason given" : failure);
+        break;
+      }
+    }
+  } catch (const Poco::Exception& e) {
+    outcome.reason = "client gone: " + e.displayText();
+  }
+  return outcome;
 }
 
 }  // namespace
@@ -464,7 +588,8 @@ void HttpConnection::run() {
     ++server_.inflight();
     RequestContext ctx;
     ctx.started = std::chrono::steady_clock::now();
-    ctx.deadline = ctx.started + std::chrono::milliseconds(settings.request_timeout_ms.load());
+    ctx.budget = std::chrono::milliseconds(settings.request_timeout_ms.load());
+    ctx.deadline = ctx.started + ctx.budget;
     ctx.request = request.get();
     ctx.upgrade_request = request.get();
     ctx.upgrade_response = &response;
@@ -505,7 +630,16 @@ void HttpConnection::run() {
           ctx.request_id);
       body_complete = false;
     }
-    if (!early) {
+    // A route that reads its body itself gets it unread, as a source to pull from.
+    std::optional<ConnectionBodySource> body_source;
+    if (!early && ctx.method == "POST") {
+      const RouteMatch match = pipeline.router().match(ctx.method, ctx.path);
+      if (match.route != nullptr && match.route->options.streams_body) {
+        body_source.emplace(*request, session, settings.import_max_body_bytes.load());
+        ctx.body_source = &*body_source;
+      }
+    }
+    if (!early && !body_source) {
       switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.deadline, ctx.body)) {
         case BodyOutcome::kRead:
           break;
@@ -531,7 +665,12 @@ void HttpConnection::run() {
     }
 
     Reply reply = early ? std::move(*early) : pipeline.handle(ctx);
-    --server_.inflight();
+    // A body its handler left unread (refused before it, or cut short) cannot be skipped to the
+    // next request reliably: the connection closes after this answer.
+    if (body_source && body_source->state() != BodySource::State::kEnd) body_complete = false;
+    ctx.body_source = nullptr;
+    // A streamed reply is in flight until its body has been sent.
+    if (!reply.stream) --server_.inflight();
     if (ctx.upgraded) {
       if (settings.access_log.load(std::memory_order_relaxed)) {
         common::accessLogger().info("{} {} {} {} 101 0 upgraded", ctx.request_id, ctx.client_ip,
@@ -547,6 +686,7 @@ void HttpConnection::run() {
         (server_.canPark() || server_.queued() == 0 ||
          std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
         (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
+    std::optional<StreamOutcome> streamed;
     try {
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
       response.setVersion(request->getVersion());
@@ -555,7 +695,11 @@ void HttpConnection::run() {
       response.set("X-Request-ID", ctx.request_id);
       if (!reply.content_type.empty()) response.setContentType(reply.content_type);
       for (const auto& [name, value] : reply.headers) response.set(name, value);
-      if (reply.status == 204 || reply.status == 304) {
+      if (reply.stream) {
+        streamed = sendStreamed(socket(), response, *reply.stream, ctx.method == "HEAD", server_,
+                                settings.header_timeout_ms);
+        keep_alive = keep_alive && streamed->complete;
+      } else if (reply.status == 204 || reply.status == 304) {
         response.setContentLength(0);
         response.send();
       } else {
@@ -564,14 +708,33 @@ void HttpConnection::run() {
     } catch (const Poco::Exception&) {
       keep_alive = false;
     }
+    if (reply.stream) {
+      if (!streamed) streamed = StreamOutcome{false, 0, "head not sent"};
+      reply.stream.reset();  // the producer goes now, not when the next request replaces it
+      --server_.inflight();
+      for (const auto& notify : reply.on_stream_end) notify(*streamed);
+      if (!streamed->complete) {
+        auto level = streamed->reason.rfind("stream failed", 0) == 0 ? spdlog::level::warn
+                                                                     : spdlog::level::info;
+        spdlog::log(level, "request {} {} {}: streamed body ended after {} bytes: {}",
+                    ctx.request_id, ctx.method, ctx.path, streamed->bytes, streamed->reason);
+      }
+    }
 
     if (settings.access_log.load(std::memory_order_relaxed)) {
       auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - ctx.started)
                         .count();
-      common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
-                                  ctx.method, ctx.path, reply.status, reply.body.size(),
-                                  micros / 1000, micros % 1000);
+      if (streamed) {
+        common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms {}", ctx.request_id,
+                                    ctx.client_ip, ctx.method, ctx.path, reply.status,
+                                    streamed->bytes, micros / 1000, micros % 1000,
+                                    streamed->complete ? "streamed" : "cut short");
+      } else {
+        common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
+                                    ctx.method, ctx.path, reply.status, reply.body.size(),
+                                    micros / 1000, micros % 1000);
+      }
     }
     if (!keep_alive) {
       linger.armed = !body_complete;

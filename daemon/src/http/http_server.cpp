@@ -157,6 +157,7 @@ bool HttpServer::drain(std::chrono::milliseconds grace) {
 }
 
 void HttpServer::stop() {
+  stopping_ = true;
   stopAccepting();
   draining_ = true;
   idle_->stop();

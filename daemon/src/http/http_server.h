@@ -32,6 +32,7 @@ struct ServerSettings {
   int header_timeout_ms = 10000;
   std::atomic<int> request_timeout_ms{10000};
   std::atomic<int64_t> max_body_bytes{1048576};
+  std::atomic<int64_t> import_max_body_bytes{int64_t{4} << 30};  // streamed bodies (import)
   std::atomic<bool> access_log{true};
 };
 
@@ -77,7 +78,8 @@ class HttpServer {
   void setDraining();
   /// Waits until no connection is queued or being served, at most `grace`. True when idle.
   bool drain(std::chrono::milliseconds grace);
-  /// Stops the workers; connections still open are closed.
+  /// Stops the workers; connections still open are closed, and streamed bodies still being
+  /// sent end at their next piece (stopping() turns true first).
   void stop();
 
   ServerStats stats() const;
@@ -91,6 +93,9 @@ class HttpServer {
   const Pipeline& pipeline() const { return *pipeline_; }
   Poco::Net::HTTPServerParams::Ptr sessionParams() const { return session_params_; }
   bool draining() const { return draining_; }
+  /// stop() has begun: a streamed body ends without its last chunk instead of holding a worker
+  /// that stop() waits for.
+  bool stopping() const { return stopping_; }
   int queued() const { return dispatcher_->queuedConnections(); }
   void countRequest() { ++requests_total_; }
   std::atomic<int64_t>& inflight() { return inflight_; }
@@ -125,6 +130,7 @@ class HttpServer {
   std::thread acceptor_;
   std::atomic<bool> accepting_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<bool> stopping_{false};
   std::atomic<int64_t> refused_{0};
   std::atomic<int64_t> accepted_{0};
   std::atomic<int64_t> requests_total_{0};

@@ -5,47 +5,7 @@
 
 #include <sstream>
 
-#include "common/json_text.h"
-
 namespace cc::http {
-
-common::Status checkJsonText(const std::string& text, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0) return common::Error::badRequest("request body contains a NUL byte");
-    if (c >= 0x80) {
-      // RFC 3629 strictly: overlong forms (C0 AF for '/'), surrogates and code points past
-      // U+10FFFF are refused, as a later decoder could read them as other characters.
-      std::size_t len = common::utf8SequenceLength(text, i);
-      if (len == 0) return common::Error::badRequest("request body is not valid UTF-8");
-      i += len - 1;
-      continue;
-    }
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) {
-        return common::Error::badRequest("JSON nesting deeper than " + std::to_string(max_depth));
-      }
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return common::Ok{};
-}
 
 common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx) {
   std::string type = ctx.header("Content-Type");

@@ -5,23 +5,22 @@
 
 #include <string>
 
+#include "common/json_text.h"
 #include "common/result.h"
 #include "http/reply.h"
 #include "http/request_context.h"
 
 namespace cc::http {
 
-/// Limits applied before Poco's recursive parser sees the body.
-constexpr int kMaxJsonDepth = 32;
+// The checks before Poco's recursive parser sees a body live in common/, where the NDJSON
+// import applies them to each line too.
+using common::checkJsonText;
+using common::kMaxJsonDepth;
 
 /// The body as a JSON object. 415 unless Content-Type is application/json; 400 for an empty
 /// body, invalid UTF-8, NUL bytes, nesting deeper than kMaxJsonDepth, malformed JSON or a
 /// top-level value that is not an object.
 common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx);
-
-/// Checks without parsing: valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
-/// past U+10FFFF), no NUL, nesting within `max_depth`.
-common::Status checkJsonText(const std::string& text, int max_depth = kMaxJsonDepth);
 
 /// A new object that keeps keys in insertion order.
 Poco::JSON::Object::Ptr newObject();

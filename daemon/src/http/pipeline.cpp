@@ -14,7 +14,8 @@ Reply Pipeline::dispatch(RequestContext& ctx) const {
     ctx.path_params = std::move(match.params);
     // A route may carry its own budget (a backup takes longer than a read).
     if (match.route->options.timeout_ms) {
-      ctx.deadline = ctx.started + std::chrono::milliseconds(*match.route->options.timeout_ms);
+      ctx.budget = std::chrono::milliseconds(*match.route->options.timeout_ms);
+      ctx.deadline = ctx.started + ctx.budget;
     }
   }
   std::size_t ran = 0;

@@ -14,6 +14,8 @@ class HTTPServerResponse;
 
 namespace cc::http {
 
+class BodySource;
+
 /// Who made the request, once authentication has run.
 struct Identity {
   std::string username;
@@ -44,8 +46,14 @@ struct RequestContext {
   std::string client_ip;  // after trusted-proxy handling; the peer's address otherwise
   std::string peer_ip;
   std::string body;
+  /// For a route that reads its body itself (RouteOptions::streams_body): that body, which the
+  /// connection then has not read into `body`. Null otherwise.
+  BodySource* body_source = nullptr;
   common::SteadyTime started{};
   common::SteadyTime deadline{};
+  /// The budget `deadline` was set from: http.request_timeout_ms or the route's timeout_ms. Bulk
+  /// routes give it to each of their steps.
+  common::Millis budget{0};
   std::optional<Identity> identity;
   std::string token;  // the bearer token presented, once authenticated
   StageNotes notes;

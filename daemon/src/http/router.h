@@ -21,6 +21,14 @@ struct RouteOptions {
   bool writes = false;            // a viewer may not call it
   std::optional<int> timeout_ms;  // overrides http.request_timeout_ms
   bool uses_store = false;        // guarded by the store's circuit breaker
+  /// Bulk import and export: the handler runs on the connection's thread and is bounded per
+  /// step instead of as a whole (each page read or batch write gets the request's budget of its
+  /// own), a streamed body is not cut by the request deadline, and answers are never cached.
+  bool bulk = false;
+  /// The handler reads the body itself, as it arrives, from RequestContext::body_source, bounded
+  /// by http.import_max_body_bytes instead of http.max_body_bytes (bulk import). Needs `bulk`:
+  /// the body can only be read on the connection's thread.
+  bool streams_body = false;
 };
 
 struct Route {

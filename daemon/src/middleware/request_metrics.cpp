@@ -31,11 +31,20 @@ std::optional<http::Reply> RequestMetrics::onRequest(http::RequestContext&, cons
 }
 
 void RequestMetrics::onReply(const http::RequestContext& ctx, http::Reply& reply) {
-  inflight_.dec();
   const std::string route = ctx.route.empty() ? "unmatched" : ctx.route;
-  requests_.labels({route, methodLabel(ctx.method), std::to_string(reply.status)}).inc();
-  duration_.labels({route}).observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started).count());
+  auto record = [this, route, method = methodLabel(ctx.method), status = reply.status,
+                 started = ctx.started] {
+    inflight_.dec();
+    requests_.labels({route, method, std::to_string(status)}).inc();
+    duration_.labels({route}).observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+  // A streamed answer is in flight, and its duration runs, until its body has been sent.
+  if (reply.stream) {
+    reply.on_stream_end.emplace_back([record](const http::StreamOutcome&) { record(); });
+  } else {
+    record();
+  }
 }
 
 }  // namespace cc::middleware

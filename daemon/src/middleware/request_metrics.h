@@ -9,7 +9,9 @@ namespace cc::middleware {
 /// First in the chain, so it sees every answer: controlcenter_http_requests_total{route,method,
 /// code}, controlcenter_http_request_duration_seconds{route} and
 /// controlcenter_http_inflight_requests. Route labels are templates ("/api/agents/{id}"),
-/// never raw paths; unknown paths count as "unmatched". Thread-safe.
+/// never raw paths; unknown paths count as "unmatched". A streamed answer is counted, timed and
+/// leaves the in-flight gauge when its body has ended (complete or not), not at its head.
+/// Thread-safe.
 class RequestMetrics final : public http::Middleware {
  public:
   explicit RequestMetrics(metrics::Registry& registry);

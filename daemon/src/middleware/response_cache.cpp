@@ -174,12 +174,21 @@ common::Result<CacheLookup> ResponseCache::getOrCompute(const std::string& key,
     throw;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (computed.ok()) {
+  std::shared_ptr<const CachedResponse> streamed;
+  if (computed.ok() && computed->stream) {
+    // One connection reads a stream: it goes to this caller alone; waiters are told to ask again.
+    streamed = std::make_shared<const CachedResponse>(std::move(*computed));
+    flight->error = Error{common::ErrorCode::kUnavailable,
+                          "the answer is streamed and cannot be shared; retry",
+                          {},
+                          1};
+  } else if (computed.ok()) {
     flight->response = std::make_shared<const CachedResponse>(std::move(*computed));
   } else {
     flight->error = computed.error();
   }
   finish(key, flight, rule.name, rule.ttl);
+  if (streamed) return CacheLookup{streamed, CacheOutcome::kMiss, common::Millis(0)};
   if (flight->error) return *flight->error;
   return CacheLookup{flight->response, CacheOutcome::kMiss, common::Millis(0)};
 }
@@ -190,7 +199,8 @@ void ResponseCache::finish(const std::string& key, const std::shared_ptr<Flight>
   flight->done = true;
   flight->cv.notify_all();
   const auto& r = flight->response;
-  if (!r || flight->spoiled || r->status < 200 || r->status > 299) return;
+  // A streamed answer is consumed once, by one connection: it can never be replayed.
+  if (!r || flight->spoiled || r->status < 200 || r->status > 299 || r->stream) return;
   // A reload may have removed the rule while the computation ran.
   if (std::none_of(config_->rules.begin(), config_->rules.end(),
                    [&](const CacheRule& c) { return c.name == rule; })) {

@@ -71,8 +71,9 @@ struct CacheCounters {
 /// that key wait for its result (COALESCED) instead of computing again; a waiter whose deadline
 /// passes or whose request is cancelled gives up with `timeout`. A failed computation (an Error,
 /// a non-2xx answer, or an exception, which is rethrown to its caller and reported to waiters as
-/// internal_error) is handed to the waiters but never cached. Invalidation by path prefix drops
-/// cached entries at once and marks computations in flight for those keys, so that a result
+/// internal_error) is handed to the waiters but never cached. A streamed answer goes to its
+/// caller only (its waiters get `unavailable`) and is never cached. Invalidation by path prefix
+/// drops cached entries at once and marks computations in flight for those keys, so that a result
 /// computed from data older than the write is returned to its callers but not cached.
 ///
 /// Thread-safe: one mutex guards the index; computations run outside it.

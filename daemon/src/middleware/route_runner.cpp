@@ -67,11 +67,16 @@ http::Reply RouteRunner::runWithDeadline(http::RequestContext& ctx, const http::
 }
 
 http::Reply RouteRunner::execute(http::RequestContext& ctx, const http::Route& route) {
-  if (route.options.uses_store) return runWithDeadline(ctx, route);
+  // A bulk handler bounds each of its store calls itself; run on the executor, the whole of it
+  // would be cut at the request deadline while it went on writing in the background.
+  if (route.options.uses_store && !route.options.bulk) return runWithDeadline(ctx, route);
   return callHandler(route, ctx);
 }
 
 http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route) {
+  // Bulk answers are never cached nor shared between callers: a waiter coalesced onto an export
+  // would be handed the same one-use stream.
+  if (route.options.bulk) return execute(ctx, route);
   std::optional<CacheRule> rule;
   if (cache_) rule = cache_->config()->match(ctx.method == "HEAD" ? "GET" : ctx.method, ctx.path);
   if (!rule) return execute(ctx, route);
@@ -82,7 +87,7 @@ http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route
   auto lookup = cache_->getOrCompute(
       key, *rule, common::Deadline(clock_, ctx.deadline), [&]() -> common::Result<CachedResponse> {
         http::Reply reply = execute(ctx, route);
-        if (reply.status < 200 || reply.status >= 300) {
+        if (reply.status < 200 || reply.status >= 300 || reply.stream) {
           // Not cacheable: this caller answers with it directly.
           uncached = reply;
           return common::Error{common::ErrorCode::kUnavailable, "uncacheable answer", {}, 0};

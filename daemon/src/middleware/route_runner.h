@@ -15,8 +15,10 @@ namespace cc::middleware {
 /// connection's thread waits until the request's deadline: past it the client gets 504
 /// `timeout` at once, and the abandoned handler finishes in the background (its store calls
 /// honour the same deadline) without touching the answered response. In-memory handlers run
-/// inline. GET routes named by a cache rule go through the ResponseCache (single-flight per
-/// key; X-Cache and Age headers). Thread-safe.
+/// inline, and so do bulk routes (RouteOptions::bulk), which bound each store call themselves.
+/// GET routes named by a cache rule go through the ResponseCache (single-flight per key; X-Cache
+/// and Age headers), except bulk routes and streamed answers, which are never cached.
+/// Thread-safe.
 class RouteRunner {
  public:
   RouteRunner(common::TaskExecutor& executor, std::shared_ptr<ResponseCache> cache,

@@ -6,6 +6,7 @@
 
 #include "common/result.h"
 #include "domain/agent.h"
+#include "domain/bulk_records.h"
 #include "domain/input.h"
 #include "store/deadline.h"
 
@@ -16,6 +17,7 @@ using domain::Agent;
 using domain::AgentFilter;
 using domain::AgentInput;
 using domain::AgentStats;
+using domain::ImportOutcome;
 using domain::Page;
 
 /// Agents, whatever the backend. Every call is bounded by `deadline`; failures of the backend
@@ -46,6 +48,14 @@ class AgentRepository {
                                           common::SteadyTime deadline = kNoDeadline) = 0;
   /// Counts by status and level from counts every write maintains: O(1) in the agents.
   virtual common::Result<AgentStats> stats(common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Inserts `agents` (as domain::parseAgentRecord reads them) in one write transaction, each as
+  /// given: its id (0: a new one), status and times are kept. An agent whose id is taken (field
+  /// id, kConflict) or whose project_id names no project (field project_id, kValidation) is
+  /// refused, by its index, and the others go in. `dry_run` checks all the same and keeps
+  /// nothing. A failure of the store fails the whole batch: nothing of it is kept. The counts
+  /// stats() reads stay exact.
+  virtual common::Result<ImportOutcome> importBatch(const std::vector<Agent>& agents, bool dry_run,
+                                                    common::SteadyTime deadline = kNoDeadline) = 0;
 };
 
 }  // namespace cc::store

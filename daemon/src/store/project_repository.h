@@ -2,8 +2,10 @@
 // Storage interface for projects; SqliteProjectRepository is today's implementation.
 
 #include <cstdint>
+#include <vector>
 
 #include "common/result.h"
+#include "domain/bulk_records.h"
 #include "domain/input.h"
 #include "domain/project.h"
 #include "store/deadline.h"
@@ -11,6 +13,7 @@
 namespace cc::store {
 
 // The repositories speak the domain's types.
+using domain::ImportOutcome;
 using domain::Page;
 using domain::Project;
 using domain::ProjectFilter;
@@ -34,6 +37,13 @@ class ProjectRepository {
   /// (project_id NULL) in the same transaction.
   virtual common::Status remove(int64_t id, bool force,
                                 common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Inserts `projects` (as domain::parseProjectRecord reads them) in one write transaction,
+  /// keeping ids (0: a new one), statuses and times. A project whose id or name is taken is
+  /// refused (field id or name, kConflict), the others go in; otherwise as
+  /// AgentRepository::importBatch.
+  virtual common::Result<ImportOutcome> importBatch(const std::vector<Project>& projects,
+                                                    bool dry_run,
+                                                    common::SteadyTime deadline = kNoDeadline) = 0;
 };
 
 }  // namespace cc::store

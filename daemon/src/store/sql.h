@@ -127,4 +127,52 @@ class StatementLog {
   friend void record(const std::string& sql, const Params& params);
 };
 
+/// A row an insertRows call refused: its index and SQLite's extended result code (a
+/// SQLITE_CONSTRAINT_* code: the primary key taken, a foreign key or a UNIQUE column broken).
+struct RefusedRow {
+  std::size_t index = 0;
+  int code = 0;
+};
+
+/// What insertRows did: the rows refused, and the rowid each row got (0 for a refused one).
+struct InsertedRows {
+  std::vector<RefusedRow> refused;
+  std::vector<int64_t> rowids;
+};
+
+/// Runs one prepared `insert` for each of `count` rows, bound from `row(i)`, in the caller's
+/// transaction. A row that breaks a constraint is refused (SQLite undoes that statement and its
+/// triggers) and the others go in; any other failure throws, as the helpers above do. Prepared
+/// once per call: the cost of a row is its bind and step alone.
+InsertedRows insertRows(Poco::Data::Session& session, const std::string& insert, std::size_t count,
+                        const std::function<Params(std::size_t)>& row);
+
+/// The (dimension, value) pairs of row_counts that a table's count trigger adds one to for a
+/// row: ("total", ""), ("status", "busy"), ...
+using CountKeys = std::vector<std::pair<std::string, std::string>>;
+
+/// What importRows needs of one table.
+struct ImportTable {
+  /// "agents": also its row_counts.tbl, its search index `<table>_fts` (rowid, name) and the
+  /// insert triggers `<table>_fts_insert` and `<table>_count_insert` whose work importRows does.
+  std::string table;
+  std::string insert;  ///< the INSERT of one row, bound from `row`
+};
+
+/// Inserts `count` rows for an import as insertRows does, in a savepoint of the caller's write
+/// transaction, keeping the maintained counts and the search index exactly as the table's insert
+/// triggers would, at a fraction of their cost: each trigger runs a program per row, and for an
+/// import the per-row FTS5 and count triggers cost more than the inserts. The two triggers are
+/// dropped for the batch (their text read from sqlite_master first) and put back before the
+/// savepoint ends; their work is done once for the rows that went in: one upsert per count key
+/// (`count_keys(i, keys)` appends row i's), one index insert per row (`search_text(i)`). Other
+/// connections never see the triggers missing (the DDL is part of the transaction, and writers
+/// are serialised); when anything throws, the savepoint is rolled back, triggers and all.
+/// `dry_run` rolls it back once the checks are done. Throws when a trigger does not exist,
+/// rather than leave its work undone.
+InsertedRows importRows(Poco::Data::Session& session, const ImportTable& table, std::size_t count,
+                        bool dry_run, const std::function<Params(std::size_t)>& row,
+                        const std::function<void(std::size_t, CountKeys&)>& count_keys,
+                        const std::function<std::string(std::size_t)>& search_text);
+
 }  // namespace cc::store::sql

@@ -1,5 +1,7 @@
 #include "store/sqlite_agent_repository.h"
 
+#include <sqlite3.h>
+
 #include "store/sql.h"
 
 namespace cc::store {
@@ -248,6 +250,59 @@ Result<AgentStats> SqliteAgentRepository::stats(common::SteadyTime deadline) {
                             row.integer(2);
                       }
                     });
+    return out;
+  });
+}
+
+Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent>& agents,
+                                                         bool dry_run,
+                                                         common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
+    const sql::InsertedRows inserted = sql::importRows(
+        s,
+        {"agents",
+         "INSERT INTO agents (id, name, level, role, status, project_id, metadata,"
+         " last_heartbeat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+        agents.size(), dry_run,
+        [&](std::size_t i) -> sql::Params {
+          const Agent& a = agents[i];
+          return {a.id > 0 ? sql::Value(a.id) : sql::Value(std::monostate{}),
+                  a.name,
+                  std::string(toString(a.level)),
+                  a.role,
+                  std::string(toString(a.status)),
+                  nullable(a.project_id),
+                  a.metadata,
+                  nullable(a.last_heartbeat_ms),
+                  a.created_at_ms,
+                  a.updated_at_ms};
+        },
+        // As agents_count_insert counts a row, and agents_fts_insert indexes it.
+        [&](std::size_t i, sql::CountKeys& keys) {
+          const Agent& a = agents[i];
+          keys.emplace_back("total", "");
+          keys.emplace_back("status", toString(a.status));
+          keys.emplace_back("level", toString(a.level));
+          if (a.project_id) keys.emplace_back("project_id", std::to_string(*a.project_id));
+        },
+        [&](std::size_t i) { return agents[i].name; });
+    ImportOutcome out;
+    out.accepted = agents.size() - inserted.refused.size();
+    for (const auto& r : inserted.refused) {
+      const Agent& a = agents[r.index];
+      Error e{common::ErrorCode::kValidation,
+              std::string("refused by the store: ") + sqlite3_errstr(r.code),
+              {},
+              0};
+      if (r.code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        e = {common::ErrorCode::kConflict, "an agent with id " + std::to_string(a.id) + " exists",
+             "id", 0};
+      } else if (r.code == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        e = Error::invalid("project_id",
+                           "no project with id " + std::to_string(a.project_id.value_or(0)));
+      }
+      out.refused.emplace_back(r.index, std::move(e));
+    }
     return out;
   });
 }

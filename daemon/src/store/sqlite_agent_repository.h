@@ -19,6 +19,8 @@ class SqliteAgentRepository final : public AgentRepository {
   common::Status remove(int64_t id, common::SteadyTime deadline) override;
   common::Result<Agent> heartbeat(int64_t id, common::SteadyTime deadline) override;
   common::Result<AgentStats> stats(common::SteadyTime deadline) override;
+  common::Result<ImportOutcome> importBatch(const std::vector<Agent>& agents, bool dry_run,
+                                            common::SteadyTime deadline) override;
 
  private:
   Database& db_;

@@ -1,5 +1,7 @@
 #include "store/sqlite_project_repository.h"
 
+#include <sqlite3.h>
+
 #include "store/sql.h"
 #include "store/sqlite_agent_repository.h"
 
@@ -146,6 +148,53 @@ Status SqliteProjectRepository::remove(int64_t id, bool force, common::SteadyTim
     }
     sql::exec(s, "DELETE FROM projects WHERE id = ?", {id});
     return common::Ok{};
+  });
+}
+
+Result<ImportOutcome> SqliteProjectRepository::importBatch(const std::vector<Project>& projects,
+                                                           bool dry_run,
+                                                           common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
+    // The primary key and the UNIQUE name refuse a taken id or name within the insert itself.
+    const sql::InsertedRows inserted = sql::importRows(
+        s,
+        {"projects",
+         "INSERT INTO projects (id, name, description, status, path, created_at, updated_at)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?)"},
+        projects.size(), dry_run,
+        [&](std::size_t i) -> sql::Params {
+          const Project& p = projects[i];
+          return {p.id > 0 ? sql::Value(p.id) : sql::Value(std::monostate{}),
+                  p.name,
+                  p.description,
+                  std::string(toString(p.status)),
+                  p.path,
+                  p.created_at_ms,
+                  p.updated_at_ms};
+        },
+        // As projects_count_insert counts a row, and projects_fts_insert indexes it.
+        [&](std::size_t i, sql::CountKeys& keys) {
+          keys.emplace_back("total", "");
+          keys.emplace_back("status", toString(projects[i].status));
+        },
+        [&](std::size_t i) { return projects[i].name; });
+    ImportOutcome out;
+    out.accepted = projects.size() - inserted.refused.size();
+    for (const auto& r : inserted.refused) {
+      const Project& p = projects[r.index];
+      Error e{common::ErrorCode::kValidation,
+              std::string("refused by the store: ") + sqlite3_errstr(r.code),
+              {},
+              0};
+      if (r.code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        e = {common::ErrorCode::kConflict, "a project with id " + std::to_string(p.id) + " exists",
+             "id", 0};
+      } else if (r.code == SQLITE_CONSTRAINT_UNIQUE) {
+        e = {common::ErrorCode::kConflict, "a project named '" + p.name + "' exists", "name", 0};
+      }
+      out.refused.emplace_back(r.index, std::move(e));
+    }
+    return out;
   });
 }
 

@@ -18,6 +18,8 @@ class SqliteProjectRepository final : public ProjectRepository {
   common::Result<Project> patch(int64_t id, const ProjectInput& input,
                                 common::SteadyTime deadline) override;
   common::Status remove(int64_t id, bool force, common::SteadyTime deadline) override;
+  common::Result<ImportOutcome> importBatch(const std::vector<Project>& projects, bool dry_run,
+                                            common::SteadyTime deadline) override;
 
  private:
   Database& db_;

@@ -47,5 +47,17 @@ TEST(JsonTextTest, Utf8SequenceLengthNamesEachForm) {
   EXPECT_EQ(utf8SequenceLength("\xE2\x82", 0), 0u);
 }
 
+TEST(JsonTextTest, CheckJsonTextNamesItsSubject) {
+  EXPECT_TRUE(checkJsonText(R"({"a":[1,{"b":"\u00e9"}]})").ok());
+  auto nul = checkJsonText(std::string("{\"a\":\"x\0\"}", 10), kMaxJsonDepth, "line");
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.error().message, "line contains a NUL byte");
+  auto utf8 = checkJsonText("{\"a\":\"\xC0\xAF\"}");
+  ASSERT_FALSE(utf8.ok());
+  EXPECT_EQ(utf8.error().message, "request body is not valid UTF-8");
+  EXPECT_FALSE(checkJsonText("[[[[", 3).ok());
+  EXPECT_TRUE(checkJsonText("[[[", 3).ok());
+}
+
 }  // namespace
 }  // namespace cc::common

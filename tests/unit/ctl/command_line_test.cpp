@@ -83,6 +83,26 @@ TEST_F(CtlCommandLineTest, GlobalOptionsGoAnywhere) {
   EXPECT_EQ(short_inline.value().global.output, client::OutputFormat::kJson);
 }
 
+TEST_F(CtlCommandLineTest, ExportAndImportTakeTheirFilesAndChecks) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"export", "agents", "-f", "fleet.ndjson", "-o", "json"},
+           {"export", "agents", "--file", "fleet.ndjson", "--output", "json"},
+           {"-o", "json", "export", "agents", "--file=fleet.ndjson"}}) {
+    auto file = parse(args);
+    ASSERT_TRUE(file.ok()) << file.error().message;
+    EXPECT_EQ(file.value().invocation.value("file"), "fleet.ndjson");
+    EXPECT_EQ(file.value().global.output, client::OutputFormat::kJson);
+  }
+  EXPECT_FALSE(parse({"export", "agents", "--output", "fleet.ndjson"}).ok())
+      << "--output is the format, as for every verb";
+  EXPECT_FALSE(parse({"export", "users"}).ok());
+  EXPECT_FALSE(parse({"import", "agents"}).ok()) << "needs a FILE";
+  EXPECT_FALSE(parse({"import", "users", "f"}).ok());
+  auto dry = parse({"import", "projects", "f.ndjson", "--dry-run"});
+  ASSERT_TRUE(dry.ok());
+  EXPECT_TRUE(dry.value().invocation.has("dry-run"));
+}
+
 TEST_F(CtlCommandLineTest, HelpAndVersionNeedNoDaemon) {
   auto help = run({"--help"});
   EXPECT_EQ(help.code, 0);

@@ -76,6 +76,7 @@ FakeDaemon::~FakeDaemon() {
 void FakeDaemon::reset() {
   std::lock_guard<std::mutex> lock(mutex_);
   answers_.clear();
+  responders_.clear();
   served_.clear();
   seen_.clear();
   token_.clear();
@@ -89,6 +90,12 @@ void FakeDaemon::answerSequence(const std::string& key, std::vector<FakeAnswer> 
   std::lock_guard<std::mutex> lock(mutex_);
   answers_[key] = std::move(answers);
   served_[key] = 0;
+}
+
+void FakeDaemon::answerBy(const std::string& key,
+                          std::function<FakeAnswer(const SeenRequest&)> respond) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  responders_[key] = std::move(respond);
 }
 
 void FakeDaemon::requireToken(const std::string& token) {
@@ -113,6 +120,7 @@ FakeAnswer FakeDaemon::handle(const SeenRequest& request) {
     return {401, envelope(401, "unauthorized", "missing or wrong admin token")};
   }
   const std::string key = request.method + " " + request.uri;
+  if (auto by = responders_.find(key); by != responders_.end()) return by->second(request);
   auto it = answers_.find(key);
   if (it == answers_.end() || it->second.empty()) {
     return {404, envelope(404, "not_found", "no route " + key)};

@@ -3,6 +3,7 @@
 
 #include <Poco/Net/HTTPServer.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +40,9 @@ class FakeDaemon {
   void reset();
   void answer(const std::string& key, FakeAnswer answer);
   void answerSequence(const std::string& key, std::vector<FakeAnswer> answers);
+  /// Answers `key` with what `respond` makes of each request (for clients that send several at
+  /// once, whose order of arrival is not fixed). Called under the fake's lock.
+  void answerBy(const std::string& key, std::function<FakeAnswer(const SeenRequest&)> respond);
   /// Requests must carry "Authorization: Bearer <token>" or get a 401 envelope.
   void requireToken(const std::string& token);
 
@@ -52,6 +56,7 @@ class FakeDaemon {
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<FakeAnswer>> answers_;
   std::map<std::string, std::size_t> served_;
+  std::map<std::string, std::function<FakeAnswer(const SeenRequest&)>> responders_;
   std::vector<SeenRequest> seen_;
   std::string token_;
   std::string unix_socket_;

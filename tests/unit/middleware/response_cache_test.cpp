@@ -336,5 +336,46 @@ TEST_F(ResponseCacheTest, AdminJson) {
             "\"entries\":1,\"hits\":1,\"misses\":1,\"coalesced\":0,\"timeouts\":0}]}");
 }
 
+class NeverRead final : public http::BodyStream {
+ public:
+  Step next(std::string&) override { return Step::kDone; }
+};
+
+TEST_F(ResponseCacheTest, AStreamedAnswerGoesToItsCallerAloneAndIsNeverCached) {
+  std::atomic<bool> computing{false};
+  std::atomic<bool> release{false};
+  auto streamed = [&]() -> common::Result<CachedResponse> {
+    ++computations_;
+    computing = true;
+    while (!release) std::this_thread::sleep_for(milliseconds(1));
+    return http::Reply::streamed(200, "application/x-ndjson", std::make_shared<NeverRead>());
+  };
+  common::Result<CacheLookup> waiter = common::Error{};
+  std::thread second;
+  auto first = [&] {
+    return cache_.getOrCompute("/api/agents/export#admin", rule(), deadline(), streamed);
+  };
+  std::thread caller([&] {
+    auto mine = first();
+    ASSERT_TRUE(mine.ok());
+    EXPECT_NE(mine->response->stream, nullptr);
+  });
+  while (!computing) std::this_thread::sleep_for(milliseconds(1));
+  second = std::thread([&] { waiter = first(); });
+  // The waiter is coalesced onto the computation in flight before it finishes.
+  while (cache_.counters().coalesced == 0) std::this_thread::sleep_for(milliseconds(1));
+  release = true;
+  caller.join();
+  second.join();
+  ASSERT_FALSE(waiter.ok()) << "a one-use stream must not be handed to a second connection";
+  EXPECT_EQ(waiter.error().code, common::ErrorCode::kUnavailable);
+  EXPECT_EQ(cache_.entries(), 0u);
+  computing = false;
+  auto again = first();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, CacheOutcome::kMiss);
+  EXPECT_EQ(computations_, 2);
+}
+
 }  // namespace
 }  // namespace cc::middleware

@@ -187,6 +187,16 @@ TEST_F(QueryPlanTest, NoRepositoryStatementScansATableOrSortsInATempBTree) {
   ASSERT_FALSE(projects.remove(project_id_, false).ok());
   ASSERT_TRUE(projects.remove(project_id_, true).ok());
 
+  // Bulk import: the batch inserts, with their key and foreign-key checks.
+  Project imported;
+  imported.id = 900;
+  imported.name = "imported";
+  ASSERT_TRUE(projects.importBatch({imported}, false).ok());
+  Agent moved;
+  moved.name = "moved";
+  moved.project_id = 900;
+  ASSERT_TRUE(agents.importBatch({moved}, true).ok());
+
   // Tokens and sign-in: the request path of every authenticated call.
   UserRecord user{{"planner", Role::kViewer, clock_.wallMillis(), false}, "not-a-real-hash"};
   ASSERT_TRUE(store_->users().create(user).ok());

@@ -114,6 +114,61 @@ TEST_F(RowCountsTest, EveryKindOfWriteKeepsTheCountsExact) {
   EXPECT_EQ(stats->total, 10);
 }
 
+// An import does in one statement a batch what the count and search triggers do a row: the
+// counts must come out the same, refused rows and dry runs included, and the search index must
+// hold exactly the rows.
+TEST_F(RowCountsTest, ImportsWithRefusedRowsAndDryRunsKeepTheCountsExact) {
+  auto p = store_->projects().create(project("home"));
+  ASSERT_TRUE(p.ok());
+  auto existing = mustCreate(agent("existing"));
+  std::vector<Agent> rows;
+  for (int i = 0; i < 40; ++i) {
+    Agent a;
+    a.id = i == 7 ? existing.id : 100 + i;  // one taken id
+    a.name = "imported-" + std::to_string(i);
+    a.level = domain::allAgentLevels()[static_cast<std::size_t>(i) % 3];
+    a.status = domain::allAgentStatuses()[static_cast<std::size_t>(i) % 4];
+    a.role = "r";
+    if (i % 3 == 0) a.project_id = i == 9 ? p->id + 50 : p->id;  // one missing project
+    a.created_at_ms = a.updated_at_ms = 1600000000000;
+    rows.push_back(a);
+  }
+  auto dry = store_->agents().importBatch(rows, true);
+  ASSERT_TRUE(dry.ok()) << dry.error().message;
+  EXPECT_EQ(dry->refused.size(), 2u);
+  expectCountsMatch("a dry-run import");
+  auto real = store_->agents().importBatch(rows, false);
+  ASSERT_TRUE(real.ok()) << real.error().message;
+  EXPECT_EQ(real->accepted, 38u);
+  expectCountsMatch("an import with refused rows");
+  auto again = store_->agents().importBatch(rows, false);  // every id taken now
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted, 0u);
+  expectCountsMatch("an import of only refused rows");
+  std::vector<Project> projects(2);
+  projects[0].name = "home";  // taken
+  projects[1].name = "second";
+  projects[1].status = ProjectStatus::kArchived;
+  ASSERT_EQ(store_->projects().importBatch(projects, false)->accepted, 1u);
+  expectCountsMatch("a project import with a taken name");
+  ASSERT_TRUE(store_->agents().remove(101).ok());
+  expectCountsMatch("a delete after the import (the triggers are back)");
+
+  auto db = Database::open(options_, clock_);
+  ASSERT_TRUE(db.ok());
+  auto lease = (*db)->pool().acquire(kNoDeadline);
+  ASSERT_TRUE(lease.ok());
+  for (const char* check : {"INSERT INTO agents_fts (agents_fts) VALUES ('integrity-check')",
+                            "INSERT INTO projects_fts (projects_fts) VALUES ('integrity-check')"}) {
+    EXPECT_NO_THROW(sql::exec(lease->session(), check)) << check;
+  }
+  EXPECT_EQ(sql::scalar(lease->session(),
+                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"
+                        " AND name IN ('agents_fts_insert', 'agents_count_insert',"
+                        " 'projects_fts_insert', 'projects_count_insert')"),
+            4);
+}
+
 TEST_F(RowCountsTest, ARolledBackWriteLeavesTheCountsAlone) {
   auto p = store_->projects().create(project("p"));
   ASSERT_TRUE(p.ok());

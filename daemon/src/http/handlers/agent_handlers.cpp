@@ -1,7 +1,9 @@
 #include "http/handlers/agent_handlers.h"
 
 #include "domain/agent.h"
+#include "domain/bulk_records.h"
 #include "http/error_envelope.h"
+#include "http/handlers/bulk_transfer.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
 
@@ -101,6 +103,31 @@ Reply heartbeat(DomainServices& services, RequestContext& ctx) {
   return Reply::json(200, domain::toJson(*agent));
 }
 
+BulkCollection<domain::Agent> bulkAgents(DomainServices& services) {
+  BulkCollection<domain::Agent> agents;
+  agents.name = kTopic;
+  agents.path = kPrefix;
+  agents.pages = [&services](const std::map<std::string, std::string>& query)
+      -> common::Result<BulkCollection<domain::Agent>::Pages> {
+    auto filter = domain::parseAgentFilter(query);
+    if (!filter) return filter.error();
+    filter->window.limit = domain::kExportPageRows;
+    return BulkCollection<domain::Agent>::Pages(
+        [&services, filter = *filter](const std::optional<domain::Cursor>& after,
+                                      common::SteadyTime deadline) {
+          domain::AgentFilter page = filter;
+          page.window.cursor = after;
+          return services.store.agents().list(page, deadline);
+        });
+  };
+  agents.parse = domain::parseAgentRecord;
+  agents.write = [&services](const std::vector<domain::Agent>& rows, bool dry_run,
+                             common::SteadyTime deadline) {
+    return services.store.agents().importBatch(rows, dry_run, deadline);
+  };
+  return agents;
+}
+
 }  // namespace
 
 void addAgentRoutes(Router& router, DomainServices& services) {
@@ -112,6 +139,15 @@ void addAgentRoutes(Router& router, DomainServices& services) {
   router.add("POST", "/api/agents", bindServices(services, create), writes);
   router.add("GET", "/api/agents/active", bindServices(services, active), reads);
   router.add("GET", "/api/agents/stats", bindServices(services, stats), reads);
+  auto bulk = std::make_shared<const BulkCollection<domain::Agent>>(bulkAgents(services));
+  router.add(
+      "GET", "/api/agents/export",
+      [&services, bulk](RequestContext& ctx) { return exportCollection(*bulk, services, ctx); },
+      bulkRouteOptions(false));
+  router.add(
+      "POST", "/api/agents/import",
+      [&services, bulk](RequestContext& ctx) { return importCollection(*bulk, services, ctx); },
+      bulkRouteOptions(true));
   router.add("GET", "/api/agents/{id}", bindServices(services, get), reads);
   router.add("PATCH", "/api/agents/{id}", bindServices(services, patch), writes);
   router.add("DELETE", "/api/agents/{id}", bindServices(services, remove), writes);

@@ -1,8 +1,10 @@
 #include "http/handlers/project_handlers.h"
 
+#include "domain/bulk_records.h"
 #include "domain/input.h"
 #include "domain/project.h"
 #include "http/error_envelope.h"
+#include "http/handlers/bulk_transfer.h"
 #include "http/handlers/domain_request.h"
 #include "http/json_body.h"
 
@@ -83,6 +85,31 @@ Reply remove(DomainServices& services, RequestContext& ctx) {
   return Reply::noContent();
 }
 
+BulkCollection<domain::Project> bulkProjects(DomainServices& services) {
+  BulkCollection<domain::Project> projects;
+  projects.name = kTopic;
+  projects.path = kPrefix;
+  projects.pages = [&services](const std::map<std::string, std::string>& query)
+      -> common::Result<BulkCollection<domain::Project>::Pages> {
+    auto filter = domain::parseProjectFilter(query);
+    if (!filter) return filter.error();
+    filter->window.limit = domain::kExportPageRows;
+    return BulkCollection<domain::Project>::Pages(
+        [&services, filter = *filter](const std::optional<domain::Cursor>& after,
+                                      common::SteadyTime deadline) {
+          domain::ProjectFilter page = filter;
+          page.window.cursor = after;
+          return services.store.projects().list(page, deadline);
+        });
+  };
+  projects.parse = domain::parseProjectRecord;
+  projects.write = [&services](const std::vector<domain::Project>& rows, bool dry_run,
+                               common::SteadyTime deadline) {
+    return services.store.projects().importBatch(rows, dry_run, deadline);
+  };
+  return projects;
+}
+
 }  // namespace
 
 void addProjectRoutes(Router& router, DomainServices& services) {
@@ -93,6 +120,15 @@ void addProjectRoutes(Router& router, DomainServices& services) {
 
   router.add("GET", "/api/projects", bindServices(services, list), reads);
   router.add("POST", "/api/projects", bindServices(services, create), writes);
+  auto bulk = std::make_shared<const BulkCollection<domain::Project>>(bulkProjects(services));
+  router.add(
+      "GET", "/api/projects/export",
+      [&services, bulk](RequestContext& ctx) { return exportCollection(*bulk, services, ctx); },
+      bulkRouteOptions(false));
+  router.add(
+      "POST", "/api/projects/import",
+      [&services, bulk](RequestContext& ctx) { return importCollection(*bulk, services, ctx); },
+      bulkRouteOptions(true));
   router.add("GET", "/api/projects/{id}", bindServices(services, get), reads);
   router.add("PATCH", "/api/projects/{id}", bindServices(services, patch), writes);
   router.add("DELETE", "/api/projects/{id}", bindServices(services, remove), writes);

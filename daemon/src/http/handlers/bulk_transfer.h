@@ -1,0 +1,79 @@
+#pragma once
+// The bulk routes of a collection: an NDJSON export streamed a page at a time, and an NDJSON
+// import written in transactional batches.
+
+#include <Poco/JSON/Object.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "domain/bulk_records.h"
+#include "domain/cursor.h"
+#include "http/handlers/domain_services.h"
+#include "http/reply.h"
+#include "http/request_context.h"
+#include "http/router.h"
+
+namespace cc::http::handlers {
+
+/// The media type of both directions: one JSON object a line.
+inline constexpr const char* kNdjsonType = "application/x-ndjson";
+
+/// How the bulk routes reach one collection: its repository's pages and batch insert and the
+/// domain's line parser, bound by the collection's handlers. Immutable; thread-safe when the
+/// functions are.
+template <class Row>
+struct BulkCollection {
+  std::string name;  // "agents": the event topic, and in messages
+  std::string path;  // "/api/agents": the cached answers an import makes stale
+  /// One export's reads: the page after `after` (none: the first) in id order,
+  /// domain::kExportPageRows long.
+  using Pages = std::function<common::Result<domain::Page<Row>>(
+      const std::optional<domain::Cursor>& after, common::SteadyTime deadline)>;
+  /// The reads of an export filtered as `query` says, with the list route's filters and their
+  /// errors (sort, limit, offset and cursor are refused before this is called).
+  std::function<common::Result<Pages>(const std::map<std::string, std::string>& query)> pages;
+  std::function<common::Result<Row>(Poco::JSON::Object& line, int64_t now_ms)> parse;
+  std::function<common::Result<domain::ImportOutcome>(const std::vector<Row>& rows, bool dry_run,
+                                                      common::SteadyTime deadline)>
+      write;
+};
+
+/// GET .../export[?filters]: every row (that the list route's filters in the query select) in id
+/// order, one domain::toJson object a line, streamed in pages of domain::kExportPageRows, each
+/// read in a read transaction of its own (so the WAL can checkpoint meanwhile) and bounded by
+/// the request's budget. The first page is read before the head, so that a failing store is
+/// answered with its envelope; a later failure, or the server stopping, ends the body without
+/// its last chunk. X-Total-Count is the number of rows when the export began, sent when it is
+/// exact (not a capped count). Keyset pages on the id: a row that exists throughout the export
+/// appears exactly once, with its content when its page was read; a row created or deleted
+/// meanwhile may or may not appear.
+template <class Row>
+Reply exportCollection(const BulkCollection<Row>& collection, DomainServices& services,
+                       RequestContext& ctx);
+
+/// POST .../import[?dry_run=true]: an application/x-ndjson body, one record a line (blank lines
+/// skipped), read as it arrives (RequestContext::body_source; else ctx.body), so that memory
+/// holds one batch, not the body. Each line is parsed (domain::parseNdjsonObject, then
+/// `collection.parse`); the lines that parse are written in batches of
+/// domain::kImportBatchLines, one write transaction each with the request's budget, where the
+/// store may refuse some more (a taken id or name, a missing project). The answer (200) counts
+/// accepted and rejected lines and lists the rejected ones (line number, field, code, message; at
+/// most domain::kMaxListedRejections). When the store fails, or the body ends early (past
+/// http.import_max_body_bytes, stalled, cut short), the import stops at the batch it was on: if
+/// nothing had been written the answer is that failure's envelope (nothing happened; safe to
+/// retry), otherwise the 200 report covers the lines before "stopped.line" and nothing from it
+/// on was written. A dry run writes nothing (each batch is rolled back after its checks).
+template <class Row>
+Reply importCollection(const BulkCollection<Row>& collection, DomainServices& services,
+                       RequestContext& ctx);
+
+/// The options of the bulk routes: store-backed and bulk; `writes` for an import, which also
+/// reads its body itself (streams_body).
+RouteOptions bulkRouteOptions(bool writes);
+
+}  // namespace cc::http::handlers
