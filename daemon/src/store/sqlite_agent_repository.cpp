@@ -297,6 +297,11 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
       if (r.code == SQLITE_CONSTRAINT_PRIMARYKEY) {
         e = {common::ErrorCode::kConflict, "an agent with id " + std::to_string(a.id) + " exists",
              "id", 0};
+      } else if (r.code == SQLITE_CONSTRAINT_UNIQUE) {
+        e = {common::ErrorCode::kConflict,
+             "an agent named '" + a.name + "' exists in project " +
+                 std::to_string(a.project_id.value_or(0)),
+             "name", 0};
       } else if (r.code == SQLITE_CONSTRAINT_FOREIGNKEY) {
         e = Error::invalid("project_id",
                            "no project with id " + std::to_string(a.project_id.value_or(0)));

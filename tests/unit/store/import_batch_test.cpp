@@ -124,6 +124,29 @@ TEST_F(ImportBatchTest, ATakenIdOrAMissingProjectIsRefusedAndTheRestGoIn) {
   EXPECT_EQ(store_->agents().list(search)->items.size(), 2u);
 }
 
+// Agent names are unique within a project (migration 6): an import refuses a taken name as a
+// create does, and keeps the rest of the batch.
+TEST_F(ImportBatchTest, ANameTakenInItsProjectIsRefusedAsAConflict) {
+  auto p = store_->projects().create(project("names"));
+  ASSERT_TRUE(p.ok());
+  AgentInput in = agent("taken");
+  in.project_id = std::optional<int64_t>(p->id);
+  ASSERT_TRUE(store_->agents().create(in).ok());
+  auto out = store_->agents().importBatch({record(60, "taken", p->id), record(61, "taken"),
+                                           record(62, "twice", p->id), record(63, "twice", p->id)},
+                                          false);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->accepted, 2u);
+  ASSERT_EQ(out->refused.size(), 2u);
+  EXPECT_EQ(out->refused[0].first, 0u);
+  EXPECT_EQ(out->refused[0].second.code, common::ErrorCode::kConflict);
+  EXPECT_EQ(out->refused[1].first, 3u);
+  EXPECT_EQ(out->refused[1].second.code, common::ErrorCode::kConflict);
+  EXPECT_TRUE(store_->agents().get(61).ok()) << "no project: another group";
+  EXPECT_TRUE(store_->agents().get(62).ok());
+  expectCountsExact();
+}
+
 TEST_F(ImportBatchTest, ADryRunReportsTheSameAndKeepsNothing) {
   auto p = store_->projects().create(project("target"));
   ASSERT_TRUE(p.ok());
