@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <set>
+
 #include "store/sql.h"
 
 namespace cc::store {
@@ -258,14 +261,36 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
                                                          bool dry_run,
                                                          common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
+    ImportOutcome out;
+    // Names are unique within a project; the unique index cannot see agents without one (NULL
+    // is distinct from NULL), so those are checked here, as create and patch check them.
+    std::vector<std::size_t> keep;
+    keep.reserve(agents.size());
+    std::set<std::string> unprojected;
+    for (std::size_t i = 0; i < agents.size(); ++i) {
+      const Agent& a = agents[i];
+      if (!a.project_id) {
+        Status free = unprojected.insert(a.name).second
+                          ? checkAgentNameFree(s, a.name, std::nullopt, 0)
+                          : Status(Error::conflict("an agent named '" + a.name +
+                                                   "' already exists in no project"));
+        if (!free.ok()) {
+          Error e = free.error();
+          e.field = "name";
+          out.refused.emplace_back(i, std::move(e));
+          continue;
+        }
+      }
+      keep.push_back(i);
+    }
     const sql::InsertedRows inserted = sql::importRows(
         s,
         {"agents",
          "INSERT INTO agents (id, name, level, role, status, project_id, metadata,"
          " last_heartbeat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-        agents.size(), dry_run,
+        keep.size(), dry_run,
         [&](std::size_t i) -> sql::Params {
-          const Agent& a = agents[i];
+          const Agent& a = agents[keep[i]];
           return {a.id > 0 ? sql::Value(a.id) : sql::Value(std::monostate{}),
                   a.name,
                   std::string(toString(a.level)),
@@ -279,17 +304,16 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
         },
         // As agents_count_insert counts a row, and agents_fts_insert indexes it.
         [&](std::size_t i, sql::CountKeys& keys) {
-          const Agent& a = agents[i];
+          const Agent& a = agents[keep[i]];
           keys.emplace_back("total", "");
           keys.emplace_back("status", toString(a.status));
           keys.emplace_back("level", toString(a.level));
           if (a.project_id) keys.emplace_back("project_id", std::to_string(*a.project_id));
         },
-        [&](std::size_t i) { return agents[i].name; });
-    ImportOutcome out;
-    out.accepted = agents.size() - inserted.refused.size();
+        [&](std::size_t i) { return agents[keep[i]].name; });
+    out.accepted = keep.size() - inserted.refused.size();
     for (const auto& r : inserted.refused) {
-      const Agent& a = agents[r.index];
+      const Agent& a = agents[keep[r.index]];
       Error e{common::ErrorCode::kValidation,
               std::string("refused by the store: ") + sqlite3_errstr(r.code),
               {},
@@ -306,8 +330,10 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
         e = Error::invalid("project_id",
                            "no project with id " + std::to_string(a.project_id.value_or(0)));
       }
-      out.refused.emplace_back(r.index, std::move(e));
+      out.refused.emplace_back(keep[r.index], std::move(e));
     }
+    std::sort(out.refused.begin(), out.refused.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
     return out;
   });
 }

@@ -145,6 +145,22 @@ TEST_F(ImportBatchTest, ANameTakenInItsProjectIsRefusedAsAConflict) {
   EXPECT_TRUE(store_->agents().get(61).ok()) << "no project: another group";
   EXPECT_TRUE(store_->agents().get(62).ok());
   expectCountsExact();
+
+  // Agents without a project are one group too, which the unique index cannot see (NULLs).
+  auto again = store_->agents().importBatch(
+      {record(70, "taken"), record(71, "fresh"), record(72, "fresh"), record(73, "other")}, false);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(again->accepted, 2u);
+  ASSERT_EQ(again->refused.size(), 2u);
+  EXPECT_EQ(again->refused[0].first, 0u);
+  EXPECT_EQ(again->refused[0].second.code, common::ErrorCode::kConflict);
+  EXPECT_EQ(again->refused[0].second.field, "name");
+  EXPECT_EQ(again->refused[1].first, 2u);
+  EXPECT_EQ(again->refused[1].second.code, common::ErrorCode::kConflict);
+  EXPECT_TRUE(store_->agents().get(71).ok());
+  EXPECT_TRUE(store_->agents().get(73).ok());
+  EXPECT_EQ(store_->agents().get(72).error().code, common::ErrorCode::kNotFound);
+  expectCountsExact();
 }
 
 TEST_F(ImportBatchTest, ADryRunReportsTheSameAndKeepsNothing) {
