@@ -269,7 +269,10 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
     std::set<std::string> unprojected;
     for (std::size_t i = 0; i < agents.size(); ++i) {
       const Agent& a = agents[i];
-      if (!a.project_id) {
+      // A taken id is the insert's to refuse (re-sending a file says which ids exist).
+      const bool id_taken =
+          a.id > 0 && sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE id = ?", {a.id}) > 0;
+      if (!a.project_id && !id_taken) {
         Status free = unprojected.insert(a.name).second
                           ? checkAgentNameFree(s, a.name, std::nullopt, 0)
                           : Status(Error::conflict("an agent named '" + a.name +
