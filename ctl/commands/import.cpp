@@ -123,10 +123,10 @@ class Importer {
       int attempts;
     };
     for (const auto& r : chunk.rejected_here) totals.reject(r);
-    std::deque<Part> todo{{0, chunk.lines.size(), 0}};
-    while (!todo.empty()) {
-      Part part = todo.front();
-      todo.pop_front();
+    std::deque<Part> unsent{{0, chunk.lines.size(), 0}};
+    while (!unsent.empty()) {
+      Part part = unsent.front();
+      unsent.pop_front();
       std::string body;
       for (std::size_t i = part.begin; i < part.end; ++i) {
         body += chunk.lines[i];
@@ -140,13 +140,13 @@ class Importer {
         request_bytes_ = std::min<std::size_t>(
             request_bytes_, std::max<std::size_t>(body.size() / 2, domain::kMaxImportLineBytes));
         std::size_t middle = part.begin + (part.end - part.begin) / 2;
-        todo.push_front({middle, part.end, 0});
-        todo.push_front({part.begin, middle, 0});
+        unsent.push_front({middle, part.end, 0});
+        unsent.push_front({part.begin, middle, 0});
         continue;
       }
       if (retryable(reply) && part.attempts + 1 < kAttempts) {
         ctx_.sleep(std::chrono::seconds(retryAfter(reply)));
-        todo.push_front({part.begin, part.end, part.attempts + 1});
+        unsent.push_front({part.begin, part.end, part.attempts + 1});
         continue;
       }
       if (!reply.ok()) {
@@ -188,7 +188,7 @@ class Importer {
           return client::toInt(ExitCode::kFailure);
         }
         ctx_.sleep(std::chrono::seconds(1));
-        todo.push_front({resume, part.end, part.attempts + 1});
+        unsent.push_front({resume, part.end, part.attempts + 1});
       }
     }
     return 0;

@@ -104,28 +104,9 @@ Reply heartbeat(DomainServices& services, RequestContext& ctx) {
 }
 
 BulkCollection<domain::Agent> bulkAgents(DomainServices& services) {
-  BulkCollection<domain::Agent> agents;
-  agents.name = kTopic;
-  agents.path = kPrefix;
-  agents.pages = [&services](const std::map<std::string, std::string>& query)
-      -> common::Result<BulkCollection<domain::Agent>::Pages> {
-    auto filter = domain::parseAgentFilter(query);
-    if (!filter) return filter.error();
-    filter->window.limit = domain::kExportPageRows;
-    return BulkCollection<domain::Agent>::Pages(
-        [&services, filter = *filter](const std::optional<domain::Cursor>& after,
-                                      common::SteadyTime deadline) {
-          domain::AgentFilter page = filter;
-          page.window.cursor = after;
-          return services.store.agents().list(page, deadline);
-        });
-  };
-  agents.parse = domain::parseAgentRecord;
-  agents.write = [&services](const std::vector<domain::Agent>& rows, bool dry_run,
-                             common::SteadyTime deadline) {
-    return services.store.agents().importBatch(rows, dry_run, deadline);
-  };
-  return agents;
+  return repositoryCollection<domain::Agent, domain::AgentFilter>(
+      services, kTopic, kPrefix, domain::parseAgentFilter, domain::parseAgentRecord,
+      &store::Store::agents);
 }
 
 }  // namespace

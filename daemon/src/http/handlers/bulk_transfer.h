@@ -43,6 +43,40 @@ struct BulkCollection {
       write;
 };
 
+/// The collection of one store repository (store::Store::agents or ::projects): an export pages
+/// through its list() with the filters `parse_filter` reads from the query, an import writes
+/// through its importBatch().
+template <class Row, class Filter, class Repository>
+BulkCollection<Row> repositoryCollection(
+    DomainServices& services, std::string name, std::string path,
+    common::Result<Filter> (*parse_filter)(const std::map<std::string, std::string>&),
+    common::Result<Row> (*parse_record)(Poco::JSON::Object&, int64_t),
+    Repository& (store::Store::*repository)()) {
+  BulkCollection<Row> collection;
+  collection.name = std::move(name);
+  collection.path = std::move(path);
+  Repository& rows = (services.store.*repository)();
+  collection.pages = [parse_filter, &rows](const std::map<std::string, std::string>& query)
+      -> common::Result<typename BulkCollection<Row>::Pages> {
+    auto filter = parse_filter(query);
+    if (!filter) return filter.error();
+    filter->window.limit = domain::kExportPageRows;
+    return typename BulkCollection<Row>::Pages(
+        [&rows, filter = *filter](const std::optional<domain::Cursor>& after,
+                                  common::SteadyTime deadline) {
+          Filter page = filter;
+          page.window.cursor = after;
+          return rows.list(page, deadline);
+        });
+  };
+  collection.parse = parse_record;
+  collection.write = [&rows](const std::vector<Row>& batch, bool dry_run,
+                             common::SteadyTime deadline) {
+    return rows.importBatch(batch, dry_run, deadline);
+  };
+  return collection;
+}
+
 /// GET .../export[?filters]: every row (that the list route's filters in the query select) in id
 /// order, one domain::toJson object a line, streamed in pages of domain::kExportPageRows, each
 /// read in a read transaction of its own (so the WAL can checkpoint meanwhile) and bounded by

@@ -86,28 +86,9 @@ Reply remove(DomainServices& services, RequestContext& ctx) {
 }
 
 BulkCollection<domain::Project> bulkProjects(DomainServices& services) {
-  BulkCollection<domain::Project> projects;
-  projects.name = kTopic;
-  projects.path = kPrefix;
-  projects.pages = [&services](const std::map<std::string, std::string>& query)
-      -> common::Result<BulkCollection<domain::Project>::Pages> {
-    auto filter = domain::parseProjectFilter(query);
-    if (!filter) return filter.error();
-    filter->window.limit = domain::kExportPageRows;
-    return BulkCollection<domain::Project>::Pages(
-        [&services, filter = *filter](const std::optional<domain::Cursor>& after,
-                                      common::SteadyTime deadline) {
-          domain::ProjectFilter page = filter;
-          page.window.cursor = after;
-          return services.store.projects().list(page, deadline);
-        });
-  };
-  projects.parse = domain::parseProjectRecord;
-  projects.write = [&services](const std::vector<domain::Project>& rows, bool dry_run,
-                               common::SteadyTime deadline) {
-    return services.store.projects().importBatch(rows, dry_run, deadline);
-  };
-  return projects;
+  return repositoryCollection<domain::Project, domain::ProjectFilter>(
+      services, kTopic, kPrefix, domain::parseProjectFilter, domain::parseProjectRecord,
+      &store::Store::projects);
 }
 
 }  // namespace
