@@ -5,7 +5,8 @@ Then reports how many the daemon holds idle (parked, no worker) and active (hold
 threads and RSS (from /proc/PID/status; pool threads started during the burst stay in the pool,
 idle, for a minute), how long
 a newcomer's request takes, and checks that every idle connection is still served on its own
-connection afterwards. Usage: idle_keepalive.py HOST:PORT PID [--clients 1000]
+connection afterwards (the gauges come from /metrics on the admin listener). Usage:
+idle_keepalive.py HOST:PORT PID --admin HOST:PORT --token-file FILE [--clients 1000]
 """
 import argparse, json, socket, time
 
@@ -35,9 +36,12 @@ def get(sock, host):
     return int(head.split(b" ")[1])
 
 
-def gauges(host, port):
+def gauges(admin, token):
+    """The public listener's connection gauges, from /metrics on the admin listener."""
+    host, port = admin.rsplit(":", 1)
     s = socket.create_connection((host, int(port)))
-    s.sendall(f"GET /metrics HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    s.sendall(f"GET /metrics HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+              "Connection: close\r\n\r\n".encode())
     data = b""
     while True:
         chunk = s.recv(65536)
@@ -58,7 +62,10 @@ def main():
     ap.add_argument("address")
     ap.add_argument("pid", type=int)
     ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--admin", required=True, help="the admin listener, HOST:PORT")
+    ap.add_argument("--token-file", required=True, help="admin.token_file")
     a = ap.parse_args()
+    token = open(a.token_file).read().strip()
     host, port = a.address.rsplit(":", 1)
     before = status(a.pid)
     socks, ok = [], 0
@@ -68,7 +75,7 @@ def main():
         socks.append(s)
     time.sleep(0.5)  # past the busy slice: every connection is parked
     idle = status(a.pid)
-    conns = gauges(host, port)
+    conns = gauges(a.admin, token)
     t0 = time.perf_counter()
     newcomer = socket.create_connection((host, int(port)))
     code = get(newcomer, host)

@@ -40,9 +40,13 @@ DAEMON_PID=
 start_daemon() { # state-dir-name extra -D args...
   local dir=$WORK/$1; shift
   mkdir -p "$dir"
+  # /metrics is scraped on the public listener, as a remote Prometheus would, with its key.
+  METRICS_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+  (umask 077; echo "$METRICS_KEY" >"$dir/metrics.key")
   local t0; t0=$(date +%s%N)
   CONTROLCENTER_ADMIN_PASSWORD=bench-password-123 "$D" --config etc/controlcenterd.properties \
-    -D daemon.state_dir="$dir" -D http.port=0 -D admin.port=0 -D log.access=off "$@" \
+    -D daemon.state_dir="$dir" -D http.port=0 -D admin.port=0 -D log.access=off \
+    -D metrics.public=true -D metrics.public_key_file="$dir/metrics.key" "$@" \
     >"$dir/daemon.log" 2>&1 &
   DAEMON_PID=$!
   PIDS+=("$DAEMON_PID")
@@ -116,7 +120,7 @@ done
 wrk_median system-processes glances 100 "http://127.0.0.1:$GLANCES_PORT/api/3/processlist"
 wrk_median system-network glances 100 "http://127.0.0.1:$GLANCES_PORT/api/3/network"
 wrk_median system-metrics node_exporter 100 "http://127.0.0.1:$NODE_PORT/metrics"
-wrk_median metrics controlcenterd 100 "http://$H/metrics"
+wrk_median metrics controlcenterd 100 "http://$H/metrics" -H "Authorization: Bearer $METRICS_KEY"
 wrk_median token-validate controlcenterd 100 "http://$H/api/auth/validate" "${AUTH[@]}"
 
 echo "== store: 150 keep-alive clients mixing reads and writes"
@@ -137,7 +141,8 @@ import json,sys; d=json.load(open(sys.argv[1])); d.update(bench="ws-fanout",targ
 PY
 
 echo "== 1,000 idle keep-alive clients"
-python3 bench/idle_keepalive.py "$H" "$DAEMON_PID" --clients 1000 >"$WORK/idle.json"
+python3 bench/idle_keepalive.py "$H" "$DAEMON_PID" --clients 1000 --admin "$A" \
+  --token-file "$TOKEN_FILE" >"$WORK/idle.json"
 python3 - "$WORK/idle.json" >>"$RAW" <<'PY'
 import json,sys; d=json.load(open(sys.argv[1])); d.update(bench="idle-keepalive",target="controlcenterd",conns=d["clients"]); print(json.dumps(d))
 PY

@@ -10,14 +10,11 @@
 #include <sstream>
 #include <string>
 
-#include "breaker/circuit_breaker.h"
+#include "app/daemon_settings.h"
 #include "config/config.h"
 #include "config/key_table.h"
 #include "config/properties_parser.h"
 #include "fuzz_check.h"
-#include "middleware/rate_limit_config.h"
-#include "middleware/response_cache.h"
-#include "ws/hub_settings.h"
 
 namespace {
 
@@ -101,10 +98,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Config& config = *loaded.config;
   checkTypedGetters(config);
-  cc::middleware::RateLimitConfig::fromConfig(config);
-  cc::middleware::ResponseCacheConfig::fromConfig(config);
-  cc::breaker::BreakerConfig::fromConfig(config, "db");
-  cc::ws::HubSettings::fromConfig(config);
+  // Every component's settings, as start-up, --check-config and reload build them.
+  auto built = cc::app::DaemonSettings::build(loaded.config);
+  FUZZ_CHECK(built.ok() == built.problems.empty());
 
   // A reload onto the built-in defaults and back gives the same effective values.
   static const auto defaults = ConfigLoader::load("", {});

@@ -226,7 +226,7 @@ TEST(AbuseTest, PerClientConnectionCapRefusesAtAccept) {
   ASSERT_EQ(status.status, 200) << status.body;
   EXPECT_EQ(jsonField(status.body, "http.connections_refused_per_client"), "1") << status.body;
   EXPECT_EQ(jsonField(status.body, "http.max_connections_per_client"), "4") << status.body;
-  auto metrics = d.get("/metrics");
+  auto metrics = d.admin("GET", "/metrics");
   EXPECT_NE(
       metrics.body.find("controlcenter_http_connections_refused_total{reason=\"per_client\"} 1"),
       std::string::npos)

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "support/api_calls.h"
 #include "support/daemon_process.h"
 
 namespace cc::testing {
@@ -77,6 +78,42 @@ TEST(AdminUnixSocketTest, TheAdminApiAlsoAnswersOnAUnixSocketWithMode0660) {
   auto wrong =
       runProgram({CC_CTL_PATH, "--admin", "unix:" + sock, "--token-file", "/dev/null", "status"});
   EXPECT_EQ(wrong.exit_code, 4) << wrong.err;
+}
+
+// A reload builds the whole new configuration first: with any problem nothing is applied, not
+// even the good keys, and the reply and the log name every key at fault.
+TEST(AdminReloadTest, ABadConfigurationIsRefusedNamingEveryKeyAndNothingChanges) {
+  TempDir dir;
+  const std::string conf = dir.path() + "/cc.properties";
+  std::ofstream(conf) << "log.level = info\n";
+  DaemonProcess d({"--config", conf});
+  ASSERT_TRUE(d.start()) << d.log();
+
+  std::ofstream(conf, std::ios::trunc) << "log.level = debug\n"
+                                          "ratelimit.rules = login, api, search\n"
+                                          "ratelimit.rule.search.paths = /api/search\n"
+                                          "ratelimit.rule.serch.burst = 3\n"
+                                          "cache.rule.typo.ttl_ms = 10\n";
+  auto refused = d.admin("POST", "/admin/reload");
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_EQ(jsonField(refused.body, "error.code"), "bad_request");
+  const std::string message = jsonField(refused.body, "error.message");
+  EXPECT_NE(message.find("the running one stays"), std::string::npos) << message;
+  EXPECT_NE(message.find("ratelimit.rule.search.rate"), std::string::npos) << message;
+  EXPECT_NE(message.find("ratelimit.rule.serch.burst"), std::string::npos) << message;
+  EXPECT_NE(message.find("cache.rule.typo.ttl_ms"), std::string::npos) << message;
+  EXPECT_EQ(jsonField(d.admin("GET", "/admin/log-level").body, "level"), "info");
+  EXPECT_EQ(jsonArraySize(d.admin("GET", "/admin/ratelimit").body, "rules"), 2);
+  const std::string log = d.log();
+  EXPECT_NE(log.find("reload rejected: ratelimit.rule.search.rate"), std::string::npos) << log;
+  EXPECT_NE(log.find("reload rejected: cache.rule.typo.ttl_ms"), std::string::npos) << log;
+  EXPECT_NE(log.find("reload rejected: ratelimit.rule.serch.burst"), std::string::npos) << log;
+  EXPECT_NE(log.find("reload rejected (3 problems)"), std::string::npos) << log;
+
+  std::ofstream(conf, std::ios::trunc) << "log.level = debug\n";
+  auto applied = d.admin("POST", "/admin/reload");
+  ASSERT_EQ(applied.status, 200) << applied.body;
+  EXPECT_EQ(jsonField(d.admin("GET", "/admin/log-level").body, "level"), "debug");
 }
 
 // Reload used to reach the http and admin listeners only: the Unix socket kept the body limit,

@@ -285,7 +285,7 @@ TEST_F(BulkTransferTest, ClientsThatLeaveMidExportLeaveTheDaemonHealthy) {
   std::string metrics;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < until) {
-    metrics = d.process->get("/metrics").body;
+    metrics = d.process->admin("GET", "/metrics").body;
     if (metrics.find("\ncontrolcenter_http_inflight_requests 1\n") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

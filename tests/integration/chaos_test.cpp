@@ -129,8 +129,9 @@ class ChaosTest : public ::testing::Test {
     EXPECT_EQ(jsonField(refused.body, "error.code"), "dependency_unavailable");
     EXPECT_GE(std::stoi("0" + refused.header("Retry-After")), 1);
     EXPECT_LT(Clock::now() - start, std::chrono::seconds(2)) << "answered by the breaker";
-    EXPECT_NE(daemon_->get("/metrics").body.find("controlcenter_breaker_state{name=\"db\"} 2"),
-              std::string::npos);
+    EXPECT_NE(
+        daemon_->admin("GET", "/metrics").body.find("controlcenter_breaker_state{name=\"db\"} 2"),
+        std::string::npos);
   }
 
   // The breaker probes (with a write) every open_ms; once the store writes again it closes.
@@ -196,14 +197,14 @@ TEST_F(ChaosTest, DiskFull) {
   EXPECT_EQ(health.status, 200) << health.body;
   EXPECT_EQ(jsonField(health.body, "checks.store.status"), "warn") << health.body;
   EXPECT_NE(jsonField(health.body, "checks.store.output").find("disk full"), std::string::npos);
-  std::string metrics = daemon_->get("/metrics").body;
+  std::string metrics = daemon_->admin("GET", "/metrics").body;
   EXPECT_NE(metrics.find("\ncontrolcenter_db_storage_full 1"), std::string::npos);
   EXPECT_NE(metrics.find("\ncontrolcenter_db_storage_full_errors_total 5"), std::string::npos);
 
   ASSERT_EQ(::unlink(filler.c_str()), 0);
   EXPECT_EQ(createAgent().status, 201) << "writes recover as soon as space returns";
   EXPECT_EQ(jsonField(daemon_->get("/health").body, "checks.store.status"), "pass");
-  EXPECT_NE(daemon_->get("/metrics").body.find("\ncontrolcenter_db_storage_full 0"),
+  EXPECT_NE(daemon_->admin("GET", "/metrics").body.find("\ncontrolcenter_db_storage_full 0"),
             std::string::npos);
   EXPECT_EQ(acknowledged_.size(), 6u);
   expectAcknowledgedWritesAndIntegrity();

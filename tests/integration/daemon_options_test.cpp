@@ -48,6 +48,27 @@ TEST_F(DaemonOptionsTest, CheckConfigListsEveryProblemNamingItsKey) {
   EXPECT_NE(r.err.find("4 problems"), std::string::npos) << r.err;
 }
 
+// How the keys fit together is checked by the same builder start-up and reload use, and every
+// problem is listed, not only each component's first.
+TEST_F(DaemonOptionsTest, CheckConfigListsEveryProblemOfHowKeysFitTogether) {
+  auto conf = write(
+      "ratelimit.rules = api, search\n"
+      "ratelimit.rule.search.paths = /api/search\n"
+      "ratelimit.rule.serch.rate = 5/s\n"
+      "cache.rules = processes, agents\n"
+      "admin.address = 192.0.2.1\n");
+  auto r = runProgram({CC_DAEMON_PATH, "--check-config", "--config", conf});
+  EXPECT_EQ(r.exit_code, 1);
+  for (auto key :
+       {"ratelimit.rule.search.rate: ", "ratelimit.rule.serch.rate: ", "cache.rule.agents.paths: ",
+        "cache.rule.agents.ttl_ms: ", "admin.address: 192.0.2.1 is not a loopback address"}) {
+    EXPECT_NE(r.err.find(std::string("controlcenterd: config: ") + key), std::string::npos)
+        << key << "\n"
+        << r.err;
+  }
+  EXPECT_NE(r.err.find("(5 problems)"), std::string::npos) << r.err;
+}
+
 TEST_F(DaemonOptionsTest, DefineOverridesTheFile) {
   auto conf = write("http.threads = 0\n");
   auto r = runProgram({CC_DAEMON_PATH, "--check-config", "-c", conf, "-D", "http.threads=4"});

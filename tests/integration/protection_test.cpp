@@ -284,7 +284,7 @@ TEST_F(ProtectionTest, MetricsScrapeNamesRouteTemplates) {
   EXPECT_EQ(get("/api/agents/17017").status, 404);
   EXPECT_EQ(get("/api/agents").status, 200);
 
-  auto scrape = daemon_->get("/metrics");
+  auto scrape = daemon_->admin("GET", "/metrics");
   ASSERT_EQ(scrape.status, 200);
   EXPECT_NE(scrape.header("Content-Type").find("text/plain"), std::string::npos);
   const std::string& m = scrape.body;
@@ -305,7 +305,7 @@ TEST_F(ProtectionTest, MetricsScrapeNamesRouteTemplates) {
 TEST_F(ProtectionTest, RateLimitDecisionsAreExported) {
   startWith(kFiveAnHour);
   for (int i = 0; i < 6; ++i) get("/api/agents");
-  const std::string m = daemon_->get("/metrics").body;
+  const std::string m = daemon_->admin("GET", "/metrics").body;
   EXPECT_NE(m.find("controlcenter_ratelimit_decisions_total{rule=\"api\",decision=\"pass\"} 5"),
             std::string::npos)
       << m;
@@ -315,12 +315,12 @@ TEST_F(ProtectionTest, RateLimitDecisionsAreExported) {
 }
 
 TEST_F(ProtectionTest, MetricsScrapePassesPromtool) {
-  const char* promtool = "/usr/bin/promtool";
-  if (::access(promtool, X_OK) != 0) GTEST_SKIP() << "promtool is not installed";
+  const std::string promtool = promtoolPath();
+  if (promtool.empty()) GTEST_SKIP() << "promtool is not installed";
   startWith(kFiveAnHour);
   for (int i = 0; i < 7; ++i) get("/api/agents");
   get("/api/system/processes");
-  auto scrape = daemon_->get("/metrics");
+  auto scrape = daemon_->admin("GET", "/metrics");
   ASSERT_EQ(scrape.status, 200);
   auto checked = runProgram({promtool, "check", "metrics"}, scrape.body);
   EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;

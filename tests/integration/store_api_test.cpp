@@ -258,7 +258,7 @@ TEST_F(StoreApiTest, ConcurrentWritersAllSucceed) {
   EXPECT_GE(writes, kClients * kEach);
   EXPECT_GE(commits, 1);
   EXPECT_LE(commits, writes);
-  auto metrics = daemon_.get("/metrics");
+  auto metrics = daemon_.admin("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const std::regex committed("\ncontrolcenter_db_committed_writes_total ([0-9]+)\n");
   std::smatch m;

@@ -5,6 +5,9 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -61,6 +64,15 @@ std::string jsonArrayItem(const std::string& json, const std::string& array_path
 int jsonArraySize(const std::string& json, const std::string& array_path) {
   auto array = arrayAt(json, array_path);
   return array ? static_cast<int>(array->size()) : -1;
+}
+
+std::string promtoolPath() {
+  const char* env = std::getenv("CC_PROMTOOL");
+  for (std::string path :
+       {std::string(env == nullptr ? "" : env), std::string("/usr/bin/promtool")}) {
+    if (!path.empty() && ::access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
 }
 
 std::string readTextFile(const std::string& path) {

@@ -29,6 +29,10 @@ std::string jsonArrayItem(const std::string& json, const std::string& array_path
 /// Elements in the array at `array_path`; -1 when it is not an array.
 int jsonArraySize(const std::string& json, const std::string& array_path);
 
+/// Prometheus's promtool: $CC_PROMTOOL, else /usr/bin/promtool (Debian's `prometheus` package);
+/// "" when neither is executable, and the tests that need it skip.
+std::string promtoolPath();
+
 /// Reads a whole file ("" when it cannot be read).
 std::string readTextFile(const std::string& path);
 

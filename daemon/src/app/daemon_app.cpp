@@ -20,6 +20,7 @@
 #include "admin/admin_token.h"
 #include "admin/protection_admin_routes.h"
 #include "admin/store_admin_routes.h"
+#include "app/daemon_settings.h"
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
@@ -56,29 +57,6 @@ constexpr int kExitConfig = 78;  // EX_CONFIG, as sysexits(3)
 // removes it at shutdown; a socket passed by systemd has no such mark and its file stays.
 constexpr const char* kOwnedAdminSocketVariable = "CONTROLCENTERD_OWNED_ADMIN_SOCKET";
 
-std::shared_ptr<http::ServerSettings> publicSettings(const config::Config& c) {
-  auto s = std::make_shared<http::ServerSettings>();
-  s->name = "http";
-  s->threads = c.getInt32("http.threads");
-  s->queue = c.getInt32("http.queue");
-  s->keepalive_timeout_s = c.getInt32("http.keepalive_timeout_s");
-  s->max_keepalive_requests = c.getInt32("http.max_keepalive_requests");
-  s->header_timeout_ms = c.getInt32("http.header_timeout_ms");
-  s->request_timeout_ms = c.getInt32("http.request_timeout_ms");
-  s->max_body_bytes = c.getInt("http.max_body_bytes");
-  s->import_max_body_bytes = c.getInt("http.import_max_body_bytes");
-  s->access_log = c.getBool("log.access");
-  return s;
-}
-
-std::shared_ptr<http::ServerSettings> adminSettings(const config::Config& c) {
-  auto s = publicSettings(c);
-  s->name = "admin";
-  s->threads = c.getInt32("admin.threads");
-  s->queue = 64;
-  return s;
-}
-
 Poco::Net::ServerSocket bindListener(const std::string& address, int port, int backlog,
                                      const std::string& what) {
   try {
@@ -109,10 +87,10 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   int main(const ArgVec& args) override;
 
  private:
-  int serve();
-  std::shared_ptr<http::Pipeline> buildPublicPipeline();
+  int serve(const DaemonSettings& settings);
+  std::shared_ptr<http::Pipeline> buildPublicPipeline(const std::string& metrics_key);
   std::shared_ptr<http::Pipeline> buildAdminPipeline(const std::string& admin_token);
-  void applyReloadable(const config::Config& c);
+  void applyReloadable(const DaemonSettings& next);
   void registerListenerMetrics();
   void writeListenersFile() const;
   void drainListeners(bool restarting);
@@ -128,7 +106,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::string option_error_;
 
   mutable std::mutex config_mutex_;
-  config::ConfigPtr config_;
+  config::ConfigPtr config_;  // what is in force: the start-up keys and the reloaded ones
   int64_t started_wall_ms_ = 0;
   common::SteadyTime started_at_{};
   std::unique_ptr<Services> services_;
@@ -212,13 +190,14 @@ int DaemonApp::main(const ArgVec& args) {
               << "; see --help\n";
     return EXIT_USAGE;
   }
-  config::LoadResult loaded = config::ConfigLoader::load(config_file_, defines_);
-  if (loaded.ok()) loaded.problems = Services::checkComponents(*loaded.config);
+  SettingsResult built = DaemonSettings::load(config_file_, defines_);
   std::string source = config_file_.empty() ? "built-in defaults" : config_file_;
-  if (!loaded.ok()) {
-    for (const auto& p : loaded.problems) std::cerr << "controlcenterd: config: " << p << "\n";
+  if (!built.ok()) {
+    for (const auto& p : built.problems) {
+      std::cerr << "controlcenterd: config: " << p.message << "\n";
+    }
     std::cerr << "controlcenterd: configuration from " << source << " is invalid ("
-              << loaded.problems.size() << " problem" << (loaded.problems.size() == 1 ? "" : "s")
+              << built.problems.size() << " problem" << (built.problems.size() == 1 ? "" : "s")
               << ")\n";
     return check_config_ ? kExitFailure : kExitConfig;
   }
@@ -226,9 +205,9 @@ int DaemonApp::main(const ArgVec& args) {
     std::cout << "controlcenterd: configuration from " << source << " is valid\n";
     return EXIT_OK;
   }
-  config_ = loaded.config;
+  config_ = built.settings->config;
   try {
-    return serve();
+    return serve(*built.settings);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     std::cerr << "controlcenterd: " << e.what() << "\n";
@@ -236,18 +215,10 @@ int DaemonApp::main(const ArgVec& args) {
   }
 }
 
-int DaemonApp::serve() {
-  const config::ConfigPtr initial = config_;  // reload may replace config_
-  const config::Config& c = *initial;
-  common::setupLogging({c.getString("log.level"), c.getString("log.file"),
-                        c.getString("log.format"), common::stderrIsJournal()});
-
-  std::string admin_address = c.getString("admin.address");
-  if (!Poco::Net::IPAddress(admin_address).isLoopback() && !c.getBool("admin.allow_remote")) {
-    std::cerr << "controlcenterd: admin.address " << admin_address
-              << " is not a loopback address; set admin.allow_remote = true to allow it\n";
-    return kExitConfig;
-  }
+int DaemonApp::serve(const DaemonSettings& settings) {
+  const config::Config& c = *settings.config;
+  common::setupLogging({settings.log_level, c.getString("log.file"), c.getString("log.format"),
+                        common::stderrIsJournal()});
 
   std::string state_dir = c.getString("daemon.state_dir");
   // 0700 when we create it, whatever the umask of the shell that started us.
@@ -267,6 +238,20 @@ int DaemonApp::serve() {
     std::cerr << "controlcenterd: " << admin_token.error().message << "\n";
     return kExitFailure;
   }
+  std::string metrics_key;
+  if (settings.metrics_public) {
+    auto key = common::readSecretFile(settings.metrics_public_key_file);
+    if (!key || key->size() < 32) {
+      std::cerr << "controlcenterd: metrics.public_key_file: "
+                << (key ? settings.metrics_public_key_file +
+                              " holds a key shorter than 32 characters (e.g. openssl rand -hex "
+                              "32)"
+                        : key.error().message)
+                << "\n";
+      return kExitConfig;
+    }
+    metrics_key = *key;
+  }
 
   // Listeners come first: passed by systemd (or by our own re-exec), else bound here, so a
   // busy port fails before the store is touched.
@@ -284,8 +269,8 @@ int DaemonApp::serve() {
                                  std::max(c.getInt32("http.queue"), 128), "http.address/http.port");
     }
     if (!admin_socket) {
-      admin_socket =
-          bindListener(admin_address, c.getInt32("admin.port"), 64, "admin.address/admin.port");
+      admin_socket = bindListener(c.getString("admin.address"), c.getInt32("admin.port"), 64,
+                                  "admin.address/admin.port");
     }
   } catch (const std::exception& e) {
     std::cerr << "controlcenterd: " << e.what() << "\n";
@@ -306,7 +291,7 @@ int DaemonApp::serve() {
 
   // Migrations may take a while on a large database: tell systemd not to give up on us.
   notifier_.extendTimeout(std::chrono::seconds(90));
-  auto services = Services::create(c, common::Clock::system());
+  auto services = Services::create(settings, common::Clock::system());
   if (!services) {
     std::cerr << "controlcenterd: " << services.error().message << "\n";
     spdlog::critical("cannot start: {}", services.error().message);
@@ -314,9 +299,10 @@ int DaemonApp::serve() {
   }
   services_ = std::move(*services);
 
-  http_ =
-      std::make_unique<http::HttpServer>(*http_socket, publicSettings(c), buildPublicPipeline());
-  http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
+  http_ = std::make_unique<http::HttpServer>(*http_socket,
+                                             std::make_shared<http::ServerSettings>(settings.http),
+                                             buildPublicPipeline(metrics_key));
+  http_->connectionLimiter().setLimit(settings.max_connections_per_client);
   // A trusted proxy carries many clients over its connections; follows ratelimit reloads.
   http_->connectionLimiter().setExempt(
       [stage = services_->rate_limit](const Poco::Net::IPAddress& address) {
@@ -324,7 +310,8 @@ int DaemonApp::serve() {
       });
   registerListenerMetrics();
   auto admin_pipeline = buildAdminPipeline(*admin_token);
-  admin_ = std::make_unique<http::HttpServer>(*admin_socket, adminSettings(c), admin_pipeline);
+  admin_ = std::make_unique<http::HttpServer>(
+      *admin_socket, std::make_shared<http::ServerSettings>(settings.admin), admin_pipeline);
   // The admin Unix socket comes last: binding it may replace a stale file, which should not
   // happen when the daemon then fails to start for another reason.
   const char* owned = std::getenv(kOwnedAdminSocketVariable);
@@ -346,10 +333,9 @@ int DaemonApp::serve() {
     admin_unix_owned_path_ = admin_unix_path;
   }
   if (unix_socket->socket) {
-    auto settings = adminSettings(c);
-    settings->name = service::kAdminUnixFdName;
-    admin_unix_ =
-        std::make_unique<http::HttpServer>(*unix_socket->socket, settings, admin_pipeline);
+    admin_unix_ = std::make_unique<http::HttpServer>(
+        *unix_socket->socket, std::make_shared<http::ServerSettings>(settings.admin_unix),
+        admin_pipeline);
     admin_unix_->start();
   }
   // Started before the listeners accept: connections that queued in the backlog meanwhile (a
@@ -521,25 +507,22 @@ void DaemonApp::registerListenerMetrics() {
   });
 }
 
-void DaemonApp::applyReloadable(const config::Config& c) {
-  common::setLogLevel(c.getString("log.level"));
-  services_->reload(c);
-  http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
+void DaemonApp::applyReloadable(const DaemonSettings& next) {
+  common::setLogLevel(next.log_level);
+  services_->reload(next);
+  http_->connectionLimiter().setLimit(next.max_connections_per_client);
   // Every listener, the admin Unix socket too: each was built from the same keys at start.
-  for (auto* server : {http_.get(), admin_.get(), admin_unix_.get()}) {
-    if (server == nullptr) continue;
-    server->settings().request_timeout_ms = c.getInt32("http.request_timeout_ms");
-    server->settings().max_body_bytes = c.getInt("http.max_body_bytes");
-    server->settings().import_max_body_bytes = c.getInt("http.import_max_body_bytes");
-    server->settings().access_log = c.getBool("log.access");
-  }
+  http_->settings().applyReloadable(next.http);
+  admin_->settings().applyReloadable(next.admin);
+  if (admin_unix_) admin_unix_->settings().applyReloadable(next.admin_unix);
 }
 
-std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
+std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const std::string& metrics_key) {
   Services& s = *services_;
   auto router = std::make_shared<http::Router>();
   http::handlers::addHealthRoutes(*router, s.health, started_at_);
-  http::handlers::addMetricsRoute(*router, s.metrics);
+  // Internals stay off the public port unless a scraper key is configured (metrics.public).
+  if (!metrics_key.empty()) http::handlers::addPublicMetricsRoute(*router, s.metrics, metrics_key);
   http::handlers::addSystemRoutes(*router, *s.sampler);
   http::handlers::addAuthRoutes(*router, *s.domain);
   http::handlers::addAgentRoutes(*router, *s.domain);
@@ -569,6 +552,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string&
   admin::addAdminRoutes(*router, *this);
   admin::addProtectionAdminRoutes(*router, *s.rate_limit, *s.cache, *s.db_breaker);
   admin::addStoreAdminRoutes(*router, *s.domain);
+  http::handlers::addMetricsRoute(*router, s.metrics);
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
   middleware::RouteRunner* runner = s.runner.get();
@@ -589,19 +573,23 @@ void DaemonApp::stopAdminUnix() {
 
 admin::ReloadOutcome DaemonApp::reload() {
   admin::ReloadOutcome outcome;
-  config::LoadResult loaded = config::ConfigLoader::load(config_file_, defines_);
-  if (loaded.ok()) loaded.problems = Services::checkComponents(*loaded.config);
-  if (!loaded.ok()) {
-    outcome.problems = loaded.problems;
+  SettingsResult built = DaemonSettings::load(config_file_, defines_);
+  if (!built.ok()) {
+    for (const auto& p : built.problems) outcome.problems.push_back(p.message);
     for (const auto& p : outcome.problems) spdlog::error("reload rejected: {}", p);
+    spdlog::error("reload rejected ({} problem{}); the running configuration stays",
+                  outcome.problems.size(), outcome.problems.size() == 1 ? "" : "s");
     return outcome;
   }
+  const DaemonSettings& next = *built.settings;
   std::lock_guard<std::mutex> guard(config_mutex_);
-  for (auto& change : config::diff(*config_, *loaded.config)) {
+  for (auto& change : config::diff(*config_, *next.config)) {
     (change.reloadable ? outcome.applied : outcome.needs_restart).push_back(change);
   }
-  config_ = config::ConfigLoader::withReloadable(*config_, *loaded.config);
-  applyReloadable(*config_);
+  config_ = config::ConfigLoader::withReloadable(*config_, *next.config);
+  // Built from the whole new file, the settings' reloadable parts are those of config_: each
+  // component takes only what a reload may change.
+  applyReloadable(next);
   for (const auto& ch : outcome.applied) {
     spdlog::info("reload: {} = {} (was {})", ch.key, ch.new_value, ch.old_value);
   }

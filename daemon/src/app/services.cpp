@@ -5,7 +5,6 @@
 #include <cstdlib>
 
 #include "metrics/process_metrics.h"
-#include "middleware/rate_limit_config.h"
 #include "ws/ws_routes.h"
 
 namespace cc::app {
@@ -31,25 +30,12 @@ bool Services::alive(int threads_busy, int threads_max, int64_t requests_total) 
   return collector_fresh && !wedged;
 }
 
-std::vector<std::string> Services::checkComponents(const config::Config& config) {
-  std::vector<std::string> problems;
-  if (auto r = middleware::RateLimitConfig::fromConfig(config); !r) {
-    problems.push_back(r.error().message);
-  }
-  if (auto r = middleware::ResponseCacheConfig::fromConfig(config); !r) {
-    problems.push_back(r.error().message);
-  }
-  if (auto r = breaker::BreakerConfig::fromConfig(config, "db"); !r) {
-    problems.push_back(r.error().message);
-  }
-  return problems;
-}
-
-common::Result<std::unique_ptr<Services>> Services::create(const config::Config& config,
+common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings& settings,
                                                            const common::Clock& clock) {
+  const config::Config& config = *settings.config;
   std::unique_ptr<Services> s(new Services(clock));
 
-  auto opened = store::Store::open(config, clock);
+  auto opened = store::Store::open(settings.store, clock);
   if (!opened) return opened.error();
   s->store = std::move(*opened);
   if (auto f = s->store->faults().settings(); f.error_rate > 0 || f.delay_ms > 0) {
@@ -59,8 +45,8 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
   }
 
   auth::TokenService::Options token_options;
-  token_options.ttl_s = config.getInt("auth.token_ttl_s");
-  token_options.cache_size = static_cast<std::size_t>(config.getInt("auth.token_cache_size"));
+  token_options.ttl_s = settings.store.token_ttl_s;
+  token_options.cache_size = static_cast<std::size_t>(settings.store.token_cache_size);
   s->tokens = std::make_unique<auth::TokenService>(s->store->tokens(), clock, token_options);
   s->users = std::make_unique<auth::UserService>(s->store->users(), *s->tokens, clock);
   const char* env_password = std::getenv("CONTROLCENTER_ADMIN_PASSWORD");
@@ -71,7 +57,7 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
     spdlog::warn("created user 'admin'; its generated password is in {} (mode 0600)", **bootstrap);
   }
 
-  auto sampler_settings = system::SamplerSettings::fromConfig(config);
+  const system::SamplerSettings& sampler_settings = settings.sampler;
   s->sampler = std::make_unique<system::SystemSampler>(
       system::makeHostProbe(sampler_settings.proc_root, sampler_settings.connections_interval),
       clock, sampler_settings.interval);
@@ -84,9 +70,7 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
     spdlog::warn("the first two host metrics rounds took over 3 s; starting anyway");
   }
 
-  auto breaker_config = breaker::BreakerConfig::fromConfig(config, "db");
-  if (!breaker_config) return breaker_config.error();
-  s->db_breaker = std::make_unique<breaker::CircuitBreaker>("db", *breaker_config, clock);
+  s->db_breaker = std::make_unique<breaker::CircuitBreaker>("db", settings.db_breaker, clock);
   auto& transitions = s->metrics.counterFamily("controlcenter_breaker_transitions_total",
                                                "Circuit breaker state changes.", {"name", "to"});
   s->db_breaker->setTransitionCallback([&transitions](const std::string& name,
@@ -98,14 +82,9 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
                 breaker::stateName(to));
   });
 
-  auto cache_config = middleware::ResponseCacheConfig::fromConfig(config);
-  if (!cache_config) return cache_config.error();
-  s->cache = std::make_shared<middleware::ResponseCache>(*cache_config, clock);
-
-  auto limit_config = middleware::RateLimitConfig::fromConfig(config);
-  if (!limit_config) return limit_config.error();
+  s->cache = std::make_shared<middleware::ResponseCache>(settings.cache, clock);
   s->rate_limit = std::make_shared<middleware::RateLimitStage>(
-      std::make_shared<middleware::RateLimiter>(*limit_config, clock), s->metrics);
+      std::make_shared<middleware::RateLimiter>(settings.rate_limit, clock), s->metrics);
 
   // Store-backed handlers run here so a stuck store call cannot hold the connection past its
   // deadline. One thread per connection thread of both listeners: a request must wait for a
@@ -119,7 +98,7 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
 
   auth::TokenService* tokens = s->tokens.get();
   s->hub = std::make_unique<ws::Hub>(
-      ws::HubSettings::fromConfig(config), ws::snapshotsOf(*s->sampler),
+      settings.hub, ws::snapshotsOf(*s->sampler),
       [tokens](const std::string& token) -> std::optional<http::Identity> {
         auto identity = tokens->validate(token);
         if (!identity) return std::nullopt;
@@ -130,7 +109,8 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
 
   ws::Hub* hub = s->hub.get();
   s->domain.reset(new http::handlers::DomainServices{
-      *s->store, *s->tokens, *s->users, clock, config.getInt32("agents.active_window_s"),
+      *s->store, *s->tokens, *s->users, clock,
+      static_cast<int>(settings.store.agents_active_window_s),
       [hub](const std::string& topic, const std::string& event) {
         hub->publish(topic == "projects" ? ws::kTopicProjects : ws::kTopicAgents, event);
       },
@@ -141,28 +121,21 @@ common::Result<std::unique_ptr<Services>> Services::create(const config::Config&
   return s;
 }
 
-void Services::reload(const config::Config& config) {
-  auto limit_config = middleware::RateLimitConfig::fromConfig(config);
-  if (limit_config) {
-    auto previous = rate_limit->limiter();
-    rate_limit->setLimiter(
-        std::make_shared<middleware::RateLimiter>(*limit_config, clock, previous.get()));
-  }
-  if (auto cache_config = middleware::ResponseCacheConfig::fromConfig(config)) {
-    cache->reconfigure(*cache_config);
-  }
-  if (auto breaker_config = breaker::BreakerConfig::fromConfig(config, "db")) {
-    db_breaker->reconfigure(*breaker_config);
-  }
+void Services::reload(const DaemonSettings& settings) {
+  auto previous = rate_limit->limiter();
+  rate_limit->setLimiter(
+      std::make_shared<middleware::RateLimiter>(settings.rate_limit, clock, previous.get()));
+  cache->reconfigure(settings.cache);
+  db_breaker->reconfigure(settings.db_breaker);
   auto before = store->faults().settings();
-  store->faults().configure(config);
+  store->faults().set({settings.store.fault_delay_ms, settings.store.fault_error_rate});
   if (auto f = store->faults().settings();
       (f.error_rate > 0 || f.delay_ms > 0) &&
       (f.error_rate != before.error_rate || f.delay_ms != before.delay_ms)) {
     spdlog::warn("FAULT INJECTION IS ON for the store: delay {} ms, error rate {}", f.delay_ms,
                  f.error_rate);
   }
-  sampler->setInterval(system::SamplerSettings::fromConfig(config).interval);
+  sampler->setInterval(settings.sampler.interval);
 }
 
 void Services::registerMetrics() {
@@ -268,6 +241,10 @@ void Services::registerMetrics() {
                           [this] { return double(cache->counters().coalesced); });
   metrics.gaugeCallback("controlcenter_cache_entries", "Answers held in the response cache.",
                         [this] { return double(cache->entries()); });
+  metrics.gaugeCallback(
+      "controlcenter_ready",
+      "1 while /health/ready answers 200 (started, not draining, every readiness check passing).",
+      [this] { return health.readiness().status == health::HealthStatus::kFail ? 0.0 : 1.0; });
   metrics.gaugeCallback("controlcenter_collector_duration_seconds",
                         "Duration of the last host metrics sampling round.", [this] {
                           auto h = sampler->health(clock.now());

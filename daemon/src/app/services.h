@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "app/daemon_settings.h"
 #include "auth/token_service.h"
 #include "auth/user_service.h"
 #include "breaker/circuit_breaker.h"
@@ -31,16 +32,13 @@ class Services {
  public:
   /// Opens the store (running migrations), bootstraps the admin user, starts the sampler.
   /// Fails with a message naming the key or file at fault.
-  static common::Result<std::unique_ptr<Services>> create(const config::Config& config,
+  static common::Result<std::unique_ptr<Services>> create(const DaemonSettings& settings,
                                                           const common::Clock& clock);
   ~Services();
 
-  /// Problems in the parts of a configuration that only the components can judge (rate limit
-  /// rules, cache rules, breaker settings); each names its key. Empty when fine.
-  static std::vector<std::string> checkComponents(const config::Config& config);
-
-  /// Applies reloadable settings; call only with a config checkComponents() accepted.
-  void reload(const config::Config& config);
+  /// Applies the reloadable settings (rate limits with their counters kept, cache rules,
+  /// breaker settings, fault injection, sample interval) of settings built without problems.
+  void reload(const DaemonSettings& settings);
 
   const common::Clock& clock;
   metrics::Registry metrics;

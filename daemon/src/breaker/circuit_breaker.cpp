@@ -3,12 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "config/key_table.h"
-
 namespace cc::breaker {
 namespace {
-
-using common::Error;
 
 int wholeSecondsUp(std::chrono::nanoseconds d) {
   auto s = static_cast<int>(std::ceil(std::chrono::duration<double>(d).count()));
@@ -29,31 +25,14 @@ std::string_view stateName(BreakerState state) {
   return "closed";
 }
 
-common::Result<BreakerConfig> BreakerConfig::fromConfig(const config::Config& config,
-                                                        const std::string& name) {
+BreakerConfig BreakerConfig::fromConfig(const config::Config& config, const std::string& name) {
   const std::string prefix = "breaker." + name + ".";
   BreakerConfig out;
-  auto integer = [&](const char* field, int64_t min, int64_t& into) -> std::optional<Error> {
-    std::string key = prefix + field;
-    if (!config.has(key)) return Error::invalid(key, key + ": not set");
-    auto v = config::parseInt(config.getString(key));
-    if (!v || *v < min) {
-      return Error::invalid(key, key + ": must be a whole number >= " + std::to_string(min));
-    }
-    into = *v;
-    return std::nullopt;
-  };
-  if (auto e = integer("failure_threshold", 1, out.failure_threshold)) return *e;
-  if (auto e = integer("window_s", 1, out.window_s)) return *e;
-  if (auto e = integer("min_requests", 1, out.min_requests)) return *e;
-  if (auto e = integer("open_ms", 1, out.open_ms)) return *e;
-  std::string ratio_key = prefix + "failure_ratio";
-  if (!config.has(ratio_key)) return Error::invalid(ratio_key, ratio_key + ": not set");
-  auto ratio = config::parseDouble(config.getString(ratio_key));
-  if (!ratio || *ratio <= 0 || *ratio > 1) {
-    return Error::invalid(ratio_key, ratio_key + ": must be a number in (0, 1]");
-  }
-  out.failure_ratio = *ratio;
+  out.failure_threshold = config.getInt(prefix + "failure_threshold");
+  out.window_s = config.getInt(prefix + "window_s");
+  out.min_requests = config.getInt(prefix + "min_requests");
+  out.open_ms = config.getInt(prefix + "open_ms");
+  out.failure_ratio = config.getDouble(prefix + "failure_ratio");
   return out;
 }
 

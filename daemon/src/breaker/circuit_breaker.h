@@ -31,9 +31,9 @@ struct BreakerConfig {
   int64_t open_ms = 5000;         ///< time open before one probe is let through
 
   /// Reads `breaker.<name>.failure_threshold`, `.window_s`, `.min_requests`, `.failure_ratio`
-  /// and `.open_ms`; every error names its key.
-  static common::Result<BreakerConfig> fromConfig(const config::Config& config,
-                                                  const std::string& name);
+  /// and `.open_ms` from a configuration the key table accepted (which checked their ranges);
+  /// the table must hold those keys for `name`.
+  static BreakerConfig fromConfig(const config::Config& config, const std::string& name);
 };
 
 /// Permission to make one call. Report its outcome with `onSuccess`/`onFailure`; outcomes of

@@ -22,4 +22,9 @@ Status makePrivateDirectory(const std::string& path);
 /// backup, the PID file) is never readable by others; an existing file keeps its mode.
 Status makePrivateFile(const std::string& path);
 
+/// The first line of a secret file an operator provides (trailing spaces and CR dropped),
+/// refused when group or others may read it (on Windows the directory's ACL is trusted):
+/// kDependencyUnavailable naming the path and the mode.
+Result<std::string> readSecretFile(const std::string& path);
+
 }  // namespace cc::common

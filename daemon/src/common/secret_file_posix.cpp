@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <Poco/Exception.h>
@@ -85,6 +86,35 @@ Status makePrivateFile(const std::string& path) {
   Status result = ::fchmod(fd, 0600) == 0 ? Status(Ok{}) : Status(privatePathError("chmod", path));
   ::close(fd);
   return result;
+}
+
+Result<std::string> readSecretFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return privatePathError("read", path);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    Error e = privatePathError("stat", path);
+    ::close(fd);
+    return e;
+  }
+  if ((st.st_mode & 0077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error::unavailable(ErrorCode::kDependencyUnavailable,
+                              path + " may be read by others (mode " + mode +
+                                  "); a secret file must be 0600 (chmod 600 " + path + ")");
+  }
+  std::string content;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && content.size() < 65536) {
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  std::string line = content.substr(0, content.find('\n'));
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
 }
 
 }  // namespace cc::common

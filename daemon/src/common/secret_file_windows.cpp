@@ -4,6 +4,8 @@
 #include <Poco/File.h>
 #include <Poco/Path.h>
 
+#include <fstream>
+
 #include "common/secret_file.h"
 
 namespace cc::common {
@@ -42,6 +44,16 @@ Status makePrivateFile(const std::string& path) {
     return Error::badRequest("cannot create " + path + ": " + e.displayText());
   }
   return Ok{};
+}
+
+// The file's ACL comes from the state directory's owner-only one: no mode to check.
+Result<std::string> readSecretFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::badRequest("cannot read " + path);
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+  return line;
 }
 
 }  // namespace cc::common

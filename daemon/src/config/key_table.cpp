@@ -3,11 +3,14 @@
 #include <Poco/Net/IPAddress.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
 #include "common/spelling.h"
+#include "middleware/client_address.h"
+#include "middleware/rate_limit_config.h"
 
 namespace cc::config {
 namespace v = validators;
@@ -116,68 +119,43 @@ std::vector<KeySpec> buildTable() {
       {"ratelimit.mode", K::kString, "enforce", true,
        "enforce answers 429 when a bucket is empty; shadow only counts what it would reject.",
        v::oneOf({"enforce", "shadow"})},
-      {"ratelimit.rules",
-       K::kList,
-       "login, api",
-       true,
+      {"ratelimit.rules", K::kList, "login, api", true,
        "Rate limit rules in match order; the first rule that matches a request applies.",
-       {}},
-      {"ratelimit.exempt",
-       K::kList,
-       "/health, /health/*, /api/health, /metrics",
-       true,
-       "Paths never rate limited (a trailing * matches a prefix).",
-       {}},
-      {"ratelimit.trusted_proxies",
-       K::kList,
-       "",
-       true,
+       v::ruleNames()},
+      {"ratelimit.exempt", K::kList, "/health, /health/*, /api/health, /metrics", true,
+       "Paths never rate limited (a trailing * matches a prefix).", v::pathList()},
+      {"ratelimit.trusted_proxies", K::kList, "", true,
        "Proxies (CIDRs) whose X-Forwarded-For is believed; the client is the right-most "
        "untrusted address in it.",
-       {}},
+       v::networkList()},
       {"ratelimit.max_keys", K::kInt, "100000", true,
        "Buckets kept per rule; past it the least recently used key is forgotten.",
        v::intRange(1, 100000000)},
-      {"ratelimit.rule.login.paths",
-       K::kList,
-       "/api/auth/login",
-       true,
-       "Paths of the built-in login rule.",
-       {}},
-      {"ratelimit.rule.login.methods",
-       K::kList,
-       "POST",
-       true,
-       "Methods of the built-in login rule.",
-       {}},
+      {"ratelimit.rule.login.paths", K::kList, "/api/auth/login", true,
+       "Paths of the built-in login rule.", v::pathList()},
+      {"ratelimit.rule.login.methods", K::kList, "POST", true,
+       "Methods of the built-in login rule.", v::methodList()},
       {"ratelimit.rule.login.rate", K::kString, "5/m", true, "Rate of the built-in login rule.",
-       v::notEmpty()},
+       v::rate()},
       {"ratelimit.rule.login.burst", K::kInt, "5", true, "Burst of the built-in login rule.",
        v::intRange(1, 1000000000)},
       {"ratelimit.rule.login.key", K::kString, "ip", true, "Key of the built-in login rule.",
        v::oneOf({"ip", "token", "global"})},
-      {"ratelimit.rule.api.paths", K::kList, "/api/*", true, "Paths of the built-in api rule.", {}},
-      {"ratelimit.rule.api.methods", K::kList, "", true, "Methods of the built-in api rule.", {}},
+      {"ratelimit.rule.api.paths", K::kList, "/api/*", true, "Paths of the built-in api rule.",
+       v::pathList()},
+      {"ratelimit.rule.api.methods", K::kList, "", true, "Methods of the built-in api rule.",
+       v::methodList()},
       {"ratelimit.rule.api.rate", K::kString, "600/m", true, "Rate of the built-in api rule.",
-       v::notEmpty()},
+       v::rate()},
       {"ratelimit.rule.api.burst", K::kInt, "100", true, "Burst of the built-in api rule.",
        v::intRange(1, 1000000000)},
       {"ratelimit.rule.api.key", K::kString, "ip", true, "Key of the built-in api rule.",
        v::oneOf({"ip", "token", "global"})},
-      {"ratelimit.rule.*.paths",
-       K::kList,
-       "",
-       true,
-       "Paths a rule applies to (comma list; a trailing * matches a prefix).",
-       {}},
-      {"ratelimit.rule.*.methods",
-       K::kList,
-       "",
-       true,
-       "Methods a rule applies to; empty means all.",
-       {}},
-      {"ratelimit.rule.*.rate", K::kString, "", true, "A rule's rate: N/s, N/m or N/h.",
-       v::notEmpty()},
+      {"ratelimit.rule.*.paths", K::kList, "", true,
+       "Paths a rule applies to (comma list; a trailing * matches a prefix).", v::pathList()},
+      {"ratelimit.rule.*.methods", K::kList, "", true,
+       "Methods a rule applies to; empty means all.", v::methodList()},
+      {"ratelimit.rule.*.rate", K::kString, "", true, "A rule's rate: N/s, N/m or N/h.", v::rate()},
       {"ratelimit.rule.*.burst", K::kInt, "", true,
        "Requests a rule admits back to back; defaults to the rate's N.",
        v::intRange(1, 1000000000)},
@@ -196,40 +174,26 @@ std::vector<KeySpec> buildTable() {
       {"breaker.db.open_ms", K::kInt, "5000", true,
        "Milliseconds the breaker stays open before one probe call is let through.",
        v::intRange(10, 3600000)},
-      {"cache.rules",
-       K::kList,
-       "processes, network",
-       true,
+      {"cache.rules", K::kList, "processes, network", true,
        "Response cache rules (named GET routes); the first rule whose paths match applies.",
-       {}},
+       v::ruleNames()},
       {"cache.max_entries", K::kInt, "1000", true,
        "Cached responses kept; past it the least recently used is evicted.",
        v::intRange(1, 10000000)},
       {"cache.max_bytes", K::kInt, "67108864", true,
        "Bytes of cached responses kept; past it the least recently used are evicted.",
        v::intRange(1, 68719476736)},
-      {"cache.rule.processes.paths",
-       K::kList,
-       "/api/system/processes, /api/system/processes/*",
-       true,
-       "Paths of the built-in processes rule.",
-       {}},
+      {"cache.rule.processes.paths", K::kList, "/api/system/processes, /api/system/processes/*",
+       true, "Paths of the built-in processes rule.", v::pathList()},
       {"cache.rule.processes.ttl_ms", K::kInt, "1000", true,
        "Milliseconds a processes answer is served from the cache.", v::intRange(1, 86400000)},
-      {"cache.rule.network.paths",
-       K::kList,
-       "/api/system/network, /api/system/network/*",
-       true,
-       "Paths of the built-in network rule.",
-       {}},
+      {"cache.rule.network.paths", K::kList, "/api/system/network, /api/system/network/*", true,
+       "Paths of the built-in network rule.", v::pathList()},
       {"cache.rule.network.ttl_ms", K::kInt, "2000", true,
        "Milliseconds a network answer is served from the cache.", v::intRange(1, 86400000)},
-      {"cache.rule.*.paths",
-       K::kList,
-       "",
-       true,
+      {"cache.rule.*.paths", K::kList, "", true,
        "GET paths a cache rule applies to (comma list; a trailing * matches a prefix).",
-       {}},
+       v::pathList()},
       {"cache.rule.*.ttl_ms", K::kInt, "", true,
        "Milliseconds a rule's answers are served from the cache.", v::intRange(1, 86400000)},
       // store: database, session pool, fault injection, auth tokens, agents
@@ -271,6 +235,21 @@ std::vector<KeySpec> buildTable() {
       {"agents.active_window_s", K::kInt, "60", false,
        "An agent counts as active when its last heartbeat is at most this old.",
        v::intRange(1, 86400)},
+      // metrics: the Prometheus exposition, on the admin listener always
+      {"metrics.public",
+       K::kBool,
+       "false",
+       false,
+       "Also serve /metrics on the public listener, to scrapers that send the key of "
+       "metrics.public_key_file as a bearer token.",
+       {}},
+      {"metrics.public_key_file",
+       K::kString,
+       "",
+       false,
+       "File (mode 0600) holding the key /metrics on the public listener wants, at least 32 "
+       "characters; needed when metrics.public is on.",
+       {}},
       // ws: WebSocket streams
       {"ws.metrics_public",
        K::kBool,
@@ -474,6 +453,65 @@ Validator ipAddress() {
 Validator notEmpty() {
   return [](const std::string& value) -> std::optional<std::string> {
     if (trim(value).empty()) return std::string("must not be empty");
+    return std::nullopt;
+  };
+}
+
+Validator rate() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    auto parsed = middleware::Rate::parse(value);
+    if (!parsed) return parsed.error().message;
+    return std::nullopt;
+  };
+}
+
+Validator pathList() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    for (const auto& p : parseList(value)) {
+      if (p.front() != '/') return "path '" + p + "' must start with '/'";
+      std::size_t star = p.find('*');
+      if (star != std::string::npos && star != p.size() - 1) {
+        return "'*' may only end a path, got '" + p + "'";
+      }
+    }
+    return std::nullopt;
+  };
+}
+
+Validator methodList() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    for (const auto& m : parseList(value)) {
+      if (!std::all_of(m.begin(), m.end(), [](unsigned char c) { return std::isalpha(c); })) {
+        return "'" + m + "' is not an HTTP method";
+      }
+    }
+    return std::nullopt;
+  };
+}
+
+Validator networkList() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    for (const auto& item : parseList(value)) {
+      auto net = middleware::IpNetwork::parse(item);
+      if (!net) return net.error().message;
+    }
+    return std::nullopt;
+  };
+}
+
+Validator ruleNames() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    std::vector<std::string> seen;
+    for (const auto& name : parseList(value)) {
+      bool valid = std::all_of(name.begin(), name.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '_' || c == '-';
+      });
+      if (!valid) return "'" + name + "' is not a valid rule name";
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+        return "rule '" + name + "' is listed twice";
+      }
+      seen.push_back(name);
+    }
     return std::nullopt;
   };
 }

@@ -52,6 +52,18 @@ Validator doubleRange(double min, double max);
 Validator oneOf(std::vector<std::string> allowed);
 Validator ipAddress();
 Validator notEmpty();
+/// Each key checks its own value once, here; how keys fit together is the components' builders'
+/// business (a listed rule needs paths and a rate), see app/daemon_settings.h.
+/// A rate limit rule's rate: N/s, N/m or N/h (middleware::Rate).
+Validator rate();
+/// Paths that each start with '/' and may end in '*' (a prefix); empty is fine.
+Validator pathList();
+/// HTTP method names (letters only, any case); empty means every method.
+Validator methodList();
+/// Addresses or CIDRs (middleware::IpNetwork).
+Validator networkList();
+/// Rule names (letters, digits, '_' and '-'), none listed twice.
+Validator ruleNames();
 }  // namespace validators
 
 }  // namespace cc::config

@@ -24,6 +24,29 @@ namespace cc::http {
 
 /// Listener settings; the atomics may change at run time (reload).
 struct ServerSettings {
+  ServerSettings() = default;
+  /// A copy, the atomics by their current value: a listener's own settings, made from the ones a
+  /// configuration built.
+  ServerSettings(const ServerSettings& other) { *this = other; }
+  ServerSettings& operator=(const ServerSettings& other) {
+    name = other.name;
+    threads = other.threads;
+    queue = other.queue;
+    keepalive_timeout_s = other.keepalive_timeout_s;
+    max_keepalive_requests = other.max_keepalive_requests;
+    header_timeout_ms = other.header_timeout_ms;
+    applyReloadable(other);
+    return *this;
+  }
+  /// Takes the fields a reload changes (request timeout, body limits, access log) from `next`;
+  /// safe while connections read them.
+  void applyReloadable(const ServerSettings& next) {
+    request_timeout_ms = next.request_timeout_ms.load();
+    max_body_bytes = next.max_body_bytes.load();
+    import_max_body_bytes = next.import_max_body_bytes.load();
+    access_log = next.access_log.load();
+  }
+
   std::string name = "http";  // for logs: "http" or "admin"
   int threads = 32;
   int queue = 1024;

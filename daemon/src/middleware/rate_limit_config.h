@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "config/config.h"
+#include "config/problem.h"
 #include "middleware/client_address.h"
 #include "middleware/token_bucket.h"
 
@@ -32,15 +33,12 @@ std::string_view rateKeyName(RateKey key);
 /// A path list entry matches the path exactly, or as a prefix when it ends in `*`.
 bool pathMatches(const std::vector<std::string>& patterns, std::string_view path);
 
-/// Reads a path list key: each path starts with '/' and may end in '*'. Shared with the
-/// response cache's rules.
-common::Result<std::vector<std::string>> readPathList(const config::Config& config,
-                                                      const std::string& key, bool required);
-
-/// The first key set (not a built-in default) under `prefix` + NAME + "." whose NAME is not in
-/// `listed`, e.g. `ratelimit.rule.serch.rate` when ratelimit.rules lists only `search`.
-std::optional<std::string> unlistedRuleKey(const config::Config& config, const std::string& prefix,
-                                           const std::set<std::string>& listed);
+/// One problem for each key set (not a built-in default) under `prefix` + NAME + "." whose NAME
+/// is not in `listed`, e.g. `ratelimit.rule.serch.rate` when `list_key` (ratelimit.rules) lists
+/// only `search`: most likely a typo or a forgotten list entry.
+void addUnlistedRuleProblems(const config::Config& config, const std::string& prefix,
+                             const std::set<std::string>& listed, const std::string& list_key,
+                             config::Problems& problems);
 
 /// One named rule. Plain value.
 struct RateLimitRule {
@@ -58,8 +56,8 @@ struct RateLimitRule {
   }
 };
 
-/// Everything under `ratelimit.*`, checked as a whole so that --check-config and reload can
-/// reject a bad configuration before anything uses it. Immutable; thread-safe.
+/// Everything under `ratelimit.*`, built once from a configuration (at start-up, by
+/// --check-config and by each reload, see app::DaemonSettings). Immutable; thread-safe.
 struct RateLimitConfig {
   bool enabled = true;
   bool enforce = true;  ///< false: shadow mode, would-be rejections are counted, never made
@@ -68,9 +66,12 @@ struct RateLimitConfig {
   TrustedProxies trusted_proxies;
   std::size_t max_keys = 100000;  ///< per rule
 
-  /// Reads and validates the `ratelimit.*` keys. Every error names the offending key.
-  static common::Result<std::shared_ptr<const RateLimitConfig>> fromConfig(
-      const config::Config& config);
+  /// Reads the `ratelimit.*` keys of a configuration the key table accepted (which checked each
+  /// value) and checks how they fit together: every listed rule has paths and a rate, every
+  /// rule key belongs to a listed rule. Adds every problem to `problems`, each naming its key; the
+  /// settings returned are only meant to be used when there was none.
+  static std::shared_ptr<const RateLimitConfig> fromConfig(const config::Config& config,
+                                                           config::Problems& problems);
 
   /// The first rule that applies to the request, or nullptr.
   const RateLimitRule* match(std::string_view method, std::string_view path) const;

@@ -44,41 +44,31 @@ std::string_view cacheOutcomeName(CacheOutcome outcome) {
   return "MISS";
 }
 
-common::Result<std::shared_ptr<const ResponseCacheConfig>> ResponseCacheConfig::fromConfig(
-    const config::Config& cfg) {
+std::shared_ptr<const ResponseCacheConfig> ResponseCacheConfig::fromConfig(
+    const config::Config& cfg, config::Problems& problems) {
   auto out = std::make_shared<ResponseCacheConfig>();
-  auto positive = [&](const std::string& key, std::size_t& into) -> std::optional<Error> {
-    int64_t v = cfg.getInt(key);
-    if (v < 1) return Error::invalid(key, key + ": must be >= 1");
-    into = static_cast<std::size_t>(v);
-    return std::nullopt;
-  };
-  if (auto e = positive("cache.max_entries", out->max_entries)) return *e;
-  if (auto e = positive("cache.max_bytes", out->max_bytes)) return *e;
-
+  out->max_entries = static_cast<std::size_t>(cfg.getInt("cache.max_entries"));
+  out->max_bytes = static_cast<std::size_t>(cfg.getInt("cache.max_bytes"));
   std::set<std::string> listed;
   for (const auto& name : cfg.getList("cache.rules")) {
-    if (!listed.insert(name).second) {
-      return Error::invalid("cache.rules", "cache.rules: rule '" + name + "' is listed twice");
-    }
+    listed.insert(name);
     const std::string prefix = "cache.rule." + name + ".";
     CacheRule rule;
     rule.name = name;
-    auto paths = readPathList(cfg, prefix + "paths", true);
-    if (!paths) return paths.error();
-    rule.paths = std::move(*paths);
-    const std::string ttl_key = prefix + "ttl_ms";
-    auto ttl = cfg.has(ttl_key) ? config::parseInt(cfg.getString(ttl_key)) : std::nullopt;
-    if (!ttl || *ttl < 1) {
-      return Error::invalid(ttl_key, ttl_key + ": rule '" + name + "' needs a ttl_ms >= 1");
+    if (cfg.has(prefix + "paths")) rule.paths = cfg.getList(prefix + "paths");
+    if (rule.paths.empty()) {
+      problems.push_back(config::keyProblem(prefix + "paths", "rule '" + name + "' has no paths"));
     }
-    rule.ttl = common::Millis(*ttl);
+    if (cfg.has(prefix + "ttl_ms")) {
+      rule.ttl = common::Millis(cfg.getInt(prefix + "ttl_ms"));
+    } else {
+      problems.push_back(
+          config::keyProblem(prefix + "ttl_ms", "rule '" + name + "' needs a ttl_ms >= 1"));
+    }
     out->rules.push_back(std::move(rule));
   }
-  if (auto key = unlistedRuleKey(cfg, "cache.rule.", listed)) {
-    return Error::invalid(*key, *key + ": the rule is not listed in cache.rules");
-  }
-  return std::shared_ptr<const ResponseCacheConfig>(std::move(out));
+  addUnlistedRuleProblems(cfg, "cache.rule.", listed, "cache.rules", problems);
+  return out;
 }
 
 std::optional<CacheRule> ResponseCacheConfig::match(std::string_view method,

@@ -22,6 +22,7 @@
 #include "common/deadline.h"
 #include "common/result.h"
 #include "config/config.h"
+#include "config/problem.h"
 #include "http/reply.h"
 
 namespace cc::middleware {
@@ -36,15 +37,19 @@ struct CacheRule {
   common::Millis ttl{1000};
 };
 
-/// Everything under `cache.*`, validated. Immutable; thread-safe.
+/// Everything under `cache.*`, built once from a configuration (see app::DaemonSettings).
+/// Immutable; thread-safe.
 struct ResponseCacheConfig {
   std::vector<CacheRule> rules;
   std::size_t max_entries = 1000;
   std::size_t max_bytes = 64u << 20;
 
-  /// Reads and validates the `cache.*` keys; every error names its key.
-  static common::Result<std::shared_ptr<const ResponseCacheConfig>> fromConfig(
-      const config::Config& config);
+  /// Reads the `cache.*` keys of a configuration the key table accepted and checks how they fit
+  /// together: every listed rule has paths and a ttl_ms, every rule key belongs to a listed
+  /// rule. Adds every problem to `problems`, each naming its key; the settings returned
+  /// are only meant to be used when there was none.
+  static std::shared_ptr<const ResponseCacheConfig> fromConfig(const config::Config& config,
+                                                               config::Problems& problems);
   /// The first rule covering a GET of `path`, or nothing (other methods are never cached).
   std::optional<CacheRule> match(std::string_view method, std::string_view path) const;
 };

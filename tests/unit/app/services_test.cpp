@@ -19,9 +19,9 @@ class ServicesTest : public ::testing::Test {
   std::unique_ptr<Services> create(const config::ConfigLoader::Defines& defines) {
     config::ConfigLoader::Defines all = {{"daemon.state_dir", dir_.path()}};
     all.insert(all.end(), defines.begin(), defines.end());
-    auto loaded = config::ConfigLoader::load("", all);
-    EXPECT_TRUE(loaded.ok()) << (loaded.problems.empty() ? "" : loaded.problems.front());
-    auto services = Services::create(*loaded.config, common::Clock::system());
+    auto built = DaemonSettings::load("", all);
+    EXPECT_TRUE(built.ok()) << (built.problems.empty() ? "" : built.problems.front().message);
+    auto services = Services::create(*built.settings, common::Clock::system());
     EXPECT_TRUE(services.ok()) << services.error().message;
     return std::move(*services);
   }

@@ -23,9 +23,10 @@ class RateLimiterTest : public ::testing::Test {
   }
   std::unique_ptr<RateLimiter> make(const ConfigLoader::Defines& defines,
                                     const RateLimiter* previous = nullptr) {
-    auto cfg = RateLimitConfig::fromConfig(*load(defines));
-    EXPECT_TRUE(cfg.ok()) << (cfg.ok() ? "" : cfg.error().message);
-    return std::make_unique<RateLimiter>(*cfg, clock_, previous);
+    config::Problems problems;
+    auto cfg = RateLimitConfig::fromConfig(*load(defines), problems);
+    EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems.front().message);
+    return std::make_unique<RateLimiter>(cfg, clock_, previous);
   }
   static RequestInfo get(const std::string& path, const std::string& peer = "198.51.100.1") {
     RequestInfo r;
@@ -34,11 +35,17 @@ class RateLimiterTest : public ::testing::Test {
     r.peer_ip = peer;
     return r;
   }
-  static common::Error configError(const ConfigLoader::Defines& defines) {
+  // The problems of how the keys fit together, in a configuration whose every key is fine.
+  static config::Problems ruleProblems(const ConfigLoader::Defines& defines) {
+    config::Problems problems;
+    RateLimitConfig::fromConfig(*load(defines), problems);
+    return problems;
+  }
+  // The key table's problem with one key's value: the first load problem.
+  static std::string valueProblem(const ConfigLoader::Defines& defines) {
     auto r = ConfigLoader::load("", defines);
-    auto cfg = RateLimitConfig::fromConfig(*r.config);
-    EXPECT_FALSE(cfg.ok());
-    return cfg.ok() ? common::Error{} : cfg.error();
+    EXPECT_FALSE(r.ok());
+    return r.problems.empty() ? "" : r.problems.front();
   }
   common::FakeClock clock_;
 };
@@ -319,35 +326,50 @@ TEST_F(RateLimiterTest, RateSyntax) {
   }
 }
 
-TEST_F(RateLimiterTest, ConfigErrorsNameTheKey) {
-  auto e = configError({{"ratelimit.rules", "login, api, search"}});
-  EXPECT_EQ(e.field, "ratelimit.rule.search.paths");
-  e = configError({{"ratelimit.rules", "search"}, {"ratelimit.rule.search.paths", "/s"}});
-  EXPECT_EQ(e.field, "ratelimit.rule.search.rate");
-  EXPECT_NE(e.message.find("ratelimit.rule.search.rate"), std::string::npos) << e.message;
-  e = configError({{"ratelimit.rules", "api"}, {"ratelimit.rule.login.rate", "1/s"}});
-  EXPECT_EQ(e.field, "ratelimit.rule.login.rate");
-  EXPECT_NE(e.message.find("not listed"), std::string::npos) << e.message;
-  e = configError({{"ratelimit.rule.api.rate", "many"}});
-  EXPECT_EQ(e.field, "ratelimit.rule.api.rate");
-  EXPECT_NE(e.message.find("N/s"), std::string::npos) << e.message;
-  e = configError({{"ratelimit.trusted_proxies", "10.0.0.0/8, 300.1.1.1/8"}});
-  EXPECT_EQ(e.field, "ratelimit.trusted_proxies");
-  EXPECT_NE(e.message.find("300.1.1.1"), std::string::npos) << e.message;
-  e = configError({{"ratelimit.rules", "api, api"}});
-  EXPECT_EQ(e.field, "ratelimit.rules");
-  e = configError({{"ratelimit.rule.api.paths", "api/*"}});
-  EXPECT_EQ(e.field, "ratelimit.rule.api.paths");
-  e = configError({{"ratelimit.exempt", "/a*b"}});
-  EXPECT_EQ(e.field, "ratelimit.exempt");
+TEST_F(RateLimiterTest, RuleProblemsNameTheKeyAndComeAllAtOnce) {
+  // A listed rule with neither paths nor a rate: both are reported, not only the first.
+  auto p = ruleProblems({{"ratelimit.rules", "login, api, search"}});
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].key, "ratelimit.rule.search.paths");
+  EXPECT_EQ(p[1].key, "ratelimit.rule.search.rate");
+  EXPECT_EQ(p[1].message.rfind("ratelimit.rule.search.rate: ", 0), 0u) << p[1].message;
+  p = ruleProblems({{"ratelimit.rules", "search"}, {"ratelimit.rule.search.paths", "/s"}});
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].key, "ratelimit.rule.search.rate");
+  // Two keys of rules that ratelimit.rules does not list, and a listed rule without a rate.
+  p = ruleProblems({{"ratelimit.rules", "api, b"},
+                    {"ratelimit.rule.login.rate", "1/s"},
+                    {"ratelimit.rule.serch.paths", "/s"},
+                    {"ratelimit.rule.b.paths", "/b"}});
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].key, "ratelimit.rule.b.rate");
+  EXPECT_EQ(p[1].key, "ratelimit.rule.login.rate");
+  EXPECT_NE(p[1].message.find("not listed in ratelimit.rules"), std::string::npos) << p[1].message;
+  EXPECT_EQ(p[2].key, "ratelimit.rule.serch.paths");
 }
 
-TEST_F(RateLimiterTest, BurstBelowOneIsRejectedByLoaderAndRuleCheck) {
-  auto r = ConfigLoader::load("", {{"ratelimit.rule.api.burst", "0"}});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.problems[0].rfind("ratelimit.rule.api.burst", 0), 0u) << r.problems[0];
-  auto e = configError({{"ratelimit.rule.api.burst", "0"}});
-  EXPECT_EQ(e.field, "ratelimit.rule.api.burst");
+// Each value is checked once, by the key table, before any rule is built.
+TEST_F(RateLimiterTest, BadValuesAreTheKeyTablesProblems) {
+  auto e = valueProblem({{"ratelimit.rule.api.rate", "many"}});
+  EXPECT_EQ(e.rfind("ratelimit.rule.api.rate: ", 0), 0u) << e;
+  EXPECT_NE(e.find("N/s"), std::string::npos) << e;
+  e = valueProblem({{"ratelimit.rule.custom.rate", "5/d"}});
+  EXPECT_EQ(e.rfind("ratelimit.rule.custom.rate: ", 0), 0u) << e;
+  e = valueProblem({{"ratelimit.trusted_proxies", "10.0.0.0/8, 300.1.1.1/8"}});
+  EXPECT_EQ(e.rfind("ratelimit.trusted_proxies: ", 0), 0u) << e;
+  EXPECT_NE(e.find("300.1.1.1"), std::string::npos) << e;
+  e = valueProblem({{"ratelimit.rules", "api, api"}});
+  EXPECT_EQ(e.rfind("ratelimit.rules: ", 0), 0u) << e;
+  e = valueProblem({{"ratelimit.rules", "a.b"}});
+  EXPECT_EQ(e.rfind("ratelimit.rules: ", 0), 0u) << e;
+  e = valueProblem({{"ratelimit.rule.api.paths", "api/*"}});
+  EXPECT_EQ(e.rfind("ratelimit.rule.api.paths: ", 0), 0u) << e;
+  e = valueProblem({{"ratelimit.exempt", "/a*b"}});
+  EXPECT_EQ(e.rfind("ratelimit.exempt: ", 0), 0u) << e;
+  e = valueProblem({{"ratelimit.rule.api.methods", "GET, P0ST"}});
+  EXPECT_EQ(e.rfind("ratelimit.rule.api.methods: ", 0), 0u) << e;
+  e = valueProblem({{"ratelimit.rule.api.burst", "0"}});
+  EXPECT_EQ(e.rfind("ratelimit.rule.api.burst: ", 0), 0u) << e;
 }
 
 }  // namespace

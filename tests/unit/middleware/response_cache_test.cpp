@@ -300,28 +300,40 @@ TEST_F(ResponseCacheTest, ReloadDropsEntriesOfRemovedRulesAndKeepsCounters) {
   EXPECT_EQ(cache_.counters("agents").hits, 0u);
 }
 
-TEST_F(ResponseCacheTest, ConfigFromTableAndErrorsNameTheKey) {
+TEST_F(ResponseCacheTest, ConfigFromTableAndProblemsNameTheKey) {
   auto loaded = config::ConfigLoader::load("", {});
-  auto cfg = ResponseCacheConfig::fromConfig(*loaded.config);
-  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
-  ASSERT_EQ((*cfg)->rules.size(), 2u);
-  EXPECT_EQ((*cfg)->max_entries, 1000u);
-  EXPECT_EQ((*cfg)->max_bytes, 67108864u);
-  EXPECT_EQ((*cfg)->match("GET", "/api/system/processes/12")->name, "processes");
-  EXPECT_EQ((*cfg)->match("GET", "/api/system/network?iface=eth0")->ttl, milliseconds(2000));
-  EXPECT_FALSE((*cfg)->match("POST", "/api/system/processes"));
-  EXPECT_FALSE((*cfg)->match("GET", "/api/agents"));
+  config::Problems none;
+  auto cfg = ResponseCacheConfig::fromConfig(*loaded.config, none);
+  ASSERT_TRUE(none.empty()) << none.front().message;
+  ASSERT_EQ(cfg->rules.size(), 2u);
+  EXPECT_EQ(cfg->max_entries, 1000u);
+  EXPECT_EQ(cfg->max_bytes, 67108864u);
+  EXPECT_EQ(cfg->match("GET", "/api/system/processes/12")->name, "processes");
+  EXPECT_EQ(cfg->match("GET", "/api/system/network?iface=eth0")->ttl, milliseconds(2000));
+  EXPECT_FALSE(cfg->match("POST", "/api/system/processes"));
+  EXPECT_FALSE(cfg->match("GET", "/api/agents"));
 
-  auto error = [](const config::ConfigLoader::Defines& d) {
-    auto r = ResponseCacheConfig::fromConfig(*config::ConfigLoader::load("", d).config);
-    return r.ok() ? std::string() : r.error().field;
+  auto keys = [](const config::ConfigLoader::Defines& d) {
+    auto r = config::ConfigLoader::load("", d);
+    EXPECT_TRUE(r.ok()) << r.problems.front();
+    config::Problems problems;
+    ResponseCacheConfig::fromConfig(*r.config, problems);
+    std::string out;
+    for (const auto& p : problems) out += (out.empty() ? "" : " ") + p.key;
+    return out;
   };
-  EXPECT_EQ(error({{"cache.rules", "processes, agents"}}), "cache.rule.agents.paths");
-  EXPECT_EQ(error({{"cache.rules", "agents"}, {"cache.rule.agents.paths", "/api/agents"}}),
+  // Every problem at once: a listed rule without paths or ttl, and an unlisted rule's key.
+  EXPECT_EQ(keys({{"cache.rules", "processes, agents"}, {"cache.rule.nope.ttl_ms", "5"}}),
+            "cache.rule.agents.paths cache.rule.agents.ttl_ms cache.rule.nope.ttl_ms");
+  EXPECT_EQ(keys({{"cache.rules", "agents"}, {"cache.rule.agents.paths", "/api/agents"}}),
             "cache.rule.agents.ttl_ms");
-  EXPECT_EQ(error({{"cache.rules", "processes"}, {"cache.rule.network.ttl_ms", "5"}}),
+  EXPECT_EQ(keys({{"cache.rules", "processes"}, {"cache.rule.network.ttl_ms", "5"}}),
             "cache.rule.network.ttl_ms");
-  EXPECT_EQ(error({{"cache.rules", ""}}), "");
+  EXPECT_EQ(keys({{"cache.rules", ""}}), "");
+  // A bad value is the key table's problem, found before any rule is built.
+  auto bad = config::ConfigLoader::load("", {{"cache.rule.processes.paths", "api/x"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.problems.front().rfind("cache.rule.processes.paths: ", 0), 0u);
 }
 
 TEST_F(ResponseCacheTest, AdminJson) {
