@@ -16,6 +16,7 @@ int runCacheShow(Context& ctx, const Invocation& inv);
 int runCacheFlush(Context& ctx, const Invocation& inv);
 int runPool(Context& ctx, const Invocation& inv);
 int runBreakers(Context& ctx, const Invocation& inv);
+int runMetrics(Context& ctx, const Invocation& inv);
 int runLogLevel(Context& ctx, const Invocation& inv);
 int runFaultShow(Context& ctx, const Invocation& inv);
 int runFaultDb(Context& ctx, const Invocation& inv);
