@@ -5,7 +5,7 @@
 namespace cc::ctl::client {
 namespace {
 
-bool startsWith(const std::string& s, const std::string& prefix) {
+bool textStartsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
@@ -18,7 +18,7 @@ std::string sampleName(const std::string& line) {
 // The family a `# HELP name ...` or `# TYPE name ...` line is about; "" for other comments.
 std::string commentFamily(const std::string& line) {
   for (const char* kind : {"# HELP ", "# TYPE "}) {
-    if (startsWith(line, kind)) {
+    if (textStartsWith(line, kind)) {
       std::string rest = line.substr(7);
       return rest.substr(0, rest.find(' '));
     }
@@ -73,7 +73,7 @@ std::vector<std::string> metricLinesWithPrefix(const std::string& text, const st
       pending.push_back(line);
       continue;
     }
-    if (!startsWith(sampleName(line), prefix)) continue;
+    if (!textStartsWith(sampleName(line), prefix)) continue;
     out.insert(out.end(), pending.begin(), pending.end());
     pending.clear();
     out.push_back(line);

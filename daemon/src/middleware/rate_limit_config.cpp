@@ -42,10 +42,8 @@ RateLimitRule readRule(const config::Config& cfg, const std::string& name, Probl
   if (cfg.has(prefix + "methods")) {
     for (const auto& m : cfg.getList(prefix + "methods")) rule.methods.push_back(upper(m));
   }
-  auto rate = cfg.has(prefix + "rate") ? Rate::parse(cfg.getString(prefix + "rate"))
-                                       : common::Result<Rate>(Error::badRequest("no rate"));
-  if (rate) {
-    rule.rate = *rate;
+  if (cfg.has(prefix + "rate")) {
+    rule.rate = *Rate::parse(cfg.getString(prefix + "rate"));
   } else {
     problems.push_back(keyProblem(prefix + "rate", "rule '" + name + "' has no rate"));
   }
