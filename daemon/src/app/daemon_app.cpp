@@ -18,8 +18,7 @@
 
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
-#include "admin/protection_admin_routes.h"
-#include "admin/store_admin_routes.h"
+#include "app/listener_routes.h"
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
@@ -27,12 +26,6 @@
 #include "config/config.h"
 #include "config/key_table.h"
 #include "health/health_registry.h"
-#include "http/handlers/agent_handlers.h"
-#include "http/handlers/auth_handlers.h"
-#include "http/handlers/health_handlers.h"
-#include "http/handlers/metrics_handler.h"
-#include "http/handlers/project_handlers.h"
-#include "http/handlers/system_handlers.h"
 #include "http/http_server.h"
 #include "http/json_body.h"
 #include "middleware/authenticator.h"
@@ -42,7 +35,6 @@
 #include "service/sd_notify.h"
 #include "service/socket_activation.h"
 #include "service/unix_listener.h"
-#include "ws/ws_routes.h"
 
 namespace cc::app {
 namespace {
@@ -538,13 +530,7 @@ void DaemonApp::applyReloadable(const config::Config& c) {
 std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
   Services& s = *services_;
   auto router = std::make_shared<http::Router>();
-  http::handlers::addHealthRoutes(*router, s.health, started_at_);
-  http::handlers::addMetricsRoute(*router, s.metrics);
-  http::handlers::addSystemRoutes(*router, *s.sampler);
-  http::handlers::addAuthRoutes(*router, *s.domain);
-  http::handlers::addAgentRoutes(*router, *s.domain);
-  http::handlers::addProjectRoutes(*router, *s.domain);
-  ws::addWebSocketRoutes(*router, *s.hub);
+  addPublicRoutes(*router, s, started_at_);
 
   // The fixed sequence every request passes: count it, rate-limit it (cheapest rejection
   // first), guard the store (token validation may need it, so its failures count too),
@@ -566,9 +552,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
 std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string& admin_token) {
   Services& s = *services_;
   auto router = std::make_shared<http::Router>();
-  admin::addAdminRoutes(*router, *this);
-  admin::addProtectionAdminRoutes(*router, *s.rate_limit, *s.cache, *s.db_breaker);
-  admin::addStoreAdminRoutes(*router, *s.domain);
+  addAdminListenerRoutes(*router, s, *this);
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
   middleware::RouteRunner* runner = s.runner.get();
