@@ -30,6 +30,7 @@
 #include "http/json_body.h"
 #include "middleware/authenticator.h"
 #include "middleware/breaker_stage.h"
+#include "middleware/cors.h"
 #include "middleware/request_metrics.h"
 #include "service/pid_lock.h"
 #include "service/sd_notify.h"
@@ -124,6 +125,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   int64_t started_wall_ms_ = 0;
   common::SteadyTime started_at_{};
   std::unique_ptr<Services> services_;
+  std::shared_ptr<middleware::CorsStage> cors_;  // the public pipeline's, for reload
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<http::HttpServer> admin_;
   std::unique_ptr<http::HttpServer> admin_unix_;  // admin.socket, when set
@@ -516,6 +518,7 @@ void DaemonApp::registerListenerMetrics() {
 void DaemonApp::applyReloadable(const config::Config& c) {
   common::setLogLevel(c.getString("log.level"));
   services_->reload(c);
+  if (cors_) cors_->setPolicy(middleware::CorsPolicy::fromConfig(c));
   http_->connectionLimiter().setLimit(c.getInt32("http.max_connections_per_client"));
   // Every listener, the admin Unix socket too: each was built from the same keys at start.
   for (auto* server : {http_.get(), admin_.get(), admin_unix_.get()}) {
@@ -532,11 +535,16 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline() {
   auto router = std::make_shared<http::Router>();
   addPublicRoutes(*router, s, started_at_);
 
-  // The fixed sequence every request passes: count it, rate-limit it (cheapest rejection
-  // first), guard the store (token validation may need it, so its failures count too),
-  // authenticate it; then the handler runs within its deadline.
+  // The fixed sequence every request passes: count it; answer a browser's preflight (before
+  // the rate limit, so it costs no token and a 429 still reaches the page with its CORS
+  // headers, and before authentication, since a preflight carries no token); rate-limit it
+  // (cheapest rejection first), guard the store (token validation may need it, so its failures
+  // count too), authenticate it; then the handler runs within its deadline.
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<middleware::RequestMetrics>(s.metrics));
+  cors_ = std::make_shared<middleware::CorsStage>(
+      router, middleware::CorsPolicy::fromConfig(*config_), s.metrics);
+  pipeline->use(cors_);
   pipeline->use(s.rate_limit);
   store::Store* store = s.store.get();
   pipeline->use(std::make_shared<middleware::BreakerStage>(

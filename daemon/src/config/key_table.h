@@ -52,6 +52,8 @@ Validator doubleRange(double min, double max);
 Validator oneOf(std::vector<std::string> allowed);
 Validator ipAddress();
 Validator notEmpty();
+/// Comma-separated origins, each scheme://host[:port] as a browser sends it, or `*` alone.
+Validator originList();
 }  // namespace validators
 
 }  // namespace cc::config
