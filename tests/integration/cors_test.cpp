@@ -80,6 +80,17 @@ TEST_F(CorsApiTest, AnotherOriginGetsNoCorsHeadersAndItsPreflightA403) {
   EXPECT_EQ(get.header("Vary"), "Origin");
 }
 
+// Answered by the connection before the pipeline runs, and still readable by the page.
+TEST_F(CorsApiTest, A413ForABodyOverTheLimitCarriesTheHeaders) {
+  startWith({"-D", std::string("http.cors.allowed_origins=") + kDashboard, "-D",
+             "http.max_body_bytes=64"});
+  auto r = daemon_->request("POST", "/api/agents", std::string(1000, 'x'),
+                            {{"Origin", kDashboard}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_EQ(jsonField(r.body, "error.code"), "payload_too_large");
+  EXPECT_EQ(r.header("Access-Control-Allow-Origin"), kDashboard);
+}
+
 TEST_F(CorsApiTest, ARateLimited429CarriesTheHeadersAndPreflightsCostNoToken) {
   startWith({"-D", std::string("http.cors.allowed_origins=") + kDashboard, "-D",
              "ratelimit.rule.api.burst=2", "-D", "ratelimit.rule.api.rate=2/h"});

@@ -41,7 +41,7 @@ class CorsPolicy {
 ///   is answered 204 here, without a token and without costing the client a rate-limit token,
 ///   with the path's methods, the request headers the API reads and Max-Age; from another origin
 ///   it is answered 403 `forbidden` without CORS headers; on an unknown path 404;
-/// - every other answer to an allowed origin (error envelopes, 401 and 429 included) carries
+/// - every other answer to an allowed origin (error envelopes, 401, 413 and 429 included) carries
 ///   Access-Control-Allow-Origin and Access-Control-Expose-Headers; answers to other origins
 ///   carry none. With a list of origins (not `*`) every answer carries Vary: Origin.
 /// With the policy disabled the stage does nothing. The policy can be swapped at run time
@@ -59,6 +59,9 @@ class CorsStage final : public http::Middleware {
   std::optional<http::Reply> onRequest(http::RequestContext& ctx,
                                        const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
+  void onEarlyReply(const http::RequestContext& ctx, http::Reply& reply) override {
+    onReply(ctx, reply);
+  }
 
   std::shared_ptr<const CorsPolicy> policy() const { return std::atomic_load(&policy_); }
   void setPolicy(CorsPolicy policy) {

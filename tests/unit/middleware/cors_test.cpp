@@ -174,5 +174,21 @@ TEST_F(CorsTest, InThePipelineAPreflightNeedsNoTokenAndA401CarriesTheHeaders) {
   EXPECT_EQ(*refused.header("Access-Control-Allow-Origin"), kAllowed);
 }
 
+// What the connection answers before the chain (413, 408, a malformed target) is readable by
+// the page too.
+TEST_F(CorsTest, AnAnswerTheConnectionGaveEarlyCarriesTheHeaders) {
+  http::Pipeline pipeline(router_);
+  pipeline.use(std::make_shared<CorsStage>(router_, policyOf({kAllowed}), registry_));
+  http::RequestContext ctx;
+  ctx.method = "POST";
+  ctx.path = "/api/agents";
+  ctx.header_copies = {{"origin", kAllowed}};
+  http::Reply too_large = pipeline.finishEarly(
+      ctx, http::errorReply({common::ErrorCode::kPayloadTooLarge, "too large", {}, 0}, "r1"));
+  EXPECT_EQ(too_large.status, 413);
+  ASSERT_NE(too_large.header("Access-Control-Allow-Origin"), nullptr);
+  EXPECT_EQ(*too_large.header("Access-Control-Allow-Origin"), kAllowed);
+}
+
 }  // namespace
 }  // namespace cc::middleware
