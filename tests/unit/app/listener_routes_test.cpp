@@ -85,17 +85,36 @@ void collectRefs(const Poco::Dynamic::Var& value, std::set<std::string>& out) {
   }
 }
 
+// The real routers of both listeners, built once for the suite (building the services hashes
+// the bootstrap admin's password, which takes a while).
 class ListenerRoutesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    Poco::File(dir_.path()).createDirectories();
-    auto loaded = config::ConfigLoader::load("", {{"daemon.state_dir", dir_.path()}});
+  struct Built {
+    Poco::TemporaryFile dir;
+    std::unique_ptr<Services> services;
+    NoBackend backend;
+    http::Router public_routes;
+    http::Router admin_routes;
+  };
+
+  static void SetUpTestSuite() {
+    built_ = new Built;
+    Poco::File(built_->dir.path()).createDirectories();
+    auto loaded = config::ConfigLoader::load("", {{"daemon.state_dir", built_->dir.path()}});
     ASSERT_TRUE(loaded.ok());
     auto services = Services::create(*loaded.config, common::Clock::system());
     ASSERT_TRUE(services.ok()) << services.error().message;
-    services_ = std::move(*services);
-    addPublicRoutes(public_, *services_, common::SteadyTime{});
-    addAdminListenerRoutes(admin_, *services_, backend_);
+    built_->services = std::move(*services);
+    addPublicRoutes(built_->public_routes, *built_->services, common::SteadyTime{});
+    addAdminListenerRoutes(built_->admin_routes, *built_->services, built_->backend);
+  }
+  static void TearDownTestSuite() {
+    delete built_;
+    built_ = nullptr;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(built_->services, nullptr);
     doc_ = Poco::JSON::Parser()
                .parse(std::string(http::handlers::openApiDocument()))
                .extract<Object::Ptr>();
@@ -116,13 +135,13 @@ class ListenerRoutesTest : public ::testing::Test {
     return out;
   }
 
-  Poco::TemporaryFile dir_;
-  std::unique_ptr<Services> services_;
-  NoBackend backend_;
-  http::Router public_;
-  http::Router admin_;
+  static Built* built_;
+  const http::Router& public_ = built_->public_routes;
+  const http::Router& admin_ = built_->admin_routes;
   Object::Ptr doc_;
 };
+
+ListenerRoutesTest::Built* ListenerRoutesTest::built_ = nullptr;
 
 TEST_F(ListenerRoutesTest, TheServedDocumentIsTheCheckedInFile) {
   EXPECT_EQ(std::string(http::handlers::openApiDocument()), readSourceFile("docs/openapi.json"))
