@@ -18,9 +18,8 @@
 
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
-#include "admin/protection_admin_routes.h"
-#include "admin/store_admin_routes.h"
 #include "app/daemon_settings.h"
+#include "app/listener_routes.h"
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
@@ -28,22 +27,16 @@
 #include "config/config.h"
 #include "config/key_table.h"
 #include "health/health_registry.h"
-#include "http/handlers/agent_handlers.h"
-#include "http/handlers/auth_handlers.h"
-#include "http/handlers/health_handlers.h"
-#include "http/handlers/metrics_handler.h"
-#include "http/handlers/project_handlers.h"
-#include "http/handlers/system_handlers.h"
 #include "http/http_server.h"
 #include "http/json_body.h"
 #include "middleware/authenticator.h"
 #include "middleware/breaker_stage.h"
+#include "middleware/cors.h"
 #include "middleware/request_metrics.h"
 #include "service/pid_lock.h"
 #include "service/sd_notify.h"
 #include "service/socket_activation.h"
 #include "service/unix_listener.h"
-#include "ws/ws_routes.h"
 
 namespace cc::app {
 namespace {
@@ -88,7 +81,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
 
  private:
   int serve(const DaemonSettings& settings);
-  std::shared_ptr<http::Pipeline> buildPublicPipeline(const std::string& metrics_key);
+  std::shared_ptr<http::Pipeline> buildPublicPipeline(const DaemonSettings& settings,
+                                                      const std::string& metrics_key);
   std::shared_ptr<http::Pipeline> buildAdminPipeline(const std::string& admin_token);
   void applyReloadable(const DaemonSettings& next);
   void registerListenerMetrics();
@@ -110,6 +104,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   int64_t started_wall_ms_ = 0;
   common::SteadyTime started_at_{};
   std::unique_ptr<Services> services_;
+  std::shared_ptr<middleware::CorsStage> cors_;  // the public pipeline's, for reload
   std::unique_ptr<http::HttpServer> http_;
   std::unique_ptr<http::HttpServer> admin_;
   std::unique_ptr<http::HttpServer> admin_unix_;  // admin.socket, when set
@@ -301,7 +296,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
 
   http_ = std::make_unique<http::HttpServer>(*http_socket,
                                              std::make_shared<http::ServerSettings>(settings.http),
-                                             buildPublicPipeline(metrics_key));
+                                             buildPublicPipeline(settings, metrics_key));
   http_->connectionLimiter().setLimit(settings.max_connections_per_client);
   // A trusted proxy carries many clients over its connections; follows ratelimit reloads.
   http_->connectionLimiter().setExempt(
@@ -510,6 +505,7 @@ void DaemonApp::registerListenerMetrics() {
 void DaemonApp::applyReloadable(const DaemonSettings& next) {
   common::setLogLevel(next.log_level);
   services_->reload(next);
+  if (cors_) cors_->setPolicy(next.cors);
   http_->connectionLimiter().setLimit(next.max_connections_per_client);
   // Every listener, the admin Unix socket too: each was built from the same keys at start.
   http_->settings().applyReloadable(next.http);
@@ -517,23 +513,22 @@ void DaemonApp::applyReloadable(const DaemonSettings& next) {
   if (admin_unix_) admin_unix_->settings().applyReloadable(next.admin_unix);
 }
 
-std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const std::string& metrics_key) {
+std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const DaemonSettings& settings,
+                                                               const std::string& metrics_key) {
   Services& s = *services_;
   auto router = std::make_shared<http::Router>();
-  http::handlers::addHealthRoutes(*router, s.health, started_at_);
-  // Internals stay off the public port unless a scraper key is configured (metrics.public).
-  if (!metrics_key.empty()) http::handlers::addPublicMetricsRoute(*router, s.metrics, metrics_key);
-  http::handlers::addSystemRoutes(*router, *s.sampler);
-  http::handlers::addAuthRoutes(*router, *s.domain);
-  http::handlers::addAgentRoutes(*router, *s.domain);
-  http::handlers::addProjectRoutes(*router, *s.domain);
-  ws::addWebSocketRoutes(*router, *s.hub);
+  addPublicRoutes(*router, s, started_at_, metrics_key);
 
-  // The fixed sequence every request passes: count it, rate-limit it (cheapest rejection
-  // first), guard the store (token validation may need it, so its failures count too),
-  // authenticate it; then the handler runs within its deadline.
+  // The fixed sequence every request passes: count it; answer a browser's preflight (before
+  // the rate limit, so it costs no token and a 429 still reaches the page with its CORS
+  // headers, and before authentication, since a preflight carries no token); rate-limit it
+  // (cheapest rejection first), guard the store (token validation may need it, so its failures
+  // count too), authenticate it; then the handler runs within its deadline.
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<middleware::RequestMetrics>(s.metrics));
+  cors_ = std::make_shared<middleware::CorsStage>(
+      router, settings.cors, s.metrics);
+  pipeline->use(cors_);
   pipeline->use(s.rate_limit);
   store::Store* store = s.store.get();
   pipeline->use(std::make_shared<middleware::BreakerStage>(
@@ -549,10 +544,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const std::string
 std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string& admin_token) {
   Services& s = *services_;
   auto router = std::make_shared<http::Router>();
-  admin::addAdminRoutes(*router, *this);
-  admin::addProtectionAdminRoutes(*router, *s.rate_limit, *s.cache, *s.db_breaker);
-  admin::addStoreAdminRoutes(*router, *s.domain);
-  http::handlers::addMetricsRoute(*router, s.metrics);
+  addAdminListenerRoutes(*router, s, *this);
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
   middleware::RouteRunner* runner = s.runner.get();

@@ -60,6 +60,7 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
   s->store = store::StoreOptions::fromConfig(c);
   s->sampler = system::SamplerSettings::fromConfig(c);
   s->hub = ws::HubSettings::fromConfig(c);
+  s->cors = middleware::CorsPolicy::fromConfig(c);
   s->metrics_public = c.getBool("metrics.public");
   s->metrics_public_key_file = c.getString("metrics.public_key_file");
 

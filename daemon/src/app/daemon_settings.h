@@ -39,6 +39,7 @@ struct DaemonSettings {
   store::StoreOptions store;
   system::SamplerSettings sampler;
   ws::HubSettings hub;
+  middleware::CorsPolicy cors;           ///< http.cors.allowed_origins
   bool metrics_public = false;          ///< metrics.public: /metrics on the public listener too
   std::string metrics_public_key_file;  ///< metrics.public_key_file: the key it wants there
 

@@ -57,6 +57,10 @@ std::vector<KeySpec> buildTable() {
        "Connections one client address may hold open (queued or served); past it a new one is "
        "answered 429 before it takes a worker. Trusted proxies are exempt; 0 means no cap.",
        v::intRange(0, 100000)},
+      {"http.cors.allowed_origins", K::kList, "", true,
+       "Browser origins (scheme://host[:port], exact) allowed to call the public API across "
+       "origins, or * for any; empty sends no CORS headers at all.",
+       v::originList()},
       // admin: the operator listener
       {"admin.address", K::kString, "127.0.0.1", false,
        "Address of the admin listener. Non-loopback addresses need admin.allow_remote.",
@@ -445,6 +449,48 @@ Validator ipAddress() {
     Poco::Net::IPAddress addr;
     if (!Poco::Net::IPAddress::tryParse(std::string(trim(value)), addr)) {
       return "expected an IP address, got '" + value + "'";
+    }
+    return std::nullopt;
+  };
+}
+
+Validator originList() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    auto items = parseList(value);
+    for (const auto& item : items) {
+      if (item == "*") {
+        if (items.size() > 1) return std::string("* allows every origin; list it alone");
+        continue;
+      }
+      // An origin as a browser sends it: scheme "://" host [":" port], no path, no user.
+      const std::size_t sep = item.find("://");
+      const std::string scheme = sep == std::string::npos ? "" : item.substr(0, sep);
+      std::string rest = sep == std::string::npos ? "" : item.substr(sep + 3);
+      bool ok =
+          !scheme.empty() && std::isalpha(static_cast<unsigned char>(scheme[0])) &&
+          std::all_of(scheme.begin(), scheme.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+          });
+      std::string host = rest;
+      std::string port;
+      const std::size_t colon = rest.rfind(':');
+      if (colon != std::string::npos && rest.find(']', colon) == std::string::npos) {
+        host = rest.substr(0, colon);
+        port = rest.substr(colon + 1);
+        ok = ok && !port.empty() && port.size() <= 5 &&
+             std::all_of(port.begin(), port.end(),
+                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+             std::stoi(port) >= 1 && std::stoi(port) <= 65535;
+      }
+      const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+      ok = ok && !host.empty() && std::all_of(host.begin(), host.end(), [bracketed](char c) {
+             return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' ||
+                    (bracketed && (c == ':' || c == '[' || c == ']'));
+           });
+      if (!ok) {
+        return "expected origins as scheme://host[:port] (no path, no trailing /) or *, got '" +
+               item + "'";
+      }
     }
     return std::nullopt;
   };

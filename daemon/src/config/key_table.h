@@ -64,6 +64,8 @@ Validator methodList();
 Validator networkList();
 /// Rule names (letters, digits, '_' and '-'), none listed twice.
 Validator ruleNames();
+/// Comma-separated origins, each scheme://host[:port] as a browser sends it, or `*` alone.
+Validator originList();
 }  // namespace validators
 
 }  // namespace cc::config

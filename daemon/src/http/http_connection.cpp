@@ -664,7 +664,7 @@ void HttpConnection::run() {
       }
     }
 
-    Reply reply = early ? std::move(*early) : pipeline.handle(ctx);
+    Reply reply = early ? pipeline.finishEarly(ctx, std::move(*early)) : pipeline.handle(ctx);
     // A body its handler left unread (refused before it, or cut short) cannot be skipped to the
     // next request reliably: the connection closes after this answer.
     if (body_source && body_source->state() != BodySource::State::kEnd) body_complete = false;

@@ -18,6 +18,10 @@ class Middleware {
   virtual std::optional<Reply> onRequest(RequestContext& ctx, const Route* route) = 0;
   /// Sees every reply on its way out, in reverse order, for headers and counters.
   virtual void onReply(const RequestContext& /*ctx*/, Reply& /*reply*/) {}
+  /// Sees, in reverse order, an answer the connection gave before the request reached the chain
+  /// (a body over the limit or too slow, a malformed target), for the headers every answer must
+  /// carry. onRequest never ran for it.
+  virtual void onEarlyReply(const RequestContext& /*ctx*/, Reply& /*reply*/) {}
 };
 
 }  // namespace cc::http

@@ -46,6 +46,13 @@ Reply Pipeline::dispatch(RequestContext& ctx) const {
   return reply;
 }
 
+Reply Pipeline::finishEarly(const RequestContext& ctx, Reply reply) const {
+  for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {
+    (*it)->onEarlyReply(ctx, reply);
+  }
+  return reply;
+}
+
 Reply Pipeline::handle(RequestContext& ctx) const {
   std::string what;
   try {

@@ -22,6 +22,9 @@ class Pipeline {
   void use(std::shared_ptr<Middleware> middleware) { middleware_.push_back(std::move(middleware)); }
   void setInvoker(Invoker invoker) { invoker_ = std::move(invoker); }
   Reply handle(RequestContext& ctx) const;
+  /// An answer the connection gives before the request reaches the chain, with each stage's
+  /// onEarlyReply applied.
+  Reply finishEarly(const RequestContext& ctx, Reply reply) const;
   const Router& router() const { return *router_; }
 
  private:

@@ -160,6 +160,27 @@ TEST(KeyTableTest, EveryDefaultPassesItsOwnValidator) {
   }
 }
 
+TEST(KeyTableTest, CorsOriginsMustBeOriginsOrAStarAlone) {
+  const KeySpec* spec = findKey("http.cors.allowed_origins");
+  ASSERT_NE(spec, nullptr);
+  EXPECT_TRUE(spec->reloadable);
+  for (const char* good : {"", "*", "https://dash.example.com", "http://localhost:3000",
+                           "https://a.example, http://b.example:8443", "http://[::1]:8080",
+                           "app+x://host-1.internal"}) {
+    EXPECT_EQ(checkValue(*spec, good), std::nullopt) << good;
+  }
+  for (const char* bad :
+       {"dash.example.com", "https://dash.example.com/", "https://dash.example.com/app",
+        "https://user@host", "https://host:0", "https://host:99999", "https://host:", "https://",
+        "://host", "https://a.example, *", "1http://host", "https://ho st"}) {
+    auto problem = checkValue(*spec, bad);
+    ASSERT_TRUE(problem.has_value()) << bad;
+  }
+  EXPECT_NE(checkValue(*spec, "https://a.example/")->find("'https://a.example/'"),
+            std::string::npos)
+      << "the message names the item at fault";
+}
+
 TEST(KeyTableTest, ReferenceConfigDocumentsEveryKeyWithItsDefault) {
   std::ifstream in(std::string(CC_TEST_FIXTURES) + "/../../../etc/controlcenterd.properties");
   ASSERT_TRUE(in) << "etc/controlcenterd.properties not found";
