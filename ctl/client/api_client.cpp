@@ -154,4 +154,10 @@ Reply makeReply(const HttpExchange& exchange, const ApiClient& api) {
   return reply;
 }
 
+bool healthServes(const Reply& reply) {
+  if (!reply.ok()) return false;
+  const std::string status = text(reply.object(), "status");
+  return status == "pass" || status == "warn";
+}
+
 }  // namespace cc::ctl::client

@@ -100,6 +100,10 @@ struct TokenRevoker {
   ~TokenRevoker();
 };
 
+/// A /health, /health/live or /health/ready answer that says the daemon serves: 2xx with status
+/// pass or warn (a 503 "fail" does not, nor does a body without a status).
+bool healthServes(const Reply& reply);
+
 /// Turns a raw exchange into a Reply (exit code, parsed JSON, message). Exposed for tests.
 Reply makeReply(const HttpExchange& exchange, const ApiClient& api);
 

@@ -10,6 +10,7 @@ enum class ExitCode : int {
   kUnreachable = 2,   // connection refused, timed out, name not resolved
   kUsage = 3,         // unknown verb, bad argument or option, wrong argument count
   kUnauthorized = 4,  // 401/403, or the admin token file cannot be read
+  kTimeout = 5,       // `wait`: the condition did not hold before --timeout expired
 };
 
 /// Exit code for an HTTP status the daemon answered with: 2xx ok, 401/403 unauthorized, any

@@ -1,9 +1,12 @@
 #include "client/output.h"
 
+#include <Poco/JSON/Stringifier.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <sstream>
 
 namespace cc::ctl::client {
 
@@ -69,6 +72,56 @@ std::string formatNumber(double value, int decimals) {
   return text;
 }
 
+std::string groupedNumber(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  std::string text = buf;
+  if (text.find_first_not_of("-0.") == std::string::npos && text[0] == '-') text.erase(0, 1);
+  const std::size_t sign = text[0] == '-' ? 1 : 0;
+  std::size_t end = text.find('.');
+  if (end == std::string::npos) end = text.size();
+  for (std::size_t at = end; at > sign + 3; at -= 3) text.insert(at - 3, ",");
+  return text;
+}
+
+std::string compactEmptyContainers(const std::string& json) {
+  std::string out;
+  out.reserve(json.size());
+  bool in_string = false;
+  bool escaped = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char ch = json[i];
+    out += ch;
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (ch == '"') {
+      in_string = true;
+      continue;
+    }
+    if (ch != '[' && ch != '{') continue;
+    std::size_t next = json.find_first_not_of(" \t\r\n", i + 1);
+    if (next != std::string::npos && json[next] == (ch == '[' ? ']' : '}')) {
+      out += json[next];
+      i = next;
+    }
+  }
+  return out;
+}
+
+void printJsonDocument(std::ostream& out, const Poco::Dynamic::Var& document) {
+  std::ostringstream text;
+  Poco::JSON::Stringifier::stringify(document, text, 2);
+  out << compactEmptyContainers(text.str()) << "\n";
+}
+
 std::string humanBytes(uint64_t bytes) {
   static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
   if (bytes < 1024) return std::to_string(bytes) + " B";
@@ -101,6 +154,8 @@ std::string humanMillis(double ms) {
 
 std::string humanSeconds(double seconds) {
   char buf[48];
+  // A short run or a fresh start reads "40.0 ms", not "0.0 s".
+  if (seconds < 1.0) return humanMillis(seconds * 1000.0);
   if (seconds < 60.0) {
     std::snprintf(buf, sizeof buf, "%.1f s", seconds);
     return buf;

@@ -1,5 +1,8 @@
 #pragma once
-// Human output: aligned tables, human units, colour for status words on a terminal only.
+// Output: aligned tables, human units, colour for status words on a terminal only, and the one
+// form a JSON document takes.
+
+#include <Poco/Dynamic/Var.h>
 
 #include <cstdint>
 #include <ostream>
@@ -46,6 +49,14 @@ std::string humanMillis(double ms);
 std::string humanSeconds(double seconds);
 /// A number with at most `decimals` decimals, trailing zeros dropped ("0.5", "12", "0.05").
 std::string formatNumber(double value, int decimals = 2);
+/// A number with exactly `decimals` decimals and thousands separators ("1,234.50", "0.42",
+/// "12,000"): one format for a whole table column.
+std::string groupedNumber(double value, int decimals = 0);
+
+/// Writes `document` indented by two, empty arrays and objects as `[]` and `{}`, and a newline.
+void printJsonDocument(std::ostream& out, const Poco::Dynamic::Var& document);
+/// `json` with every empty array or object outside strings written `[]` / `{}`. Exposed for tests.
+std::string compactEmptyContainers(const std::string& json);
 
 /// Wraps a status word (pass/ok/closed/enforce green, warn/half_open/shadow yellow, fail/open/
 /// disabled red) in ANSI colour when `colour` is set; other words come back unchanged.

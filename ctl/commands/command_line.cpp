@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <sstream>
 
+#include "client/duration.h"
+#include "client/exit_code.h"
+#include "common/spelling.h"
 #include "config/key_table.h"
 
 namespace cc::ctl {
@@ -22,6 +25,17 @@ const OptionSpec* findOption(const std::vector<OptionSpec>& table, const std::st
 
 std::string optionName(const OptionSpec& option) { return "--" + option.name; }
 
+// " (did you mean '--rule'?)" among the options a position accepts.
+std::string optionHint(const std::string& name, const VerbSpec* verb) {
+  std::vector<std::string_view> names;
+  for (const auto& option : globalOptionTable()) names.emplace_back(option.name);
+  if (verb != nullptr) {
+    for (const auto& option : verb->options) names.emplace_back(option.name);
+  }
+  auto hint = common::closestSpelling(name, names);
+  return hint ? " (did you mean '--" + *hint + "'?)" : std::string();
+}
+
 std::string joined(const std::vector<std::string>& items, const std::string& sep) {
   std::string text;
   for (const auto& item : items) text += (text.empty() ? "" : sep) + item;
@@ -34,6 +48,9 @@ std::optional<std::string> checkValue(const OptionSpec& option, const std::strin
   }
   if (option.type == OptionType::kDouble && !config::parseDouble(value)) {
     return optionName(option) + " expects a number, got '" + value + "'";
+  }
+  if (option.type == OptionType::kDuration && !client::parseDuration(value)) {
+    return optionName(option) + " expects a duration such as 500ms, 30s or 2m, got '" + value + "'";
   }
   if (!option.choices.empty() &&
       std::find(option.choices.begin(), option.choices.end(), value) == option.choices.end()) {
@@ -84,6 +101,34 @@ double Invocation::real(const std::string& name, double fallback) const {
   return config::parseDouble(it->second).value_or(fallback);
 }
 
+std::chrono::milliseconds Invocation::duration(const std::string& name,
+                                               std::chrono::milliseconds fallback) const {
+  auto it = options.find(name);
+  if (it == options.end()) return fallback;
+  return client::parseDuration(it->second).value_or(fallback);
+}
+
+common::Result<const VerbSpec*> lookUpVerb(const std::string& verb, const std::string& sub,
+                                           bool& sub_used) {
+  const VerbSpec* spec = findVerb(verb, sub, sub_used);
+  const auto subs = subsOf(verb);
+  if (spec == nullptr && subs.empty()) {
+    const auto words = verbWords();
+    return usage("unknown verb '" + verb + "'" +
+                 common::didYouMean(verb, {words.begin(), words.end()}) +
+                 "; see controlcenterctl help");
+  }
+  if (spec == nullptr && sub.empty()) {
+    return usage("'" + verb + "' needs one of: " + joined(subs, ", "));
+  }
+  if (!subs.empty() && !sub_used && !sub.empty()) {
+    return usage("unknown '" + verb + "' sub-verb '" + sub + "'" +
+                 common::didYouMean(sub, {subs.begin(), subs.end()}) +
+                 "; expected one of: " + joined(subs, ", "));
+  }
+  return spec;
+}
+
 common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& args) {
   CommandLine line;
   std::vector<std::string> words;  // positional arguments after the verb (and sub-verb)
@@ -106,19 +151,13 @@ common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& arg
       const std::string sub =
           i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-' ? args[i + 1] : "";
       bool sub_used = false;
-      verb = findVerb(arg, sub, sub_used);
-      const auto subs = subsOf(arg);
-      if (verb == nullptr && subs.empty()) {
-        return usage("unknown verb '" + arg + "'; see controlcenterctl --help");
+      auto found = lookUpVerb(arg, sub, sub_used);
+      if (!found.ok()) {
+        // `user --help`: the general help, which lists every `user` sub-verb.
+        if (line.help && sub.empty() && !subsOf(arg).empty()) continue;
+        return found.error();
       }
-      if (verb == nullptr && sub.empty()) {
-        if (line.help) continue;
-        return usage("'" + arg + "' needs one of: " + joined(subs, ", "));
-      }
-      if (!subs.empty() && !sub_used && !sub.empty()) {
-        return usage("unknown '" + arg + "' sub-verb '" + sub +
-                     "'; expected one of: " + joined(subs, ", "));
-      }
+      verb = found.value();
       if (sub_used) ++i;
       continue;
     }
@@ -137,16 +176,19 @@ common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& arg
       if (arg.size() > 2) inline_value = arg.substr(2);
     }
     const std::string shown = short_name != 0 ? std::string("-") + short_name : "--" + name;
-    const OptionSpec* option = findOption(globalOptionTable(), name, short_name);
-    const bool global = option != nullptr;
-    if (option == nullptr && verb != nullptr) option = findOption(verb->options, name, short_name);
+    // After its verb, a verb's option wins over a global one of the same name (`wait
+    // --timeout` is the wait's; the per-request --timeout goes before the verb).
+    const OptionSpec* option =
+        verb != nullptr ? findOption(verb->options, name, short_name) : nullptr;
+    const bool global = option == nullptr;
+    if (option == nullptr) option = findOption(globalOptionTable(), name, short_name);
     if (option == nullptr) {
+      const std::string hint = short_name != 0 ? "" : optionHint(name, verb);
       if (verb == nullptr) {
-        return usage("unknown option " + shown + " (verb options go after the verb)");
+        return usage("unknown option " + shown + hint + " (verb options go after the verb)");
       }
-      return usage("unknown option " + shown + " for '" + verb->verb +
-                   (verb->sub.empty() ? "" : " " + verb->sub) + "'; usage: controlcenterctl " +
-                   verb->usage());
+      return usage("unknown option " + shown + hint + " for '" + verb->name() +
+                   "'; usage: controlcenterctl " + verb->usage());
     }
     std::string value;
     if (option->type == OptionType::kFlag) {
@@ -175,7 +217,7 @@ common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& arg
 
   Invocation& inv = line.invocation;
   inv.verb = verb;
-  const std::string name = verb->verb + (verb->sub.empty() ? "" : " " + verb->sub);
+  const std::string name = verb->name();
   if (words.size() < verb->min_args || words.size() > verb->max_args) {
     std::string expected =
         verb->min_args == verb->max_args
@@ -211,7 +253,8 @@ common::Result<CommandLine> parseCommandLine(const std::vector<std::string>& arg
 std::string helpText() {
   std::ostringstream out;
   out << "Usage: controlcenterctl [OPTIONS] VERB [ARGS...]\n\n"
-         "Operate a running controlcenterd through its public and admin APIs.\n\nVerbs:\n";
+         "Operate a running controlcenterd through its public and admin APIs.\n"
+         "controlcenterctl help VERB shows a verb's options and examples.\n\nVerbs:\n";
   std::size_t width = 0;
   for (const auto& spec : verbTable()) width = std::max(width, spec.usage().size());
   width = std::min<std::size_t>(width, 44);
@@ -237,7 +280,8 @@ std::string helpText() {
   out << "\nEnvironment: CONTROLCENTER_URL, CONTROLCENTER_ADMIN_URL, CONTROLCENTER_TOKEN_FILE\n"
          "Precedence: options > environment > --config > built-in defaults.\n\n"
          "Exit codes: 0 ok, 1 the daemon answered with a failure (or is unhealthy),\n"
-         "2 unreachable, 3 usage error, 4 unauthorized (or unreadable token file).\n";
+         "2 unreachable, 3 usage error, 4 unauthorized (or unreadable token file),\n"
+         "5 timed out waiting (wait).\n";
   return out.str();
 }
 
@@ -256,7 +300,11 @@ std::string verbHelpText(const VerbSpec& spec) {
           << (option.required ? " (required)" : "") << "\n";
     }
   }
-  out << "\nSee controlcenterctl --help for the global options and exit codes.\n";
+  if (!spec.examples.empty()) {
+    out << "\nExamples:\n";
+    for (const auto& example : spec.examples) out << "  " << example << "\n";
+  }
+  out << "\nSee controlcenterctl help for the global options and exit codes.\n";
   return out.str();
 }
 

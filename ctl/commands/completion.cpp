@@ -104,10 +104,7 @@ std::string script(const Dialect& d) {
       << "      *) if [[ -z \"$verb\" ]]; then verb=\"$w\"; elif [[ -z \"$sub\" ]]; then "
          "sub=\"$w\"; fi ;;\n    esac\n  done\n";
 
-  std::vector<std::string> verbs;
-  for (const auto& spec : verbTable()) {
-    if (verbs.empty() || verbs.back() != spec.verb) verbs.push_back(spec.verb);
-  }
+  const std::vector<std::string> verbs = verbWords();
   const std::string globals = optionWords(globalOptionTable());
   out << "  if [[ -z \"$verb\" ]]; then\n"
       << "    if [[ \"$cur\" == -* ]]; then " << offer(globals) << "; else " << offer(words(verbs))
@@ -124,6 +121,8 @@ std::string script(const Dialect& d) {
           << offer(globals + " " + optionWords(spec.options)) << "; ";
       if (!spec.arg_choices.empty()) {
         out << "elif [[ -z \"$sub\" ]]; then " << offer(words(spec.arg_choices)) << "; ";
+      } else if (spec.run == runHelp) {
+        out << "elif [[ -z \"$sub\" ]]; then " << offer(words(verbs)) << "; ";
       } else if (spec.args.find("FILE") != std::string::npos) {
         out << "else " << d.files << "; ";
       }

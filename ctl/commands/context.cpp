@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "client/output.h"
 #include "client/secret_prompt.h"
 
 namespace cc::ctl {
@@ -67,8 +68,7 @@ int Context::fail(client::ExitCode code, const std::string& message) {
 }
 
 int Context::printJson(const Poco::Dynamic::Var& document) {
-  Poco::JSON::Stringifier::stringify(document, io_.out, 2);
-  io_.out << "\n";
+  client::printJsonDocument(io_.out, document);
   return 0;
 }
 

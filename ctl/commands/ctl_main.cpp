@@ -8,8 +8,10 @@
 #include <iostream>
 
 #include "client/exit_code.h"
+#include "client/output.h"
 #include "commands/command_line.h"
 #include "commands/context.h"
+#include "commands/version.h"
 
 namespace cc::ctl {
 namespace {
@@ -26,12 +28,23 @@ int runCtl(const std::vector<std::string>& args, Io& io) {
   if (!parsed.ok()) return usageError(io, parsed.error().message);
   const CommandLine& line = parsed.value();
   if (line.version) {
-    io.out << "controlcenterctl " << CC_VERSION << "\n";
+    // Local and fast: the daemon's version is `controlcenterctl version`.
+    if (line.global.output == client::OutputFormat::kJson) {
+      client::printJsonDocument(io.out, ctlBuildJson());
+    } else {
+      io.out << "controlcenterctl " << CC_VERSION << "\n";
+    }
     return 0;
   }
   if (line.help) {
     io.out << (line.invocation.verb != nullptr ? verbHelpText(*line.invocation.verb) : helpText());
     return 0;
+  }
+  if (line.invocation.verb->local) {
+    client::Settings local;
+    local.output = line.global.output;
+    Context ctx(io, local, client::Endpoint{}, client::Endpoint{});
+    return line.invocation.verb->run(ctx, line.invocation);
   }
   auto settings = client::resolveSettings(line.global, io.env);
   if (!settings.ok()) return usageError(io, settings.error().message);

@@ -98,8 +98,7 @@ int runExport(Context& ctx, const Invocation& inv) {
   // With the rows on stdout, the summary goes to stderr so that it never mixes with them.
   std::ostream& report = to_file ? ctx.out() : ctx.err();
   if (ctx.json()) {
-    Poco::JSON::Stringifier::stringify(summary, report, 2);
-    report << "\n";
+    client::printJsonDocument(report, summary);
     return 0;
   }
   report << "exported " << rows << " " << kind << " (" << client::humanBytes(bytes) << ")"

@@ -54,18 +54,23 @@ Poco::JSON::Object::Ptr statsJson(const client::EndpointStats& stats, double dur
   return out;
 }
 
+// One format a column: counts grouped by thousands, requests/s with one decimal, latencies in
+// milliseconds with two (the unit is in the header), so a column reads down without surprises.
 std::vector<std::string> statsRow(const client::EndpointStats& stats, double duration_s) {
   const bool answered = stats.latency.count() > 0;
-  auto latency = [&](uint64_t micros) { return answered ? client::humanMillis(ms(micros)) : "-"; };
+  auto latency = [&](uint64_t micros) {
+    return answered ? client::groupedNumber(ms(micros), 2) : "-";
+  };
+  auto count = [](uint64_t n) { return client::groupedNumber(static_cast<double>(n)); };
   return {stats.endpoint,
-          std::to_string(stats.requests),
-          std::to_string(stats.ok),
-          std::to_string(stats.rate_limited),
-          std::to_string(stats.client_errors),
-          std::to_string(stats.server_errors),
-          std::to_string(stats.timeouts),
-          std::to_string(stats.errors),
-          client::formatNumber(
+          count(stats.requests),
+          count(stats.ok),
+          count(stats.rate_limited),
+          count(stats.client_errors),
+          count(stats.server_errors),
+          count(stats.timeouts),
+          count(stats.errors),
+          client::groupedNumber(
               duration_s > 0 ? static_cast<double>(stats.requests) / duration_s : 0.0, 1),
           latency(stats.latency.percentile(50)),
           latency(stats.latency.percentile(95)),
@@ -233,8 +238,8 @@ int runLoadtest(Context& ctx, const Invocation& inv) {
     ctx.printJson(out);
   } else {
     ctx.out() << "scenario " << plan.scenario.name << ": " << plan.scenario.users << " users, "
-              << report.total.requests << " requests in " << client::humanSeconds(report.duration_s)
-              << "\n\n";
+              << client::groupedNumber(static_cast<double>(report.total.requests))
+              << " requests in " << client::humanMillis(report.duration_s * 1000.0) << "\n\n";
     client::Table table({{"ENDPOINT"},
                          {"REQUESTS", client::Align::kRight},
                          {"OK", client::Align::kRight},
@@ -244,10 +249,10 @@ int runLoadtest(Context& ctx, const Invocation& inv) {
                          {"TIMEOUTS", client::Align::kRight},
                          {"ERRORS", client::Align::kRight},
                          {"REQ/S", client::Align::kRight},
-                         {"P50", client::Align::kRight},
-                         {"P95", client::Align::kRight},
-                         {"P99", client::Align::kRight},
-                         {"MAX", client::Align::kRight}});
+                         {"P50 MS", client::Align::kRight},
+                         {"P95 MS", client::Align::kRight},
+                         {"P99 MS", client::Align::kRight},
+                         {"MAX MS", client::Align::kRight}});
     for (const auto& stats : report.endpoints) table.addRow(statsRow(stats, report.duration_s));
     table.addRow(statsRow(report.total, report.duration_s));
     table.render(ctx.out(), ctx.colour());

@@ -40,9 +40,7 @@ int runRestart(Context& ctx, const Invocation& inv) {
     ++polls;
     const auto at = ctx.clock().now();
     Reply ready = ctx.publicApi().get("/health/ready");
-    const std::string status = client::text(ready.object(), "status");
-    const bool is_ready = ready.ok() && (status == "pass" || status == "warn");
-    if (!is_ready) {
+    if (!client::healthServes(ready)) {
       if (!first_down) first_down = at;
     } else {
       const double uptime_ms = client::number(ready.object(), "uptime_s", -1) * 1000.0;

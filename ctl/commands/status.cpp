@@ -14,6 +14,23 @@ using client::printFields;
 using client::Reply;
 using client::text;
 
+namespace {
+
+// "3 total: capacity 2, per_client 1", or "0": the reasons that happened, in the daemon's order.
+std::string countsByReason(const Poco::JSON::Object::Ptr& reasons) {
+  int64_t total = 0;
+  std::string detail;
+  for (const auto& name : reasons->getNames()) {
+    const int64_t count = client::integer(reasons, name);
+    if (count == 0) continue;
+    total += count;
+    detail += (detail.empty() ? "" : ", ") + name + " " + std::to_string(count);
+  }
+  return detail.empty() ? "0" : std::to_string(total) + " total: " + detail;
+}
+
+}  // namespace
+
 int runStatus(Context& ctx, const Invocation&) {
   Reply reply = ctx.adminApi().get("/admin/status");
   if (!reply.ok()) return ctx.fail(reply);
@@ -21,28 +38,39 @@ int runStatus(Context& ctx, const Invocation&) {
   auto status = reply.object();
   auto listeners = child(status, "listeners");
   auto http = child(status, "http");
-  printFields(
-      ctx.out(),
-      {{"version", text(status, "version")},
-       {"pid", text(status, "pid")},
-       {"started", text(status, "started_at")},
-       {"uptime", humanSeconds(number(status, "uptime_s"))},
-       {"config file", text(status, "config_file")},
-       {"log level", text(status, "log_level")},
-       {"state", flag(status, "draining") ? "draining" : "ok"},
-       {"http listener", text(listeners, "http")},
-       {"admin listener", text(listeners, "admin")},
-       {"threads busy", text(http, "threads_busy") + " of " + text(http, "threads_max")},
-       {"connections", text(http, "connections_current") + " active, " +
-                           text(http, "connections_idle") + " idle, " +
-                           text(http, "connections_queued") + " queued, " +
-                           text(http, "connections_total") + " total"},
-       {"refused", text(http, "connections_refused") + " queue full, " +
-                       text(http, "connections_refused_per_client") +
-                       " over the per-client cap of " + text(http, "max_connections_per_client")},
-       {"requests",
-        text(http, "requests_total") + " total, " + text(http, "inflight") + " in flight"}},
-      ctx.colour());
+  auto ws = child(status, "websockets");
+  auto ws_open = child(ws, "connections");
+  const std::string config_file = text(status, "config_file");
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"version", text(status, "version")},
+      {"pid", text(status, "pid")},
+      {"started", text(status, "started_at")},
+      {"uptime", humanSeconds(number(status, "uptime_s"))},
+      {"config file", config_file.empty() ? "(none)" : config_file},
+      {"log level", text(status, "log_level")},
+      {"state", flag(status, "draining") ? "draining" : "ok"},
+      {"http listener", text(listeners, "http")},
+      {"admin listener", text(listeners, "admin")},
+      {"threads busy", text(http, "threads_busy") + " of " + text(http, "threads_max")},
+      {"connections", text(http, "connections_current") + " active, " +
+                          text(http, "connections_idle") + " idle, " +
+                          text(http, "connections_queued") + " queued, " +
+                          text(http, "connections_total") + " total"},
+      {"refused", text(http, "connections_refused") + " queue full, " +
+                      text(http, "connections_refused_per_client") +
+                      " over the per-client cap of " + text(http, "max_connections_per_client")},
+      {"requests",
+       text(http, "requests_total") + " total, " + text(http, "inflight") + " in flight"}};
+  if (ws->size() > 0) {
+    fields.push_back(
+        {"websockets",
+         std::to_string(client::integer(ws_open, "metrics") + client::integer(ws_open, "ws")) +
+             " open (" + text(ws_open, "metrics") + " metrics, " + text(ws_open, "ws") + " ws), " +
+             text(ws, "accepted_total") + " accepted"});
+    fields.push_back({"ws refused", countsByReason(child(ws, "refused"))});
+    fields.push_back({"ws closed", countsByReason(child(ws, "closed"))});
+  }
+  printFields(ctx.out(), fields, ctx.colour());
   return 0;
 }
 

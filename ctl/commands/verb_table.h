@@ -11,9 +11,11 @@ namespace cc::ctl {
 class Context;
 struct Invocation;
 
-enum class OptionType { kFlag, kString, kInt, kDouble };
+/// kDuration takes "500ms", "30s", "5m", "1h" or a bare number of seconds.
+enum class OptionType { kFlag, kString, kInt, kDouble, kDuration };
 
-/// A `--name [VALUE]` option. Values of kInt/kDouble are checked when the command line is parsed.
+/// A `--name [VALUE]` option. Values of kInt/kDouble/kDuration are checked when the command line
+/// is parsed.
 struct OptionSpec {
   OptionSpec(std::string option_name, char short_flag, OptionType option_type,
              std::string value_label, std::string help_text, bool is_required = false,
@@ -43,14 +45,18 @@ struct VerbSpec {
   std::string verb;
   std::string sub;           // empty for a verb without sub-verbs
   bool default_sub = false;  // `verb` alone means `verb sub`
+  bool local = false;        // runs without the daemon: its settings are not even resolved
   std::size_t min_args = 0;
   std::size_t max_args = 0;
   std::string args;                      // "NAME", "[LEVEL]"
   std::vector<std::string> arg_choices;  // when not empty, the first argument must be one
   std::string summary;
   std::vector<OptionSpec> options;
+  std::vector<std::string> examples;  // command lines shown by `help VERB`
   VerbRun run = nullptr;
 
+  /// "ratelimit reset" or "pool".
+  std::string name() const { return sub.empty() ? verb : verb + " " + sub; }
   /// "ratelimit reset --rule R [--key K]"
   std::string usage() const;
 };
@@ -63,5 +69,9 @@ const std::vector<OptionSpec>& globalOptionTable();
 /// The verb spec for `verb` and an optional `sub` word; `sub_used` tells whether `sub` was
 /// consumed. nullptr when nothing matches.
 const VerbSpec* findVerb(const std::string& verb, const std::string& sub, bool& sub_used);
+
+/// The distinct verb words ("health", "ratelimit", ...), in table order: for did-you-mean hints
+/// and completion.
+std::vector<std::string> verbWords();
 
 }  // namespace cc::ctl

@@ -10,6 +10,8 @@ int runHealth(Context& ctx, const Invocation& inv);
 int runStatus(Context& ctx, const Invocation& inv);
 int runReload(Context& ctx, const Invocation& inv);
 int runRestart(Context& ctx, const Invocation& inv);
+int runWait(Context& ctx, const Invocation& inv);
+int runConfigShow(Context& ctx, const Invocation& inv);
 int runRatelimitShow(Context& ctx, const Invocation& inv);
 int runRatelimitReset(Context& ctx, const Invocation& inv);
 int runCacheShow(Context& ctx, const Invocation& inv);
@@ -29,6 +31,7 @@ int runBackup(Context& ctx, const Invocation& inv);
 int runExport(Context& ctx, const Invocation& inv);
 int runImport(Context& ctx, const Invocation& inv);
 int runLoadtest(Context& ctx, const Invocation& inv);
+int runHelp(Context& ctx, const Invocation& inv);
 int runCompletion(Context& ctx, const Invocation& inv);
 int runVersion(Context& ctx, const Invocation& inv);
 

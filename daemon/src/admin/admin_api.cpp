@@ -51,9 +51,29 @@ Poco::JSON::Object::Ptr reloadToJson(const ReloadOutcome& outcome) {
   return o;
 }
 
+Poco::JSON::Object::Ptr configToJson(const config::Config& config) {
+  auto o = http::newObject();
+  o->set("file", config.file().empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(config.file()));
+  Poco::JSON::Array::Ptr keys = new Poco::JSON::Array;
+  for (const auto& entry : config::shownEntries(config)) {
+    auto k = http::newObject();
+    k->set("key", entry.key);
+    k->set("value", entry.value);
+    k->set("source", entry.source);
+    k->set("reloadable", entry.reloadable);
+    k->set("redacted", entry.redacted);
+    keys->add(k);
+  }
+  o->set("keys", keys);
+  return o;
+}
+
 void addAdminRoutes(http::Router& router, AdminBackend& backend) {
   router.add("GET", "/admin/status",
              [&backend](RequestContext&) { return http::jsonReply(200, backend.status()); });
+  router.add("GET", "/admin/config", [&backend](RequestContext&) {
+    return http::jsonReply(200, configToJson(*backend.effectiveConfig()));
+  });
 
   http::RouteOptions writes;
   writes.writes = true;

@@ -28,6 +28,8 @@ class AdminBackend {
   virtual ~AdminBackend() = default;
   virtual Poco::JSON::Object::Ptr status() const = 0;
   virtual ReloadOutcome reload() = 0;
+  /// The configuration the daemon runs with now (the reloaded one after a reload).
+  virtual config::ConfigPtr effectiveConfig() const = 0;
   virtual bool setLogLevel(const std::string& level) = 0;
   /// Asks the main thread to drain and re-execute the daemon in place (same PID, same sockets).
   virtual void requestRestart() = 0;
@@ -43,10 +45,14 @@ class AdminAuth final : public http::Middleware {
   std::string token_;
 };
 
-/// Adds /admin/status, /admin/reload, /admin/restart and /admin/log-level.
+/// Adds /admin/status, /admin/config, /admin/reload, /admin/restart and /admin/log-level.
 void addAdminRoutes(http::Router& router, AdminBackend& backend);
 
 /// {"applied":[{"key","old","new"}],"needs_restart":[...]}
 Poco::JSON::Object::Ptr reloadToJson(const ReloadOutcome& outcome);
+
+/// {"file":path|null,"keys":[{"key","value","source","reloadable","redacted"}]}: the effective
+/// configuration, secrets redacted (GET /admin/config).
+Poco::JSON::Object::Ptr configToJson(const config::Config& config);
 
 }  // namespace cc::admin

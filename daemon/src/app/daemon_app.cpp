@@ -71,6 +71,10 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
 
   Poco::JSON::Object::Ptr status() const override;
   admin::ReloadOutcome reload() override;
+  config::ConfigPtr effectiveConfig() const override {
+    std::lock_guard<std::mutex> guard(config_mutex_);
+    return config_;
+  }
   bool setLogLevel(const std::string& level) override { return common::setLogLevel(level); }
   void requestRestart() override { signals_->post(LifecycleEvent::kRestart); }
 
@@ -601,7 +605,9 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   o->set("uptime_s", std::chrono::duration<double>(now - started_at_).count());
   {
     std::lock_guard<std::mutex> guard(config_mutex_);
-    o->set("config_file", config_->file());
+    // null, not "", when only built-in defaults and --define apply.
+    o->set("config_file",
+           config_->file().empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(config_->file()));
   }
   o->set("log_level", common::logLevel());
   o->set("draining", services_->health.draining());

@@ -88,13 +88,15 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
   LoadResult result;
   std::map<std::string, std::string> raw;
   std::map<std::string, std::string> source;
+  std::map<std::string, int> line_of;
   for (const auto& spec : keyTable()) {
     if (spec.name.find('*') != std::string::npos) continue;
     raw[spec.name] = spec.default_value;
     source[spec.name] = "default";
   }
 
-  auto accept = [&](const std::string& key, const std::string& value, const std::string& from) {
+  auto accept = [&](const std::string& key, const std::string& value, const std::string& from,
+                    int line) {
     const KeySpec* spec = findKey(key);
     if (spec == nullptr) {
       std::string msg = from + ": unknown key '" + key + "'";
@@ -104,6 +106,7 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
     }
     raw[key] = value;
     source[key] = from;
+    line_of[key] = line;
   };
 
   if (!file.empty()) {
@@ -116,12 +119,12 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
         if (!e.error.empty()) {
           result.problems.push_back(file + ":" + std::to_string(e.line) + ": " + e.error);
         } else {
-          accept(e.key, e.value, file);
+          accept(e.key, e.value, file, e.line);
         }
       }
     }
   }
-  for (const auto& [key, value] : defines) accept(key, value, "--define");
+  for (const auto& [key, value] : defines) accept(key, value, "--define", 0);
 
   auto config = std::make_shared<Config>();
   config->file_ = file;
@@ -132,7 +135,7 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
       result.problems.push_back(key + ": expands to more than " + std::to_string(kMaxReferences) +
                                 " references or " + std::to_string(kMaxExpandedBytes) +
                                 " bytes (a ${key} loop?)");
-      config->entries_[key] = {value, source[key]};
+      config->entries_[key] = {value, source[key], line_of[key]};
       continue;
     }
     for (const auto& ref : ex.unknown) {
@@ -144,7 +147,7 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
         result.problems.push_back(key + ": " + *problem + " (from " + source[key] + ")");
       }
     }
-    config->entries_[key] = {expanded, source[key]};
+    config->entries_[key] = {expanded, source[key], line_of[key]};
   }
   result.config = std::move(config);
   return result;
@@ -152,16 +155,39 @@ LoadResult ConfigLoader::load(const std::string& file, const Defines& defines) {
 
 ConfigPtr ConfigLoader::withReloadable(const Config& running, const Config& next) {
   auto merged = std::make_shared<Config>(running);
-  for (const auto& change : diff(running, next)) {
-    if (!change.reloadable) continue;
-    auto it = next.entries_.find(change.key);
-    if (it == next.entries_.end()) {
-      merged->entries_.erase(change.key);
-    } else {
-      merged->entries_[change.key] = it->second;
+  // Every reloadable key as the new layers have it, its source too: a value that moved from the
+  // default into the file (or to another line) is shown as coming from there.
+  for (const auto& [key, entry] : running.entries_) {
+    const KeySpec* spec = findKey(key);
+    if (spec != nullptr && spec->reloadable && next.entries_.count(key) == 0) {
+      merged->entries_.erase(key);
     }
   }
+  for (const auto& [key, entry] : next.entries_) {
+    const KeySpec* spec = findKey(key);
+    if (spec != nullptr && spec->reloadable) merged->entries_[key] = entry;
+  }
   return merged;
+}
+
+std::string shownValue(const std::string& key, const std::string& value) {
+  return isSecretKey(key) ? kRedacted : value;
+}
+
+std::vector<ShownEntry> shownEntries(const Config& config) {
+  std::vector<ShownEntry> out;
+  out.reserve(config.entries().size());
+  for (const auto& [key, entry] : config.entries()) {
+    const KeySpec* spec = findKey(key);
+    ShownEntry shown;
+    shown.key = key;
+    shown.redacted = isSecretKey(key);
+    shown.value = shown.redacted ? kRedacted : entry.value;
+    shown.source = entry.line > 0 ? entry.source + ":" + std::to_string(entry.line) : entry.source;
+    shown.reloadable = spec != nullptr && spec->reloadable;
+    out.push_back(std::move(shown));
+  }
+  return out;
 }
 
 std::vector<Change> diff(const Config& before, const Config& after) {
@@ -176,7 +202,8 @@ std::vector<Change> diff(const Config& before, const Config& after) {
     std::string new_value = a == after.entries().end() ? "" : a->second.value;
     if (old_value == new_value) continue;
     const KeySpec* spec = findKey(k);
-    out.push_back({k, old_value, new_value, spec != nullptr && spec->reloadable});
+    out.push_back({k, shownValue(k, old_value), shownValue(k, new_value),
+                   spec != nullptr && spec->reloadable});
   }
   return out;
 }

@@ -17,6 +17,7 @@ class Config {
   struct Entry {
     std::string value;   // after ${key} expansion
     std::string source;  // "default", the file path, or "--define"
+    int line = 0;        // the line of `source` that set it, when a file did
   };
 
   std::string getString(const std::string& key) const;
@@ -61,7 +62,27 @@ class ConfigLoader {
   static bool splitDefine(const std::string& text, std::pair<std::string, std::string>& out);
 };
 
-/// A key whose value differs between two snapshots.
+/// One key of the effective configuration as operators may see it: GET /admin/config.
+struct ShownEntry {
+  std::string key;
+  std::string value;   // kRedacted for a secret key
+  std::string source;  // "default", "FILE:LINE" or "--define"
+  bool reloadable = false;
+  bool redacted = false;
+};
+
+/// What a secret key's value is shown as.
+inline constexpr const char* kRedacted = "[redacted]";
+
+/// Every effective key of `config`, sorted, with where its value came from and secret values
+/// (isSecretKey) replaced by kRedacted. After a reload, the reloaded values and their sources.
+std::vector<ShownEntry> shownEntries(const Config& config);
+
+/// `value` as it may be shown for `key`: kRedacted when the key is secret.
+std::string shownValue(const std::string& key, const std::string& value);
+
+/// A key whose value differs between two snapshots; the values of a secret key come redacted
+/// (reload answers and logs show them), so only the key says that it changed.
 struct Change {
   std::string key;
   std::string old_value;

@@ -341,6 +341,22 @@ const KeySpec* findKey(std::string_view name) {
   return nullptr;
 }
 
+bool isSecretKey(std::string_view name) {
+  const KeySpec* spec = findKey(name);
+  if (spec != nullptr && spec->secret) return true;
+  const auto dot = name.rfind('.');
+  const std::string_view last = dot == std::string_view::npos ? name : name.substr(dot + 1);
+  for (std::string_view word : {"password", "secret", "token", "api_key"}) {
+    if (last == word) return true;
+    const std::string suffix = "_" + std::string(word == "api_key" ? "key" : word);
+    if (last.size() > suffix.size() &&
+        last.compare(last.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::optional<std::string> suggestKey(std::string_view unknown) {
   std::vector<std::string_view> names;
   names.reserve(keyTable().size());

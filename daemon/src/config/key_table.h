@@ -24,7 +24,7 @@ struct KeySpec {
   bool reloadable;
   std::string description;
   Validator validate;   // may be empty
-  bool secret = false;  // hidden in the admin view
+  bool secret = false;  // redacted wherever values are shown (GET /admin/config, reload)
 };
 
 /// The full table, in documentation order. Immutable after first use; thread-safe to read.
@@ -32,6 +32,11 @@ const std::vector<KeySpec>& keyTable();
 
 /// The spec whose name matches `name` (wildcards included), or nullptr.
 const KeySpec* findKey(std::string_view name);
+
+/// Whether a key's value must never be shown: marked `secret` in the table, or named like one
+/// (a last segment password, secret, token or api_key, or ending in _password, _secret, _token,
+/// _key), so a key added without the mark is still redacted.
+bool isSecretKey(std::string_view name);
 
 /// The closest known key to an unknown one, when it is close enough to be a likely typo.
 std::optional<std::string> suggestKey(std::string_view unknown);

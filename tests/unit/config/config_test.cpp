@@ -213,5 +213,67 @@ TEST(KeyTableTest, ConfigurationDocListsEveryKeyWithItsReloadability) {
   }
 }
 
+const ShownEntry& shownEntry(const std::vector<ShownEntry>& entries, const std::string& key) {
+  static const ShownEntry kMissing{};
+  for (const auto& entry : entries) {
+    if (entry.key == key) return entry;
+  }
+  ADD_FAILURE() << "no shown entry " << key;
+  return kMissing;
+}
+
+TEST_F(ConfigTest, ShownEntriesNameTheFileLineTheDefineOrTheDefault) {
+  auto file = writeFile("# comment\n\nlog.level = debug\nhttp.port = 9000\n");
+  auto r = ConfigLoader::load(file, {{"http.port", "9100"}});
+  ASSERT_TRUE(r.ok()) << r.problems.front();
+  auto shown = shownEntries(*r.config);
+  EXPECT_EQ(shown.size(), r.config->entries().size());
+  EXPECT_EQ(shownEntry(shown, "log.level").value, "debug");
+  EXPECT_EQ(shownEntry(shown, "log.level").source, file + ":3");
+  EXPECT_TRUE(shownEntry(shown, "log.level").reloadable);
+  EXPECT_EQ(shownEntry(shown, "http.port").value, "9100");
+  EXPECT_EQ(shownEntry(shown, "http.port").source, "--define");
+  EXPECT_FALSE(shownEntry(shown, "http.port").reloadable);
+  EXPECT_EQ(shownEntry(shown, "http.address").source, "default");
+  EXPECT_FALSE(shownEntry(shown, "http.address").redacted);
+  // ${daemon.state_dir} is expanded: the value the daemon uses.
+  EXPECT_EQ(shownEntry(shown, "admin.token_file").value,
+            r.config->getString("daemon.state_dir") + "/admin.token");
+}
+
+TEST_F(ConfigTest, AReloadShowsTheNewValueAndWhereItCameFrom) {
+  auto before = ConfigLoader::load(writeFile("http.port = 9000\n"), {});
+  ASSERT_TRUE(before.ok()) << before.problems.front();
+  // The reloadable log.level moves from the default into the file with its default value; the
+  // non-reloadable http.port changes but keeps its running value and source.
+  auto after = ConfigLoader::load(writeFile("http.port = 9001\nlog.level = info\n"), {});
+  ASSERT_TRUE(after.ok()) << after.problems.front();
+  auto merged = ConfigLoader::withReloadable(*before.config, *after.config);
+  auto shown = shownEntries(*merged);
+  EXPECT_EQ(shownEntry(shown, "log.level").source, path_ + ":2");
+  EXPECT_EQ(shownEntry(shown, "http.port").value, "9000");
+  EXPECT_EQ(shownEntry(shown, "http.port").source, path_ + ":1");
+}
+
+TEST_F(ConfigTest, SecretLookingKeysAreRedactedAndOthersAreNot) {
+  for (auto key : {"db.password", "auth.secret", "metrics.token", "metrics.api_key",
+                   "metrics.scrape_key", "smtp.admin_password", "hook.bearer_token"}) {
+    EXPECT_TRUE(isSecretKey(key)) << key;
+    EXPECT_EQ(shownValue(key, "hunter2"), kRedacted) << key;
+  }
+  // A path to a secret, a token's lifetime and a rate-limit rule's key kind are not secrets.
+  for (auto key : {"admin.token_file", "auth.token_ttl_s", "auth.token_cache_size",
+                   "ratelimit.rule.login.key", "ratelimit.max_keys", "http.port"}) {
+    EXPECT_FALSE(isSecretKey(key)) << key;
+    EXPECT_EQ(shownValue(key, "v"), "v") << key;
+  }
+  // Every table key marked secret is redacted in the view, whatever its name.
+  for (const auto& spec : keyTable()) {
+    if (spec.secret) {
+      EXPECT_TRUE(isSecretKey(spec.name)) << spec.name;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cc::config

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "client/api_client.h"
 #include "client/settings.h"
 #include "unit/ctl/ctl_fixture.h"
 
@@ -129,8 +130,12 @@ TEST_F(CtlCommandLineTest, VerbTableIsConsistent) {
     EXPECT_FALSE(spec.summary.empty()) << name;
     EXPECT_LE(spec.min_args, spec.max_args) << name;
     for (const auto& option : spec.options) {
+      // `wait --timeout` is kubectl's spelling, deliberately the wait's after the verb.
+      if (name == "wait " && option.name == "timeout") continue;
       EXPECT_EQ(globals.count(option.name), 0u) << name << " shadows --" << option.name;
     }
+    EXPECT_TRUE(spec.args.empty() == (spec.max_args == 0)) << name << ": args text vs counts";
+    EXPECT_FALSE(spec.examples.empty()) << name << " has no example for help";
   }
 }
 
@@ -201,6 +206,96 @@ TEST_F(CtlCommandLineTest, BadConfigOrUrlIsAUsageError) {
   auto env_bad = run({"status"});
   EXPECT_EQ(env_bad.code, 3);
   EXPECT_NE(env_bad.err.find("CONTROLCENTER_ADMIN_URL"), std::string::npos);
+}
+
+TEST_F(CtlCommandLineTest, HelpVerbShowsTheGeneralHelpOrOneVerbWithExamples) {
+  auto general = run({"help"});
+  EXPECT_EQ(general.code, 0) << general.err;
+  EXPECT_EQ(general.out, run({"--help"}).out);
+  EXPECT_NE(general.out.find("5 timed out waiting"), std::string::npos) << general.out;
+
+  auto wait = run({"help", "wait"});
+  EXPECT_EQ(wait.code, 0) << wait.err;
+  EXPECT_NE(wait.out.find("Usage: controlcenterctl wait --for CONDITION [--timeout DURATION]"),
+            std::string::npos)
+      << wait.out;
+  EXPECT_NE(wait.out.find("Examples:\n  controlcenterctl wait --for=ready\n"), std::string::npos)
+      << wait.out;
+  EXPECT_EQ(wait.out, run({"wait", "--help"}).out);
+
+  auto user_add = run({"help", "user", "add"});
+  EXPECT_EQ(user_add.code, 0) << user_add.err;
+  EXPECT_NE(user_add.out.find("Usage: controlcenterctl user add NAME --role ROLE"),
+            std::string::npos);
+  // A verb with sub-verbs: every one of them.
+  auto user = run({"help", "user"});
+  EXPECT_EQ(user.code, 0) << user.err;
+  for (const char* sub : {"user list", "user add", "user passwd", "user del"}) {
+    EXPECT_NE(user.out.find(std::string("Usage: controlcenterctl ") + sub), std::string::npos)
+        << sub;
+  }
+}
+
+TEST_F(CtlCommandLineTest, UnknownVerbsSubVerbsAndOptionsGetADidYouMeanAndExit3) {
+  auto verb = run({"stauts"});
+  EXPECT_EQ(verb.code, 3);
+  EXPECT_NE(verb.err.find("unknown verb 'stauts' (did you mean 'status'?)"), std::string::npos)
+      << verb.err;
+  auto help = run({"help", "relaod"});
+  EXPECT_EQ(help.code, 3);
+  EXPECT_TRUE(help.out.empty());
+  EXPECT_NE(help.err.find("did you mean 'reload'?"), std::string::npos) << help.err;
+  auto sub = run({"help", "user", "dle"});
+  EXPECT_EQ(sub.code, 3);
+  EXPECT_NE(sub.err.find("did you mean 'del'?"), std::string::npos) << sub.err;
+  auto option = run({"health", "--raedy"});
+  EXPECT_EQ(option.code, 3);
+  EXPECT_NE(option.err.find("unknown option --raedy (did you mean '--ready'?)"), std::string::npos)
+      << option.err;
+  EXPECT_EQ(run({"help", "pool", "extra"}).code, 3);
+  EXPECT_EQ(run({"help", "a", "b", "c"}).code, 3) << "argument counts come from the table";
+  // Far from every verb: no hint, still exit 3.
+  auto far = run({"zzzzzzzzzz"});
+  EXPECT_EQ(far.code, 3);
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+}
+
+TEST_F(CtlCommandLineTest, LocalVerbsNeedNoSettings) {
+  // A broken --config or environment is no reason to refuse help or completion.
+  env_["CONTROLCENTER_ADMIN_URL"] = "unix:relative.sock";
+  EXPECT_EQ(run({"--config", dir_ + "/missing.properties", "help"}).code, 0);
+  EXPECT_EQ(run({"--config", dir_ + "/missing.properties", "completion", "bash"}).code, 0);
+  EXPECT_EQ(run({"--config", dir_ + "/missing.properties", "status"}).code, 3);
+}
+
+TEST_F(CtlCommandLineTest, VersionAsJsonIsLocalAndNamesTheBuild) {
+  env_["CONTROLCENTER_URL"] = "http://127.0.0.1:1";  // never asked
+  auto outcome = run({"--version", "-o", "json"});
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  auto json = client::parseJson(outcome.out);
+  ASSERT_FALSE(json.isEmpty()) << outcome.out;
+  auto object = json.extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(object->getValue<std::string>("version"), CC_VERSION);
+  EXPECT_FALSE(object->getValue<std::string>("compiler").empty());
+  EXPECT_EQ(object->getValue<std::string>("poco").substr(0, 2), "1.");
+  EXPECT_TRUE(object->has("platform"));
+}
+
+TEST_F(CtlCommandLineTest, WaitTakesADurationAndItsOwnTimeout) {
+  auto parsed = parse({"--timeout", "250", "wait", "--for=live", "--timeout", "2.5s"});
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed.value().global.timeout_ms, 250);
+  EXPECT_EQ(parsed.value().invocation.value("for"), "live");
+  EXPECT_EQ(parsed.value().invocation.duration("timeout", std::chrono::milliseconds(1)),
+            std::chrono::milliseconds(2500));
+  EXPECT_FALSE(parse({"wait", "--for", "ready", "--timeout", "soon"}).ok());
+  EXPECT_FALSE(parse({"wait", "--for", "ready", "--timeout", "30"}).ok()) << "30 what?";
+  EXPECT_FALSE(parse({"wait", "--for", "done"}).ok());
+  auto missing = parse({"wait"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("needs --for CONDITION"), std::string::npos);
+  // Before the verb, --timeout is still the per-request one (milliseconds).
+  EXPECT_EQ(parse({"--timeout", "300", "status"}).value().global.timeout_ms, 300);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include <Poco/JSON/Object.h>
 
 #include <algorithm>
+#include <regex>
+#include <sstream>
 
 #include "client/api_client.h"
 #include "client/json_fields.h"
@@ -169,6 +171,28 @@ TEST_F(CtlLoadRunnerTest, VerbMintsATokenAndPrintsJson) {
   auto minted = client::parseJson(admin_.seen().front().body).extract<Poco::JSON::Object::Ptr>();
   EXPECT_EQ(client::text(minted, "role"), "viewer");
   EXPECT_EQ(public_.seen().back().authorization, "Bearer viewer-tok");
+}
+
+TEST_F(CtlLoadRunnerTest, TableHasOneNumberFormatAColumn) {
+  auto outcome = run({"loadtest", "--scenario", "rapid-fire", "--users", "1", "--requests", "24"});
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  std::istringstream lines(outcome.out);
+  std::string heading;
+  std::getline(lines, heading);
+  EXPECT_EQ(heading.rfind("scenario rapid-fire: 1 users, 24 requests in ", 0), 0u) << heading;
+  EXPECT_EQ(heading.find("in 0.0 s"), std::string::npos) << heading;
+  std::string line;
+  std::getline(lines, line);  // blank
+  std::getline(lines, line);
+  EXPECT_NE(line.find("P50 MS  P95 MS  P99 MS  MAX MS"), std::string::npos) << line;
+  // Every row: counts as whole numbers, REQ/S with one decimal, latencies with two.
+  const std::regex row(R"(.*\s[\d,]+(\s+[\d,]+){6}\s+[\d,]+\.\d(\s+[\d,]+\.\d\d){4})");
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    EXPECT_TRUE(std::regex_match(line, row)) << line;
+  }
+  EXPECT_EQ(rows, 13);  // twelve endpoints and the total
 }
 
 TEST_F(CtlLoadRunnerTest, GateMissedExits1AndNamesIt) {

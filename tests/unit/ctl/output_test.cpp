@@ -1,8 +1,13 @@
 #include "client/output.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+
+#include "client/duration.h"
 
 namespace cc::ctl::client {
 namespace {
@@ -81,6 +86,58 @@ TEST_F(CtlOutputTest, FieldsAlignValues) {
   std::ostringstream out;
   printFields(out, {{"status", "pass"}, {"version", "0.1.0"}}, false);
   EXPECT_EQ(out.str(), "status:   pass\nversion:  0.1.0\n");
+}
+
+TEST_F(CtlOutputTest, ShortTimesKeepMillisecondPrecision) {
+  EXPECT_EQ(humanSeconds(0.0412), "41.2 ms");
+  EXPECT_EQ(humanSeconds(0.004), "4.00 ms");
+  EXPECT_EQ(humanSeconds(1.5), "1.5 s");
+}
+
+TEST_F(CtlOutputTest, GroupedNumbersHaveOneFormatAColumn) {
+  EXPECT_EQ(groupedNumber(0.42, 2), "0.42");
+  EXPECT_EQ(groupedNumber(12.3, 2), "12.30");
+  EXPECT_EQ(groupedNumber(1250, 2), "1,250.00");
+  EXPECT_EQ(groupedNumber(1234567), "1,234,567");
+  EXPECT_EQ(groupedNumber(999), "999");
+  EXPECT_EQ(groupedNumber(-1234.5, 1), "-1,234.5");
+  EXPECT_EQ(groupedNumber(-0.001, 2), "0.00");
+}
+
+TEST_F(CtlOutputTest, JsonDocumentsWriteEmptyContainersCompactly) {
+  Poco::JSON::Object::Ptr document = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  document->set("applied", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+  document->set("none", Poco::JSON::Object::Ptr(new Poco::JSON::Object));
+  document->set("text", "[ ] and { } stay as they are");
+  std::ostringstream out;
+  printJsonDocument(out, document);
+  const std::string text = out.str();
+  EXPECT_NE(text.find("[]"), std::string::npos) << text;
+  EXPECT_NE(text.find("{}"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"[ ] and { } stay as they are\""), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 5) << text;  // {, 3 keys, }
+  Poco::JSON::Array::Ptr empty = new Poco::JSON::Array;
+  std::ostringstream top;
+  printJsonDocument(top, empty);
+  EXPECT_EQ(top.str(), "[]\n");
+  EXPECT_EQ(compactEmptyContainers("{\"a\":\"[\\\"\",\"b\":[ \n ]}"), "{\"a\":\"[\\\"\",\"b\":[]}");
+}
+
+TEST_F(CtlOutputTest, DurationsNeedAUnit) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(parseDuration("500ms"), milliseconds(500));
+  EXPECT_EQ(parseDuration("30s"), milliseconds(30000));
+  EXPECT_EQ(parseDuration("1.5s"), milliseconds(1500));
+  EXPECT_EQ(parseDuration("2m"), milliseconds(120000));
+  EXPECT_EQ(parseDuration("1h"), milliseconds(3600000));
+  EXPECT_EQ(parseDuration("0"), milliseconds(0));
+  for (const char* bad : {"", "30", "s", "-1s", "1d", "1.2.3s", "ten", "9999h"}) {
+    EXPECT_FALSE(parseDuration(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(formatDuration(milliseconds(300)), "300ms");
+  EXPECT_EQ(formatDuration(milliseconds(60000)), "1m");
+  EXPECT_EQ(formatDuration(milliseconds(1500)), "1.5s");
+  EXPECT_EQ(formatDuration(milliseconds(30000)), "30s");
 }
 
 }  // namespace

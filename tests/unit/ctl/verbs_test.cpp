@@ -305,5 +305,102 @@ TEST_F(CtlVerbsTest, CompletionScriptsCoverEveryVerbAndParse) {
   }
 }
 
+TEST_F(CtlVerbsTest, StatusShowsNoConfigFileAndTheWebSocketCounters) {
+  admin_.answer(
+      "GET /admin/status",
+      {200,
+       R"({"version":"0.1.0","pid":7,"started_at":"2026-01-01T00:00:00.000Z","uptime_s":0.04,"config_file":null,"log_level":"info","draining":false,"listeners":{"http":"127.0.0.1:8080","admin":"127.0.0.1:8081"},"http":{},"websockets":{"connections":{"metrics":2,"ws":1},"accepted_total":9,"refused":{"bad_request":0,"unauthorized":3,"capacity":1,"per_client":0,"shutting_down":0},"closed":{"client":5,"auth_timeout":0,"idle":1},"limits":{"max_connections":1000}}})"});
+  auto outcome = run({"status"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_NE(outcome.out.find("config file:     (none)\n"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("uptime:          40.0 ms\n"), std::string::npos) << outcome.out;
+  EXPECT_NE(outcome.out.find("websockets:      3 open (2 metrics, 1 ws), 9 accepted\n"),
+            std::string::npos)
+      << outcome.out;
+  EXPECT_NE(outcome.out.find("ws refused:      4 total: unauthorized 3, capacity 1\n"),
+            std::string::npos)
+      << outcome.out;
+  EXPECT_NE(outcome.out.find("ws closed:       6 total: client 5, idle 1\n"), std::string::npos)
+      << outcome.out;
+  // No line ends in a label alone.
+  EXPECT_EQ(outcome.out.find(":\n"), std::string::npos) << outcome.out;
+}
+
+TEST_F(CtlVerbsTest, EmptyArraysInJsonAreCompact) {
+  admin_.answer("POST /admin/reload", {200, R"({"applied":[],"needs_restart":[]})"});
+  auto reload = run({"reload", "-o", "json"});
+  EXPECT_EQ(reload.code, 0) << reload.err;
+  EXPECT_EQ(reload.out, "{\n  \"applied\": [],\n  \"needs_restart\": []\n}\n");
+  admin_.answer("GET /admin/users", {200, R"({"users":[]})"});
+  auto users = run({"user", "list", "-o", "json"});
+  EXPECT_EQ(users.code, 0) << users.err;
+  EXPECT_EQ(users.out, "{\n  \"users\": []\n}\n");
+}
+
+TEST_F(CtlVerbsTest, WaitPollsThroughRefusalsAndFailuresUntilReady) {
+  public_.answerSequence("GET /health/ready", {{503, R"({"status":"fail","uptime_s":0})"},
+                                               {503, R"({"status":"fail","uptime_s":0})"},
+                                               {200, R"({"status":"pass","uptime_s":0.2})"}});
+  auto outcome = run({"wait", "--for=ready", "-o", "json"});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  auto report = onlyJson(outcome.out);
+  EXPECT_EQ(client::text(report, "condition"), "ready");
+  EXPECT_EQ(client::text(report, "status"), "pass");
+  EXPECT_EQ(client::integer(report, "polls"), 3);
+  EXPECT_DOUBLE_EQ(client::number(report, "waited_ms"), 200.0);  // two 100 ms sleeps
+
+  public_.answer("GET /health/live", {200, R"({"status":"pass"})"});
+  auto live = run({"wait", "--for", "live"});
+  EXPECT_EQ(live.code, 0) << live.err;
+  EXPECT_EQ(live.out, "controlcenterd is live (pass) after 0.00 ms, 1 poll\n");
+}
+
+TEST_F(CtlVerbsTest, WaitGivesUpWithExit5NamingTheLastProblem) {
+  public_.answer("GET /health/ready", {503, R"({"status":"fail"})"});
+  auto outcome = run({"wait", "--for=ready", "--timeout", "350ms"});
+  EXPECT_EQ(outcome.code, 5);
+  EXPECT_TRUE(outcome.out.empty());
+  EXPECT_NE(outcome.err.find("controlcenterd was not ready within 350ms (5 polls"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("last: status fail (HTTP 503)"), std::string::npos) << outcome.err;
+
+  // Nobody listening (a daemon still starting) is not-yet too, not exit 2.
+  env_["CONTROLCENTER_URL"] = "http://127.0.0.1:" + std::to_string(testing::closedPort());
+  auto refused = run({"wait", "--for=live", "--timeout=200ms"});
+  EXPECT_EQ(refused.code, 5) << refused.err;
+  EXPECT_NE(refused.err.find("connection refused"), std::string::npos) << refused.err;
+  EXPECT_EQ(run({"wait", "--for=live", "--timeout", "0"}).code, 5) << "0 polls once";
+}
+
+constexpr const char* kConfigDump =
+    R"({"file":"/etc/cc.properties","keys":[{"key":"admin.port","value":"8081","source":"default","reloadable":false,"redacted":false},{"key":"log.level","value":"debug","source":"/etc/cc.properties:3","reloadable":true,"redacted":false},{"key":"metrics.token","value":"[redacted]","source":"--define","reloadable":false,"redacted":true}]})";
+
+TEST_F(CtlVerbsTest, ConfigShowPrintsValuesSourcesAndRedactions) {
+  admin_.answer("GET /admin/config", {200, kConfigDump});
+  auto table = run({"config"});
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_EQ(table.out,
+            "config file: /etc/cc.properties\n\n"
+            "KEY            VALUE       SOURCE                RELOAD\n"
+            "admin.port     8081        default               restart\n"
+            "log.level      debug       /etc/cc.properties:3  yes\n"
+            "metrics.token  [redacted]  --define              restart\n");
+  EXPECT_EQ(admin_.seen().back().authorization, "Bearer tok-123");
+
+  auto json = run({"config", "show", "log.", "-o", "json"});
+  EXPECT_EQ(json.code, 0) << json.err;
+  auto document = onlyJson(json.out);
+  EXPECT_EQ(client::text(document, "file"), "/etc/cc.properties");
+  auto keys = client::list(document, "keys");
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(client::text(client::itemAt(keys, 0), "source"), "/etc/cc.properties:3");
+
+  auto none = run({"config", "show", "nosuch."});
+  EXPECT_EQ(none.code, 1);
+  EXPECT_NE(none.err.find("no configuration key starts with 'nosuch.'"), std::string::npos);
+  EXPECT_EQ(run({"config", "show", "a", "b"}).code, 3);
+}
+
 }  // namespace
 }  // namespace cc::ctl
