@@ -2,11 +2,13 @@
 // Bearer tokens: issued once, stored hashed, validated from a bounded in-memory cache.
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -19,6 +21,17 @@ namespace cc::auth {
 struct IssuedToken {
   std::string token;  // 64 hex characters (256 random bits); shown to the client once
   int64_t expires_at_ms = 0;
+};
+
+/// A token as an administrator sees it: never the token, nor its full hash.
+struct TokenSummary {
+  std::string id;  // the first TokenService::kIdLength hex digits of the token's SHA-256
+  domain::Role role = domain::Role::kViewer;
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+  /// When this process last accepted it; nullopt when it has not since it started, or the token
+  /// has left the cache since (uses are not written to the database).
+  std::optional<int64_t> last_used_ms;
 };
 
 /// Issues, validates and revokes bearer tokens. Only the SHA-256 of a token is stored, so the
@@ -51,9 +64,16 @@ class TokenService {
                                             common::SteadyTime deadline = store::kNoDeadline);
   /// Revokes one token (unknown tokens are fine: revocation is idempotent).
   common::Status revoke(const std::string& token, common::SteadyTime deadline = store::kNoDeadline);
-  /// Revokes every token of a user, in the store and in the cache.
-  common::Status revokeUser(const std::string& username,
+  /// Revokes every token of a user, in the store and in the cache; returns how many.
+  common::Result<int64_t> revokeUser(const std::string& username,
+                                     common::SteadyTime deadline = store::kNoDeadline);
+  /// Revokes the user's token with this id (see TokenSummary::id), in the store and in the
+  /// cache; kNotFound when the user has none with it.
+  common::Status revokeById(const std::string& username, const std::string& id,
                             common::SteadyTime deadline = store::kNoDeadline);
+  /// The user's tokens that have not expired, oldest first.
+  common::Result<std::vector<TokenSummary>> listUser(
+      const std::string& username, common::SteadyTime deadline = store::kNoDeadline);
   /// Drops a user's tokens from the cache only, after the store already deleted them.
   void forgetUser(const std::string& username);
   /// Deletes expired token records; returns how many.
@@ -62,14 +82,24 @@ class TokenService {
   CacheStats cacheStats() const;
   /// Lowercase hex SHA-256 of a token, the key it is stored under.
   static std::string hashToken(const std::string& token);
+  /// The id an administrator names a token by: a prefix of its hash, which the token's holder
+  /// can compute and which says nothing about the token itself.
+  static std::string tokenId(const std::string& token);
+
+  static constexpr std::size_t kIdLength = 16;
 
  private:
   struct Entry {
     std::string hash;
     domain::Identity identity;
+    int64_t last_used_ms = 0;
   };
 
-  void cacheInsert(const std::string& hash, const domain::Identity& identity, uint64_t epoch);
+  void cacheInsert(const std::string& hash, const domain::Identity& identity, int64_t now_ms,
+                   uint64_t epoch);
+  // Both with mu_ held.
+  void forgetHash(const std::string& hash);
+  void forgetWhere(const std::function<bool(const Entry&)>& matches);
 
   store::TokenRepository& repo_;
   const common::Clock& clock_;
