@@ -37,9 +37,9 @@ struct TokenSummary {
 /// Issues, validates and revokes bearer tokens. Only the SHA-256 of a token is stored, so the
 /// tokens survive restarts but a copy of the database does not yield usable tokens. Validated
 /// tokens are kept in an LRU cache keyed by that hash (a hit costs one SHA-256 and a map
-/// lookup, no PBKDF2 and no database); revoke() and revokeUser() remove from the cache before
-/// they return, and a validation racing with a revocation never re-caches the revoked token.
-/// Thread-safe.
+/// lookup, no PBKDF2 and no database); revoke(), revokeById() and revokeUser() remove from the
+/// cache before they return, and a validation racing with a revocation never re-caches the revoked
+/// token. Thread-safe.
 class TokenService {
  public:
   struct Options {
