@@ -108,6 +108,9 @@ TEST_F(CtlWithoutDaemonTest, UsageErrorsExitThreeWithAMessage) {
       {"user", "add"},                                              // missing argument
       {"user", "add", "ann"},                                       // missing required --role
       {"user", "add", "ann", "--role", "owner"},                    // bad choice
+      {"user", "role", "ann"},                                      // missing ROLE
+      {"user", "role", "ann", "owner"},                             // not a role
+      {"user", "revoke", "ann"},                                    // neither TOKEN_ID nor --all
       {"backup"},                                                   // missing argument
       {"backup", "a", "b"},                                         // too many arguments
       {"-o", "yaml", "status"},                                     // bad global option value
@@ -527,6 +530,53 @@ TEST_F(CtlTest, UserLifecycleWithPasswordsFromStdin) {
   EXPECT_NE(again.err.find("not_found"), std::string::npos) << describe(again);
   auto after = ctl({"user", "list"});
   EXPECT_EQ(after.out.find("ann"), std::string::npos) << after.out;
+}
+
+TEST_F(CtlTest, UserDisableRoleTokensAndRevokeInBothModes) {
+  startDaemon({"-D", "ratelimit.enabled=false"});
+  ASSERT_EQ(ctl({"user", "add", "ann", "--role", "viewer"}, "First-password-1\n").exit_code, 0);
+  ASSERT_EQ(login("ann", "First-password-1"), 200);
+
+  RunResult table;
+  auto tokens = bothModes({"user", "tokens", "ann"}, table);
+  EXPECT_NE(table.out.find("LAST USED"), std::string::npos) << describe(table);
+  ASSERT_FALSE(tokens->getArray("tokens").isNull());
+  ASSERT_EQ(tokens->getArray("tokens")->size(), 1u);
+  const std::string id = tokens->getArray("tokens")->getObject(0)->getValue<std::string>("id");
+  EXPECT_NE(table.out.find(id), std::string::npos) << describe(table);
+
+  auto revoke = ctl({"user", "revoke", "ann", id});
+  EXPECT_EQ(revoke.exit_code, 0) << describe(revoke);
+  EXPECT_EQ(revoke.out, "revoked token " + id + " of ann\n");
+  auto again = ctl({"user", "revoke", "ann", id});
+  EXPECT_EQ(again.exit_code, 1) << describe(again);
+  EXPECT_NE(again.err.find("not_found"), std::string::npos) << describe(again);
+
+  ASSERT_EQ(login("ann", "First-password-1"), 200);
+  ASSERT_EQ(login("ann", "First-password-1"), 200);
+  auto all = ctl({"-o", "json", "user", "revoke", "ann", "--all"});
+  ASSERT_EQ(all.exit_code, 0) << describe(all);
+  EXPECT_EQ(parseOneObject(all)->getValue<int64_t>("revoked"), 2);
+
+  auto disable = ctl({"user", "disable", "ann"});
+  EXPECT_EQ(disable.exit_code, 0) << describe(disable);
+  EXPECT_EQ(disable.out, "disabled user ann\n");
+  EXPECT_EQ(login("ann", "First-password-1"), 403);
+  auto listed = ctl({"user", "list"});
+  EXPECT_NE(listed.out.find("disabled"), std::string::npos) << describe(listed);
+  auto enable = ctl({"-o", "json", "user", "enable", "ann"});
+  ASSERT_EQ(enable.exit_code, 0) << describe(enable);
+  EXPECT_FALSE(parseOneObject(enable)->getValue<bool>("disabled"));
+  EXPECT_EQ(login("ann", "First-password-1"), 200);
+
+  auto role = ctl({"user", "role", "ann", "admin"});
+  EXPECT_EQ(role.exit_code, 0) << describe(role);
+  EXPECT_EQ(role.out, "user ann is now admin (revoked 1 token)\n");
+  auto last = ctl({"user", "role", "ann", "viewer"});
+  EXPECT_EQ(last.exit_code, 0) << describe(last);
+  auto refused = ctl({"user", "disable", "admin"});
+  EXPECT_EQ(refused.exit_code, 1) << describe(refused);
+  EXPECT_NE(refused.err.find("conflict"), std::string::npos) << describe(refused);
 }
 
 TEST_F(CtlTest, BackupWritesAValidDatabaseInBothModes) {

@@ -37,17 +37,26 @@ Reply fail(const Error& error, const RequestContext& ctx) {
   return http::errorReply(error, ctx.request_id);
 }
 
-std::string pathName(const RequestContext& ctx) {
-  auto it = ctx.path_params.find("name");
+std::string pathParam(const RequestContext& ctx, const std::string& param) {
+  auto it = ctx.path_params.find(param);
   return it == ctx.path_params.end() ? std::string() : it->second;
 }
 
 // A name that cannot be a username cannot name an existing user either.
 Result<std::string> existingUserName(const RequestContext& ctx) {
-  std::string name = pathName(ctx);
+  std::string name = pathParam(ctx, "name");
   if (!domain::validateUsername(name).ok()) {
     return Error::notFound("no user named '" + name + "'");
   }
+  return name;
+}
+
+// The path's user, which must exist: for routes about a user's tokens, which the token store alone
+// cannot tell apart from a user without any.
+Result<std::string> knownUserName(DomainServices& services, const RequestContext& ctx) {
+  auto name = existingUserName(ctx);
+  if (!name) return name.error();
+  if (auto user = services.users.find(*name, ctx.deadline); !user) return user.error();
   return name;
 }
 
@@ -111,6 +120,75 @@ Reply createUser(DomainServices& services, RequestContext& ctx) {
   Reply reply = http::jsonReply(201, domain::toJson(*user));
   reply.setHeader("Location", "/admin/users/" + user->username);
   return reply;
+}
+
+Reply getUser(DomainServices& services, RequestContext& ctx) {
+  auto name = existingUserName(ctx);
+  if (!name) return fail(name.error(), ctx);
+  auto user = services.users.find(*name, ctx.deadline);
+  if (!user) return fail(user.error(), ctx);
+  return http::jsonReply(200, domain::toJson(*user));
+}
+
+Reply patchUser(DomainServices& services, RequestContext& ctx) {
+  auto name = existingUserName(ctx);
+  if (!name) return fail(name.error(), ctx);
+  auto body = http::parseJsonObject(ctx);
+  if (!body) return fail(body.error(), ctx);
+  auto change = domain::parseUserChange(**body);
+  if (!change) return fail(change.error(), ctx);
+  auto updated = services.users.update(*name, *change, ctx.deadline);
+  if (!updated) return fail(updated.error(), ctx);
+  Poco::JSON::Object::Ptr out = domain::toJson(updated->user);
+  out->set("tokens_revoked", updated->tokens_revoked);
+  return http::jsonReply(200, out);
+}
+
+Poco::JSON::Object::Ptr tokenJson(const auth::TokenSummary& token) {
+  auto out = http::newObject();
+  out->set("id", token.id);
+  out->set("role", std::string(domain::toString(token.role)));
+  out->set("created_at", common::formatIsoTime(token.created_at_ms));
+  out->set("expires_at", common::formatIsoTime(token.expires_at_ms));
+  out->set("last_used_at", token.last_used_ms
+                               ? Poco::Dynamic::Var(common::formatIsoTime(*token.last_used_ms))
+                               : Poco::Dynamic::Var());
+  return out;
+}
+
+Reply listUserTokens(DomainServices& services, RequestContext& ctx) {
+  auto name = knownUserName(services, ctx);
+  if (!name) return fail(name.error(), ctx);
+  auto tokens = services.tokens.listUser(*name, ctx.deadline);
+  if (!tokens) return fail(tokens.error(), ctx);
+  Poco::JSON::Array::Ptr items = new Poco::JSON::Array;
+  for (const auto& token : *tokens) items->add(tokenJson(token));
+  auto out = http::newObject();
+  out->set("username", *name);
+  out->set("tokens", items);
+  Reply reply = http::jsonReply(200, out);
+  reply.setHeader("Cache-Control", "no-store");
+  return reply;
+}
+
+Reply revokeUserTokens(DomainServices& services, RequestContext& ctx) {
+  auto name = knownUserName(services, ctx);
+  if (!name) return fail(name.error(), ctx);
+  auto revoked = services.tokens.revokeUser(*name, ctx.deadline);
+  if (!revoked) return fail(revoked.error(), ctx);
+  auto out = http::newObject();
+  out->set("username", *name);
+  out->set("revoked", *revoked);
+  return http::jsonReply(200, out);
+}
+
+Reply revokeUserToken(DomainServices& services, RequestContext& ctx) {
+  auto name = knownUserName(services, ctx);
+  if (!name) return fail(name.error(), ctx);
+  if (auto st = services.tokens.revokeById(*name, pathParam(ctx, "id"), ctx.deadline); !st.ok()) {
+    return fail(st.error(), ctx);
+  }
+  return Reply::noContent();
 }
 
 Reply removeUser(DomainServices& services, RequestContext& ctx) {
@@ -303,7 +381,14 @@ void addStoreAdminRoutes(http::Router& router, DomainServices& services) {
 
   router.add("GET", "/admin/users", bindServices(services, listUsers), reads);
   router.add("POST", "/admin/users", bindServices(services, createUser), writes);
+  router.add("GET", "/admin/users/{name}", bindServices(services, getUser), reads);
+  router.add("PATCH", "/admin/users/{name}", bindServices(services, patchUser), writes);
   router.add("DELETE", "/admin/users/{name}", bindServices(services, removeUser), writes);
+  router.add("GET", "/admin/users/{name}/tokens", bindServices(services, listUserTokens), reads);
+  router.add("DELETE", "/admin/users/{name}/tokens", bindServices(services, revokeUserTokens),
+             writes);
+  router.add("DELETE", "/admin/users/{name}/tokens/{id}", bindServices(services, revokeUserToken),
+             writes);
   router.add("POST", "/admin/users/{name}/password", bindServices(services, setPassword), writes);
   router.add("POST", "/admin/tokens", bindServices(services, mintToken), writes);
   router.add("GET", "/admin/pool", bindServices(services, poolStats), memory_reads);

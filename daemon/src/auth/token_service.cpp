@@ -33,6 +33,10 @@ std::string TokenService::hashToken(const std::string& token) {
   return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
+std::string TokenService::tokenId(const std::string& token) {
+  return hashToken(token).substr(0, kIdLength);
+}
+
 common::Result<IssuedToken> TokenService::issue(const std::string& username, domain::Role role,
                                                 std::optional<int64_t> ttl_s,
                                                 common::SteadyTime deadline) {
@@ -68,6 +72,7 @@ common::Result<domain::Identity> TokenService::validate(const std::string& token
         return unauthorized("bearer token expired");
       }
       lru_.splice(lru_.begin(), lru_, it->second);
+      it->second->last_used_ms = now;
       ++hits_;
       return it->second->identity;
     }
@@ -80,16 +85,16 @@ common::Result<domain::Identity> TokenService::validate(const std::string& token
   const domain::TokenRecord& record = **found;
   if (record.expires_at_ms <= now) return unauthorized("bearer token expired");
   domain::Identity identity{record.username, record.role, record.expires_at_ms};
-  cacheInsert(hash, identity, epoch);
+  cacheInsert(hash, identity, now, epoch);
   return identity;
 }
 
 void TokenService::cacheInsert(const std::string& hash, const domain::Identity& identity,
-                               uint64_t epoch) {
+                               int64_t now_ms, uint64_t epoch) {
   std::lock_guard<std::mutex> lock(mu_);
   // A revocation since the lookup started may concern this very token: do not resurrect it.
   if (epoch != revocations_ || index_.count(hash) != 0 || options_.cache_size == 0) return;
-  lru_.push_front({hash, identity});
+  lru_.push_front({hash, identity, now_ms});
   index_[hash] = lru_.begin();
   while (lru_.size() > options_.cache_size) {
     index_.erase(lru_.back().hash);
@@ -103,27 +108,76 @@ common::Status TokenService::revoke(const std::string& token, common::SteadyTime
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++revocations_;
-    if (auto it = index_.find(hash); it != index_.end()) {
-      lru_.erase(it->second);
-      index_.erase(it);
-    }
+    forgetHash(hash);
   }
   if (!removed.ok()) return removed.error();
   return common::Ok{};
 }
 
-common::Status TokenService::revokeUser(const std::string& username, common::SteadyTime deadline) {
+void TokenService::forgetHash(const std::string& hash) {
+  if (auto it = index_.find(hash); it != index_.end()) {
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+}
+
+common::Result<int64_t> TokenService::revokeUser(const std::string& username,
+                                                 common::SteadyTime deadline) {
   auto removed = repo_.removeForUser(username, deadline);
   forgetUser(username);
+  return removed;
+}
+
+common::Status TokenService::revokeById(const std::string& username, const std::string& id,
+                                        common::SteadyTime deadline) {
+  const Error none = Error::notFound("user '" + username + "' has no token with id '" + id + "'");
+  // Anything but a full-length lowercase hex id would match several tokens, or none.
+  if (id.size() != kIdLength || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return none;
+  }
+  auto removed = repo_.removeByPrefix(username, id, deadline);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++revocations_;
+    if (removed.ok()) {
+      for (const auto& hash : *removed) forgetHash(hash);
+    } else {
+      // The store may or may not have deleted it; the cache must not keep what may be revoked.
+      forgetWhere([&id](const Entry& e) { return e.hash.compare(0, kIdLength, id) == 0; });
+    }
+  }
   if (!removed.ok()) return removed.error();
+  if (removed->empty()) return none;
   return common::Ok{};
+}
+
+common::Result<std::vector<TokenSummary>> TokenService::listUser(const std::string& username,
+                                                                 common::SteadyTime deadline) {
+  auto records = repo_.listForUser(username, clock_.wallMillis(), deadline);
+  if (!records.ok()) return records.error();
+  std::vector<TokenSummary> out;
+  out.reserve(records->size());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& record : *records) {
+    TokenSummary summary{record.hash.substr(0, kIdLength), record.role, record.created_at_ms,
+                         record.expires_at_ms, std::nullopt};
+    if (auto it = index_.find(record.hash); it != index_.end()) {
+      summary.last_used_ms = it->second->last_used_ms;
+    }
+    out.push_back(std::move(summary));
+  }
+  return out;
 }
 
 void TokenService::forgetUser(const std::string& username) {
   std::lock_guard<std::mutex> lock(mu_);
   ++revocations_;
+  forgetWhere([&username](const Entry& e) { return e.identity.username == username; });
+}
+
+void TokenService::forgetWhere(const std::function<bool(const Entry&)>& matches) {
   for (auto it = lru_.begin(); it != lru_.end();) {
-    if (it->identity.username == username) {
+    if (matches(*it)) {
       index_.erase(it->hash);
       it = lru_.erase(it);
     } else {

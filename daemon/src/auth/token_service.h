@@ -2,11 +2,13 @@
 // Bearer tokens: issued once, stored hashed, validated from a bounded in-memory cache.
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -21,12 +23,23 @@ struct IssuedToken {
   int64_t expires_at_ms = 0;
 };
 
+/// A token as an administrator sees it: never the token, nor its full hash.
+struct TokenSummary {
+  std::string id;  // the first TokenService::kIdLength hex digits of the token's SHA-256
+  domain::Role role = domain::Role::kViewer;
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+  /// When this process last accepted it; nullopt when it has not since it started, or the token
+  /// has left the cache since (uses are not written to the database).
+  std::optional<int64_t> last_used_ms;
+};
+
 /// Issues, validates and revokes bearer tokens. Only the SHA-256 of a token is stored, so the
 /// tokens survive restarts but a copy of the database does not yield usable tokens. Validated
 /// tokens are kept in an LRU cache keyed by that hash (a hit costs one SHA-256 and a map
-/// lookup, no PBKDF2 and no database); revoke() and revokeUser() remove from the cache before
-/// they return, and a validation racing with a revocation never re-caches the revoked token.
-/// Thread-safe.
+/// lookup, no PBKDF2 and no database); revoke(), revokeById() and revokeUser() remove from the
+/// cache before they return, and a validation racing with a revocation never re-caches the revoked
+/// token. Thread-safe.
 class TokenService {
  public:
   struct Options {
@@ -51,9 +64,16 @@ class TokenService {
                                             common::SteadyTime deadline = store::kNoDeadline);
   /// Revokes one token (unknown tokens are fine: revocation is idempotent).
   common::Status revoke(const std::string& token, common::SteadyTime deadline = store::kNoDeadline);
-  /// Revokes every token of a user, in the store and in the cache.
-  common::Status revokeUser(const std::string& username,
+  /// Revokes every token of a user, in the store and in the cache; returns how many.
+  common::Result<int64_t> revokeUser(const std::string& username,
+                                     common::SteadyTime deadline = store::kNoDeadline);
+  /// Revokes the user's token with this id (see TokenSummary::id), in the store and in the
+  /// cache; kNotFound when the user has none with it.
+  common::Status revokeById(const std::string& username, const std::string& id,
                             common::SteadyTime deadline = store::kNoDeadline);
+  /// The user's tokens that have not expired, oldest first.
+  common::Result<std::vector<TokenSummary>> listUser(
+      const std::string& username, common::SteadyTime deadline = store::kNoDeadline);
   /// Drops a user's tokens from the cache only, after the store already deleted them.
   void forgetUser(const std::string& username);
   /// Deletes expired token records; returns how many.
@@ -62,14 +82,24 @@ class TokenService {
   CacheStats cacheStats() const;
   /// Lowercase hex SHA-256 of a token, the key it is stored under.
   static std::string hashToken(const std::string& token);
+  /// The id an administrator names a token by: a prefix of its hash, which the token's holder
+  /// can compute and which says nothing about the token itself.
+  static std::string tokenId(const std::string& token);
+
+  static constexpr std::size_t kIdLength = 16;
 
  private:
   struct Entry {
     std::string hash;
     domain::Identity identity;
+    int64_t last_used_ms = 0;
   };
 
-  void cacheInsert(const std::string& hash, const domain::Identity& identity, uint64_t epoch);
+  void cacheInsert(const std::string& hash, const domain::Identity& identity, int64_t now_ms,
+                   uint64_t epoch);
+  // Both with mu_ held.
+  void forgetHash(const std::string& hash);
+  void forgetWhere(const std::function<bool(const Entry&)>& matches);
 
   store::TokenRepository& repo_;
   const common::Clock& clock_;

@@ -31,6 +31,12 @@ Result<std::vector<domain::User>> UserService::list(common::SteadyTime deadline)
   return users_.list(deadline);
 }
 
+Result<domain::User> UserService::find(const std::string& username, common::SteadyTime deadline) {
+  auto found = users_.find(username, deadline);
+  if (!found.ok()) return found.error();
+  return found->user;
+}
+
 Result<domain::User> UserService::create(const std::string& username, const std::string& password,
                                          domain::Role role, common::SteadyTime deadline) {
   if (auto st = domain::validateUsername(username); !st.ok()) return st.error();
@@ -55,18 +61,27 @@ Status UserService::setPassword(const std::string& username, const std::string& 
   return users_.setPasswordHash(username, PasswordHasher::hash(password), deadline);
 }
 
+Result<store::UserUpdate> UserService::update(const std::string& username,
+                                              const domain::UserChange& change,
+                                              common::SteadyTime deadline) {
+  auto updated = users_.update(username, change, deadline);
+  // Purge even on failure: a cached token must never outlive an attempt to revoke it.
+  if (change.role || change.disabled.value_or(false)) tokens_.forgetUser(username);
+  return updated;
+}
+
 Status UserService::setRole(const std::string& username, domain::Role role,
                             common::SteadyTime deadline) {
-  Status st = users_.setRole(username, role, deadline);
-  tokens_.forgetUser(username);
-  return st;
+  auto updated = update(username, {role, std::nullopt}, deadline);
+  if (!updated.ok()) return updated.error();
+  return common::Ok{};
 }
 
 Status UserService::setDisabled(const std::string& username, bool disabled,
                                 common::SteadyTime deadline) {
-  Status st = users_.setDisabled(username, disabled, deadline);
-  if (disabled) tokens_.forgetUser(username);
-  return st;
+  auto updated = update(username, {std::nullopt, disabled}, deadline);
+  if (!updated.ok()) return updated.error();
+  return common::Ok{};
 }
 
 Result<domain::Identity> UserService::authenticate(const std::string& username,
@@ -78,8 +93,14 @@ Result<domain::Identity> UserService::authenticate(const std::string& username,
     PasswordHasher::verifyDummy(password);
     return badCredentials();
   }
-  bool match = PasswordHasher::verify(password, found->password_hash);
-  if (!match || found->user.disabled) return badCredentials();
+  if (!PasswordHasher::verify(password, found->password_hash)) return badCredentials();
+  // Past the password check, so telling "disabled" apart names no account to a guesser.
+  if (found->user.disabled) {
+    return Error{ErrorCode::kForbidden,
+                 "user '" + username + "' is disabled (an admin can enable it again)",
+                 {},
+                 0};
+  }
   return domain::Identity{found->user.username, found->user.role, 0};
 }
 

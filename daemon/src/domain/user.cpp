@@ -67,6 +67,15 @@ Result<UserInput> parseUserInput(const Poco::JSON::Object& body, bool partial) {
   return in;
 }
 
+Result<UserChange> parseUserChange(const Poco::JSON::Object& body) {
+  if (body.has("password")) {
+    return Error::invalid("password", "is changed with POST /admin/users/{name}/password");
+  }
+  auto input = parseUserInput(body, true);
+  if (!input.ok()) return input.error();
+  return UserChange{input->role, input->disabled};
+}
+
 Poco::JSON::Object::Ptr toJson(const User& user) {
   Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
   out->set("username", user.username);

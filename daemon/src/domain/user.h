@@ -51,6 +51,12 @@ struct TokenRecord {
   int64_t expires_at_ms = 0;
 };
 
+/// An administrator's change to an account; a field left out keeps its value.
+struct UserChange {
+  std::optional<Role> role;
+  std::optional<bool> disabled;
+};
+
 /// Fields of a user create (username, password required; role defaults to viewer) or patch.
 struct UserInput {
   std::optional<std::string> username;
@@ -65,6 +71,9 @@ common::Status validateUsername(const std::string& username);
 common::Status validatePassword(const std::string& password);
 /// Reads a request body; errors name the field. A patch may not rename (username is rejected).
 common::Result<UserInput> parseUserInput(const Poco::JSON::Object& body, bool partial);
+/// Reads a PATCH /admin/users/{name} body: only `role` and `disabled`; a password is refused
+/// with a pointer to its own route.
+common::Result<UserChange> parseUserChange(const Poco::JSON::Object& body);
 
 Poco::JSON::Object::Ptr toJson(const User& user);
 

@@ -15,6 +15,11 @@ class SqliteTokenRepository final : public TokenRepository {
   common::Result<std::optional<TokenRecord>> find(const std::string& hash,
                                                   common::SteadyTime deadline) override;
   common::Result<bool> remove(const std::string& hash, common::SteadyTime deadline) override;
+  common::Result<std::vector<TokenRecord>> listForUser(const std::string& username, int64_t now_ms,
+                                                       common::SteadyTime deadline) override;
+  common::Result<std::vector<std::string>> removeByPrefix(const std::string& username,
+                                                          const std::string& hash_prefix,
+                                                          common::SteadyTime deadline) override;
   common::Result<int64_t> removeForUser(const std::string& username,
                                         common::SteadyTime deadline) override;
   common::Result<int64_t> removeExpired(int64_t now_ms, common::SteadyTime deadline) override;

@@ -102,37 +102,43 @@ Status SqliteUserRepository::remove(const std::string& username, common::SteadyT
   });
 }
 
-Status SqliteUserRepository::update(const std::string& username, const std::string& set,
-                                    const std::string& value, bool revoke_tokens,
-                                    const char* drops_admin, common::SteadyTime deadline) {
+Status SqliteUserRepository::setPasswordHash(const std::string& username, const std::string& hash,
+                                             common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Status {
-    if (drops_admin != nullptr && isLastEnabledAdmin(s, username)) {
-      return lastAdmin(username, drops_admin);
-    }
-    if (sql::exec(s, "UPDATE users SET " + set + " WHERE username = ?", {value, username}) == 0) {
+    if (sql::exec(s, "UPDATE users SET password_hash = ? WHERE username = ?", {hash, username}) ==
+        0) {
       return noSuchUser(username);
     }
-    if (revoke_tokens) sql::exec(s, "DELETE FROM tokens WHERE username = ?", {username});
     return common::Ok{};
   });
 }
 
-Status SqliteUserRepository::setPasswordHash(const std::string& username, const std::string& hash,
-                                             common::SteadyTime deadline) {
-  return update(username, "password_hash = ?", hash, false, nullptr, deadline);
-}
-
-Status SqliteUserRepository::setRole(const std::string& username, Role role,
-                                     common::SteadyTime deadline) {
-  // Tokens carry the role they were issued with; revoke them so a demotion takes effect.
-  return update(username, "role = ?", std::string(toString(role)), true,
-                role == Role::kAdmin ? nullptr : "demoting it", deadline);
-}
-
-Status SqliteUserRepository::setDisabled(const std::string& username, bool disabled,
-                                         common::SteadyTime deadline) {
-  return update(username, "disabled = CAST(? AS INTEGER)", disabled ? "1" : "0", disabled,
-                disabled ? "disabling it" : nullptr, deadline);
+Result<UserUpdate> SqliteUserRepository::update(const std::string& username,
+                                                const UserChange& change,
+                                                common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Result<UserUpdate> {
+    auto rows =
+        readUsers(sql::query(s, std::string(kUserColumns) + " WHERE username = ?", {username}));
+    if (rows.empty()) return noSuchUser(username);
+    const User before = rows.front().user;
+    UserUpdate out{before, 0};
+    out.user.role = change.role.value_or(before.role);
+    out.user.disabled = change.disabled.value_or(before.disabled);
+    const bool demotes = before.role == Role::kAdmin && out.user.role != Role::kAdmin;
+    const bool disables = !before.disabled && out.user.disabled;
+    if ((demotes || disables) && isLastEnabledAdmin(s, username)) {
+      return lastAdmin(username, demotes && disables ? "demoting and disabling it"
+                                 : demotes           ? "demoting it"
+                                                     : "disabling it");
+    }
+    sql::exec(s, "UPDATE users SET role = ?, disabled = ? WHERE username = ?",
+              {std::string(toString(out.user.role)), int64_t{out.user.disabled ? 1 : 0}, username});
+    // Tokens carry the role they were issued with: a new role starts with new tokens.
+    if (out.user.role != before.role || out.user.disabled) {
+      out.tokens_revoked = sql::exec(s, "DELETE FROM tokens WHERE username = ?", {username});
+    }
+    return out;
+  });
 }
 
 Result<int64_t> SqliteUserRepository::count(common::SteadyTime deadline) {

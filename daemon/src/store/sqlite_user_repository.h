@@ -18,18 +18,11 @@ class SqliteUserRepository final : public UserRepository {
   common::Status remove(const std::string& username, common::SteadyTime deadline) override;
   common::Status setPasswordHash(const std::string& username, const std::string& hash,
                                  common::SteadyTime deadline) override;
-  common::Status setRole(const std::string& username, Role role,
-                         common::SteadyTime deadline) override;
-  common::Status setDisabled(const std::string& username, bool disabled,
-                             common::SteadyTime deadline) override;
+  common::Result<UserUpdate> update(const std::string& username, const UserChange& change,
+                                    common::SteadyTime deadline) override;
   common::Result<int64_t> count(common::SteadyTime deadline) override;
 
  private:
-  /// `drops_admin` names the change ("demoting it") when it would take away an admin, which is
-  /// refused for the last enabled one; nullptr when it cannot.
-  common::Status update(const std::string& username, const std::string& set,
-                        const std::string& value, bool revoke_tokens, const char* drops_admin,
-                        common::SteadyTime deadline);
   Database& db_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "domain/user.h"
@@ -29,6 +30,13 @@ class TokenRepository {
   /// True when a record was deleted.
   virtual common::Result<bool> remove(const std::string& hash,
                                       common::SteadyTime deadline = kNoDeadline) = 0;
+  /// A user's records that have not expired at `now_ms`, oldest first.
+  virtual common::Result<std::vector<TokenRecord>> listForUser(
+      const std::string& username, int64_t now_ms, common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Deletes a user's records whose hash starts with `hash_prefix`; returns their hashes.
+  virtual common::Result<std::vector<std::string>> removeByPrefix(
+      const std::string& username, const std::string& hash_prefix,
+      common::SteadyTime deadline = kNoDeadline) = 0;
   /// Number of records deleted.
   virtual common::Result<int64_t> removeForUser(const std::string& username,
                                                 common::SteadyTime deadline = kNoDeadline) = 0;

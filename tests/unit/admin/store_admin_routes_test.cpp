@@ -2,6 +2,8 @@
 
 #include <Poco/File.h>
 
+#include <set>
+
 #include "unit/http/domain_api_fixture.h"
 
 namespace cc::admin {
@@ -87,6 +89,143 @@ TEST_F(StoreAdminRoutesTest, PasswordResetChangesTheLoginAndEndsOldSessions) {
   EXPECT_EQ(short_one.errorField(), "password");
   EXPECT_EQ(call("POST", "/admin/users/erin/password", R"({})").errorField(), "password");
   EXPECT_EQ(call("POST", "/admin/users/erin/password", R"({"pw":"x"})").errorField(), "pw");
+}
+
+TEST_F(StoreAdminRoutesTest, PatchDisablesEnablesAndChangesTheRole) {
+  ASSERT_TRUE(users_->create("root", "long enough", domain::Role::kAdmin).ok());
+  std::string token = loginAs("erin", "erin password", domain::Role::kViewer);
+
+  Response one = call("GET", "/admin/users/erin");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json()->getValue<std::string>("role"), "viewer");
+  EXPECT_FALSE(one.json()->getValue<bool>("disabled"));
+  EXPECT_EQ(call("GET", "/admin/users/nobody").status, 404);
+  EXPECT_EQ(call("GET", "/admin/users/no%20such").status, 404);
+
+  Response disabled = call("PATCH", "/admin/users/erin", R"({"disabled":true})");
+  ASSERT_EQ(disabled.status, 200) << disabled.body;
+  EXPECT_TRUE(disabled.json()->getValue<bool>("disabled"));
+  EXPECT_EQ(disabled.json()->getValue<int64_t>("tokens_revoked"), 1);
+  EXPECT_FALSE(tokens_->validate(token).ok());
+  Response login =
+      call("POST", "/api/auth/login", R"({"username":"erin","password":"erin password"})");
+  EXPECT_EQ(login.status, 403) << login.body;
+  EXPECT_EQ(login.errorCode(), "forbidden");
+  auto listed = call("GET", "/admin/users").json()->getArray("users");
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_TRUE(listed->getObject(0)->getValue<bool>("disabled"));  // erin sorts first
+
+  Response enabled = call("PATCH", "/admin/users/erin", R"({"disabled":false,"role":"admin"})");
+  ASSERT_EQ(enabled.status, 200) << enabled.body;
+  EXPECT_FALSE(enabled.json()->getValue<bool>("disabled"));
+  EXPECT_EQ(enabled.json()->getValue<std::string>("role"), "admin");
+  EXPECT_EQ(enabled.json()->getValue<int64_t>("tokens_revoked"), 0);
+  login = call("POST", "/api/auth/login", R"({"username":"erin","password":"erin password"})");
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(login.json()->getValue<std::string>("role"), "admin");
+
+  // An empty patch changes nothing and revokes nothing.
+  std::string fresh = login.json()->getValue<std::string>("token");
+  Response unchanged = call("PATCH", "/admin/users/erin", "{}");
+  ASSERT_EQ(unchanged.status, 200) << unchanged.body;
+  EXPECT_EQ(unchanged.json()->getValue<std::string>("role"), "admin");
+  EXPECT_TRUE(tokens_->validate(fresh).ok());
+}
+
+TEST_F(StoreAdminRoutesTest, PatchValidatesItsBodyAndKeepsTheLastAdmin) {
+  ASSERT_TRUE(users_->create("root", "long enough", domain::Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("vera", "long enough", domain::Role::kViewer).ok());
+  struct Case {
+    std::string target;
+    std::string body;
+    int status;
+    std::string code;
+    std::string field;
+  };
+  for (const auto& c : {
+           Case{"/admin/users/vera", R"({"role":"root"})", 400, "validation_failed", "role"},
+           Case{"/admin/users/vera", R"({"disabled":"yes"})", 400, "validation_failed", "disabled"},
+           Case{"/admin/users/vera", R"({"disable":true})", 400, "validation_failed", "disable"},
+           Case{"/admin/users/vera", R"({"username":"v2"})", 400, "validation_failed", "username"},
+           Case{"/admin/users/vera", R"({"password":"long enough"})", 400, "validation_failed",
+                "password"},
+           Case{"/admin/users/vera", "[]", 400, "bad_request", ""},
+           Case{"/admin/users/ghost", R"({"disabled":true})", 404, "not_found", ""},
+           Case{"/admin/users/root", R"({"disabled":true})", 409, "conflict", ""},
+           Case{"/admin/users/root", R"({"role":"viewer"})", 409, "conflict", ""},
+       }) {
+    Response r = call("PATCH", c.target, c.body);
+    EXPECT_EQ(r.status, c.status) << c.target << " " << c.body << " " << r.body;
+    EXPECT_EQ(r.errorCode(), c.code) << c.body;
+    EXPECT_EQ(r.errorField(), c.field) << c.body;
+  }
+  auto root = users_->find("root");
+  EXPECT_EQ(root->role, domain::Role::kAdmin);
+  EXPECT_FALSE(root->disabled);
+  auto vera = users_->find("vera");
+  EXPECT_EQ(vera->role, domain::Role::kViewer);
+  EXPECT_FALSE(vera->disabled);
+}
+
+TEST_F(StoreAdminRoutesTest, TokensAreListedWithoutSecretsAndRevokedOneOrAll) {
+  std::string first = loginAs("erin", "erin password", domain::Role::kViewer);
+  Response again =
+      call("POST", "/api/auth/login", R"({"username":"erin","password":"erin password"})");
+  ASSERT_EQ(again.status, 200);
+  std::string second = again.json()->getValue<std::string>("token");
+  ASSERT_TRUE(tokens_->validate(second).ok());
+
+  Response listed = call("GET", "/admin/users/erin/tokens");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.header("Cache-Control"), "no-store");
+  EXPECT_EQ(listed.body.find(first), std::string::npos);
+  EXPECT_EQ(listed.body.find(second), std::string::npos);
+  EXPECT_EQ(listed.body.find(auth::TokenService::hashToken(first)), std::string::npos);
+  EXPECT_EQ(listed.json()->getValue<std::string>("username"), "erin");
+  auto items = listed.json()->getArray("tokens");
+  ASSERT_EQ(items->size(), 2u);
+  auto item = items->getObject(0);
+  EXPECT_EQ(item->getValue<std::string>("role"), "viewer");
+  EXPECT_EQ(item->getValue<std::string>("created_at"), common::formatIsoTime(clock_.wallMillis()));
+  EXPECT_TRUE(item->has("expires_at"));
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    ids.insert(items->getObject(i)->getValue<std::string>("id"));
+  }
+  const std::string second_id = auth::TokenService::tokenId(second);
+  EXPECT_EQ(ids, (std::set<std::string>{auth::TokenService::tokenId(first), second_id}));
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    auto token = items->getObject(i);
+    // Only the token presented since it was issued has a last use.
+    EXPECT_EQ(token->isNull("last_used_at"), token->getValue<std::string>("id") != second_id);
+  }
+
+  // The holder of a token learns its id from validate.
+  Response v = call("GET", "/api/auth/validate", {},
+                    {{"Authorization", "Bearer " + second}, {"X-Test-Role", ""}});
+  EXPECT_EQ(v.json()->getValue<std::string>("token_id"), second_id);
+
+  EXPECT_EQ(call("DELETE", "/admin/users/erin/tokens/" + second_id).status, 204);
+  EXPECT_FALSE(tokens_->validate(second).ok());
+  EXPECT_TRUE(tokens_->validate(first).ok());
+  Response gone = call("DELETE", "/admin/users/erin/tokens/" + second_id);
+  EXPECT_EQ(gone.status, 404);
+  EXPECT_EQ(gone.errorCode(), "not_found");
+  EXPECT_EQ(call("DELETE", "/admin/users/erin/tokens/not-an-id").status, 404);
+  EXPECT_EQ(call("DELETE", "/admin/users/ghost/tokens/" + second_id).status, 404);
+  EXPECT_EQ(call("GET", "/admin/users/ghost/tokens").status, 404);
+  EXPECT_EQ(call("DELETE", "/admin/users/ghost/tokens").status, 404);
+  EXPECT_EQ(call("GET", "/admin/users/erin/tokens").json()->getArray("tokens")->size(), 1u);
+
+  Response all = call("DELETE", "/admin/users/erin/tokens");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.json()->getValue<int64_t>("revoked"), 1);
+  EXPECT_FALSE(tokens_->validate(first).ok());
+  EXPECT_EQ(call("GET", "/admin/users/erin/tokens").json()->getArray("tokens")->size(), 0u);
+  EXPECT_EQ(call("DELETE", "/admin/users/erin/tokens").json()->getValue<int64_t>("revoked"), 0);
+  // Viewers never reach these routes; revoking is a write.
+  EXPECT_EQ(call("DELETE", "/admin/users/erin/tokens", {}, {{"X-Test-Role", "viewer"}}).status,
+            403);
 }
 
 TEST_F(StoreAdminRoutesTest, MintedTokensWorkAndCreateTheirUser) {

@@ -154,5 +154,71 @@ TEST_F(TokenServiceTest, CacheIsBoundedLeastRecentlyUsedFirst) {
   EXPECT_EQ(stats.misses, 4u);
 }
 
+TEST_F(TokenServiceTest, AUsersTokensAreListedByIdWithoutTheTokenOrItsHash) {
+  ASSERT_TRUE(users_->create("bob", "bob-password", Role::kViewer).ok());
+  auto older = tokens_->issue("alice", Role::kAdmin, 60);
+  clock_.advance(seconds(5));
+  auto newer = tokens_->issue("alice", Role::kViewer);
+  auto expired = tokens_->issue("alice", Role::kAdmin, 1);
+  ASSERT_TRUE(tokens_->issue("bob", Role::kViewer).ok());
+  clock_.advance(seconds(2));
+  ASSERT_TRUE(tokens_->validate(newer->token).ok());
+  const int64_t used_at = clock_.wallMillis();
+  clock_.advance(seconds(1));
+
+  auto listed = tokens_->listUser("alice");
+  ASSERT_TRUE(listed.ok()) << listed.error().message;
+  ASSERT_EQ(listed->size(), 2u);  // the expired one is not live, bob's are not alice's
+  const TokenSummary& first = (*listed)[0];
+  const TokenSummary& second = (*listed)[1];
+  EXPECT_EQ(first.id, TokenService::tokenId(older->token));
+  EXPECT_EQ(first.id.size(), TokenService::kIdLength);
+  EXPECT_EQ(first.id, TokenService::hashToken(older->token).substr(0, TokenService::kIdLength));
+  EXPECT_EQ(older->token.find(first.id), std::string::npos);
+  EXPECT_EQ(first.role, Role::kAdmin);
+  EXPECT_EQ(first.expires_at_ms, older->expires_at_ms);
+  EXPECT_FALSE(first.last_used_ms.has_value());  // never presented since start
+  EXPECT_EQ(second.id, TokenService::tokenId(newer->token));
+  EXPECT_EQ(second.role, Role::kViewer);
+  EXPECT_EQ(second.created_at_ms + 3600 * 1000, second.expires_at_ms);
+  ASSERT_TRUE(second.last_used_ms.has_value());
+  EXPECT_EQ(*second.last_used_ms, used_at);
+  EXPECT_NE(TokenService::tokenId(expired->token), first.id);
+
+  // A cache hit moves the last use on.
+  ASSERT_TRUE(tokens_->validate(newer->token).ok());
+  EXPECT_EQ(*tokens_->listUser("alice")->at(1).last_used_ms, clock_.wallMillis());
+  EXPECT_TRUE(tokens_->listUser("nobody")->empty());
+}
+
+TEST_F(TokenServiceTest, RevokingOneTokenByIdEndsItAtOnceEvenWhenCached) {
+  ASSERT_TRUE(users_->create("bob", "bob-password", Role::kViewer).ok());
+  auto keep = tokens_->issue("alice", Role::kAdmin);
+  auto drop = tokens_->issue("alice", Role::kAdmin);
+  auto bobs = tokens_->issue("bob", Role::kViewer);
+  for (const auto* t : {&keep, &drop, &bobs}) ASSERT_TRUE(tokens_->validate((*t)->token).ok());
+  ASSERT_EQ(tokens_->cacheStats().size, 3u);
+
+  // Another user's id, a malformed id and a prefix shorter than an id match nothing.
+  const std::string id = TokenService::tokenId(drop->token);
+  EXPECT_EQ(tokens_->revokeById("bob", id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(tokens_->revokeById("alice", id.substr(0, 8)).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(tokens_->revokeById("alice", "ZZZZZZZZZZZZZZZZ").error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(tokens_->validate(drop->token).ok());
+
+  ASSERT_TRUE(tokens_->revokeById("alice", id).ok());
+  EXPECT_EQ(tokens_->validate(drop->token).error().code, ErrorCode::kUnauthorized);
+  EXPECT_TRUE(tokens_->validate(keep->token).ok());
+  EXPECT_TRUE(tokens_->validate(bobs->token).ok());
+  EXPECT_EQ(tokens_->revokeById("alice", id).error().code, ErrorCode::kNotFound);  // already gone
+
+  auto all = tokens_->revokeUser("alice");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, 1);
+  EXPECT_EQ(tokens_->validate(keep->token).error().code, ErrorCode::kUnauthorized);
+  EXPECT_TRUE(tokens_->validate(bobs->token).ok());
+  EXPECT_EQ(*tokens_->revokeUser("alice"), 0);
+}
+
 }  // namespace
 }  // namespace cc::auth

@@ -51,7 +51,7 @@ TEST_F(UserServiceTest, CreateListRemove) {
   EXPECT_TRUE(users_->list()->empty());
 }
 
-TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserWrongPasswordAndDisabled) {
+TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserAndWrongPassword) {
   ASSERT_TRUE(users_->create("erin", "erin-password", Role::kAdmin).ok());
   ASSERT_TRUE(users_->create("root", "root-password", Role::kAdmin).ok());  // erin is not the last
   auto id = users_->authenticate("erin", "erin-password");
@@ -62,8 +62,8 @@ TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserWrongPasswordAndD
   auto wrong = users_->authenticate("erin", "not-her-password");
   auto unknown = users_->authenticate("nobody", "erin-password");
   ASSERT_TRUE(users_->setDisabled("erin", true).ok());
-  auto disabled = users_->authenticate("erin", "erin-password");
-  for (const auto* r : {&wrong, &unknown, &disabled}) {
+  auto disabled_wrong = users_->authenticate("erin", "not-her-password");
+  for (const auto* r : {&wrong, &unknown, &disabled_wrong}) {
     ASSERT_FALSE(r->ok());
     EXPECT_EQ(r->error().code, ErrorCode::kUnauthorized);
     EXPECT_EQ(r->error().message, wrong.error().message);
@@ -72,14 +72,74 @@ TEST_F(UserServiceTest, AuthenticateGivesOneErrorForUnknownUserWrongPasswordAndD
   EXPECT_TRUE(users_->authenticate("erin", "erin-password").ok());
 }
 
+TEST_F(UserServiceTest, TheRightPasswordOfADisabledUserIsForbiddenNamingWhy) {
+  ASSERT_TRUE(users_->create("erin", "erin-password", Role::kViewer).ok());
+  ASSERT_TRUE(users_->setDisabled("erin", true).ok());
+  auto disabled = users_->authenticate("erin", "erin-password");
+  ASSERT_FALSE(disabled.ok());
+  EXPECT_EQ(disabled.error().code, ErrorCode::kForbidden);
+  EXPECT_NE(disabled.error().message.find("disabled"), std::string::npos);
+}
+
+TEST_F(UserServiceTest, UpdateChangesRoleAndDisabledTogetherAndRevokesOnlyWhenItMatters) {
+  ASSERT_TRUE(users_->create("root", "root-password", Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("kim", "kim-password", Role::kViewer).ok());
+  auto first = tokens_->issue("kim", Role::kViewer);
+  ASSERT_TRUE(tokens_->validate(first->token).ok());
+
+  // Nothing changes: the token lives on.
+  auto same = users_->update("kim", {Role::kViewer, false});
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(same->tokens_revoked, 0);
+  EXPECT_TRUE(tokens_->validate(first->token).ok());
+
+  // A promotion revokes the tokens issued with the old role.
+  auto promoted = users_->update("kim", {Role::kAdmin, std::nullopt});
+  ASSERT_TRUE(promoted.ok());
+  EXPECT_EQ(promoted->user.role, Role::kAdmin);
+  EXPECT_FALSE(promoted->user.disabled);
+  EXPECT_EQ(promoted->tokens_revoked, 1);
+  EXPECT_EQ(tokens_->validate(first->token).error().code, ErrorCode::kUnauthorized);
+
+  // Both at once, in one transaction.
+  auto second = tokens_->issue("kim", Role::kAdmin);
+  ASSERT_TRUE(tokens_->validate(second->token).ok());
+  auto both = users_->update("kim", {Role::kViewer, true});
+  ASSERT_TRUE(both.ok());
+  EXPECT_EQ(both->user.role, Role::kViewer);
+  EXPECT_TRUE(both->user.disabled);
+  EXPECT_EQ(both->tokens_revoked, 1);
+  EXPECT_EQ(tokens_->validate(second->token).error().code, ErrorCode::kUnauthorized);
+  auto stored = users_->find("kim");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->role, Role::kViewer);
+  EXPECT_TRUE(stored->disabled);
+
+  // Enabling needs no revocation and leaves the role alone.
+  auto enabled = users_->update("kim", {std::nullopt, false});
+  ASSERT_TRUE(enabled.ok());
+  EXPECT_FALSE(enabled->user.disabled);
+  EXPECT_EQ(enabled->user.role, Role::kViewer);
+  EXPECT_TRUE(users_->authenticate("kim", "kim-password").ok());
+
+  EXPECT_EQ(users_->update("ghost", {Role::kAdmin, std::nullopt}).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(users_->find("ghost").error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(UserServiceTest, TheLastEnabledAdminCannotBeRemovedDemotedOrDisabled) {
   ASSERT_TRUE(users_->create("hana", "hana-password", Role::kAdmin).ok());
   ASSERT_TRUE(users_->create("ivan", "ivan-password", Role::kViewer).ok());
   EXPECT_EQ(users_->remove("hana").error().code, ErrorCode::kConflict);
   EXPECT_EQ(users_->setRole("hana", Role::kViewer).error().code, ErrorCode::kConflict);
   EXPECT_EQ(users_->setDisabled("hana", true).error().code, ErrorCode::kConflict);
+  auto both = users_->update("hana", {Role::kViewer, true});
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.error().code, ErrorCode::kConflict);
+  EXPECT_NE(both.error().message.find("demoting and disabling"), std::string::npos);
   EXPECT_TRUE(users_->authenticate("hana", "hana-password").ok());  // nothing changed
-  EXPECT_TRUE(users_->setRole("hana", Role::kAdmin).ok());          // not a demotion
+  EXPECT_EQ(users_->find("hana")->role, Role::kAdmin);
+  EXPECT_TRUE(users_->setRole("hana", Role::kAdmin).ok());  // not a demotion
 
   // With a second enabled admin each change is allowed, until hana is the last again.
   ASSERT_TRUE(users_->setRole("ivan", Role::kAdmin).ok());

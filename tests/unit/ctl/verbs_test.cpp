@@ -170,6 +170,95 @@ TEST_F(CtlVerbsTest, UserDelWith204PrintsOneJsonDocument) {
   EXPECT_EQ(run({"user", "del", "zed"}).code, 1);
 }
 
+TEST_F(CtlVerbsTest, UserDisableEnableAndRoleSendOnePatch) {
+  admin_.answer(
+      "PATCH /admin/users/ann",
+      {200,
+       R"({"username":"ann","role":"viewer","created_at":"2026-01-01T00:00:00.000Z","disabled":true,"tokens_revoked":2})"});
+  auto disabled = run({"user", "disable", "ann"});
+  EXPECT_EQ(disabled.code, 0) << disabled.err;
+  EXPECT_EQ(disabled.out, "disabled user ann (revoked 2 tokens)\n");
+  EXPECT_EQ(admin_.seen().back().body, R"({"disabled":true})");
+
+  admin_.answer("PATCH /admin/users/ann",
+                {200, R"({"username":"ann","role":"viewer","disabled":false,"tokens_revoked":0})"});
+  auto enabled = run({"user", "enable", "ann", "-o", "json"});
+  EXPECT_EQ(enabled.code, 0) << enabled.err;
+  EXPECT_FALSE(client::flag(onlyJson(enabled.out), "disabled", true));
+  EXPECT_EQ(admin_.seen().back().body, R"({"disabled":false})");
+
+  admin_.answer("PATCH /admin/users/ann",
+                {200, R"({"username":"ann","role":"admin","disabled":false,"tokens_revoked":1})"});
+  auto role = run({"user", "role", "ann", "admin"});
+  EXPECT_EQ(role.code, 0) << role.err;
+  EXPECT_EQ(role.out, "user ann is now admin (revoked 1 token)\n");
+  EXPECT_EQ(admin_.seen().back().body, R"({"role":"admin"})");
+
+  const std::size_t before = admin_.seen().size();
+  auto bad_role = run({"user", "role", "ann", "owner"});
+  EXPECT_EQ(bad_role.code, 3);
+  EXPECT_NE(bad_role.err.find("admin, viewer"), std::string::npos) << bad_role.err;
+  EXPECT_EQ(admin_.seen().size(), before) << "nothing was sent";
+
+  admin_.answer(
+      "PATCH /admin/users/root",
+      {409,
+       R"({"error":{"status":409,"code":"conflict","message":"'root' is the last enabled admin"}})"});
+  auto last = run({"user", "disable", "root"});
+  EXPECT_EQ(last.code, 1);
+  EXPECT_NE(last.err.find("last enabled admin"), std::string::npos) << last.err;
+}
+
+TEST_F(CtlVerbsTest, UserTokensPrintsATableOrTheDocument) {
+  admin_.answer(
+      "GET /admin/users/ann/tokens",
+      {200,
+       R"({"username":"ann","tokens":[{"id":"0123456789abcdef","role":"viewer","created_at":"2026-01-01T00:00:00.000Z","expires_at":"2026-01-01T12:00:00.000Z","last_used_at":null},{"id":"fedcba9876543210","role":"viewer","created_at":"2026-01-01T01:00:00.000Z","expires_at":"2026-01-01T13:00:00.000Z","last_used_at":"2026-01-01T02:00:00.000Z"}]})"});
+  auto table = run({"user", "tokens", "ann"});
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("ID"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("LAST USED"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("0123456789abcdef  viewer  2026-01-01T00:00:00.000Z  "
+                           "2026-01-01T12:00:00.000Z  -"),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("2026-01-01T02:00:00.000Z"), std::string::npos) << table.out;
+
+  auto json = run({"-o", "json", "user", "tokens", "ann"});
+  EXPECT_EQ(json.code, 0);
+  EXPECT_EQ(client::list(onlyJson(json.out), "tokens")->size(), 2u);
+
+  admin_.answer("GET /admin/users/bob/tokens", {200, R"({"username":"bob","tokens":[]})"});
+  EXPECT_EQ(run({"user", "tokens", "bob"}).out, "user bob has no live tokens\n");
+}
+
+TEST_F(CtlVerbsTest, UserRevokeTakesATokenIdOrAll) {
+  admin_.answer("DELETE /admin/users/ann/tokens/0123456789abcdef", {204, ""});
+  auto one = run({"user", "revoke", "ann", "0123456789abcdef"});
+  EXPECT_EQ(one.code, 0) << one.err;
+  EXPECT_EQ(one.out, "revoked token 0123456789abcdef of ann\n");
+  auto one_json = run({"user", "revoke", "ann", "0123456789abcdef", "-o", "json"});
+  EXPECT_TRUE(client::flag(onlyJson(one_json.out), "revoked"));
+
+  admin_.answer("DELETE /admin/users/ann/tokens", {200, R"({"username":"ann","revoked":3})"});
+  auto all = run({"user", "revoke", "ann", "--all"});
+  EXPECT_EQ(all.code, 0) << all.err;
+  EXPECT_EQ(all.out, "revoked 3 tokens of ann\n");
+  auto all_json = run({"-o", "json", "user", "revoke", "ann", "--all"});
+  EXPECT_EQ(client::integer(onlyJson(all_json.out), "revoked"), 3);
+
+  admin_.answer(
+      "DELETE /admin/users/ann/tokens/ffffffffffffffff",
+      {404,
+       R"({"error":{"status":404,"code":"not_found","message":"user 'ann' has no token with id 'ffffffffffffffff'"}})"});
+  EXPECT_EQ(run({"user", "revoke", "ann", "ffffffffffffffff"}).code, 1);
+
+  const std::size_t before = admin_.seen().size();
+  EXPECT_EQ(run({"user", "revoke", "ann"}).code, 3);                               // neither
+  EXPECT_EQ(run({"user", "revoke", "ann", "0123456789abcdef", "--all"}).code, 3);  // both
+  EXPECT_EQ(admin_.seen().size(), before) << "nothing was sent";
+}
+
 TEST_F(CtlVerbsTest, RatelimitResetAndCacheFlushEncodeTheirQuery) {
   admin_.answer("DELETE /admin/ratelimit?rule=login&key=10.0.0.1%3A5", {200, R"({"reset":true})"});
   EXPECT_EQ(run({"ratelimit", "reset", "--rule", "login", "--key", "10.0.0.1:5"}).code, 0);

@@ -39,7 +39,7 @@ TEST_F(AuthHandlersTest, UnknownUserAndWrongPasswordLookAlike) {
   std::set<std::string> messages;
   for (const char* body : {R"({"username":"mallory","password":"correct horse"})",
                            R"({"username":"alice","password":"wrong password"})",
-                           R"({"username":"bob","password":"battery staple"})"}) {
+                           R"({"username":"bob","password":"wrong password"})"}) {
     Response r = call("POST", "/api/auth/login", body);
     EXPECT_EQ(r.status, 401) << body;
     EXPECT_EQ(r.errorCode(), "unauthorized");
@@ -48,6 +48,18 @@ TEST_F(AuthHandlersTest, UnknownUserAndWrongPasswordLookAlike) {
   }
   EXPECT_EQ(messages.size(), 1u);
   EXPECT_EQ(*messages.begin(), "invalid username or password");
+}
+
+TEST_F(AuthHandlersTest, ADisabledUserWithTheRightPasswordIsToldItIsDisabled) {
+  ASSERT_TRUE(users_->create("alice", "correct horse", domain::Role::kAdmin).ok());
+  ASSERT_TRUE(users_->create("bob", "battery staple", domain::Role::kViewer).ok());
+  ASSERT_TRUE(users_->setDisabled("bob", true).ok());
+  Response r = call("POST", "/api/auth/login", R"({"username":"bob","password":"battery staple"})");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.errorCode(), "forbidden");
+  EXPECT_NE(r.json()->getObject("error")->getValue<std::string>("message").find("disabled"),
+            std::string::npos);
+  EXPECT_FALSE(r.json()->has("token"));
 }
 
 TEST_F(AuthHandlersTest, LoginRejectsMalformedInputNamingTheField) {
@@ -110,7 +122,7 @@ TEST_F(AuthHandlersTest, RoutesDeclareWhatTheMiddlewareEnforces) {
     EXPECT_EQ(route.options.uses_store, !in_memory.count(key)) << key;
     ++seen;
   }
-  EXPECT_EQ(seen, 3 + 10 + 7 + 10);  // auth, agents (export, import too), projects, admin
+  EXPECT_EQ(seen, 3 + 10 + 7 + 15);  // auth, agents (export, import too), projects, admin
 
   // A viewer may log in, validate and log out; the writes are refused by the middleware.
   std::string token = loginAs("vera", "viewer password", domain::Role::kViewer);

@@ -205,6 +205,9 @@ TEST_F(QueryPlanTest, NoRepositoryStatementScansATableOrSortsInATempBTree) {
                     clock_.wallMillis() + 1000};
   ASSERT_TRUE(store_->tokens().insert(token).ok());
   ASSERT_TRUE(store_->tokens().find("hash-1").ok());
+  ASSERT_TRUE(store_->tokens().listForUser("planner", clock_.wallMillis()).ok());
+  ASSERT_TRUE(store_->tokens().removeByPrefix("planner", "hash-").ok());
+  ASSERT_TRUE(store_->users().update("planner", {Role::kAdmin, std::nullopt}).ok());
 
   auto statements = log.take();
   ASSERT_GT(statements.size(), 100u);

@@ -67,6 +67,8 @@ Reply validate(DomainServices& services, RequestContext& ctx) {
   out->set("username", identity->username);
   out->set("role", std::string(domain::toString(identity->role)));
   out->set("expires_at", common::formatIsoTime(identity->expires_at_ms));
+  // The id an admin lists and revokes this token by (GET /admin/users/{name}/tokens).
+  out->set("token_id", auth::TokenService::tokenId(bearerToken(ctx)));
   Reply reply = jsonReply(200, out);
   reply.setHeader("Cache-Control", "no-store");
   return reply;
