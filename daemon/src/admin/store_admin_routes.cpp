@@ -267,6 +267,7 @@ Reply mintToken(DomainServices& services, RequestContext& ctx) {
 Reply poolStats(DomainServices& services, RequestContext&) {
   Poco::JSON::Object::Ptr out = services.store.poolStats().toJson();
   out->set("writer", services.store.commitStats().toJson());
+  out->set("checkpoints", services.store.checkpointStats().toJson());
   return http::jsonReply(200, out);
 }
 

@@ -214,6 +214,22 @@ void Services::registerMetrics() {
                    metrics::MetricType::kGauge,
                    {{{}, double(commits.queued)}},
                    {}});
+    const store::CheckpointStats checkpoints = store->checkpointStats();
+    counter("controlcenter_db_checkpoints_total",
+            "Write-ahead log checkpoints run (by the background thread, or by the writer when "
+            "the log reached 64 x db.checkpoint_pages).",
+            checkpoints.checkpoints_total);
+    counter("controlcenter_db_checkpoint_backstops_total",
+            "Checkpoints the writer ran itself because the log had grown too long.",
+            checkpoints.backstop_total);
+    counter("controlcenter_db_checkpoint_failures_total",
+            "Write-ahead log checkpoints that failed (retried every second).",
+            checkpoints.failures_total);
+    out.push_back({"controlcenter_db_wal_pages",
+                   "Pages in the write-ahead log after the latest commit.",
+                   metrics::MetricType::kGauge,
+                   {{{}, double(checkpoints.wal_pages)}},
+                   {}});
     double state = 0;
     switch (db_breaker->state()) {
       case breaker::BreakerState::kClosed:

@@ -210,6 +210,14 @@ std::vector<KeySpec> buildTable() {
       {"db.busy_timeout_ms", K::kInt, "5000", false,
        "How long a connection waits for a lock (and a writer for the writer slot).",
        v::intRange(0, 600000)},
+      {"db.checkpoint_pages", K::kInt, "1000", false,
+       "Write-ahead log length (pages) at which a background thread copies it back into the "
+       "database file; at 64 times this the writer checkpoints itself.",
+       v::intRange(100, 1000000)},
+      {"db.writer_cache_mb", K::kInt, "64", false,
+       "Page cache of the writer connection, so that a batch of writes is not spilled to the "
+       "log before its COMMIT.",
+       v::intRange(2, 4096)},
       {"db.pool.min", K::kInt, "5", false, "Database sessions kept open when idle.",
        v::intRange(0, 1000)},
       {"db.pool.max", K::kInt, "50", false, "Most database sessions open at once.",

@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "common/secret_file.h"
+#include "store/sql.h"
 
 namespace cc::store {
 
@@ -74,7 +75,7 @@ sqlite3* handleOf(SessionLease& lease) {
 
 void rollback(SessionLease& lease) {
   try {
-    lease.session() << "ROLLBACK", now;
+    sql::control(lease.session(), "ROLLBACK");
   } catch (...) {
     // Unknown transaction state: never hand this connection out again.
     lease.markBroken();
@@ -166,8 +167,23 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   faults_.set({options_.fault_delay_ms, options_.fault_error_rate});
   pool_ = std::make_unique<SessionPool>(
       options_.pool, [opts = options_] { return openSession(opts); }, clock_);
+  checkpointer_ = std::make_unique<WalCheckpointer>(
+      WalCheckpointer::Options{options_.checkpoint_pages, 64 * options_.checkpoint_pages,
+                               std::chrono::milliseconds(1000)},
+      [opts = options_] { return openSession(opts); });
   GroupCommitter::Hooks hooks;
-  hooks.open = [opts = options_] { return openSession(opts); };
+  hooks.open = [this] {
+    auto session = openSession(options_);
+    // Room for a whole batch's pages, which would otherwise spill into the log mid-transaction
+    // and be written there twice; a negative cache_size is in KiB.
+    *session << "PRAGMA cache_size = -" + std::to_string(options_.writer_cache_mb * 1024), now;
+    // The log is reused from its start after a full checkpoint; past this it is also cut back.
+    *session << "PRAGMA journal_size_limit = " +
+                    std::to_string(options_.checkpoint_pages * 4 * 4096),
+        now;
+    checkpointer_->attach(Poco::Data::SQLite::Utility::dbHandle(*session));
+    return session;
+  };
   hooks.admit = [this](common::SteadyTime deadline) { return faults_.apply(deadline); };
   hooks.fail = [this](sqlite3* handle) { return fail(handle); };
   hooks.noted = [this](const common::Status& status) { noteWrite(status); };
@@ -216,7 +232,7 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
 
   Poco::Data::Session& session = lease->session();
   try {
-    session << "BEGIN", now;
+    sql::control(session, "BEGIN");
   } catch (...) {
     lease->markBroken();
     return fail(handleOf(*lease)).error;
@@ -227,7 +243,7 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
       rollback(*lease);
       return st;
     }
-    session << "COMMIT", now;
+    sql::control(session, "COMMIT");
     return common::Ok{};
   } catch (...) {
     ConnectionFailure f = fail(handleOf(*lease));

@@ -19,6 +19,7 @@
 #include "store/group_commit.h"
 #include "store/session_pool.h"
 #include "store/store_options.h"
+#include "store/wal_checkpointer.h"
 
 struct sqlite3;
 
@@ -81,6 +82,8 @@ class Database {
   StorageState storage() const;
   /// How many writes shared each COMMIT, and the writer connection's history.
   CommitStats commits() const { return committer_->stats(); }
+  /// The background checkpoints of the write-ahead log.
+  CheckpointStats checkpoints() const { return checkpointer_->stats(); }
   /// Copies the database to `path` with SQLite's online backup (via `path`.tmp and a rename).
   common::Status backup(const std::string& path, common::SteadyTime deadline);
 
@@ -115,6 +118,8 @@ class Database {
   const common::Clock& clock_;
   FaultInjector faults_;
   std::unique_ptr<SessionPool> pool_;
+  // Before the committer: the writer connection it closes at destruction feeds the checkpointer.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<GroupCommitter> committer_;
 
   mutable std::mutex storage_mu_;

@@ -10,12 +10,12 @@
 #include <string>
 
 #include "store/deadline.h"
+#include "store/sql.h"
 
 namespace cc::store {
 
 using common::Error;
 using common::ErrorCode;
-using Poco::Data::Keywords::now;
 
 struct GroupCommitter::Ticket {
   enum class State { kQueued, kClaimed, kStarted, kDone, kCancelled };
@@ -48,7 +48,7 @@ int deferredViolations(sqlite3* handle) {
 bool rollbackIfOpen(Poco::Data::Session& session, sqlite3* handle) {
   if (sqlite3_get_autocommit(handle) != 0) return true;
   try {
-    session << "ROLLBACK", now;
+    sql::control(session, "ROLLBACK");
     return true;
   } catch (...) {
     return false;
@@ -165,7 +165,7 @@ GroupCommitter::BatchOutcome GroupCommitter::runBatch(const Batch& batch) {
   if (!ensureWriter(batch, outcome)) return outcome;
   sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*writer_);
   try {
-    *writer_ << "BEGIN IMMEDIATE", now;
+    sql::control(*writer_, "BEGIN IMMEDIATE");
   } catch (...) {
     ConnectionFailure f = hooks_.fail(handle);
     // As with a pooled session: a connection that cannot begin is not trusted again.
@@ -210,7 +210,7 @@ GroupCommitter::BatchOutcome GroupCommitter::runBatch(const Batch& batch) {
     return outcome;
   }
   try {
-    *writer_ << "COMMIT", now;
+    sql::control(*writer_, "COMMIT");
   } catch (...) {
     ConnectionFailure f = hooks_.fail(handle);
     if (f.reopen || !rollbackIfOpen(*writer_, handle)) closeWriter();
@@ -232,7 +232,7 @@ GroupCommitter::BatchOutcome GroupCommitter::runBatch(const Batch& batch) {
 GroupCommitter::Step GroupCommitter::runWork(Ticket& t, sqlite3* handle, bool savepoint) {
   Poco::Data::Session& session = *writer_;
   try {
-    if (savepoint) session << "SAVEPOINT work", now;
+    if (savepoint) sql::control(session, "SAVEPOINT work");
   } catch (...) {
     t.result = hooks_.fail(handle).error;
     hooks_.noted(t.result);
@@ -266,11 +266,11 @@ GroupCommitter::Step GroupCommitter::runWork(Ticket& t, sqlite3* handle, bool sa
   if (!savepoint) return st.ok() ? Step::kPending : Step::kRolledBack;
   try {
     if (st.ok()) {
-      session << "RELEASE work", now;
+      sql::control(session, "RELEASE work");
       return Step::kPending;
     }
-    session << "ROLLBACK TO work", now;
-    session << "RELEASE work", now;
+    sql::control(session, "ROLLBACK TO work");
+    sql::control(session, "RELEASE work");
     return Step::kRolledBack;
   } catch (...) {
     ConnectionFailure f = hooks_.fail(handle);

@@ -67,8 +67,9 @@ std::vector<PageQuery> StatementLog::take() {
   return std::move(statements_);
 }
 
-int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params& params) {
-  record(sql, params);
+namespace {
+
+int64_t execUnlogged(Poco::Data::Session& session, const std::string& sql, const Params& params) {
   sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(session);
   PreparedStatement stmt(db, sql);
   int rc = bindParams(stmt.get(), params);
@@ -77,6 +78,17 @@ int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params&
   while (rc == SQLITE_ROW) rc = sqlite3_step(stmt.get());
   if (rc != SQLITE_DONE) Poco::Data::SQLite::Utility::throwException(db, rc);
   return sqlite3_changes64(db);
+}
+
+}  // namespace
+
+int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params& params) {
+  record(sql, params);
+  return execUnlogged(session, sql, params);
+}
+
+void control(Poco::Data::Session& session, const char* statement) {
+  execUnlogged(session, statement, {});
 }
 
 Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql,

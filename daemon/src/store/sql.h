@@ -29,6 +29,9 @@ int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params&
 Poco::Data::RecordSet query(Poco::Data::Session& session, const std::string& sql,
                             const Params& params = {});
 /// The single integer a query such as COUNT(*) returns.
+/// Runs a transaction-control statement (BEGIN, COMMIT, SAVEPOINT, RELEASE, ROLLBACK ...) from
+/// the session's statement cache. It reads no table, so StatementLog leaves it out.
+void control(Poco::Data::Session& session, const char* statement);
 int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Params& params = {});
 int64_t lastInsertId(Poco::Data::Session& session);
 

@@ -46,6 +46,7 @@ common::Status Store::ping(common::SteadyTime deadline) { return db_->ping(deadl
 common::Status Store::probeWrite(common::SteadyTime deadline) { return db_->probeWrite(deadline); }
 StorageState Store::storage() const { return db_->storage(); }
 CommitStats Store::commitStats() const { return db_->commits(); }
+CheckpointStats Store::checkpointStats() const { return db_->checkpoints(); }
 common::Status Store::backup(const std::string& path, common::SteadyTime deadline) {
   return db_->backup(path, deadline);
 }

@@ -52,6 +52,8 @@ class Store {
   StorageState storage() const;
   /// How many writes shared each COMMIT (group commit), and the writer connection's history.
   CommitStats commitStats() const;
+  /// The background checkpoints of the write-ahead log and its length.
+  CheckpointStats checkpointStats() const;
   /// A consistent copy of the database at `path`, by SQLite's online backup API.
   common::Status backup(const std::string& path, common::SteadyTime deadline = kNoDeadline);
   /// The schema version open() left the database at.
