@@ -530,8 +530,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const DaemonSetti
   // count too), authenticate it; then the handler runs within its deadline.
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<middleware::RequestMetrics>(s.metrics));
-  cors_ = std::make_shared<middleware::CorsStage>(
-      router, settings.cors, s.metrics);
+  cors_ = std::make_shared<middleware::CorsStage>(router, settings.cors, s.metrics);
   pipeline->use(cors_);
   pipeline->use(s.rate_limit);
   store::Store* store = s.store.get();

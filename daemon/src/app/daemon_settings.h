@@ -9,6 +9,7 @@
 #include "config/config.h"
 #include "config/problem.h"
 #include "http/http_server.h"
+#include "middleware/cors.h"
 #include "middleware/rate_limit_config.h"
 #include "middleware/response_cache.h"
 #include "store/store_options.h"
@@ -39,7 +40,7 @@ struct DaemonSettings {
   store::StoreOptions store;
   system::SamplerSettings sampler;
   ws::HubSettings hub;
-  middleware::CorsPolicy cors;           ///< http.cors.allowed_origins
+  middleware::CorsPolicy cors;          ///< http.cors.allowed_origins
   bool metrics_public = false;          ///< metrics.public: /metrics on the public listener too
   std::string metrics_public_key_file;  ///< metrics.public_key_file: the key it wants there
 

@@ -17,7 +17,8 @@ void addPublicRoutes(http::Router& router, Services& services, common::SteadyTim
                      const std::string& metrics_key) {
   http::handlers::addHealthRoutes(router, services.health, started_at);
   // Internals stay off the public port unless a scraper key is configured (metrics.public).
-  if (!metrics_key.empty()) http::handlers::addPublicMetricsRoute(router, services.metrics, metrics_key);
+  if (!metrics_key.empty())
+    http::handlers::addPublicMetricsRoute(router, services.metrics, metrics_key);
   http::handlers::addOpenApiRoute(router);
   http::handlers::addSystemRoutes(router, *services.sampler);
   http::handlers::addAuthRoutes(router, *services.domain);

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/daemon_settings.h"
 #include "http/handlers/openapi_handler.h"
 
 namespace cc::app {
@@ -22,6 +23,7 @@ class NoBackend final : public admin::AdminBackend {
  public:
   Poco::JSON::Object::Ptr status() const override { return new Object; }
   admin::ReloadOutcome reload() override { return {}; }
+  config::ConfigPtr effectiveConfig() const override { return nullptr; }
   bool setLogLevel(const std::string&) override { return true; }
   void requestRestart() override {}
 };
@@ -100,9 +102,9 @@ class ListenerRoutesTest : public ::testing::Test {
   static void SetUpTestSuite() {
     built_ = new Built;
     Poco::File(built_->dir.path()).createDirectories();
-    auto loaded = config::ConfigLoader::load("", {{"daemon.state_dir", built_->dir.path()}});
+    auto loaded = DaemonSettings::load("", {{"daemon.state_dir", built_->dir.path()}});
     ASSERT_TRUE(loaded.ok());
-    auto services = Services::create(*loaded.config, common::Clock::system());
+    auto services = Services::create(*loaded.settings, common::Clock::system());
     ASSERT_TRUE(services.ok()) << services.error().message;
     built_->services = std::move(*services);
     addPublicRoutes(built_->public_routes, *built_->services, common::SteadyTime{});
