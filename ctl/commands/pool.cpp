@@ -55,6 +55,18 @@ int runPool(Context& ctx, const Invocation&) {
          {"writer opens", text(writer, "writer_opens_total")}},
         ctx.colour());
   }
+  auto checkpoints = client::child(pool, "checkpoints");
+  if (checkpoints->size() > 0) {
+    std::vector<std::pair<std::string, std::string>> rows = {
+        {"log pages", text(checkpoints, "wal_pages")},
+        {"checkpoints", text(checkpoints, "checkpoints_total") + " (" +
+                            text(checkpoints, "backstop_total") + " by the writer, " +
+                            text(checkpoints, "failures_total") + " failed)"}};
+    const std::string error = text(checkpoints, "last_error");
+    if (!error.empty()) rows.emplace_back("checkpoint error", error);
+    ctx.out() << "\n";
+    client::printFields(ctx.out(), rows, ctx.colour());
+  }
   // Cumulative counts by upper bound in milliseconds ("+Inf" last); each row shows the
   // acquisitions that waited at most that long.
   auto buckets = client::child(wait, "buckets");
