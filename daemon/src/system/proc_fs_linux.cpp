@@ -4,10 +4,21 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace cc::system {
+
+namespace {
+
+// The most one read(2) asks for. A sysctl file (/proc/sys/...) answers a larger request with
+// ENOMEM (the kernel allocates a buffer of the requested size and refuses one of
+// KMALLOC_MAX_SIZE, 4 MiB on x86-64), and the buffer grows past that once a large file such as
+// /proc/net/tcp under many connections has been read.
+constexpr std::size_t kMaxReadChunk = 1 << 20;
+
+}  // namespace
 
 ProcFs::ProcFs(std::string root) : root_(std::move(root)) {
   if (root_.empty() || root_.back() != '/') root_.push_back('/');
@@ -36,6 +47,7 @@ ProcFs::Status ProcFs::read(std::string_view rel, std::string_view& out, std::si
   while (true) {
     std::size_t room = buffer_.size() - used;
     if (max_bytes != 0 && used + room > max_bytes) room = max_bytes - used;
+    room = std::min(room, kMaxReadChunk);
     if (room == 0) {
       if (max_bytes != 0 && used >= max_bytes) break;
       buffer_.resize(buffer_.size() * 2);
