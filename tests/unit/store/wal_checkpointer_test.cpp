@@ -8,9 +8,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "store/sql.h"
+#include "unit/eventually.h"
 #include "unit/store/store_fixture.h"
 
 namespace cc::store {
@@ -47,16 +47,6 @@ class WalCheckpointerTest : public StoreFixture {
     sql::exec(s, "COMMIT");
   }
 
-  // Polls `done` (the checkpointer's thread is real) for at most ten seconds.
-  template <class F>
-  static bool eventually(F done) {
-    for (int i = 0; i < 1000; ++i) {
-      if (done()) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return done();
-  }
-
   WalCheckpointer::Open opener() {
     return [this] { return connect(); };
   }
@@ -78,7 +68,8 @@ TEST_F(WalCheckpointerTest, ReachingTheThresholdWakesTheThreadWhichCopiesTheLogB
   WalCheckpointer checkpointer({100, 1000000, 1h}, opener());
   auto w = writer(checkpointer);
   fill(*w, 300);
-  ASSERT_TRUE(eventually([&] { return checkpointer.stats().checkpoints_total >= 1; }));
+  ASSERT_TRUE(
+      cc::testing::eventually([&] { return checkpointer.stats().checkpoints_total >= 1; }, 10s));
   const CheckpointStats stats = checkpointer.stats();
   EXPECT_GE(stats.last_backfilled_pages, 300);
   EXPECT_EQ(stats.backstop_total, 0u);
@@ -109,7 +100,8 @@ TEST_F(WalCheckpointerTest, AFailedCheckpointIsCountedAndRetriedOnANewConnection
   });
   auto w = writer(checkpointer);
   fill(*w, 300);
-  ASSERT_TRUE(eventually([&] { return checkpointer.stats().checkpoints_total >= 1; }));
+  ASSERT_TRUE(
+      cc::testing::eventually([&] { return checkpointer.stats().checkpoints_total >= 1; }, 10s));
   const CheckpointStats stats = checkpointer.stats();
   EXPECT_EQ(stats.failures_total, 1u);
   EXPECT_EQ(stats.last_error, "");

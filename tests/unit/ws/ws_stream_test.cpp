@@ -20,6 +20,7 @@
 #include "metrics/registry.h"
 #include "system/host_probe.h"
 #include "system/system_sampler.h"
+#include "unit/eventually.h"
 #include "ws/hub.h"
 #include "ws/ws_routes.h"
 
@@ -69,15 +70,7 @@ void sendText(WebSocket& ws, const std::string& text) {
   ws.sendFrame(text.data(), static_cast<int>(text.size()), WebSocket::FRAME_TEXT);
 }
 
-template <class Pred>
-bool eventually(Pred pred, milliseconds limit = milliseconds(5000)) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return true;
-}
+using cc::testing::eventually;
 
 class WsStreamTest : public ::testing::Test {
  protected:
