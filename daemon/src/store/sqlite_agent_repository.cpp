@@ -216,22 +216,27 @@ Status SqliteAgentRepository::remove(int64_t id, common::SteadyTime deadline) {
 
 Result<Agent> SqliteAgentRepository::heartbeat(int64_t id, common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Result<Agent> {
-    auto current = load(s, id);
-    if (!current.ok()) return current;
-    int64_t now = db_.clock().wallMillis();
-    bool wakes = current->status == AgentStatus::kIdle || current->status == AgentStatus::kOffline;
-    // The writer is every write's one lane: the answer is the row read above with what this
-    // statement changed, not a second read.
-    if (wakes) {
-      sql::exec(s, "UPDATE agents SET last_heartbeat = ?, status = ?, updated_at = ? WHERE id = ?",
-                {now, std::string(toString(AgentStatus::kActive)), now, id});
-      current->status = AgentStatus::kActive;
-      current->updated_at_ms = now;
-    } else {
-      sql::exec(s, "UPDATE agents SET last_heartbeat = ? WHERE id = ?", {now, id});
+    const int64_t now = db_.clock().wallMillis();
+    std::optional<Agent> beat;
+    auto read = [&](const sql::Row& row) { beat = readAgent(row); };
+    // One statement a heartbeat, on the writer that every write waits for: an agent already
+    // at work only moves its heartbeat (the row and the indexes that hold it, none of the
+    // status ones); the answer is the row as the statement left it.
+    sql::forEachRow(s,
+                    "UPDATE agents SET last_heartbeat = ? WHERE id = ?"
+                    " AND status IN ('active', 'busy') RETURNING " +
+                        std::string(kColumns),
+                    {now, id}, read);
+    if (!beat) {
+      // An idle or offline agent wakes: it becomes active, which is a change of the row.
+      sql::forEachRow(s,
+                      "UPDATE agents SET last_heartbeat = ?, status = 'active', updated_at = ?"
+                      " WHERE id = ? RETURNING " +
+                          std::string(kColumns),
+                      {now, now, id}, read);
     }
-    current->last_heartbeat_ms = now;
-    return current;
+    if (!beat) return Error::notFound("no agent with id " + std::to_string(id));
+    return *beat;
   });
 }
 

@@ -1,6 +1,8 @@
 #include "store/database.h"
 
+#include <Poco/Data/SQLite/Utility.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -38,6 +40,21 @@ TEST_F(DatabaseTest, EveryPooledSessionHasWalFullSyncBusyTimeoutAndForeignKeys) 
     EXPECT_EQ(sql::scalar(lease.session(), "PRAGMA foreign_keys"), 1);
     EXPECT_EQ(sql::scalar(lease.session(), "PRAGMA busy_timeout"), 4321);
   }
+}
+
+// Each test runs in a process of its own (ctest), so this open is the process's first: SQLite is
+// then in multi-thread mode, and a connection has no mutex of its own to take on every call.
+TEST_F(DatabaseTest, ConnectionsTakeNoPerCallMutex) {
+  auto db = Database::open(options_, clock_);
+  ASSERT_TRUE(db.ok());
+  auto lease = (*db)->pool().acquire(kNoDeadline);
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(sqlite3_db_mutex(Poco::Data::SQLite::Utility::dbHandle(lease->session())), nullptr);
+  int current = -1;
+  int highest = -1;
+  // With the allocator's statistics off, SQLite reports no memory in use.
+  ASSERT_EQ(sqlite3_status(SQLITE_STATUS_MEMORY_USED, &current, &highest, 0), SQLITE_OK);
+  EXPECT_EQ(current, 0);
 }
 
 TEST_F(DatabaseTest, SynchronousNormalIsApplied) {
