@@ -29,6 +29,10 @@ HB_RATE=${HB_RATE:-5000}
 # batch's COMMIT (an fsync, tens of ms on a virtual disk), so 64 connections cap the rate at
 # 64 / latency, far below 5,000/s; a real fleet of 100,000 agents has as many connections.
 HB_CONNS=${HB_CONNS:-256}
+# The measured heartbeats come from a fleet of HB_FLEET agents spread over the table, each once a
+# cycle (bench/random_ids.lua CC_FLEET): 100,000 at 5,000/s is the issue's "100,000 agents every
+# 20 s". 0: every heartbeat names any of the N agents at random.
+HB_FLEET=${HB_FLEET:-100000}
 # READS=0 skips the per-read runs (only the seed, and at the largest size the mix and heartbeats).
 READS=${READS:-1}
 OUT=$ROOT/bench/results
@@ -144,9 +148,9 @@ wrk_read() { # size name path [wrk args...]: RUNS runs of wrk at CONNS connectio
   echo "  $name: $(python3 -c 'import json,sys;d=json.loads(sys.argv[1]);print("{:,.0f} req/s, p99 {:.1f} ms, non-2xx {}".format(d["rps"], d["p99_ms"], d["non2xx"]))' "$line")"
 }
 
-# Heartbeats across ids 1..N with bench/random_ids.lua; rate 0 = unpaced.
-heartbeats() { # ids rate conns seconds
-  CC_IDS=$1 CC_RATE=$2 CC_THREADS=2 CC_METHOD=POST CC_PATH='/api/agents/{id}/heartbeat' \
+# Heartbeats across ids 1..N with bench/random_ids.lua; rate 0 = unpaced; fleet 0 = random ids.
+heartbeats() { # ids rate conns seconds [fleet]
+  CC_FLEET=${5:-0} CC_IDS=$1 CC_RATE=$2 CC_THREADS=2 CC_METHOD=POST CC_PATH='/api/agents/{id}/heartbeat' \
     wrk -t2 -c"$3" -d"${4}s" --timeout 5s -s bench/random_ids.lua \
     -H "Authorization: Bearer $ADMIN" "http://$H/" | tail -n1
 }
@@ -247,12 +251,12 @@ for N in $SIZES; do
     record "$(mix "$DUR")" bench=mix size="$N" with=none
     echo "  mix alone done"
     settle mix
-    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR")" bench=heartbeats size="$N" \
-      target_rate="$HB_RATE" conns="$HB_CONNS" with=none
+    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR" "$HB_FLEET")" bench=heartbeats size="$N" \
+      target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none
     echo "  heartbeats alone done"
     settle heartbeats
     # Heartbeats for DUR+2 s around a DUR-second mix: both run for the mix's whole duration.
-    heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) >"$WORK/hb.json" &
+    heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) "$HB_FLEET" >"$WORK/hb.json" &
     HBP=$!
     PIDS+=("$HBP")
     sleep 1
@@ -272,8 +276,8 @@ for N in $SIZES; do
     start_daemon "$DIR" -D ratelimit.enabled=false -D http.max_connections_per_client=2000 \
       -D db.synchronous=normal
     ADMIN=$(mint admin)
-    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR")" bench=heartbeats size="$N" \
-      target_rate="$HB_RATE" conns="$HB_CONNS" with=none synchronous=normal
+    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR" "$HB_FLEET")" bench=heartbeats size="$N" \
+      target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none synchronous=normal
     echo "  heartbeats alone with db.synchronous=normal done"
   fi
   stop_daemon

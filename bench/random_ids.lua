@@ -4,6 +4,10 @@
 --   CC_IDS=1000000 CC_METHOD=POST CC_PATH=/api/agents/{id}/heartbeat \
 --   CC_RATE=5000 CC_THREADS=2 wrk -t2 -c64 -d10s -s bench/random_ids.lua -H 'Authorization: …' URL
 --
+-- CC_FLEET=K (optional) draws from a fleet instead: K agents spread evenly over 1..CC_IDS, each
+-- taken once per cycle in a fixed scrambled order, so that paced at R/s every agent of the fleet
+-- heartbeats once each K/R seconds (100,000 agents at 5,000/s: every 20 s), as a real fleet does.
+--
 -- CC_RATE (requests a second over all threads; 0 or unset: as fast as the connections go) is
 -- held by delay(): each thread owns CC_RATE / CC_THREADS evenly spaced send slots and every
 -- request waits for the next free one, so a thread that falls behind catches up instead of
@@ -27,6 +31,7 @@ local method = os.getenv("CC_METHOD") or "GET"
 local template = os.getenv("CC_PATH") or "/api/agents/{id}"
 local rate = tonumber(os.getenv("CC_RATE") or "0")
 local threads = tonumber(os.getenv("CC_THREADS") or "1")
+local fleet = tonumber(os.getenv("CC_FLEET") or "0")
 
 local counter = 0
 function setup(thread)
@@ -35,8 +40,10 @@ function setup(thread)
 end
 
 local period_ms, next_slot
+local fleet_next -- this thread's position in the fleet's cycle
 function init(args)
   math.randomseed(os.time() * 100 + (cc_thread or 0))
+  fleet_next = (cc_thread or 1) - 1
   if rate > 0 then period_ms = 1000.0 * threads / rate end
 end
 
@@ -52,8 +59,19 @@ if rate > 0 then
   end
 end
 
+-- The fleet's k-th agent in the cycle: k scrambled by a prime that shares no factor with
+-- 100,000-style fleet sizes (a permutation of 0..K-1 when gcd(7919, K) = 1), then spread over
+-- the table. Thread t takes k = t-1, t-1+threads, ...
+local function fleet_id()
+  local k = fleet_next % fleet
+  fleet_next = fleet_next + threads
+  local slot = (k * 7919) % fleet
+  return 1 + math.floor(slot * ids / fleet)
+end
+
 function request()
-  local path = template:gsub("{id}", tostring(math.random(1, ids)))
+  local id = fleet > 0 and fleet_id() or math.random(1, ids)
+  local path = template:gsub("{id}", tostring(id))
   if method == "GET" then return wrk.format("GET", path, nil, nil) end
   return wrk.format(method, path, nil, "")
 end
