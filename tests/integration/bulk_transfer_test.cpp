@@ -269,7 +269,8 @@ TEST_F(BulkTransferTest, TheVerbsExitWithTheDocumentedCodes) {
 TEST_F(BulkTransferTest, ClientsThatLeaveMidExportLeaveTheDaemonHealthy) {
   Daemon& d = startDaemon();
   ASSERT_EQ(ctl(d, {"import", "projects", file("p.ndjson", projectsFile())}).exit_code, 0);
-  ASSERT_EQ(ctl(d, {"import", "agents", file("a.ndjson", agentsFile(6000))}).exit_code, 0);
+  auto imported = ctl(d, {"import", "agents", file("a.ndjson", agentsFile(6000))});
+  ASSERT_EQ(imported.exit_code, 0) << describeRun(imported);
   const std::string request =
       "GET /api/agents/export HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + d.token + "\r\n\r\n";
   for (int i = 0; i < 12; ++i) {
