@@ -13,6 +13,8 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include "common/unix_address.h"
+
 namespace cc::ctl::client {
 namespace {
 
@@ -22,7 +24,8 @@ constexpr std::size_t kExpectContinueBytes = 64 * 1024;
 
 Poco::Net::SocketAddress socketAddress(const Endpoint& endpoint) {
   if (endpoint.kind == Endpoint::Kind::kUnix) {
-    return Poco::Net::SocketAddress(Poco::Net::SocketAddress::UNIX_LOCAL, endpoint.socket_path);
+    // Endpoint::parse has checked that the platform has Unix-domain sockets.
+    return *common::unixAddress(endpoint.socket_path);
   }
   return Poco::Net::SocketAddress(endpoint.host, endpoint.port);
 }
@@ -38,6 +41,9 @@ common::Result<Endpoint> Endpoint::parse(const std::string& text) {
     if (endpoint.socket_path.rfind("//", 0) == 0) endpoint.socket_path.erase(0, 2);
     if (endpoint.socket_path.empty() || endpoint.socket_path[0] != '/') {
       return bad("'" + text + "' is not a Unix socket address; write unix:/path/to.sock");
+    }
+    if (auto unix_address = common::unixAddress(endpoint.socket_path); !unix_address) {
+      return bad("'" + text + "': " + unix_address.error().message + "; use http://HOST:PORT");
     }
     endpoint.host = "localhost";
     return endpoint;

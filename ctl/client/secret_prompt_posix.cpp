@@ -5,13 +5,6 @@
 
 namespace cc::ctl::client {
 
-std::optional<std::string> readSecretLine(std::istream& in) {
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
 std::optional<std::string> readSecretFromTerminal(int fd, std::ostream& prompt_out,
                                                   const std::string& prompt) {
   prompt_out << prompt << std::flush;

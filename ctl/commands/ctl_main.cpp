@@ -69,7 +69,9 @@ int runCtl(const std::vector<std::string>& args, Io& io) {
 int runCtl(int argc, char** argv) {
   // A daemon that closes a connection, or a reader of stdout that stops (export | head), is an
   // error to report, not a reason to die without a word.
+#ifdef SIGPIPE  // Windows has none: there a write to a closed pipe or socket just fails
   std::signal(SIGPIPE, SIG_IGN);
+#endif
   std::vector<std::string> args(argv + 1, argv + argc);
   Io io(std::cout, std::cerr, std::cin);
   io.out_tty = isatty(STDOUT_FILENO) == 1;

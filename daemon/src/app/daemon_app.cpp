@@ -189,6 +189,14 @@ int DaemonApp::main(const ArgVec& args) {
               << "; see --help\n";
     return EXIT_USAGE;
   }
+#if defined(_WIN32)
+  // The service manager starts a service without its command line (Poco passes only the start
+  // parameters): without --config, the file beside the executable is the configuration.
+  if (config_file_.empty()) {
+    std::string beside = config().getString("application.dir", "") + "controlcenterd.properties";
+    if (Poco::File(beside).exists()) config_file_ = beside;
+  }
+#endif
   SettingsResult built = DaemonSettings::load(config_file_, defines_);
   std::string source = config_file_.empty() ? "built-in defaults" : config_file_;
   if (!built.ok()) {

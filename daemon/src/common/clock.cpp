@@ -1,6 +1,6 @@
 #include "common/clock.h"
 
-#include <ctime>
+#include <cstdio>
 
 namespace cc::common {
 namespace {
@@ -21,16 +21,6 @@ const Clock& Clock::system() {
   return clock;
 }
 
-std::string formatIsoTime(int64_t unix_ms) {
-  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(unix_ms % 1000));
-  return buf;
-}
-
 namespace {
 
 // Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (Howard Hinnant's
@@ -46,7 +36,47 @@ int64_t daysFromCivil(int64_t y, int64_t m, int64_t d) {
 
 bool leapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+struct CivilDate {
+  int64_t year;
+  int64_t month;
+  int64_t day;
+};
+
+// The inverse of daysFromCivil (Hinnant's civil_from_days).
+CivilDate civilFromDays(int64_t z) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  return {yoe + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+// Floor division: times before 1970 still land on the right day and millisecond.
+int64_t floorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0);
+}
+
 }  // namespace
+
+// Computed, not gmtime_r: no time zone state, and the same code on every platform.
+std::string formatIsoTime(int64_t unix_ms) {
+  const int64_t secs = floorDiv(unix_ms, 1000);
+  const int64_t millis = unix_ms - secs * 1000;
+  const int64_t days = floorDiv(secs, 86400);
+  const int64_t of_day = secs - days * 86400;
+  const CivilDate date = civilFromDays(days);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                static_cast<long long>(date.year), static_cast<long long>(date.month),
+                static_cast<long long>(date.day), static_cast<long long>(of_day / 3600),
+                static_cast<long long>(of_day / 60 % 60), static_cast<long long>(of_day % 60),
+                static_cast<long long>(millis));
+  return buf;
+}
 
 std::optional<int64_t> parseIsoTime(std::string_view text) {
   std::size_t at = 0;

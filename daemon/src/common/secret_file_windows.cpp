@@ -1,4 +1,4 @@
-#include <windows.h>
+#include <Poco/UnWindows.h>  // windows.h as Poco needs it (lean, winsock2 first)
 
 #include <Poco/Exception.h>
 #include <Poco/File.h>

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "common/spelling.h"
+#include "common/unix_address.h"
 #include "middleware/client_address.h"
 #include "middleware/rate_limit_config.h"
 
@@ -75,13 +76,10 @@ std::vector<KeySpec> buildTable() {
        {}},
       {"admin.threads", K::kInt, "4", false, "Worker threads of the admin listener.",
        v::intRange(1, 64)},
-      {"admin.socket",
-       K::kString,
-       "",
-       false,
+      {"admin.socket", K::kString, "", false,
        "Also serve the admin API on this Unix socket (mode 0660), e.g. "
-       "/run/controlcenter/admin.sock; empty: none.",
-       {}},
+       "/run/controlcenter/admin.sock; empty: none. Not on Windows.",
+       v::unixSocketPath()},
       {"admin.token_file", K::kString, "${daemon.state_dir}/admin.token", false,
        "Bearer token of the admin API; created with 256 random bits, mode 0600, if missing.",
        v::notEmpty()},
@@ -524,6 +522,15 @@ Validator notEmpty() {
   return [](const std::string& value) -> std::optional<std::string> {
     if (trim(value).empty()) return std::string("must not be empty");
     return std::nullopt;
+  };
+}
+
+Validator unixSocketPath() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    if (trim(value).empty() || common::unixSocketsSupported()) return std::nullopt;
+    return std::string(
+        "Unix-domain sockets are not supported on Windows; leave it empty and use "
+        "the TCP listener (admin.address, admin.port)");
   };
 }
 

@@ -57,6 +57,8 @@ Validator doubleRange(double min, double max);
 Validator oneOf(std::vector<std::string> allowed);
 Validator ipAddress();
 Validator notEmpty();
+/// A Unix-domain socket's path; empty is fine. Refused where the platform has none (Windows).
+Validator unixSocketPath();
 /// Each key checks its own value once, here; how keys fit together is the components' builders'
 /// business (a listed rule needs paths and a rate), see app/daemon_settings.h.
 /// A rate limit rule's rate: N/s, N/m or N/h (middleware::Rate).

@@ -25,6 +25,7 @@
 #endif
 
 #include "common/logging.h"
+#include "common/unix_address.h"
 #include "http/body_source.h"
 #include "http/error_envelope.h"
 #include "http/http_server.h"
@@ -478,7 +479,7 @@ void HttpConnection::run() {
   std::string peer_ip = "local";  // a Unix-domain socket has no host address
   try {
     const Poco::Net::SocketAddress peer = socket().peerAddress();
-    if (peer.family() != Poco::Net::SocketAddress::UNIX_LOCAL) peer_ip = peer.host().toString();
+    if (!common::isUnixAddress(peer)) peer_ip = peer.host().toString();
   } catch (const Poco::Exception&) {
     // Reset before the first request: it will fail to parse and end the connection anyway.
   }

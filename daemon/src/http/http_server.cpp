@@ -4,6 +4,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <spdlog/spdlog.h>
 
+#include "common/unix_address.h"
 #include "http/accepted_socket.h"
 #include "http/error_envelope.h"
 #include "http/http_connection.h"
@@ -93,7 +94,7 @@ void HttpServer::acceptLoop() {
       Poco::Net::SocketAddress from;
       Poco::Net::StreamSocket client = acceptClient(socket_, from);
       ++accepted_;
-      const bool tcp = from.family() != Poco::Net::SocketAddress::UNIX_LOCAL;
+      const bool tcp = !common::isUnixAddress(from);
       if (tcp) client.setNoDelay(true);
       if (tcp && !limiter_.tryAcquire(from.host())) {
         refuse(client, 429, "Too Many Requests", "rate_limited",

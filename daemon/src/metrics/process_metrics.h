@@ -1,5 +1,6 @@
 #pragma once
-// The standard process_* metrics, read from /proc at scrape time (Linux).
+// The standard process_* metrics, read at scrape time: from /proc on Linux, from the Win32
+// process API on Windows (fewer of them there).
 
 #include <optional>
 #include <string>

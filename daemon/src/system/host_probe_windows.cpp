@@ -3,9 +3,12 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
-// Order matters: winsock2 before windows, windows before the rest.
+// Order matters: winsock2 before windows, windows before the rest, and ws2tcpip (which brings
+// ws2ipdef.h) before iphlpapi: MinGW's netioapi.h declares MIB_IF_TABLE2 and GetIfTable2 only
+// when ws2ipdef.h came first. The file is kept out of unity batches for the same reason.
 // clang-format off
 #include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
 #include <iphlpapi.h>
 #include <netioapi.h>
@@ -21,10 +24,6 @@
 #include <unordered_map>
 
 #include "system/host_probe.h"
-
-#pragma comment(lib, "iphlpapi.lib")
-#pragma comment(lib, "advapi32.lib")
-#pragma comment(lib, "psapi.lib")
 
 namespace cc::system {
 namespace {

@@ -15,6 +15,25 @@ TEST(IsoTimeTest, ReadsBackWhatFormatIsoTimeWrites) {
   }
 }
 
+TEST(IsoTimeTest, FormatsKnownInstantsExactly) {
+  EXPECT_EQ(formatIsoTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(formatIsoTime(1700000000123), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(formatIsoTime(951782400000), "2000-02-29T00:00:00.000Z");
+  EXPECT_EQ(formatIsoTime(4107542399999), "2100-02-28T23:59:59.999Z");
+  EXPECT_EQ(formatIsoTime(4107542400000), "2100-03-01T00:00:00.000Z");
+  EXPECT_EQ(formatIsoTime(253402300799999), "9999-12-31T23:59:59.999Z");
+}
+
+TEST(IsoTimeTest, EveryDayFrom1970To2400ReadsBack) {
+  // Midday and the last millisecond of each day: month and leap-year edges all come by.
+  for (int64_t day = 0; day < 157400; ++day) {
+    for (int64_t ms : {day * 86400000 + 43200000, day * 86400000 + 86399999}) {
+      const std::string text = formatIsoTime(ms);
+      ASSERT_EQ(parseIsoTime(text), ms) << text;
+    }
+  }
+}
+
 TEST(IsoTimeTest, AcceptsSecondsWithoutAFractionAndOffsets) {
   EXPECT_EQ(parseIsoTime("2023-11-14T22:13:20Z"), int64_t{1700000000000});
   EXPECT_EQ(parseIsoTime("2023-11-14T22:13:20.5Z"), int64_t{1700000000500});

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Runs the cross-built controlcenterd.exe and controlcenterctl.exe under Wine and checks what a
+Windows user relies on: start, /health, the domain API on SQLite, the PID lock, Ctrl-C, the ctl,
+the config error for Unix sockets, and the service's register/start/stop/unregister.
+
+    tests/windows/wine_test.py BUILD_DIR [--work DIR]
+
+BUILD_DIR holds the two .exe files (scripts/build-windows.sh: build/windows). Each check prints
+PASS or FAIL; the last line is "N passed, N failed" and the exit code is 1 on any failure.
+Everything runs in a throw-away WINEPREFIX under --work (a temp dir by default) whose wineserver
+is stopped at the end, also on failure. Servers listen on loopback, on ports the daemon picks.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+RESULTS = []
+PASSWORD = "wine-admin-password-1"
+
+
+def check(name, ok, detail=""):
+    RESULTS.append(bool(ok))
+    line = ("PASS: " if ok else "FAIL: ") + name
+    if detail and not ok:
+        line += " -- " + detail.strip().replace("\n", "\n      ")[-1500:]
+    print(line, flush=True)
+    return bool(ok)
+
+
+def note(text):
+    print("NOTE: " + text, flush=True)
+
+
+def win_path(path):
+    """Wine maps the Unix root to drive Z:."""
+    return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+def find_tool(*names):
+    for name in names:
+        found = shutil.which(name) or (os.access(name, os.X_OK) and name)
+        if found:
+            return found
+    sys.exit("wine_test: none of %s found (apt-get install wine64)" % ", ".join(names))
+
+
+class Wine:
+    def __init__(self, work):
+        self.prefix = os.path.join(work, "prefix")
+        self.wine = find_tool("wine64", "/usr/lib/wine/wine64", "wine")
+        self.server = find_tool("wineserver", "/usr/lib/wine/wineserver64", "/usr/lib/wine/wineserver")
+        self.env = dict(os.environ)
+        self.env.update({
+            "WINEPREFIX": self.prefix,
+            "WINEARCH": "win64",
+            "WINEDEBUG": "-all",
+            # No Mono or Gecko install prompts in a fresh prefix.
+            "WINEDLLOVERRIDES": "mscoree,mshtml=",
+        })
+        self.env.pop("DISPLAY", None)
+
+    def run(self, args, timeout=120, extra_env=None):
+        env = dict(self.env, **(extra_env or {}))
+        try:
+            p = subprocess.run([self.wine] + args, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=timeout, stdin=subprocess.DEVNULL)
+            return p.returncode, p.stdout.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired as e:
+            return None, (e.stdout or b"").decode("utf-8", "replace") + "\n(timed out)"
+
+    def start(self, args, log_path, extra_env=None):
+        env = dict(self.env, **(extra_env or {}))
+        log = open(log_path, "ab")
+        # Its own process group: a Ctrl-C for the daemon reaches only the daemon.
+        return subprocess.Popen([self.wine] + args, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def boot(self):
+        os.makedirs(self.prefix, exist_ok=True)
+        return self.run(["wineboot", "-i"], timeout=300)
+
+    def stop_server(self):
+        subprocess.run([self.server, "-k"], env=self.env, timeout=60)
+        subprocess.run([self.server, "-w"], env=self.env, timeout=60)
+
+
+def http(method, url, body=None, token=None, timeout=15):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return None, str(e)
+
+
+def wait_for(predicate, timeout, step=0.2):
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def console_daemon(wine, exe, ctl, work):
+    state = os.path.join(work, "state")
+    os.makedirs(state)
+    log_path = os.path.join(work, "daemon.log")
+    defines = ["-D", "daemon.state_dir=" + win_path(state), "-D", "http.port=0", "-D",
+               "admin.port=0", "-D", "ratelimit.enabled=false"]
+    env = {"CONTROLCENTER_ADMIN_PASSWORD": PASSWORD}
+
+    rc, out = wine.run([exe, "--check-config", "-D", "admin.socket=C:\\cc\\admin.sock"])
+    check("--check-config refuses admin.socket, naming the key",
+          rc == 1 and "admin.socket" in out and "not supported on Windows" in out,
+          "rc=%s\n%s" % (rc, out))
+
+    daemon = wine.start([exe] + defines, log_path, env)
+    listeners = wait_for(lambda: read_json(os.path.join(state, "listeners.json")), 90)
+    if not check("daemon starts and writes listeners.json", listeners, read_text(log_path)):
+        daemon.kill()
+        return
+    base = "http://" + listeners["http"]
+    admin_base = "http://" + listeners["admin"]
+
+    status, body = http("GET", base + "/health")
+    check("GET /health answers 200 on a port the daemon picked",
+          status == 200 and '"status"' in body, "%s %s" % (status, body))
+
+    status, body = http("POST", base + "/api/auth/login",
+                        {"username": "admin", "password": PASSWORD})
+    token = json.loads(body).get("token") if status == 200 else None
+    check("POST /api/auth/login with the initial admin password", token, "%s %s" % (status, body))
+    status, body = http("POST", base + "/api/agents",
+                        {"name": "wine-1", "level": "L2", "role": "builder"}, token)
+    agent_id = json.loads(body).get("id") if status == 201 else None
+    check("POST /api/agents stores an agent", agent_id, "%s %s" % (status, body))
+    status, body = http("GET", base + "/api/agents/%s" % agent_id, token=token)
+    check("GET /api/agents/ID reads it back from SQLite",
+          status == 200 and json.loads(body).get("name") == "wine-1", "%s %s" % (status, body))
+    dbs = [f for f in os.listdir(state) if f.endswith(".db")]
+    check("the SQLite database is in daemon.state_dir", dbs, str(os.listdir(state)))
+
+    second_log = os.path.join(work, "second.log")
+    second = wine.start([exe] + defines, second_log, env)
+    try:
+        second_rc = second.wait(90)
+    except subprocess.TimeoutExpired:
+        second.kill()
+        second_rc = None
+    text = read_text(second_log)
+    pid = listeners.get("pid")
+    check("a second instance is refused by the PID lock naming the first",
+          second_rc not in (None, 0) and "already running" in text and "pid %s" % pid in text,
+          "rc=%s, first pid %s\n%s" % (second_rc, pid, text))
+
+    token_file = win_path(os.path.join(state, "admin.token"))
+    rc, out = wine.run([ctl, "--url", base, "--admin", admin_base, "--token-file", token_file,
+                        "health"])
+    check("controlcenterctl health", rc == 0 and out.strip(), "rc=%s\n%s" % (rc, out))
+    rc, out = wine.run([ctl, "--url", base, "--admin", admin_base, "--token-file", token_file,
+                        "status"])
+    check("controlcenterctl status", rc == 0 and listeners["http"].split(":")[-1] in out,
+          "rc=%s\n%s" % (rc, out))
+    rc, out = wine.run([ctl, "--admin", "unix:/run/cc.sock", "--token-file", token_file,
+                        "status"])
+    check("controlcenterctl refuses a unix: admin address",
+          rc not in (None, 0) and "not supported on Windows" in out, "rc=%s\n%s" % (rc, out))
+
+    # Wine turns SIGINT to a console process into CTRL_C_EVENT for its console control handlers,
+    # which is what Ctrl-C in a Windows console does.
+    os.killpg(daemon.pid, signal.SIGINT)
+    try:
+        rc = daemon.wait(60)
+    except subprocess.TimeoutExpired:
+        daemon.kill()
+        rc = None
+    log = read_text(log_path)
+    check("Ctrl-C drains and exits 0", rc == 0, "rc=%s\n%s" % (rc, log[-3000:]))
+    check("the stop removed listeners.json and the PID file",
+          not os.path.exists(os.path.join(state, "listeners.json"))
+          and not os.path.exists(os.path.join(state, "controlcenterd.pid")),
+          str(os.listdir(state)))
+
+
+def service(wine, exe, work):
+    state = os.path.join(work, "state")
+    os.makedirs(state)
+    # As installed: the configuration beside the executable, which is where the service, started
+    # by the SCM without arguments, reads it.
+    bin_dir = os.path.join(work, "bin")
+    os.makedirs(bin_dir)
+    exe = shutil.copy(exe, bin_dir)
+    with open(os.path.join(bin_dir, "controlcenterd.properties"), "w") as f:
+        f.write("daemon.state_dir = %s\nhttp.port = 0\nadmin.port = 0\nlog.file = %s\n" %
+                (win_path(state).replace("\\", "/"),
+                 win_path(os.path.join(work, "service.log")).replace("\\", "/")))
+    name = "controlcenterd"
+
+    rc, out = wine.run([exe, "--registerService", "--displayName=controlcenter daemon",
+                        "--startup=manual"])
+    check("--registerService", rc == 0, "rc=%s\n%s" % (rc, out))
+
+    rc, out = wine.run(["net", "start", name], timeout=120)
+    listeners = wait_for(lambda: read_json(os.path.join(state, "listeners.json")), 90)
+    check("net start: the service runs and writes listeners.json", listeners,
+          "net start rc=%s\n%s\n%s" % (rc, out, read_text(os.path.join(work, "service.log"))))
+    if listeners:
+        status, body = http("GET", "http://%s/health" % listeners["http"])
+        check("the service answers GET /health", status == 200, "%s %s" % (status, body))
+    rc, out = wine.run(["sc", "query", name])
+    check("sc query says RUNNING", "RUNNING" in out, "rc=%s\n%s" % (rc, out))
+
+    rc, out = wine.run(["net", "stop", name], timeout=120)
+    gone = wait_for(lambda: not os.path.exists(os.path.join(state, "listeners.json")), 60)
+    check("net stop: the service drains and removes listeners.json", gone,
+          "net stop rc=%s\n%s\n%s" % (rc, out, read_text(os.path.join(work, "service.log"))[-3000:]))
+    stopped = wait_for(lambda: "STOPPED" in wine.run(["sc", "query", name])[1], 60, step=1)
+    check("sc query says STOPPED", stopped, wine.run(["sc", "query", name])[1])
+
+    rc, out = wine.run([exe, "--unregisterService"])
+    check("--unregisterService", rc == 0, "rc=%s\n%s" % (rc, out))
+    rc, out = wine.run(["sc", "query", name])
+    check("sc query no longer knows the service", rc != 0 or "RUNNING" not in out and
+          "STOPPED" not in out, "rc=%s\n%s" % (rc, out))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("build_dir")
+    parser.add_argument("--work", help="directory for the WINEPREFIX and state (default: temp)")
+    args = parser.parse_args()
+    exe = os.path.abspath(os.path.join(args.build_dir, "controlcenterd.exe"))
+    ctl = os.path.abspath(os.path.join(args.build_dir, "controlcenterctl.exe"))
+    for f in (exe, ctl):
+        if not os.path.isfile(f):
+            sys.exit("wine_test: %s is missing (run scripts/build-windows.sh)" % f)
+    work = args.work or tempfile.mkdtemp(prefix="cc-wine-")
+    os.makedirs(work, exist_ok=True)
+    wine = Wine(work)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        t0 = time.monotonic()
+        rc, out = wine.boot()
+        if not check("a fresh WINEPREFIX boots", rc == 0, out):
+            return 1
+        note("wineboot took %.0f s" % (time.monotonic() - t0))
+        rc, out = wine.run([exe, "--version"])
+        check("controlcenterd.exe --version runs under Wine", rc == 0 and "controlcenterd" in out,
+              "rc=%s\n%s" % (rc, out))
+        console_daemon(wine, exe, ctl, os.path.join(work, "console"))
+        service(wine, exe, os.path.join(work, "service"))
+    finally:
+        wine.stop_server()
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    passed = sum(RESULTS)
+    failed = len(RESULTS) - passed
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
