@@ -77,7 +77,7 @@ int64_t execUnlogged(Poco::Data::Session& session, const std::string& sql, const
   rc = SQLITE_ROW;
   while (rc == SQLITE_ROW) rc = sqlite3_step(stmt.get());
   if (rc != SQLITE_DONE) Poco::Data::SQLite::Utility::throwException(db, rc);
-  return sqlite3_changes64(db);
+  return sqlite3_changes(db);  // not _changes64: Poco 1.11 bundles SQLite 3.35 (Windows build)
 }
 
 }  // namespace
