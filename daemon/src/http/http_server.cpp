@@ -1,7 +1,7 @@
 #include "http/http_server.h"
 
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/SocketDefs.h>
+#include <Poco/Net/Socket.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <spdlog/spdlog.h>
 

@@ -1,4 +1,4 @@
-#include <Poco/Net/SocketDefs.h>
+#include <Poco/Net/Socket.h>  // POCO_EMFILE, via SocketDefs.h in the order Poco needs
 
 #include "http/reserve_descriptor.h"
 
