@@ -69,7 +69,9 @@ std::string formatIsoTime(int64_t unix_ms) {
   const int64_t days = floorDiv(secs, 86400);
   const int64_t of_day = secs - days * 86400;
   const CivilDate date = civilFromDays(days);
-  char buf[48];
+  // Room for any int64_t in every field: the compiler cannot see that they are bounded, and
+  // -Wformat-truncation is an error in the sanitizer build.
+  char buf[160];
   std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
                 static_cast<long long>(date.year), static_cast<long long>(date.month),
                 static_cast<long long>(date.day), static_cast<long long>(of_day / 3600),
