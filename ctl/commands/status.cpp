@@ -70,6 +70,16 @@ int runStatus(Context& ctx, const Invocation&) {
     fields.push_back({"ws refused", countsByReason(child(ws, "refused"))});
     fields.push_back({"ws closed", countsByReason(child(ws, "closed"))});
   }
+  // Absent from a daemon older than the descriptor budget.
+  if (auto descriptors = child(child(status, "overload"), "descriptors"); descriptors->size() > 0) {
+    const std::string limit = text(descriptors, "limit");
+    fields.push_back({"descriptors", "limit " + (limit.empty() ? "none" : limit) + ", needs " +
+                                         text(descriptors, "needed") + "; " +
+                                         text(descriptors, "refused") + " answered overloaded, " +
+                                         text(descriptors, "idle_closed") + " idle closed, " +
+                                         text(descriptors, "accept_failures") +
+                                         " accept failures"});
+  }
   printFields(ctx.out(), fields, ctx.colour());
   return 0;
 }

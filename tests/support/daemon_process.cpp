@@ -11,6 +11,7 @@
 #include <Poco/StreamCopier.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +115,10 @@ bool DaemonProcess::start() {
     if (fd > 2) ::close(fd);
     for (const auto& [k, v] : env_) ::setenv(k.c_str(), v.c_str(), 1);
     if (!listen_fds_.empty()) passFdsInChild(listen_fds_);
+    if (open_file_limit_ > 0) {
+      rlimit limit{static_cast<rlim_t>(open_file_limit_), static_cast<rlim_t>(open_file_limit_)};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
+    }
     std::vector<char*> cargv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);

@@ -52,6 +52,9 @@ class DaemonProcess {
 
   /// Adds an environment variable for the child; call before start().
   void setEnv(const std::string& name, const std::string& value) { env_[name] = value; }
+  /// Starts the child with RLIMIT_NOFILE soft = hard = `limit` (as `ulimit -n` would); call
+  /// before start().
+  void setOpenFileLimit(int limit) { open_file_limit_ = limit; }
   /// Passes descriptors to the child as systemd socket activation does: at 3, 4, ... in this
   /// order, with LISTEN_FDS, LISTEN_FDNAMES (the names) and LISTEN_PID (the child's PID) set.
   /// The descriptors stay owned by the caller. Call before start().
@@ -84,6 +87,7 @@ class DaemonProcess {
   std::vector<std::string> args_;
   std::map<std::string, std::string> env_;
   std::vector<std::pair<int, std::string>> listen_fds_;
+  int open_file_limit_ = 0;  // 0: inherited
   std::optional<TempDir> owned_dir_;
   std::string state_dir_;
   pid_t pid_ = -1;

@@ -13,13 +13,16 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
 #include "app/daemon_settings.h"
+#include "app/descriptor_budget.h"
 #include "app/listener_routes.h"
+#include "app/overload_check.h"
 #include "app/services.h"
 #include "app/signal_waiter.h"
 #include "common/logging.h"
@@ -33,6 +36,7 @@
 #include "middleware/breaker_stage.h"
 #include "middleware/cors.h"
 #include "middleware/request_metrics.h"
+#include "service/open_file_limit.h"
 #include "service/pid_lock.h"
 #include "service/sd_notify.h"
 #include "service/socket_activation.h"
@@ -90,6 +94,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::shared_ptr<http::Pipeline> buildAdminPipeline(const std::string& admin_token);
   void applyReloadable(const DaemonSettings& next);
   void registerListenerMetrics();
+  void checkOpenFileLimit(const config::Config& c);
+  std::vector<http::ServerStats> listenerStats() const;
   void writeListenersFile() const;
   void drainListeners(bool restarting);
   void stopAdminUnix();
@@ -116,6 +122,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::unique_ptr<SignalWaiter> signals_;
   service::Notifier notifier_;
   std::unique_ptr<service::Watchdog> watchdog_;
+  DescriptorBudget descriptor_budget_;
+  std::optional<service::OpenFileLimit> open_file_limit_;  // as in force after start-up
 };
 
 void DaemonApp::defineOptions(OptionSet& options) {
@@ -227,6 +235,8 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   common::setupLogging({settings.log_level, c.getString("log.file"), c.getString("log.format"),
                         common::stderrIsJournal()});
 
+  checkOpenFileLimit(c);
+
   std::string state_dir = c.getString("daemon.state_dir");
   // 0700 when we create it, whatever the umask of the shell that started us.
   if (auto st = common::makePrivateDirectory(state_dir); !st.ok()) {
@@ -315,7 +325,6 @@ int DaemonApp::serve(const DaemonSettings& settings) {
       [stage = services_->rate_limit](const Poco::Net::IPAddress& address) {
         return stage->limiter()->config().trusted_proxies.trusts(address);
       });
-  registerListenerMetrics();
   auto admin_pipeline = buildAdminPipeline(*admin_token);
   admin_ = std::make_unique<http::HttpServer>(
       *admin_socket, std::make_shared<http::ServerSettings>(settings.admin), admin_pipeline);
@@ -343,8 +352,18 @@ int DaemonApp::serve(const DaemonSettings& settings) {
     admin_unix_ = std::make_unique<http::HttpServer>(
         *unix_socket->socket, std::make_shared<http::ServerSettings>(settings.admin_unix),
         admin_pipeline);
+    admin_unix_->takeRoomFrom(*http_);
     admin_unix_->start();
   }
+  admin_->takeRoomFrom(*http_);
+  registerListenerMetrics();
+  services_->health.add(
+      "overload",
+      [this] {
+        return overloadCheck(DescriptorShedding::of(listenerStats()),
+                             std::chrono::steady_clock::now());
+      },
+      false);
   // Started before the listeners accept: connections that queued in the backlog meanwhile (a
   // restart in place) are served at once, and must not be told "starting".
   services_->health.setStarted(true);
@@ -493,6 +512,27 @@ void DaemonApp::writeListenersFile() const {
   Poco::File(tmp).renameTo(dir + "/listeners.json");
 }
 
+// Raises the soft limit as far as the configuration needs (systemd and shells start daemons at
+// 1024 with a far higher hard limit, kept low for select() users; we use epoll), and warns once
+// when even the hard limit is short.
+void DaemonApp::checkOpenFileLimit(const config::Config& c) {
+  descriptor_budget_ = DescriptorBudget::of(c);
+  auto before = service::openFileLimit();
+  open_file_limit_ = service::raiseOpenFileLimit(descriptor_budget_.needed);
+  if (before && open_file_limit_ && open_file_limit_->soft > before->soft) {
+    spdlog::info("raised the RLIMIT_NOFILE soft limit from {} to {} (hard limit {})", before->soft,
+                 open_file_limit_->soft, open_file_limit_->hard);
+  }
+  auto soft = open_file_limit_ ? std::optional<int64_t>(open_file_limit_->soft) : std::nullopt;
+  if (auto warning = descriptorLimitWarning(descriptor_budget_, soft)) spdlog::warn("{}", *warning);
+}
+
+std::vector<http::ServerStats> DaemonApp::listenerStats() const {
+  std::vector<http::ServerStats> all{http_->stats(), admin_->stats()};
+  if (admin_unix_) all.push_back(admin_unix_->stats());
+  return all;
+}
+
 void DaemonApp::registerListenerMetrics() {
   services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
     auto s = http_->stats();
@@ -511,6 +551,25 @@ void DaemonApp::registerListenerMetrics() {
                    {{{{"reason", "queue_full"}}, double(s.connections_refused)},
                     {{{"reason", "per_client"}}, double(s.connections_refused_per_client)}},
                    {}});
+  });
+  services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
+    const auto shedding = DescriptorShedding::of(listenerStats());
+    out.push_back({"controlcenter_accept_failures_total",
+                   "Failed accept() calls on any listener, out of file descriptors included "
+                   "(logged at most once every 10 s with a count).",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(shedding.accept_failures)}},
+                   {}});
+    out.push_back(
+        {"controlcenter_overload_shed_total",
+         "Load shed to stay within a budget: with resource=\"descriptors\", "
+         "action=\"refused\" counts connections answered 503 overloaded on the "
+         "reserved descriptor, action=\"idle_closed\" idle keep-alive connections "
+         "closed (oldest first) to make room.",
+         metrics::MetricType::kCounter,
+         {{{{"resource", "descriptors"}, {"action", "refused"}}, double(shedding.refused)},
+          {{{"resource", "descriptors"}, {"action", "idle_closed"}}, double(shedding.idle_closed)}},
+         {}});
   });
 }
 
@@ -638,6 +697,23 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("inflight", s.inflight);
   o->set("http", h);
   o->set("websockets", services_->hub->statusJson());
+  const auto shedding = DescriptorShedding::of(listenerStats());
+  auto d = http::newObject();
+  // null where there is no limit to read (Windows); an unlimited one is shown as null too.
+  const bool limited =
+      open_file_limit_ && open_file_limit_->soft < std::numeric_limits<int64_t>::max();
+  d->set("limit", limited ? Poco::Dynamic::Var(open_file_limit_->soft) : Poco::Dynamic::Var());
+  d->set("needed", descriptor_budget_.needed);
+  d->set("accept_failures", shedding.accept_failures);
+  d->set("refused", shedding.refused);
+  d->set("idle_closed", shedding.idle_closed);
+  d->set("exhausted_s_ago",
+         shedding.last
+             ? Poco::Dynamic::Var(std::chrono::duration<double>(now - *shedding.last).count())
+             : Poco::Dynamic::Var());
+  auto overload = http::newObject();
+  overload->set("descriptors", d);
+  o->set("overload", overload);
   return o;
 }
 

@@ -26,6 +26,7 @@ constexpr ErrorSpec kSpecs[] = {
     {503, "db_pool_exhausted"},
     {503, "dependency_unavailable"},
     {503, "unavailable"},
+    {503, "overloaded"},
     {504, "timeout"},
     {507, "insufficient_storage"},
 };

@@ -25,6 +25,7 @@ enum class ErrorCode {
   kDbPoolExhausted,        // 503 db_pool_exhausted
   kDependencyUnavailable,  // 503 dependency_unavailable
   kUnavailable,            // 503 unavailable (draining, not ready, over capacity)
+  kOverloaded,             // 503 overloaded (out of file descriptors: answered at accept)
   kTimeout,                // 504 timeout (our own deadline ran out)
   kInsufficientStorage,    // 507 insufficient_storage
 };

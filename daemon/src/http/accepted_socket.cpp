@@ -3,6 +3,7 @@
 #if !defined(_WIN32)
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/StreamSocketImpl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,11 +65,28 @@ Poco::Net::StreamSocket acceptClient(Poco::Net::ServerSocket& listener,
   }
 }
 
+bool waitForClient(Poco::Net::ServerSocket& listener, int timeout_ms) {
+  pollfd watched{listener.impl()->sockfd(), POLLIN, 0};
+  int n = ::poll(&watched, 1, timeout_ms);
+  if (n < 0 && errno != EINTR) {
+    int err = errno;
+    throw Poco::Net::NetException(std::string("poll: ") + std::strerror(err), err);
+  }
+  return n > 0;
+}
+
 #else
 
 Poco::Net::StreamSocket acceptClient(Poco::Net::ServerSocket& listener,
                                      Poco::Net::SocketAddress& from) {
-  return listener.acceptConnection(from);
+  Poco::Net::StreamSocket client = listener.acceptConnection(from);
+  // Winsock gives an accepted socket the listener's non-blocking mode; connections block.
+  client.setBlocking(true);
+  return client;
+}
+
+bool waitForClient(Poco::Net::ServerSocket& listener, int timeout_ms) {
+  return listener.poll(Poco::Timespan(timeout_ms * 1000LL), Poco::Net::Socket::SELECT_READ);
 }
 
 #endif

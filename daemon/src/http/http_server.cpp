@@ -1,6 +1,7 @@
 #include "http/http_server.h"
 
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/Socket.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +12,10 @@
 
 namespace cc::http {
 namespace {
+
+// Idle keep-alive connections closed each time accept runs out of descriptors: one makes room
+// for the newcomer, the rest leave a little for the log, the store and the next few.
+constexpr std::size_t kIdleClosedPerShed = 4;
 
 class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
  public:
@@ -86,10 +91,16 @@ bool HttpServer::park(const Poco::Net::StreamSocket& socket) {
 }
 
 void HttpServer::acceptLoop() {
-  const Poco::Timespan slice(100 * 1000);
+  // Non-blocking, so that a client gone between the wait and the accept (or one taken by the
+  // reserve's accept) leaves the loop free to stop instead of blocking in accept.
+  socket_.setBlocking(false);
   while (accepting_) {
+    if (int64_t left_out = accept_log_.flush(std::chrono::steady_clock::now())) {
+      spdlog::warn("{} listener: accept failed {} more time(s) in the last {} s (suppressed)",
+                   settings_->name, left_out, AcceptFailureLog::kInterval.count());
+    }
     try {
-      if (!socket_.poll(slice, Poco::Net::Socket::SELECT_READ)) continue;
+      if (!waitForClient(socket_, 100)) continue;
       if (!accepting_) break;
       Poco::Net::SocketAddress from;
       Poco::Net::StreamSocket client = acceptClient(socket_, from);
@@ -118,11 +129,63 @@ void HttpServer::acceptLoop() {
       }
       dispatcher_->enqueue(client);
     } catch (const Poco::Exception& e) {
-      // EMFILE and friends: back off briefly instead of spinning on the same error.
-      spdlog::warn("{} listener: accept failed: {}, retrying", settings_->name, e.displayText());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      // Nobody waiting after all (the client gave up, or the reserve's accept took it).
+      if (e.code() == POCO_EAGAIN || e.code() == POCO_EWOULDBLOCK) continue;
+      acceptFailed(e);
     }
   }
+}
+
+void HttpServer::acceptFailed(const Poco::Exception& e) {
+  ++accept_failures_;
+  const auto now = std::chrono::steady_clock::now();
+  const bool out_of_descriptors = isDescriptorExhaustion(e.code());
+  bool made_room = false;
+  if (out_of_descriptors) {
+    exhausted_at_ns_ =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    made_room = shedForDescriptors();
+  }
+  if (auto left_out = accept_log_.failed(now)) {
+    spdlog::warn("{} listener: accept failed: {}{}{}", settings_->name, e.displayText(),
+                 *left_out == 0
+                     ? std::string()
+                     : " (" + std::to_string(*left_out) + " more in the last " +
+                           std::to_string(AcceptFailureLog::kInterval.count()) + " s suppressed)",
+                 out_of_descriptors
+                     ? "; out of file descriptors: closing idle keep-alive connections oldest "
+                       "first, answering newcomers 503 overloaded (raise RLIMIT_NOFILE)"
+                     : ", retrying");
+  }
+  // Nothing could be done (some other error, or no descriptor to be had): back off briefly
+  // instead of spinning on the same error.
+  if (!made_room) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+bool HttpServer::shedForDescriptors() {
+  std::size_t closed = idle_->closeOldest(kIdleClosedPerShed);
+  if (closed == 0 && room_donor_ != nullptr) {
+    closed = room_donor_->idle_->closeOldest(kIdleClosedPerShed);
+  }
+  if (closed > 0) {
+    // The next accept takes the newcomer on a freed descriptor and serves it as usual.
+    idle_closed_ += static_cast<int64_t>(closed);
+    return true;
+  }
+  if (!reserve_.release()) return false;
+  bool answered = false;
+  try {
+    Poco::Net::SocketAddress from;
+    Poco::Net::StreamSocket client = acceptClient(socket_, from);
+    ++shed_descriptors_;
+    refuse(client, 503, "Service Unavailable", common::codeName(common::ErrorCode::kOverloaded),
+           "server is out of file descriptors; retry");
+    answered = true;
+  } catch (const Poco::Exception&) {
+    // Another thread took the freed descriptor first: the caller backs off and tries again.
+  }
+  reserve_.acquire();
+  return answered;
 }
 
 void HttpServer::refuse(Poco::Net::StreamSocket& client, int status, std::string_view reason,
@@ -216,6 +279,13 @@ ServerStats HttpServer::stats() const {
   s.connections_total = accepted_.load();
   s.requests_total = requests_total_.load();
   s.inflight = inflight_.load();
+  s.accept_failures = accept_failures_.load();
+  s.shed_descriptors = shed_descriptors_.load();
+  s.idle_closed_descriptors = idle_closed_.load();
+  if (int64_t at = exhausted_at_ns_.load(); at != 0) {
+    s.descriptors_exhausted_at = common::SteadyTime(
+        std::chrono::duration_cast<common::SteadyTime::duration>(std::chrono::nanoseconds(at)));
+  }
   return s;
 }
 

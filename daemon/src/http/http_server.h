@@ -16,9 +16,12 @@
 #include <string_view>
 #include <thread>
 
+#include "common/clock.h"
+#include "http/accept_failure_log.h"
 #include "http/connection_limiter.h"
 #include "http/idle_connections.h"
 #include "http/pipeline.h"
+#include "http/reserve_descriptor.h"
 
 namespace cc::http {
 
@@ -72,6 +75,10 @@ struct ServerStats {
   int64_t connections_total = 0;               // accepted since start, refused ones included
   int64_t requests_total = 0;
   int64_t inflight = 0;
+  int64_t accept_failures = 0;          // accept() errors, out of descriptors included
+  int64_t shed_descriptors = 0;         // answered 503 overloaded on the reserve descriptor
+  int64_t idle_closed_descriptors = 0;  // idle keep-alive connections closed to make room
+  std::optional<common::SteadyTime> descriptors_exhausted_at;  // the last EMFILE/ENFILE
 };
 
 /// Serves one listening socket. Unlike Poco's HTTPServer:
@@ -81,6 +88,10 @@ struct ServerStats {
 /// - between requests a keep-alive connection holds no worker: it waits in IdleConnections
 ///   (one epoll set) and goes back to the queue when its next request arrives, so idle clients
 ///   cost no thread and a busy one keeps its worker only for a short slice while others wait;
+/// - out of file descriptors (EMFILE/ENFILE), it closes idle keep-alive connections, oldest
+///   first, to make room; with none idle it accepts the newcomer on a reserved descriptor,
+///   answers 503 `overloaded` and closes, so no client waits in the backlog for an answer; the
+///   failures are logged at most once an interval (AcceptFailureLog), with a count;
 /// - stopAccepting() leaves the socket open (new connections wait in the kernel backlog) and
 ///   drain() serves what was accepted before returning.
 /// Every answer, including malformed-request errors, is the JSON envelope.
@@ -111,6 +122,10 @@ class HttpServer {
   Poco::Net::ServerSocket& socket() { return socket_; }
   ServerSettings& settings() { return *settings_; }
   ConnectionLimiter& connectionLimiter() { return limiter_; }
+  /// Out of descriptors, this listener also closes `other`'s idle keep-alive connections (the
+  /// limit is the process's: the admin listener must get room from the public one's). Call
+  /// before start(); `other` must outlive this server's acceptor.
+  void takeRoomFrom(HttpServer& other) { room_donor_ = &other; }
 
   // Used by connections.
   const Pipeline& pipeline() const { return *pipeline_; }
@@ -141,6 +156,8 @@ class HttpServer {
 
  private:
   void acceptLoop();
+  void acceptFailed(const Poco::Exception& e);
+  bool shedForDescriptors();
   void refuse(Poco::Net::StreamSocket& socket, int status, std::string_view reason,
               std::string_view code, const std::string& message);
 
@@ -158,6 +175,13 @@ class HttpServer {
   std::atomic<int64_t> accepted_{0};
   std::atomic<int64_t> requests_total_{0};
   std::atomic<int64_t> inflight_{0};
+  std::atomic<int64_t> accept_failures_{0};
+  std::atomic<int64_t> shed_descriptors_{0};
+  std::atomic<int64_t> idle_closed_{0};
+  std::atomic<int64_t> exhausted_at_ns_{0};  // steady clock; 0: never
+  // Both used by the acceptor thread only.
+  ReserveDescriptor reserve_;
+  AcceptFailureLog accept_log_;
   std::mutex deadlines_mutex_;
   std::map<poco_socket_t, std::chrono::steady_clock::time_point> header_deadlines_;
   ConnectionLimiter limiter_;
@@ -171,6 +195,7 @@ class HttpServer {
   std::map<const Poco::Net::SocketImpl*, ConnectionRecord> connections_;
   std::unique_ptr<IdleConnections> idle_;
   bool can_park_ = false;
+  HttpServer* room_donor_ = nullptr;
 };
 
 }  // namespace cc::http

@@ -37,6 +37,11 @@ class IdleConnections {
   /// Hands back parked connections that already have a request waiting, expires the rest, and
   /// refuses further parking: for draining.
   void closeAll();
+  /// Takes up to `count` parked connections, those parked longest first, and gives each to
+  /// `expire` on the calling thread before returning (so their descriptors are free when it
+  /// returns): room for new connections when the process runs out of descriptors. Returns how
+  /// many it expired.
+  std::size_t closeOldest(std::size_t count);
 
   /// Whether park() can work here (after start()).
   bool available() const;

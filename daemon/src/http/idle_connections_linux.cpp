@@ -2,6 +2,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -170,6 +171,31 @@ void IdleConnections::closeAll() {
   if (!s.running) return;
   s.closing = true;
   s.signal();
+}
+
+std::size_t IdleConnections::closeOldest(std::size_t count) {
+  State& s = *state_;
+  std::vector<Poco::Net::StreamSocket> to_expire;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (count == 0 || s.parked.empty()) return 0;
+    // Every connection is parked with the same keep-alive timeout, so the earliest deadline is
+    // the one parked longest ago.
+    std::vector<std::pair<Clock::time_point, int>> by_age;
+    by_age.reserve(s.parked.size());
+    for (const auto& [fd, entry] : s.parked) by_age.emplace_back(entry.deadline, fd);
+    count = std::min(count, by_age.size());
+    std::partial_sort(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(count),
+                      by_age.end());
+    for (std::size_t i = 0; i < count; ++i) {
+      auto it = s.parked.find(by_age[i].second);
+      s.forget(it->first);
+      to_expire.push_back(std::move(it->second.socket));
+      s.parked.erase(it);
+    }
+  }
+  for (auto& socket : to_expire) s.expire(socket);
+  return to_expire.size();
 }
 
 bool IdleConnections::available() const {

@@ -14,6 +14,7 @@ bool IdleConnections::park(const Poco::Net::StreamSocket&, std::chrono::steady_c
   return false;
 }
 void IdleConnections::closeAll() {}
+std::size_t IdleConnections::closeOldest(std::size_t) { return 0; }
 bool IdleConnections::available() const { return false; }
 std::size_t IdleConnections::size() const { return 0; }
 

@@ -89,6 +89,23 @@ TEST_F(CtlVerbsTest, StatusSendsTheTokenAndPrintsJsonOrTable) {
   EXPECT_EQ(admin_.seen().back().authorization, "Bearer tok-123");
 }
 
+TEST_F(CtlVerbsTest, StatusShowsTheDescriptorBudgetWhenTheDaemonReportsIt) {
+  admin_.answer("GET /admin/status", {200, kStatus});
+  auto old_daemon = run({"status"});
+  EXPECT_EQ(old_daemon.out.find("descriptors"), std::string::npos) << old_daemon.out;
+  std::string with_budget(kStatus);
+  with_budget.insert(with_budget.size() - 1,
+                     R"(,"overload":{"descriptors":{"limit":1024,"needed":3448,"refused":7,)"
+                     R"("idle_closed":12,"accept_failures":19,"exhausted_s_ago":null}})");
+  admin_.answer("GET /admin/status", {200, with_budget});
+  auto table = run({"status"});
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("limit 1024, needs 3448; 7 answered overloaded, 12 idle closed, 19 "
+                           "accept failures"),
+            std::string::npos)
+      << table.out;
+}
+
 TEST_F(CtlVerbsTest, WrongTokenExits4) {
   env_["CONTROLCENTER_TOKEN_FILE"] = writeFile("other.token", "wrong");
   admin_.answer("GET /admin/status", {200, kStatus});

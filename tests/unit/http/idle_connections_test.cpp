@@ -120,6 +120,31 @@ TEST_F(IdleConnectionsTest, CloseAllServesWaitingRequestsExpiresTheRestAndRefuse
   EXPECT_FALSE(idle_.park(late, Clock::now() + 60s)) << "no parking while draining";
 }
 
+TEST_F(IdleConnectionsTest, CloseOldestExpiresTheLongestParkedFirstBeforeReturning) {
+  idle_.start();
+  auto [c1, newest] = connectPair();
+  auto [c2, oldest] = connectPair();
+  auto [c3, middle] = connectPair();
+  // One keep-alive timeout for all, so the earliest deadline is the longest parked.
+  auto now = Clock::now();
+  ASSERT_TRUE(idle_.park(newest, now + 30s));
+  ASSERT_TRUE(idle_.park(oldest, now + 10s));
+  ASSERT_TRUE(idle_.park(middle, now + 20s));
+  EXPECT_EQ(idle_.closeOldest(2), 2u);
+  std::vector<Poco::Net::StreamSocket> expired;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    expired = expired_;  // already there: expired on this thread, not the watcher's
+  }
+  ASSERT_EQ(expired.size(), 2u);
+  EXPECT_EQ(expired[0].impl(), oldest.impl());
+  EXPECT_EQ(expired[1].impl(), middle.impl());
+  EXPECT_EQ(idle_.size(), 1u);
+  EXPECT_EQ(idle_.closeOldest(5), 1u) << "no more than are parked";
+  EXPECT_EQ(idle_.closeOldest(1), 0u);
+  EXPECT_TRUE(woken_.empty());
+}
+
 TEST_F(IdleConnectionsTest, StopExpiresEverythingStillParked) {
   idle_.start();
   auto [c1, s1] = connectPair();

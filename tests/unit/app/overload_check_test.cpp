@@ -1,0 +1,53 @@
+#include "app/overload_check.h"
+
+#include <gtest/gtest.h>
+
+namespace cc::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+class OverloadCheckTest : public ::testing::Test {
+ protected:
+  common::FakeClock clock_;
+};
+
+TEST_F(OverloadCheckTest, PassesWhenNoListenerEverRanOutOfDescriptors) {
+  auto r = overloadCheck(DescriptorShedding::of({http::ServerStats{}, http::ServerStats{}}),
+                         clock_.now());
+  EXPECT_EQ(r.status, health::HealthStatus::kPass);
+  EXPECT_NE(r.output.find("not shedding"), std::string::npos) << r.output;
+}
+
+TEST_F(OverloadCheckTest, WarnsWithinTheWindowAfterTheLastExhaustionSummingEveryListener) {
+  http::ServerStats pub;
+  pub.shed_descriptors = 7;
+  pub.idle_closed_descriptors = 12;
+  pub.descriptors_exhausted_at = clock_.now();
+  pub.accept_failures = 20;
+  http::ServerStats admin;
+  admin.shed_descriptors = 1;
+  admin.accept_failures = 2;
+  clock_.advance(3s);
+  admin.descriptors_exhausted_at = clock_.now();  // the latest counts
+  clock_.advance(kOverloadWindow - 1s);
+  auto shedding = DescriptorShedding::of({pub, admin});
+  EXPECT_EQ(shedding.accept_failures, 22);
+  EXPECT_EQ(shedding.refused, 8);
+  EXPECT_EQ(shedding.idle_closed, 12);
+  ASSERT_TRUE(shedding.last);
+  EXPECT_EQ(*shedding.last, *admin.descriptors_exhausted_at);
+  auto r = overloadCheck(shedding, clock_.now());
+  EXPECT_EQ(r.status, health::HealthStatus::kWarn) << r.output;
+  EXPECT_NE(r.output.find("8 connection(s) answered 503 overloaded"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("12 idle keep-alive"), std::string::npos) << r.output;
+
+  clock_.advance(1s);
+  r = overloadCheck(shedding, clock_.now());
+  EXPECT_EQ(r.status, health::HealthStatus::kPass) << "the window is over: " << r.output;
+  EXPECT_NE(r.output.find("8 connection(s)"), std::string::npos) << "the totals stay shown";
+}
+
+}  // namespace
+}  // namespace cc::app
