@@ -9,9 +9,10 @@
 
 #include <cerrno>
 #include <cstring>
+#endif
+
 #include <string>
 #include <utility>
-#endif
 
 namespace cc::http {
 
@@ -35,8 +36,8 @@ class AddressedSocketImpl final : public Poco::Net::StreamSocketImpl {
 
 }  // namespace
 
-Poco::Net::StreamSocket acceptClient(Poco::Net::ServerSocket& listener,
-                                     Poco::Net::SocketAddress& from) {
+Accepted acceptClient(Poco::Net::ServerSocket& listener) {
+  Accepted outcome;
   sockaddr_storage peer{};
   socklen_t peer_len = sizeof peer;
   int fd = -1;
@@ -46,47 +47,60 @@ Poco::Net::StreamSocket acceptClient(Poco::Net::ServerSocket& listener,
                    SOCK_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
-    int err = errno;
-    throw Poco::Net::NetException(std::string("accept: ") + std::strerror(err), err);
+    outcome.error = errno;
+    outcome.failure = std::string("accept: ") + std::strerror(outcome.error);
+    return outcome;
   }
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   try {
-    from = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&peer), peer_len);
+    outcome.from = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&peer), peer_len);
     Poco::Net::SocketAddress here;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
       here = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&local), local_len);
     }
     // The StreamSocket owns the impl (and so the descriptor) from here on.
-    return Poco::Net::StreamSocket(new AddressedSocketImpl(fd, from, here));
-  } catch (...) {
+    outcome.client.emplace(new AddressedSocketImpl(fd, outcome.from, here));
+  } catch (const Poco::Exception& e) {
+    // An address family Poco does not know: the connection cannot be served.
     ::close(fd);
-    throw;
+    outcome.error = e.code() != 0 ? e.code() : EINVAL;
+    outcome.failure = "accept: " + e.displayText();
   }
+  return outcome;
 }
 
-bool waitForClient(Poco::Net::ServerSocket& listener, int timeout_ms) {
+bool waitForClient(Poco::Net::ServerSocket& listener, int timeout_ms, int& error) {
   pollfd watched{listener.impl()->sockfd(), POLLIN, 0};
   int n = ::poll(&watched, 1, timeout_ms);
-  if (n < 0 && errno != EINTR) {
-    int err = errno;
-    throw Poco::Net::NetException(std::string("poll: ") + std::strerror(err), err);
-  }
+  error = n < 0 && errno != EINTR ? errno : 0;
   return n > 0;
 }
 
 #else
 
-Poco::Net::StreamSocket acceptClient(Poco::Net::ServerSocket& listener,
-                                     Poco::Net::SocketAddress& from) {
-  Poco::Net::StreamSocket client = listener.acceptConnection(from);
-  // Winsock gives an accepted socket the listener's non-blocking mode; connections block.
-  client.setBlocking(true);
-  return client;
+Accepted acceptClient(Poco::Net::ServerSocket& listener) {
+  Accepted outcome;
+  try {
+    Poco::Net::StreamSocket client = listener.acceptConnection(outcome.from);
+    // Winsock gives an accepted socket the listener's non-blocking mode; connections block.
+    client.setBlocking(true);
+    outcome.client.emplace(std::move(client));
+  } catch (const Poco::Exception& e) {
+    outcome.error = e.code();
+    outcome.failure = "accept: " + e.displayText();
+  }
+  return outcome;
 }
 
-bool waitForClient(Poco::Net::ServerSocket& listener, int timeout_ms) {
-  return listener.poll(Poco::Timespan(timeout_ms * 1000LL), Poco::Net::Socket::SELECT_READ);
+bool waitForClient(Poco::Net::ServerSocket& listener, int timeout_ms, int& error) {
+  try {
+    error = 0;
+    return listener.poll(Poco::Timespan(timeout_ms * 1000LL), Poco::Net::Socket::SELECT_READ);
+  } catch (const Poco::Exception& e) {
+    error = e.code();
+    return false;
+  }
 }
 
 #endif

@@ -99,47 +99,62 @@ void HttpServer::acceptLoop() {
       spdlog::warn("{} listener: accept failed {} more time(s) in the last {} s (suppressed)",
                    settings_->name, left_out, AcceptFailureLog::kInterval.count());
     }
-    try {
-      if (!waitForClient(socket_, 100)) continue;
-      if (!accepting_) break;
-      Poco::Net::SocketAddress from;
-      Poco::Net::StreamSocket client = acceptClient(socket_, from);
-      ++accepted_;
-      const bool tcp = !common::isUnixAddress(from);
-      if (tcp) client.setNoDelay(true);
-      if (tcp && !limiter_.tryAcquire(from.host())) {
-        refuse(client, 429, "Too Many Requests", "rate_limited",
-               "too many connections from " + from.host().toString() +
-                   " (http.max_connections_per_client = " + std::to_string(limiter_.limit()) +
-                   "); reuse a keep-alive connection");
-        continue;
-      }
-      if (dispatcher_->queuedConnections() >= settings_->queue) {
-        if (tcp) limiter_.release(from.host());
-        ++refused_;
-        refuse(client, 503, "Service Unavailable", "unavailable",
-               "server is at capacity (http.queue connections waiting); retry");
-        continue;
-      }
-      {
-        std::lock_guard<std::mutex> lock(connections_mutex_);
-        ConnectionRecord record;
-        if (tcp) record.peer = from.host();
-        connections_.insert_or_assign(client.impl(), std::move(record));
-      }
-      dispatcher_->enqueue(client);
-    } catch (const Poco::Exception& e) {
+    // Failures to wait or accept are values: the exhaustion path must not throw (with no
+    // descriptor left, even the sanitizers' checks of a caught exception fail).
+    int wait_error = 0;
+    if (!waitForClient(socket_, 100, wait_error)) {
+      if (wait_error != 0) acceptFailed(wait_error, "poll: error " + std::to_string(wait_error));
+      continue;
+    }
+    if (!accepting_) break;
+    Accepted accepted = acceptClient(socket_);
+    if (!accepted.client) {
       // Nobody waiting after all (the client gave up, or the reserve's accept took it).
-      if (e.code() == POCO_EAGAIN || e.code() == POCO_EWOULDBLOCK) continue;
-      acceptFailed(e);
+      if (accepted.error == POCO_EAGAIN || accepted.error == POCO_EWOULDBLOCK) continue;
+      acceptFailed(accepted.error, accepted.failure);
+      continue;
+    }
+    try {
+      admit(*accepted.client, accepted.from);
+    } catch (const Poco::Exception& e) {
+      // The client went away while being admitted (setNoDelay or the refusal on a reset
+      // socket): nothing is owed to it.
+      spdlog::debug("{} listener: admitting a client failed: {}", settings_->name, e.displayText());
     }
   }
 }
 
-void HttpServer::acceptFailed(const Poco::Exception& e) {
+void HttpServer::admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketAddress& from) {
+  ++accepted_;
+  const bool tcp = !common::isUnixAddress(from);
+  if (tcp) client.setNoDelay(true);
+  if (tcp && !limiter_.tryAcquire(from.host())) {
+    refuse(client, 429, "Too Many Requests", "rate_limited",
+           "too many connections from " + from.host().toString() +
+               " (http.max_connections_per_client = " + std::to_string(limiter_.limit()) +
+               "); reuse a keep-alive connection");
+    return;
+  }
+  if (dispatcher_->queuedConnections() >= settings_->queue) {
+    if (tcp) limiter_.release(from.host());
+    ++refused_;
+    refuse(client, 503, "Service Unavailable", "unavailable",
+           "server is at capacity (http.queue connections waiting); retry");
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(connections_mutex_);
+    ConnectionRecord record;
+    if (tcp) record.peer = from.host();
+    connections_.insert_or_assign(client.impl(), std::move(record));
+  }
+  dispatcher_->enqueue(client);
+}
+
+void HttpServer::acceptFailed(int error, const std::string& failure) {
   ++accept_failures_;
   const auto now = std::chrono::steady_clock::now();
-  const bool out_of_descriptors = isDescriptorExhaustion(e.code());
+  const bool out_of_descriptors = isDescriptorExhaustion(error);
   bool made_room = false;
   if (out_of_descriptors) {
     exhausted_at_ns_ =
@@ -147,7 +162,7 @@ void HttpServer::acceptFailed(const Poco::Exception& e) {
     made_room = shedForDescriptors();
   }
   if (auto left_out = accept_log_.failed(now)) {
-    spdlog::warn("{} listener: accept failed: {}{}{}", settings_->name, e.displayText(),
+    spdlog::warn("{} listener: accept failed: {}{}{}", settings_->name, failure,
                  *left_out == 0
                      ? std::string()
                      : " (" + std::to_string(*left_out) + " more in the last " +
@@ -174,15 +189,15 @@ bool HttpServer::shedForDescriptors() {
   }
   if (!reserve_.release()) return false;
   bool answered = false;
-  try {
-    Poco::Net::SocketAddress from;
-    Poco::Net::StreamSocket client = acceptClient(socket_, from);
+  Accepted accepted = acceptClient(socket_);
+  // No client: another thread took the freed descriptor first, and the caller backs off and
+  // tries again.
+  if (accepted.client) {
     ++shed_descriptors_;
-    refuse(client, 503, "Service Unavailable", common::codeName(common::ErrorCode::kOverloaded),
+    refuse(*accepted.client, 503, "Service Unavailable",
+           common::codeName(common::ErrorCode::kOverloaded),
            "server is out of file descriptors; retry");
     answered = true;
-  } catch (const Poco::Exception&) {
-    // Another thread took the freed descriptor first: the caller backs off and tries again.
   }
   reserve_.acquire();
   return answered;

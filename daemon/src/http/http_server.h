@@ -156,7 +156,12 @@ class HttpServer {
 
  private:
   void acceptLoop();
-  void acceptFailed(const Poco::Exception& e);
+  /// Counts, logs (at most once every AcceptFailureLog::kInterval) and, when out of
+  /// descriptors, makes room; `error` is the errno, `failure` its text for the log.
+  void acceptFailed(int error, const std::string& failure);
+  /// Hands an accepted client to a connection thread, or refuses it at once (per-client cap,
+  /// full queue). Throws Poco::Exception when the client is already gone.
+  void admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketAddress& from);
   bool shedForDescriptors();
   void refuse(Poco::Net::StreamSocket& socket, int status, std::string_view reason,
               std::string_view code, const std::string& message);

@@ -4,10 +4,13 @@
 #include <Poco/Path.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
+#include <vector>
 
 namespace cc::http {
 namespace {
@@ -24,10 +27,11 @@ bool closeOnExec(const StreamSocket& socket) {
 TEST(AcceptedSocketTest, TcpClientKeepsBothAddressesAndIsCloseOnExec) {
   ServerSocket listener(SocketAddress("127.0.0.1", 0));
   StreamSocket client(listener.address());
-  SocketAddress from;
-  StreamSocket accepted = acceptClient(listener, from);
+  Accepted outcome = acceptClient(listener);
+  ASSERT_TRUE(outcome.client) << outcome.failure;
+  StreamSocket& accepted = *outcome.client;
 
-  EXPECT_EQ(from.toString(), client.address().toString());
+  EXPECT_EQ(outcome.from.toString(), client.address().toString());
   EXPECT_EQ(accepted.peerAddress().toString(), client.address().toString());
   EXPECT_EQ(accepted.address().toString(), listener.address().toString());
   EXPECT_TRUE(closeOnExec(accepted)) << "a restart in place must not inherit client sockets";
@@ -43,8 +47,9 @@ TEST(AcceptedSocketTest, AddressesStayReadableAfterThePeerResetsTheConnection) {
   ServerSocket listener(SocketAddress("127.0.0.1", 0));
   StreamSocket client(listener.address());
   const std::string client_address = client.address().toString();
-  SocketAddress from;
-  StreamSocket accepted = acceptClient(listener, from);
+  Accepted outcome = acceptClient(listener);
+  ASSERT_TRUE(outcome.client) << outcome.failure;
+  StreamSocket& accepted = *outcome.client;
   client.setLinger(true, 0);
   client.close();  // RST
   char byte = 0;
@@ -57,9 +62,10 @@ TEST(AcceptedSocketTest, UnixClientIsLocalAndCloseOnExec) {
   ::unlink(path.c_str());
   ServerSocket listener(SocketAddress(SocketAddress::UNIX_LOCAL, path));
   StreamSocket client(SocketAddress(SocketAddress::UNIX_LOCAL, path));
-  SocketAddress from;
-  StreamSocket accepted = acceptClient(listener, from);
-  EXPECT_EQ(from.family(), SocketAddress::UNIX_LOCAL);
+  Accepted outcome = acceptClient(listener);
+  ASSERT_TRUE(outcome.client) << outcome.failure;
+  StreamSocket& accepted = *outcome.client;
+  EXPECT_EQ(outcome.from.family(), SocketAddress::UNIX_LOCAL);
   EXPECT_EQ(accepted.peerAddress().family(), SocketAddress::UNIX_LOCAL);
   EXPECT_EQ(accepted.address().toString(), path);
   EXPECT_TRUE(closeOnExec(accepted));
@@ -69,11 +75,38 @@ TEST(AcceptedSocketTest, UnixClientIsLocalAndCloseOnExec) {
   ::unlink(path.c_str());
 }
 
-TEST(AcceptedSocketTest, AFailedAcceptThrowsInsteadOfReturningABadSocket) {
+TEST(AcceptedSocketTest, AFailedAcceptIsAnErrorValueNotASocket) {
   ServerSocket listener(SocketAddress("127.0.0.1", 0));
   listener.setBlocking(false);  // nothing pending: EAGAIN
-  SocketAddress from;
-  EXPECT_THROW(acceptClient(listener, from), Poco::Net::NetException);
+  Accepted outcome = acceptClient(listener);
+  EXPECT_FALSE(outcome.client);
+  EXPECT_TRUE(outcome.error == EAGAIN || outcome.error == EWOULDBLOCK) << outcome.error;
+  EXPECT_NE(outcome.failure.find("accept: "), std::string::npos) << outcome.failure;
+}
+
+TEST(AcceptedSocketTest, OutOfDescriptorsIsEmfileWithoutAThrow) {
+  ServerSocket listener(SocketAddress("127.0.0.1", 0));
+  StreamSocket client(listener.address());
+  // Fill every free descriptor slot below the limit, so that accept has none left.
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit tight = saved;
+  tight.rlim_cur = 64;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<int> filler;
+  for (int fd = ::open("/dev/null", O_RDONLY); fd >= 0; fd = ::open("/dev/null", O_RDONLY)) {
+    filler.push_back(fd);
+  }
+  Accepted outcome = acceptClient(listener);
+  for (int fd : filler) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+
+  EXPECT_FALSE(outcome.client);
+  EXPECT_EQ(outcome.error, EMFILE);
+  int wait_error = -1;
+  EXPECT_TRUE(waitForClient(listener, 1000, wait_error)) << "the client is still pending";
+  EXPECT_EQ(wait_error, 0);
+  EXPECT_TRUE(acceptClient(listener).client) << "served once descriptors are free again";
 }
 
 }  // namespace
