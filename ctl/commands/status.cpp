@@ -59,8 +59,9 @@ int runStatus(Context& ctx, const Invocation&) {
       {"refused", text(http, "connections_refused") + " queue full, " +
                       text(http, "connections_refused_per_client") +
                       " over the per-client cap of " + text(http, "max_connections_per_client")},
-      {"requests",
-       text(http, "requests_total") + " total, " + text(http, "inflight") + " in flight"}};
+      {"requests", text(http, "requests_total") + " total, " + text(http, "inflight") +
+                       " in flight, " + text(http, "slow_readers_closed") +
+                       " closed as slow readers"}};
   if (ws->size() > 0) {
     fields.push_back(
         {"websockets",

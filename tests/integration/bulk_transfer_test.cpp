@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
@@ -403,6 +404,69 @@ TEST_F(BulkTransferTest, OneRequestOfAnySizeIsReadAsItArrivesAndACutBodyKeepsWho
   EXPECT_NE(answer.find("http.import_max_body_bytes"), std::string::npos) << answer.substr(0, 600);
   EXPECT_EQ(jsonField(api(d, "GET", "/api/agents/stats").body, "total"), "5999");
   EXPECT_EQ(d.process->get("/health/ready").status, 200);
+}
+
+// A client that asks for a large answer and then reads none of it holds a worker and the
+// unsent bytes only for http.send_timeout_ms: a page of 500 agents (sent whole) and an export
+// (streamed) both end, counted, and the daemon serves on.
+TEST_F(BulkTransferTest, AClientThatStopsReadingIsClosedAfterTheSendTimeout) {
+  Daemon& d = startDaemon({"-D", "http.send_timeout_ms=500"});
+  // 500 agents of about 15 KB each: 7.5 MB, more than the kernel buffers on both ends hold.
+  const std::string padding(15000, 'x');
+  std::string lines;
+  for (int i = 1; i <= 500; ++i) {
+    lines += R"({"name":"wide-)" + std::to_string(i) + R"(","level":"L1","role":"r",)" +
+             R"("status":"idle","metadata":{"pad":")" + padding + R"("}})" + "\n";
+  }
+  auto imported = ctl(d, {"import", "agents", file("wide.ndjson", lines)});
+  ASSERT_EQ(imported.exit_code, 0) << describeRun(imported);
+
+  auto stalled = [&](const std::string& target) {
+    // A small receive window, so that the answer backs up into the daemon's send buffer.
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
+    socket.setReceiveBufferSize(4096);
+    socket.connect(Poco::Net::SocketAddress(d.process->httpAddress()));
+    const std::string request =
+        "GET " + target + " HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + d.token + "\r\n\r\n";
+    socket.sendBytes(request.data(), static_cast<int>(request.size()));
+    return socket;
+  };
+  Poco::Net::StreamSocket page = stalled("/api/agents?limit=500");
+  Poco::Net::StreamSocket exported = stalled("/api/agents/export");
+
+  std::string metrics;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < until) {
+    metrics = d.process->admin("GET", "/metrics").body;
+    if (metrics.find("\ncontrolcenter_http_slow_readers_total 2\n") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(metrics.find("\ncontrolcenter_http_slow_readers_total 2\n"), std::string::npos)
+      << metrics.substr(0, 3000);
+  EXPECT_NE(metrics.find("\ncontrolcenter_http_inflight_requests 0\n"), std::string::npos);
+  const std::string log = d.process->log();
+  EXPECT_NE(log.find("client read nothing for http.send_timeout_ms (500 ms); connection closed"),
+            std::string::npos)
+      << log.substr(0, 4000);
+  EXPECT_NE(log.find("streamed body ended after"), std::string::npos);
+
+  // Both connections were closed by the daemon: reading on, each ends well short of the answer.
+  for (Poco::Net::StreamSocket* socket : {&page, &exported}) {
+    socket->setReceiveTimeout(Poco::Timespan(10, 0));
+    int64_t received = 0;
+    char buf[65536];
+    try {
+      int n;
+      while ((n = socket->receiveBytes(buf, sizeof buf)) > 0) received += n;
+    } catch (const Poco::Net::ConnectionResetException&) {
+      // Closed with unsent data: a reset is how that ends.
+    }
+    EXPECT_LT(received, 7000000) << "the connection should have been closed early";
+  }
+  auto status = d.process->admin("GET", "/admin/status");
+  EXPECT_NE(status.body.find("\"slow_readers_closed\":2"), std::string::npos) << status.body;
+  EXPECT_EQ(d.process->get("/health/ready").status, 200);
+  EXPECT_EQ(api(d, "GET", "/api/agents?limit=500").status, 200) << "and reading clients are served";
 }
 
 }  // namespace

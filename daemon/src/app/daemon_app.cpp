@@ -551,6 +551,12 @@ void DaemonApp::registerListenerMetrics() {
                    {{{{"reason", "queue_full"}}, double(s.connections_refused)},
                     {{{"reason", "per_client"}}, double(s.connections_refused_per_client)}},
                    {}});
+    out.push_back({"controlcenter_http_slow_readers_total",
+                   "Connections of the public listener closed because the client read none of "
+                   "a response for http.send_timeout_ms (their worker and buffers freed).",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(s.slow_readers_closed)}},
+                   {}});
   });
   services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
     const auto shedding = DescriptorShedding::of(listenerStats());
@@ -694,6 +700,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("max_connections_per_client", http_->connectionLimiter().limit());
   h->set("connections_total", s.connections_total);
   h->set("requests_total", s.requests_total);
+  h->set("slow_readers_closed", s.slow_readers_closed);
   h->set("inflight", s.inflight);
   o->set("http", h);
   o->set("websockets", services_->hub->statusJson());

@@ -44,6 +44,10 @@ std::vector<KeySpec> buildTable() {
        v::intRange(0, 10000000)},
       {"http.request_timeout_ms", K::kInt, "10000", true,
        "Budget of one request, from the first byte to the answer.", v::intRange(10, 600000)},
+      {"http.send_timeout_ms", K::kInt, "10000", true,
+       "Time a response may wait for a client that reads none of it; past it the connection is "
+       "closed, its worker and buffers freed, and it is counted as a slow reader.",
+       v::intRange(100, 600000)},
       {"http.header_timeout_ms", K::kInt, "10000", false,
        "Time allowed for a client to send a request's headers (and between reads of a body).",
        v::intRange(100, 600000)},

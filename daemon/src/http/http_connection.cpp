@@ -42,6 +42,7 @@ using Poco::Net::HTTPServerResponseImpl;
 class Session final : public Poco::Net::HTTPServerSession {
  public:
   using HTTPServerSession::buffered;
+  using HTTPServerSession::clearException;
   using HTTPServerSession::HTTPServerSession;
 
   /// Reads until `deadline` (each one also bounded by `idle`); nullopt ends the bound.
@@ -352,6 +353,13 @@ HeaderWait waitForHeaders(Poco::Net::StreamSocket& socket, HttpServer& server,
   }
 }
 
+// Whether a failed send is the socket's send timeout (SO_SNDTIMEO) running out: Poco 1.11
+// reports that as an IOException with EAGAIN on a blocking socket, or as a TimeoutException.
+bool sendTimedOut(const Poco::Exception& e) {
+  return dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr || e.code() == POCO_EAGAIN ||
+         e.code() == POCO_EWOULDBLOCK;
+}
+
 // Sends a streamed reply: the head, then each piece of the body as one chunk. The chunks are
 // framed here rather than by Poco's chunked stream, whose destructor writes the last chunk even
 // after a failure and would make a body cut short look complete to the client. A client that
@@ -373,8 +381,6 @@ StreamOutcome sendStreamed(Poco::Net::StreamSocket& socket, HTTPServerResponseIm
     pending_body = 0;
   };
   try {
-    socket.setSendTimeout(
-        Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
     if (head_only) {
       flush();
       outcome.complete = true;
@@ -417,7 +423,10 @@ StreamOutcome sendStreamed(Poco::Net::StreamSocket& socket, HTTPServerResponseIm
       }
     }
   } catch (const Poco::Exception& e) {
-    outcome.reason = "client gone: " + e.displayText();
+    outcome.slow_reader = sendTimedOut(e);
+    outcome.reason = outcome.slow_reader ? "client read nothing for http.send_timeout_ms (" +
+                                               std::to_string(send_timeout_ms) + " ms)"
+                                         : "client gone: " + e.displayText();
   }
   return outcome;
 }
@@ -688,7 +697,15 @@ void HttpConnection::run() {
          std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
         (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
     std::optional<StreamOutcome> streamed;
+    // Every send of the answer is bounded: a client that reads nothing for send_timeout_ms
+    // makes it throw a TimeoutException (SO_SNDTIMEO). Set again only when a reload changed it.
+    const int send_timeout_ms = settings.send_timeout_ms.load(std::memory_order_relaxed);
     try {
+      if (send_timeout_ms != applied_send_timeout_ms_) {
+        socket().setSendTimeout(
+            Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
+        applied_send_timeout_ms_ = send_timeout_ms;
+      }
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
       response.setVersion(request->getVersion());
       response.setKeepAlive(keep_alive);
@@ -698,16 +715,30 @@ void HttpConnection::run() {
       for (const auto& [name, value] : reply.headers) response.set(name, value);
       if (reply.stream) {
         streamed = sendStreamed(socket(), response, *reply.stream, ctx.method == "HEAD", server_,
-                                settings.header_timeout_ms);
+                                send_timeout_ms);
         keep_alive = keep_alive && streamed->complete;
+        if (streamed->slow_reader) server_.countSlowReader();
       } else if (reply.status == 204 || reply.status == 304) {
         response.setContentLength(0);
         response.send();
       } else {
+        // The body goes through Poco's header stream, which keeps a failed send as the
+        // session's network exception instead of throwing it: look there afterwards.
+        session.clearException();
         response.sendBuffer(reply.body.data(), reply.body.size());
+        if (const Poco::Exception* failed = session.networkException()) failed->rethrow();
       }
-    } catch (const Poco::Exception&) {
+    } catch (const Poco::Exception& e) {
       keep_alive = false;
+      if (sendTimedOut(e)) {
+        // The client stopped reading: its worker and the unsent answer go now, not when the
+        // kernel gives up on the connection.
+        server_.countSlowReader();
+        spdlog::info(
+            "request {} {} {}: client read nothing for http.send_timeout_ms ({} ms); "
+            "connection closed",
+            ctx.request_id, ctx.method, ctx.path, send_timeout_ms);
+      }
     }
     if (reply.stream) {
       if (!streamed) streamed = StreamOutcome{false, 0, "head not sent"};

@@ -296,6 +296,7 @@ ServerStats HttpServer::stats() const {
   s.inflight = inflight_.load();
   s.accept_failures = accept_failures_.load();
   s.shed_descriptors = shed_descriptors_.load();
+  s.slow_readers_closed = slow_readers_closed_.load();
   s.idle_closed_descriptors = idle_closed_.load();
   if (int64_t at = exhausted_at_ns_.load(); at != 0) {
     s.descriptors_exhausted_at = common::SteadyTime(

@@ -41,10 +41,12 @@ struct ServerSettings {
     applyReloadable(other);
     return *this;
   }
-  /// Takes the fields a reload changes (request timeout, body limits, access log) from `next`;
+  /// Takes the fields a reload changes (request and send timeouts, body limits, access log)
+  /// from `next`;
   /// safe while connections read them.
   void applyReloadable(const ServerSettings& next) {
     request_timeout_ms = next.request_timeout_ms.load();
+    send_timeout_ms = next.send_timeout_ms.load();
     max_body_bytes = next.max_body_bytes.load();
     import_max_body_bytes = next.import_max_body_bytes.load();
     access_log = next.access_log.load();
@@ -57,6 +59,7 @@ struct ServerSettings {
   int max_keepalive_requests = 1000;  // 0: no limit
   int header_timeout_ms = 10000;
   std::atomic<int> request_timeout_ms{10000};
+  std::atomic<int> send_timeout_ms{10000};  // a response send with no byte read by the client
   std::atomic<int64_t> max_body_bytes{1048576};
   std::atomic<int64_t> import_max_body_bytes{int64_t{4} << 30};  // streamed bodies (import)
   std::atomic<bool> access_log{true};
@@ -79,6 +82,7 @@ struct ServerStats {
   int64_t shed_descriptors = 0;         // answered 503 overloaded on the reserve descriptor
   int64_t idle_closed_descriptors = 0;  // idle keep-alive connections closed to make room
   std::optional<common::SteadyTime> descriptors_exhausted_at;  // the last EMFILE/ENFILE
+  int64_t slow_readers_closed = 0;  // read nothing of a response for http.send_timeout_ms
 };
 
 /// Serves one listening socket. Unlike Poco's HTTPServer:
@@ -136,6 +140,9 @@ class HttpServer {
   bool stopping() const { return stopping_; }
   int queued() const { return dispatcher_->queuedConnections(); }
   void countRequest() { ++requests_total_; }
+  /// Counts a connection closed because its client read nothing of a response for
+  /// http.send_timeout_ms.
+  void countSlowReader() { ++slow_readers_closed_; }
   std::atomic<int64_t>& inflight() { return inflight_; }
   /// Puts a connection whose request headers are still incomplete back at the end of the
   /// queue, remembering its header deadline, so that slow senders cannot hold every worker.
@@ -183,6 +190,7 @@ class HttpServer {
   std::atomic<int64_t> accept_failures_{0};
   std::atomic<int64_t> shed_descriptors_{0};
   std::atomic<int64_t> idle_closed_{0};
+  std::atomic<int64_t> slow_readers_closed_{0};
   std::atomic<int64_t> exhausted_at_ns_{0};  // steady clock; 0: never
   // Both used by the acceptor thread only.
   ReserveDescriptor reserve_;

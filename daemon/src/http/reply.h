@@ -30,6 +30,7 @@ struct StreamOutcome {
   bool complete = false;  ///< the last chunk went out
   uint64_t bytes = 0;     ///< body bytes sent, chunk framing not counted
   std::string reason;     ///< why it ended early ("client gone: ...", "server stopping"); "" if not
+  bool slow_reader = false;  ///< it ended because the client read nothing for the send timeout
 };
 
 /// An HTTP answer as a plain value, so middleware (cache, deadline) can hold, copy or drop it.

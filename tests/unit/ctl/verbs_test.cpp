@@ -21,7 +21,7 @@ using testing::FakeDaemon;
 constexpr const char* kHealthPass =
     R"({"status":"pass","version":"0.1.0","uptime_s":7300,"checks":{"db":{"status":"pass","output":"ok"},"disk":{"status":"pass","output":"12 GiB free"}}})";
 constexpr const char* kStatus =
-    R"({"version":"0.1.0","pid":4242,"started_at":"2026-01-01T00:00:00.000Z","uptime_s":61,"config_file":"/etc/controlcenter/controlcenterd.properties","log_level":"info","draining":false,"listeners":{"http":"127.0.0.1:8080","admin":"127.0.0.1:8081"},"http":{"threads_busy":2,"threads_max":32,"connections_current":3,"connections_idle":7,"connections_queued":0,"connections_refused":1,"connections_refused_per_client":5,"max_connections_per_client":200,"connections_total":90,"requests_total":1234,"inflight":2}})";
+    R"({"version":"0.1.0","pid":4242,"started_at":"2026-01-01T00:00:00.000Z","uptime_s":61,"config_file":"/etc/controlcenter/controlcenterd.properties","log_level":"info","draining":false,"listeners":{"http":"127.0.0.1:8080","admin":"127.0.0.1:8081"},"http":{"threads_busy":2,"threads_max":32,"connections_current":3,"connections_idle":7,"connections_queued":0,"connections_refused":1,"connections_refused_per_client":5,"max_connections_per_client":200,"connections_total":90,"requests_total":1234,"inflight":2,"slow_readers_closed":3}})";
 
 class CtlVerbsTest : public testing::CtlDaemonFixture {
  protected:
@@ -78,7 +78,8 @@ TEST_F(CtlVerbsTest, StatusSendsTheTokenAndPrintsJsonOrTable) {
   auto table = run({"status"});
   EXPECT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("pid:             4242"), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("1234 total, 2 in flight"), std::string::npos);
+  EXPECT_NE(table.out.find("1234 total, 2 in flight, 3 closed as slow readers"), std::string::npos)
+      << table.out;
   EXPECT_NE(table.out.find("3 active, 7 idle, 0 queued, 90 total"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("1 queue full, 5 over the per-client cap of 200"), std::string::npos)
       << table.out;

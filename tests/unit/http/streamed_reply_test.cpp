@@ -83,7 +83,7 @@ class StreamedReplyTest : public ::testing::Test {
     auto settings = std::make_shared<ServerSettings>();
     settings->threads = 4;
     settings->access_log = false;
-    settings->header_timeout_ms = 2000;  // also how long a send may block on a client that stalls
+    settings->send_timeout_ms = 2000;  // how long a send may block on a client that stalls
     server_ = std::make_unique<HttpServer>(
         Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)), settings, pipeline);
     server_->start();
