@@ -81,6 +81,11 @@ int runStatus(Context& ctx, const Invocation&) {
                                          text(descriptors, "accept_failures") +
                                          " accept failures"});
   }
+  if (auto memory = child(child(status, "overload"), "request_memory"); memory->size() > 0) {
+    fields.push_back({"request memory", text(memory, "held") + " of " + text(memory, "limit") +
+                                            " bytes held; " + text(memory, "refused") +
+                                            " answered overloaded"});
+  }
   printFields(ctx.out(), fields, ctx.colour());
   return 0;
 }

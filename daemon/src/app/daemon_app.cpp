@@ -360,7 +360,8 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   services_->health.add(
       "overload",
       [this] {
-        return overloadCheck(DescriptorShedding::of(listenerStats()),
+        const auto listeners = listenerStats();
+        return overloadCheck(DescriptorShedding::of(listeners), MemoryShedding::of(listeners),
                              std::chrono::steady_clock::now());
       },
       false);
@@ -559,7 +560,9 @@ void DaemonApp::registerListenerMetrics() {
                    {}});
   });
   services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
-    const auto shedding = DescriptorShedding::of(listenerStats());
+    const auto listeners = listenerStats();
+    const auto shedding = DescriptorShedding::of(listeners);
+    const auto memory = MemoryShedding::of(listeners);
     out.push_back({"controlcenter_accept_failures_total",
                    "Failed accept() calls on any listener, out of file descriptors included "
                    "(logged at most once every 10 s with a count).",
@@ -574,8 +577,15 @@ void DaemonApp::registerListenerMetrics() {
          "closed (oldest first) to make room.",
          metrics::MetricType::kCounter,
          {{{{"resource", "descriptors"}, {"action", "refused"}}, double(shedding.refused)},
-          {{{"resource", "descriptors"}, {"action", "idle_closed"}}, double(shedding.idle_closed)}},
+          {{{"resource", "descriptors"}, {"action", "idle_closed"}}, double(shedding.idle_closed)},
+          {{{"resource", "request_memory"}, {"action", "refused"}}, double(memory.refused)}},
          {}});
+    out.push_back({"controlcenter_overload_request_bytes",
+                   "Bytes of request bodies held in memory by requests in flight, all "
+                   "listeners (each bounded by overload.max_request_bytes).",
+                   metrics::MetricType::kGauge,
+                   {{{}, double(memory.held)}},
+                   {}});
   });
 }
 
@@ -720,6 +730,15 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
              : Poco::Dynamic::Var());
   auto overload = http::newObject();
   overload->set("descriptors", d);
+  const auto memory = MemoryShedding::of(listenerStats());
+  auto m = http::newObject();
+  m->set("limit", memory.limit);
+  m->set("held", memory.held);
+  m->set("refused", memory.refused);
+  m->set("exhausted_s_ago",
+         memory.last ? Poco::Dynamic::Var(std::chrono::duration<double>(now - *memory.last).count())
+                     : Poco::Dynamic::Var());
+  overload->set("request_memory", m);
   o->set("overload", overload);
   return o;
 }

@@ -26,9 +26,22 @@ struct DescriptorShedding {
   static DescriptorShedding of(const std::vector<http::ServerStats>& listeners);
 };
 
-/// Warns while a listener ran out of file descriptors within kOverloadWindow of `now`, saying
-/// what was shed since start; passes otherwise. It never fails: shedding is the daemon
-/// protecting itself while it keeps serving, and a warning does not take it out of readiness.
-health::CheckResult overloadCheck(const DescriptorShedding& shedding, common::SteadyTime now);
+/// What every listener refused for want of room for request bodies (overload.max_request_bytes),
+/// summed, with what they hold now.
+struct MemoryShedding {
+  int64_t held = 0;
+  int64_t limit = 0;  // of one listener (each has its own budget of the same size)
+  int64_t refused = 0;
+  std::optional<common::SteadyTime> last;
+
+  static MemoryShedding of(const std::vector<http::ServerStats>& listeners);
+};
+
+/// Warns while a listener ran out of file descriptors or of room for request bodies within
+/// kOverloadWindow of `now`, saying what was shed since start; passes otherwise. It never
+/// fails: shedding is the daemon protecting itself while it keeps serving, and a warning does
+/// not take it out of readiness.
+health::CheckResult overloadCheck(const DescriptorShedding& descriptors,
+                                  const MemoryShedding& memory, common::SteadyTime now);
 
 }  // namespace cc::app

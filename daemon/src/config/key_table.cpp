@@ -249,6 +249,12 @@ std::vector<KeySpec> buildTable() {
       {"agents.active_window_s", K::kInt, "60", false,
        "An agent counts as active when its last heartbeat is at most this old.",
        v::intRange(1, 86400)},
+      // overload: budgets past which new work is answered 503 overloaded at once
+      {"overload.max_request_bytes", K::kInt, "33554432", true,
+       "Bytes of request bodies all requests of a listener may hold in memory at once; a "
+       "request whose body does not fit is answered 503 overloaded before it is read. Keep it "
+       "at least http.max_body_bytes.",
+       v::intRange(65536, int64_t{1} << 40)},
       // metrics: the Prometheus exposition, on the admin listener always
       {"metrics.public",
        K::kBool,

@@ -155,10 +155,14 @@ bool singleContentLength(const HTTPServerRequestImpl& request) {
 // little next to the requests served in between.
 constexpr auto kWorkerSlice = std::chrono::milliseconds(50);
 
-enum class BodyOutcome { kRead, kTooLarge, kTimeout, kBroken };
+enum class BodyOutcome { kRead, kTooLarge, kOverBudget, kTimeout, kBroken };
 
+// Reads the whole body into `body`, holding its size in `held` first: a declared length is
+// held before a byte is read (or a 100 Continue sent), a chunked body as it grows, so that with
+// no room left the request is answered without its body in memory.
 BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t limit,
-                     std::chrono::steady_clock::time_point deadline, std::string& body) {
+                     std::chrono::steady_clock::time_point deadline, BudgetLease& held,
+                     std::string& body) {
   struct Unbound {
     Session& session;
     Poco::Timespan idle;
@@ -169,6 +173,7 @@ BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t l
   if (expected == 0 || (expected < 0 && !request.getChunkedTransferEncoding())) {
     return BodyOutcome::kRead;
   }
+  if (expected > 0 && !held.holdUpTo(expected)) return BodyOutcome::kOverBudget;
   session.setReadDeadline(deadline, session.getTimeout());
   Unbound unbound{session, session.getTimeout()};
   if (request.getExpectContinue()) request.response().sendContinue();
@@ -178,7 +183,12 @@ BodyOutcome readBody(HTTPServerRequestImpl& request, Session& session, int64_t l
     in.read(buf, sizeof buf);
     std::streamsize n = in.gcount();
     if (n > 0) {
-      if (static_cast<int64_t>(body.size()) + n > limit) return BodyOutcome::kTooLarge;
+      const int64_t size = static_cast<int64_t>(body.size()) + n;
+      if (size > limit) return BodyOutcome::kTooLarge;
+      // A chunked body is held in steps of 64 KiB, not one reservation a read.
+      if (!held.holdUpTo(std::min(limit, (size + 65535) / 65536 * 65536))) {
+        return BodyOutcome::kOverBudget;
+      }
       body.append(buf, static_cast<std::size_t>(n));
     }
     if (!in) break;
@@ -649,9 +659,22 @@ void HttpConnection::run() {
         ctx.body_source = &*body_source;
       }
     }
+    // The body and what the request builds from it stay in memory until the answer is sent.
+    BudgetLease body_held(server_.requestMemory(), settings.max_request_bytes.load());
     if (!early && !body_source) {
-      switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.deadline, ctx.body)) {
+      switch (readBody(*request, session, settings.max_body_bytes.load(), ctx.deadline, body_held,
+                       ctx.body)) {
         case BodyOutcome::kRead:
+          break;
+        case BodyOutcome::kOverBudget:
+          server_.requestMemoryExhausted();
+          early = errorReply(
+              common::Error::unavailable(
+                  common::ErrorCode::kOverloaded,
+                  "request bodies in memory are at overload.max_request_bytes (" +
+                      std::to_string(settings.max_request_bytes.load()) + " bytes); retry"),
+              ctx.request_id);
+          body_complete = false;
           break;
         case BodyOutcome::kTooLarge:
           early = errorReply({common::ErrorCode::kPayloadTooLarge,

@@ -20,6 +20,7 @@
 #include "http/accept_failure_log.h"
 #include "http/connection_limiter.h"
 #include "http/idle_connections.h"
+#include "http/memory_budget.h"
 #include "http/pipeline.h"
 #include "http/reserve_descriptor.h"
 
@@ -47,6 +48,7 @@ struct ServerSettings {
   void applyReloadable(const ServerSettings& next) {
     request_timeout_ms = next.request_timeout_ms.load();
     send_timeout_ms = next.send_timeout_ms.load();
+    max_request_bytes = next.max_request_bytes.load();
     max_body_bytes = next.max_body_bytes.load();
     import_max_body_bytes = next.import_max_body_bytes.load();
     access_log = next.access_log.load();
@@ -62,6 +64,7 @@ struct ServerSettings {
   std::atomic<int> send_timeout_ms{10000};  // a response send with no byte read by the client
   std::atomic<int64_t> max_body_bytes{1048576};
   std::atomic<int64_t> import_max_body_bytes{int64_t{4} << 30};  // streamed bodies (import)
+  std::atomic<int64_t> max_request_bytes{int64_t{32} << 20};     // bodies held by all requests
   std::atomic<bool> access_log{true};
 };
 
@@ -83,6 +86,10 @@ struct ServerStats {
   int64_t idle_closed_descriptors = 0;  // idle keep-alive connections closed to make room
   std::optional<common::SteadyTime> descriptors_exhausted_at;  // the last EMFILE/ENFILE
   int64_t slow_readers_closed = 0;  // read nothing of a response for http.send_timeout_ms
+  int64_t request_bytes_held = 0;   // request bodies in memory now
+  int64_t request_bytes_limit = 0;  // overload.max_request_bytes
+  int64_t shed_request_memory = 0;  // answered 503 overloaded: no room for the body
+  std::optional<common::SteadyTime> request_memory_exhausted_at;  // the latest such answer
 };
 
 /// Serves one listening socket. Unlike Poco's HTTPServer:
@@ -143,6 +150,10 @@ class HttpServer {
   /// Counts a connection closed because its client read nothing of a response for
   /// http.send_timeout_ms.
   void countSlowReader() { ++slow_readers_closed_; }
+  /// Bytes of request bodies held in memory by this listener's requests.
+  MemoryBudget& requestMemory() { return request_memory_; }
+  /// Notes a request answered 503 overloaded for want of room in requestMemory().
+  void requestMemoryExhausted();
   std::atomic<int64_t>& inflight() { return inflight_; }
   /// Puts a connection whose request headers are still incomplete back at the end of the
   /// queue, remembering its header deadline, so that slow senders cannot hold every worker.
@@ -191,7 +202,9 @@ class HttpServer {
   std::atomic<int64_t> shed_descriptors_{0};
   std::atomic<int64_t> idle_closed_{0};
   std::atomic<int64_t> slow_readers_closed_{0};
-  std::atomic<int64_t> exhausted_at_ns_{0};  // steady clock; 0: never
+  MemoryBudget request_memory_;
+  std::atomic<int64_t> request_memory_exhausted_at_ns_{0};  // 0: never
+  std::atomic<int64_t> exhausted_at_ns_{0};                 // steady clock; 0: never
   // Both used by the acceptor thread only.
   ReserveDescriptor reserve_;
   AcceptFailureLog accept_log_;

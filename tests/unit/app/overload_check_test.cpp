@@ -14,7 +14,7 @@ class OverloadCheckTest : public ::testing::Test {
 
 TEST_F(OverloadCheckTest, PassesWhenNoListenerEverRanOutOfDescriptors) {
   auto r = overloadCheck(DescriptorShedding::of({http::ServerStats{}, http::ServerStats{}}),
-                         clock_.now());
+                         MemoryShedding{}, clock_.now());
   EXPECT_EQ(r.status, health::HealthStatus::kPass);
   EXPECT_NE(r.output.find("not shedding"), std::string::npos) << r.output;
 }
@@ -37,16 +37,41 @@ TEST_F(OverloadCheckTest, WarnsWithinTheWindowAfterTheLastExhaustionSummingEvery
   EXPECT_EQ(shedding.idle_closed, 12);
   ASSERT_TRUE(shedding.last);
   EXPECT_EQ(*shedding.last, *admin.descriptors_exhausted_at);
-  auto r = overloadCheck(shedding, clock_.now());
+  auto r = overloadCheck(shedding, MemoryShedding{}, clock_.now());
   EXPECT_EQ(r.status, health::HealthStatus::kWarn) << r.output;
   EXPECT_NE(r.output.find("8 connection(s) answered 503 overloaded"), std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("12 idle keep-alive"), std::string::npos) << r.output;
 
   clock_.advance(1s);
-  r = overloadCheck(shedding, clock_.now());
+  r = overloadCheck(shedding, MemoryShedding{}, clock_.now());
   EXPECT_EQ(r.status, health::HealthStatus::kPass) << "the window is over: " << r.output;
   EXPECT_NE(r.output.find("8 connection(s)"), std::string::npos) << "the totals stay shown";
+}
+
+TEST_F(OverloadCheckTest, WarnsWhileRequestsAreRefusedForWantOfRoomForTheirBodies) {
+  http::ServerStats pub;
+  pub.request_bytes_held = 1000;
+  pub.request_bytes_limit = 4096;
+  pub.shed_request_memory = 3;
+  pub.request_memory_exhausted_at = clock_.now();
+  http::ServerStats admin;
+  admin.request_bytes_held = 24;
+  admin.request_bytes_limit = 4096;
+  auto memory = MemoryShedding::of({pub, admin});
+  EXPECT_EQ(memory.held, 1024);
+  EXPECT_EQ(memory.limit, 4096);
+  EXPECT_EQ(memory.refused, 3);
+  clock_.advance(2s);
+  auto r = overloadCheck(DescriptorShedding{}, memory, clock_.now());
+  EXPECT_EQ(r.status, health::HealthStatus::kWarn) << r.output;
+  EXPECT_NE(r.output.find("request bodies at overload.max_request_bytes 2 s ago"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("3 request(s) refused"), std::string::npos) << r.output;
+  clock_.advance(kOverloadWindow);
+  EXPECT_EQ(overloadCheck(DescriptorShedding{}, memory, clock_.now()).status,
+            health::HealthStatus::kPass);
 }
 
 }  // namespace

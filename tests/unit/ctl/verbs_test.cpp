@@ -97,7 +97,9 @@ TEST_F(CtlVerbsTest, StatusShowsTheDescriptorBudgetWhenTheDaemonReportsIt) {
   std::string with_budget(kStatus);
   with_budget.insert(with_budget.size() - 1,
                      R"(,"overload":{"descriptors":{"limit":1024,"needed":3448,"refused":7,)"
-                     R"("idle_closed":12,"accept_failures":19,"exhausted_s_ago":null}})");
+                     R"("idle_closed":12,"accept_failures":19,"exhausted_s_ago":null},)"
+                     R"("request_memory":{"limit":33554432,"held":2048,"refused":4,)"
+                     R"("exhausted_s_ago":1.5}})");
   admin_.answer("GET /admin/status", {200, with_budget});
   auto table = run({"status"});
   EXPECT_EQ(table.code, 0) << table.err;
@@ -105,6 +107,9 @@ TEST_F(CtlVerbsTest, StatusShowsTheDescriptorBudgetWhenTheDaemonReportsIt) {
                            "accept failures"),
             std::string::npos)
       << table.out;
+  EXPECT_NE(table.out.find("2048 of 33554432 bytes held; 4 answered overloaded"), std::string::npos)
+      << table.out;
+  EXPECT_EQ(old_daemon.out.find("request memory"), std::string::npos) << old_daemon.out;
 }
 
 TEST_F(CtlVerbsTest, WrongTokenExits4) {
