@@ -65,14 +65,8 @@ start_cluster() {
   local bindir
   bindir=$(pg_bindir || true)
   if [ -z "$bindir" ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-      echo "pg-cluster: PostgreSQL is not installed; run as root or apt-get install postgresql" >&2
-      exit 1
-    fi
-    echo "pg-cluster: installing postgresql" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    # bootstrap lists postgresql among the packages the tests need, and installs what is missing.
+    "$(dirname "$0")/bootstrap"
     bindir=$(pg_bindir)
   fi
 
