@@ -80,10 +80,7 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
     s->store.postgresql = store::postgresql::ConnectionSettings::fromConfig(c, problems);
     // The URL, the password file and the pool are checked above all the same, so that an
     // operator preparing the move sees every other problem now.
-    problems.push_back(config::keyProblem(
-        "db.backend",
-        "postgresql is not yet available in this build (the PostgreSQL repositories are still "
-        "to come); use db.backend = sqlite"));
+    problems.push_back(config::keyProblem("db.backend", store::kPostgresqlNotYetAvailable));
   }
   if (s->store.pool.min > s->store.pool.max) {
     problems.push_back(config::keyProblem(

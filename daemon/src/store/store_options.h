@@ -14,6 +14,12 @@ namespace cc::store {
 /// Where the data lives: db.backend.
 enum class StoreBackend { kSqlite, kPostgresql };
 
+/// Why db.backend = postgresql is refused (by the settings and by Store::open) until the
+/// PostgreSQL repositories exist.
+inline constexpr const char* kPostgresqlNotYetAvailable =
+    "postgresql is not yet available in this build (the PostgreSQL repositories are still to "
+    "come); use db.backend = sqlite";
+
 /// The `db.*`, `auth.*` and `agents.*` settings the store needs. A plain value.
 struct StoreOptions {
   StoreBackend backend = StoreBackend::kSqlite;  // db.backend
