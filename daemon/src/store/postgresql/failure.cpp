@@ -19,9 +19,12 @@ std::string sqlStateIn(std::string_view text) {
       }
       return true;
     }();
+    if (!shaped) continue;
+    // Only now is `end` known to lie within the text (a short code ends it early).
     const std::size_t end = at + kMarker.size() + 5;
-    const bool ends = end == text.size() || std::isspace(static_cast<unsigned char>(text[end]));
-    if (shaped && ends) return std::string(code);
+    if (end == text.size() || std::isspace(static_cast<unsigned char>(text[end])) != 0) {
+      return std::string(code);
+    }
   }
   return "";
 }

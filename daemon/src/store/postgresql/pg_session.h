@@ -15,7 +15,13 @@ namespace cc::store::postgresql {
 /// with synchronous_commit on, so that a commit returns only once the server has it on disk
 /// whatever the server's default. Throws Poco::Data::ConnectionFailedException naming
 /// `settings.url.display()` and libpq's reason, never the password. Thread-safe.
-std::unique_ptr<Poco::Data::Session> openSession(const ConnectionSettings& settings);
+///
+/// Poco 1.11 frees a connection only while it is good: one that failed to open, or that the
+/// server closed, would leak (some 45 KB each, with every retry against a server that is down).
+/// So the connection is first tried with libpq directly (freed either way, at the cost of a
+/// second connect for each new session), and the session comes with a deleter that frees what
+/// Poco leaves behind.
+PooledSession openSession(const ConnectionSettings& settings);
 
 /// A SessionPool::Factory opening sessions with `settings`.
 SessionPool::Factory sessionFactory(ConnectionSettings settings);

@@ -23,7 +23,8 @@ TEST(PgFailureTest, FindsNoStateWhereTheTextHasNone) {
   EXPECT_EQ(sqlStateIn(pocoText("N/A")), "");
   EXPECT_EQ(sqlStateIn("postgresql_stmt_prepare error: ERROR:  syntax error SELEC 1"), "");
   EXPECT_EQ(sqlStateIn(""), "");
-  EXPECT_EQ(sqlStateIn("State: 2350"), "");
+  EXPECT_EQ(sqlStateIn("State: 2350"), "");  // a code cut short by the end of the text
+  EXPECT_EQ(sqlStateIn("State: "), "");
   EXPECT_EQ(sqlStateIn("State: 235055"), "");
   EXPECT_EQ(sqlStateIn("State: 23a05 "), "");
 }

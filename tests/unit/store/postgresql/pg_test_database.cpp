@@ -43,12 +43,8 @@ ConnectionSettings PgTestDatabase::settings() const {
   return s;
 }
 
-std::unique_ptr<Poco::Data::Session> PgTestDatabase::open() const {
-  return openSession(settings());
-}
+PooledSession PgTestDatabase::open() const { return openSession(settings()); }
 
-std::unique_ptr<Poco::Data::Session> PgTestDatabase::openServer() const {
-  return openSession(server_);
-}
+PooledSession PgTestDatabase::openServer() const { return openSession(server_); }
 
 }  // namespace cc::store::postgresql

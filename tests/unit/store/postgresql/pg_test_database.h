@@ -8,6 +8,7 @@
 #include <string>
 
 #include "store/postgresql/connection_settings.h"
+#include "store/session_pool.h"
 
 namespace cc::store::postgresql {
 
@@ -29,9 +30,9 @@ class PgTestDatabase {
   /// Settings that connect to this database.
   ConnectionSettings settings() const;
   /// A new session on this database.
-  std::unique_ptr<Poco::Data::Session> open() const;
+  PooledSession open() const;
   /// A new session on the server's own database (for what a test does from outside).
-  std::unique_ptr<Poco::Data::Session> openServer() const;
+  PooledSession openServer() const;
 
  private:
   ConnectionSettings server_;
