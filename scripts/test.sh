@@ -16,6 +16,25 @@ echo "== build (asan)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 
+# Every exit (a failed test included) runs these, last registered first.
+cleanups=()
+run_cleanups() {
+  local i
+  for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" || true; done
+}
+trap run_cleanups EXIT
+
+# A throw-away PostgreSQL for the tests of the PostgreSQL store, unless CC_TEST_PG_URL already
+# names a server to use. Each test makes a database of its own there.
+if [ -z "${CC_TEST_PG_URL:-}" ]; then
+  echo "== postgresql (throw-away cluster)"
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/cc-pg.XXXXXX")
+  cleanups+=("scripts/pg-cluster.sh stop '$pg_dir'")
+  pg_env=$(scripts/pg-cluster.sh start "$pg_dir")
+  while IFS= read -r line; do export "${line?}"; done <<<"$pg_env"
+  echo "$CC_TEST_PG_URL"
+fi
+
 echo "== ctest (asan)"
 ctest --preset asan "$@"
 
@@ -34,5 +53,5 @@ stop_wine() {
   WINEPREFIX="$wine_work/prefix" wineserver -k 2>/dev/null || true
   rm -rf "$wine_work"
 }
-trap stop_wine EXIT
+cleanups+=(stop_wine)
 python3 tests/windows/wine_test.py build/windows --work "$wine_work"

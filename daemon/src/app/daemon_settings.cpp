@@ -78,6 +78,12 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
         "metrics.public_key_file",
         "must name the file holding the scrapers' key when metrics.public is on"));
   }
+  if (s->store.backend == store::StoreBackend::kPostgresql) {
+    s->store.postgresql = store::postgresql::ConnectionSettings::fromConfig(c, problems);
+    // The URL, the password file and the pool are checked above all the same, so that an
+    // operator preparing the move sees every other problem now.
+    problems.push_back(config::keyProblem("db.backend", store::kPostgresqlNotYetAvailable));
+  }
   if (s->store.pool.min > s->store.pool.max) {
     problems.push_back(config::keyProblem(
         "db.pool.min", "must not exceed db.pool.max (" + std::to_string(s->store.pool.max) +

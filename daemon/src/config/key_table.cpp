@@ -12,6 +12,7 @@
 #include "common/unix_address.h"
 #include "middleware/client_address.h"
 #include "middleware/rate_limit_config.h"
+#include "store/postgresql/connection_url.h"
 
 namespace cc::config {
 namespace v = validators;
@@ -203,6 +204,27 @@ std::vector<KeySpec> buildTable() {
       {"cache.rule.*.ttl_ms", K::kInt, "", true,
        "Milliseconds a rule's answers are served from the cache.", v::intRange(1, 86400000)},
       // store: database, session pool, fault injection, auth tokens, agents
+      {"db.backend", K::kString, "sqlite", false,
+       "sqlite (one file under daemon.state_dir, for a single host) or postgresql (a server "
+       "several daemons share; db.url names it).",
+       v::oneOf({"sqlite", "postgresql"})},
+      {"db.url", K::kString, "", false,
+       "The PostgreSQL server when db.backend = postgresql: "
+       "postgresql://user@host:port/database?sslmode=verify-full; a socket directory as the host "
+       "percent-encoded (postgresql://user@%2Frun%2Fpostgresql/db) or as ?host=/dir. No password "
+       "here (db.password_file).",
+       v::postgresqlUrl()},
+      {"db.password_file",
+       K::kString,
+       "",
+       false,
+       "File (mode 0600) whose first line is the PostgreSQL password, read at start; empty: none "
+       "(peer or certificate authentication).",
+       {},
+       true},
+      {"db.connect_timeout_s", K::kInt, "5", false,
+       "Seconds a new PostgreSQL connection may take before it fails (libpq waits at least 2).",
+       v::intRange(1, 3600)},
       {"db.path", K::kString, "${daemon.state_dir}/controlcenter.db", false,
        "SQLite database file; its directory is created if missing.", v::notEmpty()},
       {"db.synchronous", K::kString, "full", false,
@@ -582,6 +604,15 @@ Validator networkList() {
       auto net = middleware::IpNetwork::parse(item);
       if (!net) return net.error().message;
     }
+    return std::nullopt;
+  };
+}
+
+Validator postgresqlUrl() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    if (trim(value).empty()) return std::nullopt;  // needed only with db.backend = postgresql
+    auto parsed = store::postgresql::parseConnectionUrl(value);
+    if (!parsed) return parsed.error().message;
     return std::nullopt;
   };
 }

@@ -69,6 +69,8 @@ Validator pathList();
 Validator methodList();
 /// Addresses or CIDRs (middleware::IpNetwork).
 Validator networkList();
+/// Empty, or a postgresql:// URL store::postgresql::parseConnectionUrl accepts.
+Validator postgresqlUrl();
 /// Rule names (letters, digits, '_' and '-'), none listed twice.
 Validator ruleNames();
 /// Comma-separated origins, each scheme://host[:port] as a browser sends it, or `*` alone.

@@ -165,8 +165,11 @@ Error currentStoreError(sqlite3* handle) {
 Database::Database(StoreOptions options, const common::Clock& clock)
     : options_(std::move(options)), clock_(clock), faults_(clock) {
   faults_.set({options_.fault_delay_ms, options_.fault_error_rate});
+  // The pool keeps each session's prepared statements for as long as it keeps the session.
   pool_ = std::make_unique<SessionPool>(
-      options_.pool, [opts = options_] { return openSession(opts); }, clock_);
+      options_.pool,
+      [opts = options_] { return PooledSession(sql::withStatementCache(openSession(opts))); },
+      clock_);
   checkpointer_ = std::make_unique<WalCheckpointer>(
       WalCheckpointer::Options{options_.checkpoint_pages, 64 * options_.checkpoint_pages,
                                std::chrono::milliseconds(1000)},

@@ -215,6 +215,14 @@ const std::vector<Migration>& builtinMigrations() {
   return migrations;
 }
 
+Error newerSchemaError(int current, int known) {
+  return Error::unavailable(ErrorCode::kDependencyUnavailable,
+                            "database schema version " + std::to_string(current) +
+                                " is newer than this controlcenterd supports (version " +
+                                std::to_string(known) +
+                                "); run a newer controlcenterd or restore a backup");
+}
+
 int schemaVersion(Poco::Data::Session& session) {
   return static_cast<int>(
       sql::scalar(session, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
@@ -232,13 +240,7 @@ common::Result<int> migrate(Poco::Data::Session& session, const common::Clock& c
   } catch (...) {
     return currentStoreError();
   }
-  if (current > known) {
-    return Error::unavailable(ErrorCode::kDependencyUnavailable,
-                              "database schema version " + std::to_string(current) +
-                                  " is newer than this controlcenterd supports (version " +
-                                  std::to_string(known) +
-                                  "); run a newer controlcenterd or restore a backup");
-  }
+  if (current > known) return newerSchemaError(current, known);
   for (const auto& m : migrations) {
     if (m.version <= current) continue;
     try {

@@ -28,6 +28,10 @@ const std::vector<Migration>& builtinMigrations();
 common::Result<int> migrate(Poco::Data::Session& session, const common::Clock& clock,
                             const std::vector<Migration>& migrations = builtinMigrations());
 
+/// What migrate() answers for a database at schema `current` when this binary knows migrations
+/// up to `known` only (on every backend): kDependencyUnavailable naming both.
+common::Error newerSchemaError(int current, int known);
+
 /// The highest version recorded in `schema_migrations` (0 for an empty database).
 int schemaVersion(Poco::Data::Session& session);
 

@@ -12,7 +12,7 @@ namespace cc::store {
 
 using common::Error;
 using common::ErrorCode;
-using Doomed = std::vector<sql::SessionPtr>;
+using Doomed = std::vector<PooledSession>;
 
 const std::array<double, WaitHistogram::kBuckets - 1> WaitHistogram::kBoundsMs = {
     0.1, 0.5, 1, 5, 10, 50, 100, 500, 1000, 5000};
@@ -55,8 +55,7 @@ Poco::JSON::Object::Ptr PoolStats::toJson() const {
   return out;
 }
 
-SessionLease::SessionLease(SessionPool* pool, sql::SessionPtr session,
-                           common::SteadyTime created_at)
+SessionLease::SessionLease(SessionPool* pool, PooledSession session, common::SteadyTime created_at)
     : pool_(pool), session_(std::move(session)), created_at_(created_at) {}
 
 SessionLease::SessionLease(SessionLease&& other) noexcept
@@ -85,8 +84,9 @@ void SessionLease::release() {
   pool_ = nullptr;
 }
 
-SessionPool::SessionPool(PoolOptions options, Factory factory, const common::Clock& clock)
-    : options_(options), factory_(std::move(factory)), clock_(clock) {}
+SessionPool::SessionPool(PoolOptions options, Factory factory, const common::Clock& clock,
+                         Check check)
+    : options_(options), factory_(std::move(factory)), clock_(clock), check_(std::move(check)) {}
 
 SessionPool::~SessionPool() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -95,9 +95,9 @@ SessionPool::~SessionPool() {
 
 common::Status SessionPool::prefill() {
   for (int i = 0; i < options_.min; ++i) {
-    sql::SessionPtr session;
+    PooledSession session;
     try {
-      session = sql::withStatementCache(factory_());
+      session = factory_();
     } catch (const Poco::Exception& e) {
       return Error::unavailable(ErrorCode::kDependencyUnavailable,
                                 "cannot open database session: " + e.displayText());
@@ -119,6 +119,7 @@ bool SessionPool::expired(common::SteadyTime created_at) const {
 }
 
 bool SessionPool::answers(Poco::Data::Session& session) const {
+  if (check_) return check_(session);
   try {
     int one = 0;
     session << "SELECT 1", Poco::Data::Keywords::into(one), Poco::Data::Keywords::now;
@@ -188,10 +189,10 @@ common::Result<SessionLease> SessionPool::acquire(common::SteadyTime deadline) {
       ++in_use_;
       lock.unlock();
       doomed.clear();
-      sql::SessionPtr session;
+      PooledSession session;
       std::string why;
       try {
-        session = sql::withStatementCache(factory_());
+        session = factory_();
       } catch (const Poco::Exception& e) {
         why = e.displayText();
       } catch (const std::exception& e) {
@@ -230,7 +231,7 @@ common::Result<SessionLease> SessionPool::acquire(common::SteadyTime deadline) {
                             std::max(1, retry));
 }
 
-void SessionPool::giveBack(sql::SessionPtr session, common::SteadyTime created_at, bool broken) {
+void SessionPool::giveBack(PooledSession session, common::SteadyTime created_at, bool broken) {
   Doomed doomed;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -15,9 +15,13 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "store/statement_cache.h"
 
 namespace cc::store {
+
+/// A session as the pool keeps it, with the deleter its backend needs (SQLite's finalizes the
+/// session's cached statements before it closes; any unique_ptr<Session> converts to it).
+using PooledSession =
+    std::unique_ptr<Poco::Data::Session, std::function<void(Poco::Data::Session*)>>;
 
 struct PoolOptions {
   int min = 5;
@@ -83,11 +87,11 @@ class SessionLease {
 
  private:
   friend class SessionPool;
-  SessionLease(SessionPool* pool, sql::SessionPtr session, common::SteadyTime created_at);
+  SessionLease(SessionPool* pool, PooledSession session, common::SteadyTime created_at);
   void release();
 
   SessionPool* pool_ = nullptr;
-  sql::SessionPtr session_;
+  PooledSession session_;
   common::SteadyTime created_at_{};
   bool broken_ = false;
 };
@@ -98,14 +102,18 @@ class SessionLease {
 /// closed instead of reused, sessions idle past `idle` are closed down to `min`, and a borrowed
 /// session must answer `SELECT 1`. Idle trimming happens on acquire and release (no thread).
 /// Time for lifetimes comes from the Clock; waits are real (wait-time metrics use the real
-/// steady clock). Thread-safe. The pool must outlive every lease.
+/// steady clock). Backend-neutral: the factory opens SQLite or PostgreSQL sessions, and the
+/// check is a real query both answer. Thread-safe. The pool must outlive every lease.
 class SessionPool {
  public:
-  /// Opens a new, configured session; may throw. The pool caches each session's prepared
-  /// statements (sql::withStatementCache) for as long as it keeps the session.
-  using Factory = std::function<std::unique_ptr<Poco::Data::Session>()>;
+  /// Opens a new, configured session; may throw (a Poco or std exception), which acquire()
+  /// and prefill() turn into kDependencyUnavailable.
+  using Factory = std::function<PooledSession()>;
+  /// The borrow check: true when the session answers a real query. Must not throw.
+  using Check = std::function<bool(Poco::Data::Session&)>;
 
-  SessionPool(PoolOptions options, Factory factory, const common::Clock& clock);
+  /// Without a `check`, a borrowed session must answer `SELECT 1` through a Poco statement.
+  SessionPool(PoolOptions options, Factory factory, const common::Clock& clock, Check check = {});
   ~SessionPool();
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
@@ -127,15 +135,15 @@ class SessionPool {
 
  private:
   struct Idle {
-    sql::SessionPtr session;
+    PooledSession session;
     common::SteadyTime created_at;
     common::SteadyTime last_used;
   };
 
   friend class SessionLease;
-  void giveBack(sql::SessionPtr session, common::SteadyTime created_at, bool broken);
+  void giveBack(PooledSession session, common::SteadyTime created_at, bool broken);
   // Moves idle sessions that are too old or idle too long into `doomed`; caller holds mu_.
-  void trimLocked(std::vector<sql::SessionPtr>& doomed);
+  void trimLocked(std::vector<PooledSession>& doomed);
   bool expired(common::SteadyTime created_at) const;
   bool answers(Poco::Data::Session& session) const;
   void recordWait(std::chrono::steady_clock::time_point started);
@@ -143,6 +151,7 @@ class SessionPool {
   const PoolOptions options_;
   const Factory factory_;
   const common::Clock& clock_;
+  const Check check_;
 
   mutable std::mutex mu_;
   std::condition_variable freed_;

@@ -16,6 +16,11 @@ common::Result<std::unique_ptr<Store>> Store::open(const config::Config& config,
 
 common::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
                                                    const common::Clock& clock) {
+  // Never SQLite in its place: data written there would be missing from the shared server.
+  if (options.backend == StoreBackend::kPostgresql) {
+    return common::Error::unavailable(common::ErrorCode::kDependencyUnavailable,
+                                      std::string("db.backend: ") + kPostgresqlNotYetAvailable);
+  }
   auto db = Database::open(options, clock);
   if (!db.ok()) return db.error();
   std::unique_ptr<Store> store(new Store());

@@ -4,6 +4,8 @@ namespace cc::store {
 
 StoreOptions StoreOptions::fromConfig(const config::Config& config) {
   StoreOptions o;
+  o.backend = config.getString("db.backend") == "postgresql" ? StoreBackend::kPostgresql
+                                                             : StoreBackend::kSqlite;
   o.path = config.getString("db.path");
   o.synchronous_full = config.getString("db.synchronous") == "full";
   o.busy_timeout = std::chrono::milliseconds(config.getInt("db.busy_timeout_ms"));

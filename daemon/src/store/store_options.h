@@ -6,12 +6,26 @@
 #include <string>
 
 #include "config/config.h"
+#include "store/postgresql/connection_settings.h"
 #include "store/session_pool.h"
 
 namespace cc::store {
 
+/// Where the data lives: db.backend.
+enum class StoreBackend { kSqlite, kPostgresql };
+
+/// Why db.backend = postgresql is refused (by the settings and by Store::open) until the
+/// PostgreSQL repositories exist.
+inline constexpr const char* kPostgresqlNotYetAvailable =
+    "postgresql is not yet available in this build (the PostgreSQL repositories are still to "
+    "come); use db.backend = sqlite";
+
 /// The `db.*`, `auth.*` and `agents.*` settings the store needs. A plain value.
 struct StoreOptions {
+  StoreBackend backend = StoreBackend::kSqlite;  // db.backend
+  /// db.url, db.password_file, db.connect_timeout_s: set by app::DaemonSettings (which reads
+  /// the password file and reports its problems) when the backend is PostgreSQL.
+  postgresql::ConnectionSettings postgresql;
   std::string path;                              // db.path
   bool synchronous_full = true;                  // db.synchronous = full (true) or normal
   std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms
@@ -24,6 +38,7 @@ struct StoreOptions {
   int64_t token_cache_size = 10000;              // auth.token_cache_size
   int64_t agents_active_window_s = 60;           // agents.active_window_s
 
+  /// Every setting but `postgresql`, which needs the password file read (and may fail).
   static StoreOptions fromConfig(const config::Config& config);
 };
 

@@ -158,6 +158,17 @@ TEST_F(DatabaseTest, WritersQueueBoundedByBusyTimeoutAndDeadlineWhileReadersGoOn
 
 class StoreFacadeTest : public StoreFixture {};
 
+TEST_F(StoreFacadeTest, PostgresqlIsRefusedRatherThanOpenedAsSqlite) {
+  options_.backend = StoreBackend::kPostgresql;
+  auto opened = Store::open(options_, clock_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kDependencyUnavailable);
+  EXPECT_EQ(opened.error().message.rfind("db.backend: postgresql is not yet available", 0), 0U)
+      << opened.error().message;
+  struct stat st {};
+  EXPECT_NE(::stat(options_.path.c_str(), &st), 0) << "no SQLite file was created";
+}
+
 TEST_F(StoreFacadeTest, ConcurrentWritersAllSucceedWithoutLocking) {
   options_.pool.max = 10;
   Store& store = open();
