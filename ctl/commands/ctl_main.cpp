@@ -1,5 +1,7 @@
 #include "commands/ctl_main.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/Net.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -72,6 +74,13 @@ int runCtl(int argc, char** argv) {
 #ifdef SIGPIPE  // Windows has none: there a write to a closed pipe or socket just fails
   std::signal(SIGPIPE, SIG_IGN);
 #endif
+  // Winsock, which Poco's static initializer would start were it linked in (see runDaemon).
+  try {
+    Poco::Net::initializeNetwork();
+  } catch (const Poco::Exception& e) {
+    std::cerr << "controlcenterctl: " << e.displayText() << "\n";
+    return static_cast<int>(client::ExitCode::kFailure);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   Io io(std::cout, std::cerr, std::cin);
   io.out_tty = isatty(STDOUT_FILENO) == 1;

@@ -2,6 +2,7 @@
 
 #include <Poco/File.h>
 #include <Poco/Net/IPAddress.h>
+#include <Poco/Net/Net.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Path.h>
 #include <Poco/Process.h>
@@ -746,6 +747,14 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
 }  // namespace
 
 int runDaemon(int argc, char** argv) {
+  // Poco starts Winsock from a static initializer in Net.cpp that a static MinGW link leaves out
+  // (MSVC builds force it in with a linker pragma); on POSIX this does nothing.
+  try {
+    Poco::Net::initializeNetwork();
+  } catch (const Poco::Exception& e) {
+    std::cerr << "controlcenterd: " << e.displayText() << "\n";
+    return kExitFailure;
+  }
   DaemonApp app;
   return app.run(argc, argv);
 }

@@ -22,7 +22,10 @@ common::Result<std::unique_ptr<PidLock>> PidLock::acquire(const std::string& pat
   if (h == INVALID_HANDLE_VALUE) {
     return common::Error::badRequest("cannot open daemon.pidfile " + path);
   }
+  // The locked byte lies far past the end of the file: a Windows byte-range lock also bars
+  // reads of its range, and the second instance must still read the first one's PID.
   OVERLAPPED ov{};
+  ov.OffsetHigh = 1;
   if (!LockFileEx(h, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, &ov)) {
     char buf[32] = {};
     DWORD n = 0;
