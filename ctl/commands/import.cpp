@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <future>
@@ -27,16 +28,19 @@ namespace {
 
 constexpr int64_t kImportTokenTtlS = 86400;  // revoked when the verb ends
 constexpr const char* kImportTokenSource = "the admin API (POST /admin/tokens)";
-// A request holds several of the daemon's write batches, so that a large file needs few
-// requests (the default rate limit admits 10 a second), yet each is small enough to report
+// A request is one of the daemon's write batches, so that a large file needs few requests (the
+// default rate limit admits 10 a second), yet each is small enough to report
 // progress by and to send again on its own. The daemon reads an import's body as it arrives
 // (http.import_max_body_bytes bounds it, not http.max_body_bytes); one that answers 413 anyway
 // gets halves.
-constexpr std::size_t kRequestLines = 8 * domain::kImportBatchLines;
+constexpr std::size_t kRequestLines = domain::kImportBatchLines;
 constexpr std::size_t kRequestBytes = 4 * 1024 * 1024;
 // Tries of one part of a request the daemon refused as a whole for now (429, 503, 504).
 constexpr int kAttempts = 5;
 constexpr std::size_t kInFlight = 2;
+// The request that ends a bulk load waits while the daemon builds the indexes the load deferred:
+// tens of seconds for a million agents, more on a slow disk.
+constexpr std::chrono::minutes kEndLoadTimeout{30};
 
 struct Rejection {
   int64_t line = 0;
@@ -53,6 +57,7 @@ struct Totals {
   int64_t rejected = 0;
   int64_t omitted = 0;
   std::vector<Rejection> listed;
+  bool loading = false;  // some answer said a bulk load was in progress after it
 
   void reject(Rejection r) {
     ++rejected;
@@ -68,6 +73,7 @@ struct Totals {
     accepted += other.accepted;
     rejected += other.rejected - static_cast<int64_t>(other.listed.size());
     omitted += other.omitted;
+    loading = loading || other.loading;
     for (auto& r : other.listed) reject(std::move(r));
   }
 };
@@ -168,6 +174,7 @@ class Importer {
       totals.rejected += omitted;
       totals.omitted += omitted;
       totals.accepted += client::integer(report, "accepted");
+      if (client::text(report, "bulk_load") == "loading") totals.loading = true;
       const int64_t lines = client::integer(report, "lines");
       totals.lines += lines;
       // Lines too long to send went as empty ones: rejected here, not blank.
@@ -267,7 +274,14 @@ int runImport(Context& ctx, const Invocation& inv) {
   if (int rc = ctx.mintToken("admin", kImportTokenTtlS, token); rc != 0) return rc;
   auto api = ctx.publicApiAs(token, kImportTokenSource);
   client::TokenRevoker revoke{*api};
-  Importer importer(ctx, *api, "/api/" + kind + "/import" + (dry_run ? "?dry_run=true" : ""));
+  // Agents go in as a bulk load: into an empty table the daemon builds its indexes after the
+  // rows instead of row by row (into one with agents it imports as it always does).
+  const bool bulk_load = kind == "agents" && !dry_run;
+  const std::string target = "/api/" + kind + "/import";
+  Importer importer(ctx, *api,
+                    target + (dry_run     ? "?dry_run=true"
+                              : bulk_load ? "?bulk_load=true"
+                                          : ""));
 
   const auto started = ctx.clock().now();
   auto elapsed = [&] { return std::chrono::duration<double>(ctx.clock().now() - started).count(); };
@@ -326,6 +340,20 @@ int runImport(Context& ctx, const Invocation& inv) {
     if (in_flight.size() >= kInFlight) collect();
   }
   while (!in_flight.empty()) collect();
+  if (bulk_load && totals.loading) {
+    // Also after a failure: whatever went in gets its indexes now, not at the daemon's next
+    // write of an agent or its next start. A daemon that started no load is not asked.
+    progress.update(reader.bytesRead(), size, detail() + ", building indexes");
+    const client::ApiClient ending(client::HttpClient(api->http().endpoint(), kEndLoadTimeout),
+                                   api->identity(), api->token(), api->tokenSource());
+    Reply ended = ending.send("POST", target + "?bulk_load=end", "", "application/x-ndjson");
+    if (!ended.ok() && rc == 0) {
+      rc = client::toInt(ended.exit);
+      problem = "every line was sent, but ending the bulk load failed: " + ended.problem +
+                "; the daemon builds the indexes it deferred at its next write of an agent or "
+                "its next start";
+    }
+  }
   if (rc != 0 && more) {
     problem += "; the import stopped there: nothing after line " + std::to_string(sent_through) +
                " was sent";

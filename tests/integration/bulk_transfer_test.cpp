@@ -10,6 +10,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -166,6 +167,81 @@ TEST_F(BulkTransferTest, ExportThenImportIntoAFreshDaemonKeepsEveryRowAndTheCoun
       api(to, "POST", "/api/agents", R"({"name":"after the move","level":"L1","role":"x"})");
   ASSERT_EQ(fresh.status, 201);
   EXPECT_GT(std::stoll(jsonField(fresh.body, "id")), 100 + 2600 * 2);
+}
+
+// What a second connection to a daemon's database answers (the sqlite3 shell), one line a row.
+std::string sqliteAnswer(const DaemonProcess& d, const std::string& sql) {
+  auto r = runProgram({"/usr/bin/sqlite3", d.stateDir() + "/controlcenter.db", sql});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+const char* const kAgentIndexes =
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'agents'"
+    " AND sql IS NOT NULL";
+
+// The ctl imports agents into an empty daemon as a bulk load and ends it, so that afterwards
+// every index is there; a daemon killed mid-load builds the deferred ones when it starts again.
+TEST_F(BulkTransferTest, ABulkLoadEndsWithEveryIndexAfterTheCtlAndAfterAKill) {
+  Daemon& d = startDaemon();
+  const std::string all_indexes = sqliteAnswer(*d.process, kAgentIndexes);
+  ASSERT_GT(std::stoi(all_indexes), 10);
+  ASSERT_EQ(ctl(d, {"import", "projects", file("p.ndjson", projectsFile())}).exit_code, 0);
+  auto agents = ctl(d, {"-o", "json", "import", "agents", file("a.ndjson", agentsFile(900))});
+  ASSERT_EQ(agents.exit_code, 0) << describeRun(agents);
+  EXPECT_EQ(parseReport(agents.out)->getValue<int64_t>("accepted"), 900);
+  EXPECT_EQ(sqliteAnswer(*d.process, kAgentIndexes), all_indexes);
+  EXPECT_EQ(sqliteAnswer(*d.process, "SELECT COUNT(*) FROM deferred_indexes"), "0\n");
+
+  // By hand: a load's batch into an empty table, then the daemon killed before its end.
+  const std::string state = dir_.path() + "/killed";
+  auto killed = std::make_unique<DaemonProcess>(std::vector<std::string>{}, state);
+  killed->setEnv("CONTROLCENTER_ADMIN_PASSWORD", kAdminPassword);
+  ASSERT_TRUE(killed->start()) << killed->log();
+  std::map<std::string, std::string> headers = jsonHeaders(mintToken(*killed, "admin"));
+  headers["Content-Type"] = "application/x-ndjson";
+  ASSERT_EQ(killed->request("POST", "/api/projects/import", projectsFile(), headers).status, 200);
+  auto load =
+      killed->request("POST", "/api/agents/import?bulk_load=true", agentsFile(300), headers);
+  ASSERT_EQ(load.status, 200) << load.body;
+  EXPECT_EQ(jsonField(load.body, "bulk_load"), "loading");
+  EXPECT_EQ(jsonField(load.body, "accepted"), "300");
+  EXPECT_EQ(sqliteAnswer(*killed, kAgentIndexes), "1\n") << "only the unique one is left";
+  // Reads stay exact meanwhile.
+  EXPECT_EQ(jsonField(killed->request("GET", "/api/agents?status=busy", "", headers).body, "total"),
+            "75");
+  EXPECT_EQ(jsonField(killed->request("GET", "/api/agents?q=agent-29", "", headers).body, "total"),
+            "11");
+  // A load is only for what a load can be.
+  EXPECT_EQ(
+      killed->request("POST", "/api/agents/import?bulk_load=true&dry_run=true", "", headers).status,
+      400);
+  EXPECT_EQ(killed->request("POST", "/api/projects/import?bulk_load=true", "", headers).status,
+            400);
+  EXPECT_EQ(killed->request("POST", "/api/agents/import?bulk_load=maybe", "", headers).status, 400);
+  killed->signal(SIGKILL);
+  ASSERT_EQ(killed->waitExit(std::chrono::seconds(10)), 128 + SIGKILL);
+
+  auto again = std::make_unique<DaemonProcess>(std::vector<std::string>{}, state);
+  ASSERT_TRUE(again->start()) << again->log();
+  EXPECT_NE(again->log().find("built the " + std::to_string(std::stoi(all_indexes) - 1) +
+                              " indexes it had deferred"),
+            std::string::npos)
+      << again->log();
+  EXPECT_EQ(sqliteAnswer(*again, kAgentIndexes), all_indexes);
+  EXPECT_EQ(sqliteAnswer(*again, "SELECT COUNT(*) FROM deferred_indexes"), "0\n");
+  EXPECT_EQ(sqliteAnswer(*again, "PRAGMA integrity_check"), "ok\n");
+  auto token = mintToken(*again, "admin");
+  EXPECT_EQ(
+      jsonField(again->request("GET", "/api/agents/stats", "", jsonHeaders(token)).body, "total"),
+      "300");
+  // An end with no load in progress is answered, and builds nothing.
+  auto end_headers = jsonHeaders(token);
+  end_headers["Content-Type"] = "application/x-ndjson";
+  auto end = again->request("POST", "/api/agents/import?bulk_load=end", "", end_headers);
+  ASSERT_EQ(end.status, 200) << end.body;
+  EXPECT_EQ(jsonField(end.body, "bulk_load"), "ended");
+  EXPECT_EQ(jsonField(end.body, "indexes_built"), "0");
 }
 
 TEST_F(BulkTransferTest, RejectedLinesAreReportedWithTheirLineNumbersInTheFile) {

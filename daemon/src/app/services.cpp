@@ -38,6 +38,12 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   auto opened = store::Store::open(settings.store, clock);
   if (!opened) return opened.error();
   s->store = std::move(*opened);
+  if (const int64_t built = s->store->indexesBuiltAtOpen(); built > 0) {
+    spdlog::warn(
+        "the last run stopped during a bulk load of agents: built the {} indexes it had "
+        "deferred",
+        built);
+  }
   if (auto f = s->store->faults().settings(); f.error_rate > 0 || f.delay_ms > 0) {
     spdlog::warn(
         "FAULT INJECTION IS ON for the store (fault.db.*): requests will fail or slow "

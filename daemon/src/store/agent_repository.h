@@ -56,6 +56,21 @@ class AgentRepository {
   /// stats() reads stay exact.
   virtual common::Result<ImportOutcome> importBatch(const std::vector<Agent>& agents, bool dry_run,
                                                     common::SteadyTime deadline = kNoDeadline) = 0;
+  /// importBatch (not a dry run) as one batch of a bulk load, the first load of an empty table:
+  /// when there is no agent and no load in progress, a load starts in the same transaction, and
+  /// the table's non-unique indexes are dropped until it ends (store::DeferredIndexes); the
+  /// unique ones stay, so that every refusal is importBatch's. The outcome's `bulk_load` says
+  /// whether a load is in progress after the batch (false: the table had agents, and the batch
+  /// was an ordinary import). During a load every read stays exact, only slower (a listing
+  /// filters and sorts without its index; search, counts and gets are as fast as ever). The
+  /// load ends at endBulkLoad(), at the first other write of agents (create, patch, remove,
+  /// heartbeat: it waits for the build), or when the store next opens.
+  virtual common::Result<ImportOutcome> loadBatch(const std::vector<Agent>& agents,
+                                                  common::SteadyTime deadline = kNoDeadline) = 0;
+  /// Ends a bulk load: builds every deferred index in one write transaction (for a million
+  /// agents, tens of seconds in which other writes wait). The number built; 0 when no load was
+  /// in progress.
+  virtual common::Result<int64_t> endBulkLoad(common::SteadyTime deadline = kNoDeadline) = 0;
 };
 
 }  // namespace cc::store

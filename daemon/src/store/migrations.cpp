@@ -211,6 +211,15 @@ const std::vector<Migration>& builtinMigrations() {
         " agents.project_id AND earlier.name = agents.name AND earlier.id < agents.id)",
         "DROP INDEX agents_project_name",
         "CREATE UNIQUE INDEX agents_project_name ON agents(project_id, name)"}},
+      {7,
+       "indexes deferred by a bulk load",
+       // A first load builds a table's non-unique indexes after its rows (DeferredIndexes): a
+       // row here is an index dropped for the load, with what builds it again. A daemon that
+       // stops mid-load builds them when it next opens the store (Store::open, after migrating); a
+       // later migration that changes an agents index must build them first.
+       {"CREATE TABLE deferred_indexes ("
+        " tbl TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,"
+        " PRIMARY KEY (tbl, name)) WITHOUT ROWID"}},
   };
   return migrations;
 }

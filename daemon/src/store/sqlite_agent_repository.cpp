@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "store/deferred_indexes.h"
 #include "store/sql.h"
 
 namespace cc::store {
@@ -110,6 +111,13 @@ Status checkAgentNameFree(Session& s, const std::string& name,
   return common::Ok{};
 }
 
+// Every write of agents but a load's batch ends a load in progress first, in its own
+// transaction: the rows it changes then meet every index, and the FTS delete and update
+// triggers never see a row the build has not indexed (a lookup of one small table otherwise).
+void endAgentLoadFirst(Session& s) {
+  if (DeferredIndexes::pending(s, "agents")) DeferredIndexes::build(s, "agents");
+}
+
 }  // namespace
 
 Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
@@ -157,6 +165,7 @@ Result<Agent> SqliteAgentRepository::get(int64_t id, common::SteadyTime deadline
 Result<Agent> SqliteAgentRepository::create(const AgentInput& input, common::SteadyTime deadline) {
   if (auto st = validateAgentInput(input, false); !st.ok()) return st.error();
   return db_.write(deadline, [&](Session& s) -> Result<Agent> {
+    endAgentLoadFirst(s);
     if (auto st = checkProject(s, input.project_id); !st.ok()) return st.error();
     const std::optional<int64_t> project_id = input.project_id.value_or(std::nullopt);
     if (auto st = checkAgentNameFree(s, *input.name, project_id, 0); !st.ok()) return st.error();
@@ -176,6 +185,7 @@ Result<Agent> SqliteAgentRepository::patch(int64_t id, const AgentInput& input,
                                            common::SteadyTime deadline) {
   if (auto st = validateAgentInput(input, true); !st.ok()) return st.error();
   return db_.write(deadline, [&](Session& s) -> Result<Agent> {
+    endAgentLoadFirst(s);
     auto current = load(s, id);
     if (!current.ok()) return current;
     if (auto st = checkProject(s, input.project_id); !st.ok()) return st.error();
@@ -207,6 +217,7 @@ Result<Agent> SqliteAgentRepository::patch(int64_t id, const AgentInput& input,
 
 Status SqliteAgentRepository::remove(int64_t id, common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Status {
+    endAgentLoadFirst(s);
     if (sql::exec(s, "DELETE FROM agents WHERE id = ?", {id}) == 0) {
       return Error::notFound("no agent with id " + std::to_string(id));
     }
@@ -216,6 +227,7 @@ Status SqliteAgentRepository::remove(int64_t id, common::SteadyTime deadline) {
 
 Result<Agent> SqliteAgentRepository::heartbeat(int64_t id, common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Result<Agent> {
+    endAgentLoadFirst(s);
     const int64_t now = db_.clock().wallMillis();
     std::optional<Agent> beat;
     auto read = [&](const sql::Row& row) { beat = readAgent(row); };
@@ -266,84 +278,109 @@ Result<ImportOutcome> SqliteAgentRepository::importBatch(const std::vector<Agent
                                                          bool dry_run,
                                                          common::SteadyTime deadline) {
   return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
-    ImportOutcome out;
-    // Names are unique within a project; the unique index cannot see agents without one (NULL
-    // is distinct from NULL), so those are checked here, as create and patch check them.
-    std::vector<std::size_t> keep;
-    keep.reserve(agents.size());
-    std::set<std::string> unprojected;
-    for (std::size_t i = 0; i < agents.size(); ++i) {
-      const Agent& a = agents[i];
-      // A taken id is the insert's to refuse (re-sending a file says which ids exist).
-      const bool id_taken =
-          a.id > 0 && sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE id = ?", {a.id}) > 0;
-      if (!a.project_id && !id_taken) {
-        Status free = unprojected.insert(a.name).second
-                          ? checkAgentNameFree(s, a.name, std::nullopt, 0)
-                          : Status(Error::conflict("an agent named '" + a.name +
-                                                   "' already exists in no project"));
-        if (!free.ok()) {
-          Error e = free.error();
-          e.field = "name";
-          out.refused.emplace_back(i, std::move(e));
-          continue;
-        }
-      }
-      keep.push_back(i);
-    }
-    const sql::InsertedRows inserted = sql::importRows(
-        s,
-        {"agents",
-         "INSERT INTO agents (id, name, level, role, status, project_id, metadata,"
-         " last_heartbeat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-        keep.size(), dry_run,
-        [&](std::size_t i) -> sql::Params {
-          const Agent& a = agents[keep[i]];
-          return {a.id > 0 ? sql::Value(a.id) : sql::Value(std::monostate{}),
-                  a.name,
-                  std::string(toString(a.level)),
-                  a.role,
-                  std::string(toString(a.status)),
-                  nullable(a.project_id),
-                  a.metadata,
-                  nullable(a.last_heartbeat_ms),
-                  a.created_at_ms,
-                  a.updated_at_ms};
-        },
-        // As agents_count_insert counts a row, and agents_fts_insert indexes it.
-        [&](std::size_t i, sql::CountKeys& keys) {
-          const Agent& a = agents[keep[i]];
-          keys.emplace_back("total", "");
-          keys.emplace_back("status", toString(a.status));
-          keys.emplace_back("level", toString(a.level));
-          if (a.project_id) keys.emplace_back("project_id", std::to_string(*a.project_id));
-        },
-        [&](std::size_t i) { return agents[keep[i]].name; });
-    out.accepted = keep.size() - inserted.refused.size();
-    for (const auto& r : inserted.refused) {
-      const Agent& a = agents[keep[r.index]];
-      Error e{common::ErrorCode::kValidation,
-              std::string("refused by the store: ") + sqlite3_errstr(r.code),
-              {},
-              0};
-      if (r.code == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        e = {common::ErrorCode::kConflict, "an agent with id " + std::to_string(a.id) + " exists",
-             "id", 0};
-      } else if (r.code == SQLITE_CONSTRAINT_UNIQUE) {
-        e = {common::ErrorCode::kConflict,
-             "an agent named '" + a.name + "' exists in project " +
-                 std::to_string(a.project_id.value_or(0)),
-             "name", 0};
-      } else if (r.code == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        e = Error::invalid("project_id",
-                           "no project with id " + std::to_string(a.project_id.value_or(0)));
-      }
-      out.refused.emplace_back(keep[r.index], std::move(e));
-    }
-    std::sort(out.refused.begin(), out.refused.end(),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
+    // An ordinary import (or a dry run) leaves a load in progress going: its rows go in without
+    // the deferred indexes, as the load's do, and the build covers them.
+    auto out = insertBatch(s, agents, dry_run);
+    if (out) out->bulk_load = DeferredIndexes::pending(s, "agents");
     return out;
   });
+}
+
+Result<ImportOutcome> SqliteAgentRepository::loadBatch(const std::vector<Agent>& agents,
+                                                       common::SteadyTime deadline) {
+  return db_.write(deadline, [&](Session& s) -> Result<ImportOutcome> {
+    const bool loading = DeferredIndexes::begin(s, "agents");
+    auto out = insertBatch(s, agents, false);
+    if (out) out->bulk_load = loading;
+    return out;
+  });
+}
+
+Result<int64_t> SqliteAgentRepository::endBulkLoad(common::SteadyTime deadline) {
+  return db_.write(
+      deadline, [&](Session& s) -> Result<int64_t> { return DeferredIndexes::build(s, "agents"); });
+}
+
+Result<ImportOutcome> SqliteAgentRepository::insertBatch(Session& s,
+                                                         const std::vector<Agent>& agents,
+                                                         bool dry_run) {
+  ImportOutcome out;
+  // Names are unique within a project; the unique index cannot see agents without one (NULL
+  // is distinct from NULL), so those are checked here, as create and patch check them.
+  std::vector<std::size_t> keep;
+  keep.reserve(agents.size());
+  std::set<std::string> unprojected;
+  for (std::size_t i = 0; i < agents.size(); ++i) {
+    const Agent& a = agents[i];
+    // A taken id is the insert's to refuse (re-sending a file says which ids exist).
+    const bool id_taken =
+        a.id > 0 && sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE id = ?", {a.id}) > 0;
+    if (!a.project_id && !id_taken) {
+      Status free = unprojected.insert(a.name).second
+                        ? checkAgentNameFree(s, a.name, std::nullopt, 0)
+                        : Status(Error::conflict("an agent named '" + a.name +
+                                                 "' already exists in no project"));
+      if (!free.ok()) {
+        Error e = free.error();
+        e.field = "name";
+        out.refused.emplace_back(i, std::move(e));
+        continue;
+      }
+    }
+    keep.push_back(i);
+  }
+  const sql::InsertedRows inserted = sql::importRows(
+      s,
+      {"agents",
+       "INSERT INTO agents (id, name, level, role, status, project_id, metadata,"
+       " last_heartbeat, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+      keep.size(), dry_run,
+      [&](std::size_t i) -> sql::Params {
+        const Agent& a = agents[keep[i]];
+        return {a.id > 0 ? sql::Value(a.id) : sql::Value(std::monostate{}),
+                a.name,
+                std::string(toString(a.level)),
+                a.role,
+                std::string(toString(a.status)),
+                nullable(a.project_id),
+                a.metadata,
+                nullable(a.last_heartbeat_ms),
+                a.created_at_ms,
+                a.updated_at_ms};
+      },
+      // As agents_count_insert counts a row, and agents_fts_insert indexes it.
+      [&](std::size_t i, sql::CountKeys& keys) {
+        const Agent& a = agents[keep[i]];
+        keys.emplace_back("total", "");
+        keys.emplace_back("status", toString(a.status));
+        keys.emplace_back("level", toString(a.level));
+        if (a.project_id) keys.emplace_back("project_id", std::to_string(*a.project_id));
+      },
+      [&](std::size_t i) { return agents[keep[i]].name; });
+  out.accepted = keep.size() - inserted.refused.size();
+  for (const auto& r : inserted.refused) {
+    const Agent& a = agents[keep[r.index]];
+    Error e{common::ErrorCode::kValidation,
+            std::string("refused by the store: ") + sqlite3_errstr(r.code),
+            {},
+            0};
+    if (r.code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      e = {common::ErrorCode::kConflict, "an agent with id " + std::to_string(a.id) + " exists",
+           "id", 0};
+    } else if (r.code == SQLITE_CONSTRAINT_UNIQUE) {
+      e = {common::ErrorCode::kConflict,
+           "an agent named '" + a.name + "' exists in project " +
+               std::to_string(a.project_id.value_or(0)),
+           "name", 0};
+    } else if (r.code == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      e = Error::invalid("project_id",
+                         "no project with id " + std::to_string(a.project_id.value_or(0)));
+    }
+    out.refused.emplace_back(keep[r.index], std::move(e));
+  }
+  std::sort(out.refused.begin(), out.refused.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  return out;
 }
 
 }  // namespace cc::store

@@ -21,8 +21,15 @@ class SqliteAgentRepository final : public AgentRepository {
   common::Result<AgentStats> stats(common::SteadyTime deadline) override;
   common::Result<ImportOutcome> importBatch(const std::vector<Agent>& agents, bool dry_run,
                                             common::SteadyTime deadline) override;
+  common::Result<ImportOutcome> loadBatch(const std::vector<Agent>& agents,
+                                          common::SteadyTime deadline) override;
+  common::Result<int64_t> endBulkLoad(common::SteadyTime deadline) override;
 
  private:
+  // importBatch and loadBatch, in the caller's write transaction.
+  common::Result<ImportOutcome> insertBatch(Poco::Data::Session& session,
+                                            const std::vector<Agent>& agents, bool dry_run);
+
   Database& db_;
 };
 

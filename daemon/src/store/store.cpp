@@ -1,7 +1,9 @@
 #include "store/store.h"
 
 #include "store/database.h"
+#include "store/deferred_indexes.h"
 #include "store/migrations.h"
+#include "store/sql.h"
 #include "store/sqlite_agent_repository.h"
 #include "store/sqlite_project_repository.h"
 #include "store/sqlite_token_repository.h"
@@ -35,6 +37,22 @@ common::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
       return e;
     }
     store->schema_version_ = *version;
+    // A bulk load that the last run did not finish: its indexes are built before anything
+    // reads, so that every plan is the one the schema promises.
+    try {
+      sql::control(lease->session(), "BEGIN IMMEDIATE");
+      try {
+        store->indexes_built_at_open_ = DeferredIndexes::build(lease->session(), "");
+        sql::control(lease->session(), "COMMIT");
+      } catch (...) {
+        sql::control(lease->session(), "ROLLBACK");
+        throw;
+      }
+    } catch (...) {
+      common::Error e = currentStoreError();
+      e.message = options.path + ": building the indexes of an unfinished bulk load: " + e.message;
+      return e;
+    }
   }
   store->agents_ = std::make_unique<SqliteAgentRepository>(*store->db_);
   store->projects_ = std::make_unique<SqliteProjectRepository>(*store->db_);

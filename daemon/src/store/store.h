@@ -58,6 +58,9 @@ class Store {
   common::Status backup(const std::string& path, common::SteadyTime deadline = kNoDeadline);
   /// The schema version open() left the database at.
   int schemaVersion() const { return schema_version_; }
+  /// Indexes open() built because a bulk load had deferred them and the last run stopped
+  /// before it ended (0 almost always); for the start-up log.
+  int64_t indexesBuiltAtOpen() const { return indexes_built_at_open_; }
   const StoreOptions& options() const;
 
  private:
@@ -69,6 +72,7 @@ class Store {
   std::unique_ptr<UserRepository> users_;
   std::unique_ptr<TokenRepository> tokens_;
   int schema_version_ = 0;
+  int64_t indexes_built_at_open_ = 0;
 };
 
 }  // namespace cc::store

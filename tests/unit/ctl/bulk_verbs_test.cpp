@@ -31,6 +31,9 @@ std::string readFile(const std::string& path) {
 }
 
 // A report as the daemon gives it for `lines` lines, rejecting the listed (body) line numbers.
+// Agents go in as a bulk load's requests (the ctl asks; the daemon decides).
+constexpr const char* kAgentsImport = "POST /api/agents/import?bulk_load=true";
+
 std::string importReport(int64_t lines, const std::vector<int64_t>& bad, int64_t blank = 0) {
   std::string rejections;
   for (int64_t line : bad) {
@@ -124,7 +127,7 @@ TEST_F(BulkVerbsTest, ExportFailuresKeepTheirExitCodesAndLeaveNoFile) {
 }
 
 TEST_F(BulkVerbsTest, ImportExitsZeroWhenEveryLineIsAccepted) {
-  public_.answer("POST /api/agents/import", {200, importReport(3, {})});
+  public_.answer(kAgentsImport, {200, importReport(3, {})});
   auto outcome = run({"import", "agents", writeFile("a.ndjson", agentLines(3))});
   EXPECT_EQ(outcome.code, 0) << outcome.err;
   EXPECT_NE(outcome.out.find("3 lines, 3 accepted, 0 rejected"), std::string::npos) << outcome.out;
@@ -135,11 +138,42 @@ TEST_F(BulkVerbsTest, ImportExitsZeroWhenEveryLineIsAccepted) {
   EXPECT_TRUE(revoked());
 }
 
+TEST_F(BulkVerbsTest, AgentsGoInAsABulkLoadThatTheCtlEndsWhenTheDaemonStartedOne) {
+  std::string loading = importReport(3, {});
+  loading.insert(loading.size() - 1, R"(,"bulk_load":"loading")");
+  public_.answer(kAgentsImport, {200, loading});
+  public_.answer("POST /api/agents/import?bulk_load=end",
+                 {200, R"({"dry_run":false,"lines":0,"blank":0,"accepted":0,"rejected":0,)"
+                       R"("batches":0,"rejections":[],"rejections_omitted":0,"stopped":null,)"
+                       R"("bulk_load":"ended","indexes_built":19})"});
+  auto outcome = run({"import", "agents", writeFile("a.ndjson", agentLines(3))});
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  auto imports = seenImports();
+  ASSERT_EQ(imports.size(), 2u);
+  EXPECT_EQ(imports[0].uri, "/api/agents/import?bulk_load=true");
+  EXPECT_EQ(imports[1].uri, "/api/agents/import?bulk_load=end");
+  EXPECT_EQ(imports[1].body, "");
+
+  // An end that fails is the verb's failure, and says what it means.
+  public_.answer("POST /api/agents/import?bulk_load=end",
+                 {503, R"({"error":{"status":503,"code":"dependency_unavailable",)"
+                       R"("message":"store down"}})"});
+  auto ended = run({"import", "agents", dir_ + "/a.ndjson"});
+  EXPECT_NE(ended.code, 0);
+  EXPECT_NE(ended.err.find("ending the bulk load failed"), std::string::npos) << ended.err;
+
+  // A daemon that started no load (its table had agents) is not asked to end one.
+  public_.answer(kAgentsImport, {200, importReport(3, {})});
+  const std::size_t before = seenImports().size();
+  EXPECT_EQ(run({"import", "agents", dir_ + "/a.ndjson"}).code, 0);
+  EXPECT_EQ(seenImports().size(), before + 1);
+}
+
 TEST_F(BulkVerbsTest, RejectedLinesAreNumberedAsInTheFileAcrossRequests) {
   // More lines than one request holds: the second request's line 2 is the file's line N + 2.
-  const int per_request = 8 * static_cast<int>(domain::kImportBatchLines);
+  const int per_request = static_cast<int>(domain::kImportBatchLines);
   // Two requests are in flight at once: each gets the report for its own lines.
-  public_.answerBy("POST /api/agents/import", [&](const testing::SeenRequest& r) -> FakeAnswer {
+  public_.answerBy(kAgentsImport, [&](const testing::SeenRequest& r) -> FakeAnswer {
     if (r.body.rfind(R"({"name":"a1",)", 0) == 0) return {200, importReport(per_request, {2, 7})};
     return {200, importReport(10, {2})};
   });
@@ -172,7 +206,7 @@ TEST_F(BulkVerbsTest, RejectedLinesAreNumberedAsInTheFileAcrossRequests) {
 
 TEST_F(BulkVerbsTest, ARefusedRequestIsSentAgainAfterRetryAfter) {
   public_.answerSequence(
-      "POST /api/agents/import",
+      kAgentsImport,
       {{429, R"({"error":{"status":429,"code":"rate_limited","message":"slow down"}})"},
        {200, importReport(2, {})}});
   const auto before = clock_.now();
@@ -184,7 +218,7 @@ TEST_F(BulkVerbsTest, ARefusedRequestIsSentAgainAfterRetryAfter) {
 
 TEST_F(BulkVerbsTest, ARequestTooLargeGoesAgainInHalves) {
   public_.answerSequence(
-      "POST /api/agents/import",
+      kAgentsImport,
       {{413, R"({"error":{"status":413,"code":"payload_too_large","message":"big"}})"},
        {200, importReport(5, {})},
        {200, importReport(5, {3})}});
@@ -198,7 +232,7 @@ TEST_F(BulkVerbsTest, ARequestTooLargeGoesAgainInHalves) {
 }
 
 TEST_F(BulkVerbsTest, ALineTooLongIsRejectedHereAndSentAsABlankLine) {
-  public_.answer("POST /api/agents/import", {200, importReport(3, {}, 1)});
+  public_.answer(kAgentsImport, {200, importReport(3, {}, 1)});
   const std::string file =
       writeFile("a.ndjson", agentLines(1) + std::string(domain::kMaxImportLineBytes + 1, 'x') +
                                 "\n" + agentLines(1));
@@ -216,10 +250,10 @@ TEST_F(BulkVerbsTest, ImportExitCodes) {
   EXPECT_EQ(run({"import", "agents", dir_ + "/missing.ndjson"}).code, 3);
   EXPECT_EQ(run({"import", "agents"}).code, 3);
   EXPECT_EQ(run({"import", "robots", writeFile("r.ndjson", "{}\n")}).code, 3);
-  public_.answer("POST /api/agents/import",
+  public_.answer(kAgentsImport,
                  {403, R"({"error":{"status":403,"code":"forbidden","message":"viewer"}})"});
   EXPECT_EQ(run({"import", "agents", writeFile("a.ndjson", agentLines(1))}).code, 4);
-  public_.answer("POST /api/agents/import",
+  public_.answer(kAgentsImport,
                  {400, R"({"error":{"status":400,"code":"bad_request","message":"no"}})"});
   auto failed = run({"import", "agents", dir_ + "/a.ndjson"});
   EXPECT_EQ(failed.code, 1);

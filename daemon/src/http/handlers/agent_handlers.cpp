@@ -104,9 +104,15 @@ Reply heartbeat(DomainServices& services, RequestContext& ctx) {
 }
 
 BulkCollection<domain::Agent> bulkAgents(DomainServices& services) {
-  return repositoryCollection<domain::Agent, domain::AgentFilter>(
+  auto bulk = repositoryCollection<domain::Agent, domain::AgentFilter>(
       services, kTopic, kPrefix, domain::parseAgentFilter, domain::parseAgentRecord,
       &store::Store::agents);
+  store::AgentRepository& agents = services.store.agents();
+  bulk.load = [&agents](const std::vector<domain::Agent>& rows, common::SteadyTime deadline) {
+    return agents.loadBatch(rows, deadline);
+  };
+  bulk.end_load = [&agents](common::SteadyTime deadline) { return agents.endBulkLoad(deadline); };
+  return bulk;
 }
 
 }  // namespace

@@ -101,6 +101,12 @@ class ImportReport {
   }
   int64_t accepted() const { return accepted_; }
 
+  // What the answer says of a bulk load: "loading", "off" or "ended" (null: none was asked for).
+  void bulkLoad(std::string state, int64_t indexes_built) {
+    bulk_load_ = std::move(state);
+    indexes_built_ = indexes_built;
+  }
+
   Poco::JSON::Object::Ptr toJson(bool dry_run, int64_t lines, int64_t blank,
                                  int64_t batches) const {
     auto out = newObject();
@@ -131,6 +137,9 @@ class ImportReport {
     } else {
       out->set("stopped", Poco::Dynamic::Var());
     }
+    out->set("bulk_load",
+             bulk_load_.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(bulk_load_));
+    if (bulk_load_ == "ended") out->set("indexes_built", indexes_built_);
     return out;
   }
 
@@ -141,7 +150,23 @@ class ImportReport {
   int64_t rejected_ = 0;
   int64_t omitted_ = 0;
   std::optional<std::pair<int64_t, Error>> stopped_;
+  std::string bulk_load_;
+  int64_t indexes_built_ = 0;
 };
+
+// How an import asks to be written: as before, as a bulk load's batches, or those and the end.
+enum class BulkLoadAsk { kNone, kLoad, kEnd };
+
+common::Result<BulkLoadAsk> bulkLoadAsk(const RequestContext& ctx, bool has_load, bool dry_run) {
+  auto value = ctx.queryParam("bulk_load");
+  if (!value || *value == "false") return BulkLoadAsk::kNone;
+  if (*value != "true" && *value != "end") {
+    return Error::invalid("bulk_load", "must be true, end or false, got '" + *value + "'");
+  }
+  if (!has_load) return Error::invalid("bulk_load", "this collection has no bulk load");
+  if (dry_run) return Error::invalid("bulk_load", "a dry run writes nothing to load");
+  return *value == "end" ? BulkLoadAsk::kEnd : BulkLoadAsk::kLoad;
+}
 
 // Why `body` ended before its end, if it did.
 std::optional<Error> bodyEndedEarly(const BodySource& body) {
@@ -228,6 +253,8 @@ Reply importCollection(const BulkCollection<Row>& collection, DomainServices& se
   }
   auto dry_run = queryFlag(ctx, "dry_run", false);
   if (!dry_run) return errorReply(dry_run.error(), ctx.request_id);
+  auto bulk = bulkLoadAsk(ctx, static_cast<bool>(collection.load), *dry_run);
+  if (!bulk) return errorReply(bulk.error(), ctx.request_id);
   const common::Millis budget = stepBudget(ctx);
   const int64_t now_ms = services.clock.wallMillis();
 
@@ -249,14 +276,18 @@ Reply importCollection(const BulkCollection<Row>& collection, DomainServices& se
   int64_t lines_done = 0;  // lines, and blank ones among them, before the failed batch
   int64_t blank_done = 0;
 
+  std::optional<bool> loading;  // whether a bulk load was in progress after the last batch
   auto write = [&]() {
     if (!batch.empty()) {
-      auto outcome = collection.write(batch, *dry_run, services.clock.now() + budget);
+      const common::SteadyTime deadline = services.clock.now() + budget;
+      auto outcome = *bulk == BulkLoadAsk::kNone ? collection.write(batch, *dry_run, deadline)
+                                                 : collection.load(batch, deadline);
       if (!outcome) {
         failed = outcome.error();
         report.stop(batch_start, outcome.error());
         return;
       }
+      loading = outcome->bulk_load;
       ++batches;
       for (const auto& [index, error] : outcome->refused) report.reject(batch_lines[index], error);
       report.commit(outcome->accepted);
@@ -302,6 +333,22 @@ Reply importCollection(const BulkCollection<Row>& collection, DomainServices& se
     if (batch.size() >= domain::kImportBatchLines && !cut()) write();
   }
   if (!cut()) write();
+  if (*bulk == BulkLoadAsk::kEnd && !failed) {
+    // Once every line is in: the build holds the writer, and the answer waits for it.
+    auto built = collection.end_load(services.clock.now() + budget);
+    if (built) {
+      report.bulkLoad("ended", *built);
+    } else {
+      spdlog::info("request {}: ending the bulk load of {} failed, it goes on: {}", ctx.request_id,
+                   collection.name, built.error().message);
+      // Nothing written: the request may be sent again as it is. Else its lines are in, and the
+      // load goes on until an end succeeds.
+      if (batches == 0) return errorReply(built.error(), ctx.request_id);
+      report.bulkLoad("loading", 0);
+    }
+  } else if (*bulk != BulkLoadAsk::kNone && loading) {
+    report.bulkLoad(*loading ? "loading" : "off", 0);
+  }
 
   if (failed) {
     spdlog::info("request {}: {} import stopped at line {} after {} accepted lines: {}",
