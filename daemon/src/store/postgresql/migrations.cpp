@@ -174,6 +174,12 @@ const std::vector<Migration>& builtinMigrations() {
         " AND earlier.id < agents.id)",
         "DROP INDEX agents_project_name",
         "CREATE UNIQUE INDEX agents_project_name ON agents(project_id, name) NULLS NOT DISTINCT"}},
+      {7,
+       "indexes deferred by a bulk load",
+       // As on SQLite: an index dropped for a first load, with what builds it again.
+       {"CREATE TABLE deferred_indexes ("
+        " tbl TEXT COLLATE \"C\" NOT NULL, name TEXT COLLATE \"C\" NOT NULL,"
+        " definition TEXT NOT NULL, PRIMARY KEY (tbl, name))"}},
   };
   return migrations;
 }
