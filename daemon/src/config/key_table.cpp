@@ -47,7 +47,8 @@ std::vector<KeySpec> buildTable() {
        "Budget of one request, from the first byte to the answer.", v::intRange(10, 600000)},
       {"http.send_timeout_ms", K::kInt, "10000", true,
        "Time a response may wait for a client that reads none of it; past it the connection is "
-       "closed, its worker and buffers freed, and it is counted as a slow reader.",
+       "closed, its worker and buffers freed, and it is counted as a slow reader. A reload "
+       "applies to connections accepted after it.",
        v::intRange(100, 600000)},
       {"http.header_timeout_ms", K::kInt, "10000", false,
        "Time allowed for a client to send a request's headers (and between reads of a body).",

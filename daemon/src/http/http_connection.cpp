@@ -720,15 +720,10 @@ void HttpConnection::run() {
          std::chrono::steady_clock::now() - held_since < kWorkerSlice) &&
         (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
     std::optional<StreamOutcome> streamed;
-    // Every send of the answer is bounded: a client that reads nothing for send_timeout_ms
-    // makes it throw a TimeoutException (SO_SNDTIMEO). Set again only when a reload changed it.
+    // Every send of the answer is bounded by the socket's SO_SNDTIMEO, set once at accept
+    // (HttpServer::admit): a client that reads nothing for that long makes the send fail.
     const int send_timeout_ms = settings.send_timeout_ms.load(std::memory_order_relaxed);
     try {
-      if (send_timeout_ms != applied_send_timeout_ms_) {
-        socket().setSendTimeout(
-            Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(send_timeout_ms) * 1000));
-        applied_send_timeout_ms_ = send_timeout_ms;
-      }
       response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
       response.setVersion(request->getVersion());
       response.setKeepAlive(keep_alive);

@@ -17,7 +17,6 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
 
  private:
   HttpServer& server_;
-  int applied_send_timeout_ms_ = -1;  // the socket's SO_SNDTIMEO as last set here
 };
 
 /// A request id from the client's X-Request-ID when it is sane (1-128 characters of

@@ -128,6 +128,8 @@ void HttpServer::admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketA
   ++accepted_;
   const bool tcp = !common::isUnixAddress(from);
   if (tcp) client.setNoDelay(true);
+  // Once a connection rather than once a request: it bounds every send of every answer on it.
+  client.setSendTimeout(Poco::Timespan(settings_->send_timeout_ms.load() * 1000LL));
   if (tcp && !limiter_.tryAcquire(from.host())) {
     refuse(client, 429, "Too Many Requests", "rate_limited",
            "too many connections from " + from.host().toString() +
