@@ -95,6 +95,14 @@ struct ListWindow {
   std::optional<Cursor> cursor;
 };
 
+/// Whether `page`, read through `window`, holds every matching row: it starts at the first (no
+/// cursor, no offset) and no next page exists. Its size is then the exact total, and a listing
+/// need not count: a narrow filter costs one read, however rare its matches are in the table.
+template <class T>
+bool holdsEveryMatch(const Page<T>& page, const ListWindow& window) {
+  return !page.has_more && !window.cursor && window.offset == 0;
+}
+
 /// limit 1..500, offset 0..kMaxOffset and not with a cursor, a cursor issued for `sort`; the
 /// error names the field that is wrong.
 common::Status checkWindow(const ListWindow& window, const std::string& sort);

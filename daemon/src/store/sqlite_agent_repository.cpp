@@ -147,10 +147,14 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
     page.items.reserve(static_cast<std::size_t>(l.limit));
     sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readAgent(row)); });
     page.trimTo(filter.window.limit);
-    if (auto counted = maintainedCount(filter)) {
+    if (domain::holdsEveryMatch(page, filter.window)) {
+      page.total = static_cast<int64_t>(page.items.size());
+    } else if (auto counted = maintainedCount(filter)) {
       page.total = maintainedAgentCount(s, counted->first, counted->second);
     } else {
-      page.total = sql::cappedCount(s, "SELECT 1 FROM " + l.from + l.where.text, l.where.params,
+      // A search alone is counted in the trigram index, without joining each match to its row.
+      const std::string from = l.where.params.size() == 1 && search ? "agents_fts" : l.from;
+      page.total = sql::cappedCount(s, "SELECT 1 FROM " + from + l.where.text, l.where.params,
                                     domain::kCountCap);
       page.total_is_lower_bound = page.total >= domain::kCountCap;
     }

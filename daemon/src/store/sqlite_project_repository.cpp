@@ -71,14 +71,18 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
     Page<Project> page;
     sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readProject(row)); });
     page.trimTo(filter.window.limit);
-    if (!search) {
+    if (domain::holdsEveryMatch(page, filter.window)) {
+      page.total = static_cast<int64_t>(page.items.size());
+    } else if (!search) {
       page.total = sql::scalar(s,
                                "SELECT COALESCE(SUM(n), 0) FROM row_counts"
                                " WHERE tbl = 'projects' AND dimension = ? AND value = ?",
                                {std::string(filter.status ? "status" : "total"),
                                 filter.status ? std::string(toString(*filter.status)) : ""});
     } else {
-      page.total = sql::cappedCount(s, "SELECT 1 FROM " + l.from + l.where.text, l.where.params,
+      // A search alone is counted in the trigram index, without joining each match to its row.
+      const std::string from = filter.status ? l.from : "projects_fts";
+      page.total = sql::cappedCount(s, "SELECT 1 FROM " + from + l.where.text, l.where.params,
                                     domain::kCountCap);
       page.total_is_lower_bound = page.total >= domain::kCountCap;
     }
