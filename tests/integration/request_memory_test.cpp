@@ -106,5 +106,49 @@ TEST(RequestMemoryTest, ABodyPastTheBudgetIs503OverloadedUnreadAndTheBudgetComes
   EXPECT_NE(again.status, 0) << "answered";
 }
 
+// A body of about 1 MB whose metadata (limit 16 KiB) is nearly all of it, in many small keys:
+// the parse tree of such a body is many times its size.
+std::string agentWithHugeMetadata(const std::string& tail) {
+  std::string body = R"({"name":"big","level":"L1","role":"r","metadata":{)";
+  for (int i = 0; body.size() < 990000; ++i) {
+    body += (i == 0 ? "\"k" : ",\"k") + std::to_string(i) + "\":\"vvvvvvvvvvvvvvvvvvvv\"";
+  }
+  return body + "}" + tail;
+}
+
+TEST(RequestMemoryTest, AFieldPastItsLimitIsRefusedWhileScanningBeforeTheBodyIsParsed) {
+  DaemonProcess d({"-D", "ratelimit.enabled=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string operator_token = mintToken(d, "admin");
+
+  auto whole =
+      d.request("POST", "/api/agents", agentWithHugeMetadata("}"), jsonHeaders(operator_token));
+  EXPECT_EQ(whole.status, 400) << whole.body;
+  EXPECT_EQ(jsonField(whole.body, "error.code"), "validation_failed") << whole.body;
+  EXPECT_EQ(jsonField(whole.body, "error.field"), "metadata") << whole.body;
+
+  // What follows the oversized field is not JSON at all: a body parsed whole would be
+  // "malformed JSON"; the scan stops at the end of metadata and names it.
+  auto cut = d.request("POST", "/api/agents", agentWithHugeMetadata(",\"name\": oops"),
+                       jsonHeaders(operator_token));
+  EXPECT_EQ(cut.status, 400) << cut.body;
+  EXPECT_EQ(jsonField(cut.body, "error.code"), "validation_failed") << cut.body;
+  EXPECT_EQ(jsonField(cut.body, "error.field"), "metadata") << cut.body;
+
+  // An unknown field is refused the same way, with its did-you-mean hint.
+  auto unknown = d.request("POST", "/api/agents",
+                           R"({"name":"x","level":"L1","role":"r","metdata":{}} trailing)",
+                           jsonHeaders(operator_token));
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(jsonField(unknown.body, "error.field"), "metdata") << unknown.body;
+
+  // A valid body still goes through the same intake and is created.
+  auto fine = d.request("POST", "/api/agents",
+                        R"({"name":"small","level":"L1","role":"r","metadata":{"k":"v"}})",
+                        jsonHeaders(operator_token));
+  EXPECT_EQ(fine.status, 201) << fine.body;
+  EXPECT_EQ(d.request("GET", "/health").status, 200);
+}
+
 }  // namespace
 }  // namespace cc::testing

@@ -3,6 +3,7 @@
 // text passes before a parser sees it.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -26,10 +27,18 @@ std::string jsonString(std::string_view text);
 /// The deepest nesting accepted before Poco's recursive parser sees a text.
 inline constexpr int kMaxJsonDepth = 32;
 
+/// Called for each member of a top-level JSON object as the scan passes its end, with the
+/// member's name (escapes decoded) and its value's size as sent, whitespace between tokens not
+/// counted; an error stops the scan and is what the check returns.
+using JsonMemberCheck = std::function<Status(std::string_view name, std::size_t value_bytes)>;
+
 /// Checks without parsing: valid UTF-8 (RFC 3629: no overlong forms, surrogates or code points
 /// past U+10FFFF), no NUL, nesting within `max_depth`. Error::badRequest otherwise, its message
-/// naming `subject` ("request body", "line").
+/// naming `subject` ("request body", "line"). With `members`, each member of a top-level object
+/// is also given to it, so that an unknown or oversized field is refused before a parser builds
+/// a tree of the whole text.
 Status checkJsonText(std::string_view text, int max_depth = kMaxJsonDepth,
-                     std::string_view subject = "request body");
+                     std::string_view subject = "request body",
+                     const JsonMemberCheck& members = {});
 
 }  // namespace cc::common

@@ -65,9 +65,7 @@ Status validateAgentInput(const AgentInput& input, bool partial) {
   }
   if (input.metadata) {
     if (input.metadata->size() > kMaxMetadataBytes) {
-      return Error::invalid("metadata", "must be at most " + std::to_string(kMaxMetadataBytes) +
-                                            " bytes of JSON, got " +
-                                            std::to_string(input.metadata->size()));
+      return tooLarge("metadata", kMaxMetadataBytes, input.metadata->size());
     }
     if (!isJsonObjectText(*input.metadata)) {
       return Error::invalid("metadata", "must be a JSON object");
@@ -154,10 +152,19 @@ SortKey sortKey(const Agent& agent, const std::string& column) {
   return agent.id;
 }
 
+const BodyFields& agentBodyFields() {
+  // An enum value or an id is a few bytes; 64 leaves room for any escaping of a valid one.
+  static const BodyFields fields({{"name", sentTextBytes(kMaxAgentName)},
+                                  {"level", 64},
+                                  {"role", sentTextBytes(kMaxAgentRole)},
+                                  {"status", 64},
+                                  {"project_id", 64},
+                                  {"metadata", kMaxMetadataBytes}});
+  return fields;
+}
+
 Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial) {
-  if (auto st = json_input::rejectUnknown(
-          body, {"name", "level", "role", "status", "project_id", "metadata"});
-      !st.ok()) {
+  if (auto st = json_input::rejectUnknown(body, agentBodyFields().names()); !st.ok()) {
     return st.error();
   }
   AgentInput in;

@@ -96,6 +96,10 @@ SortKey sortKey(const Agent& agent, const std::string& column);
 common::Status validateAgentInput(const AgentInput& input, bool partial);
 common::Status validateAgentFilter(const AgentFilter& filter);
 
+/// The fields of an agent's body and their sizes as sent, for the scan before the parse. The
+/// metadata bound is kMaxMetadataBytes on the text as sent; after the parse its compact text is
+/// held to the same bound.
+const BodyFields& agentBodyFields();
 /// Reads a request body. Wrong types, unknown enum values, empty or over-long strings and
 /// unknown fields give Error::invalid naming the field.
 common::Result<AgentInput> parseAgentInput(const Poco::JSON::Object& body, bool partial);

@@ -104,6 +104,41 @@ Status checkText(const std::string& field, const std::string& text, std::size_t 
   return common::Ok{};
 }
 
+namespace {
+
+Error unknownField(const std::string& name, const std::vector<std::string_view>& known) {
+  return Error::invalid(name, "unknown field" + common::didYouMean(name, known));
+}
+
+}  // namespace
+
+Error tooLarge(const std::string& field, std::size_t max, std::size_t got) {
+  return Error::invalid(field, "must be at most " + std::to_string(max) + " bytes of JSON, got " +
+                                   std::to_string(got));
+}
+
+Status BodyFields::check(std::string_view name, std::size_t value_bytes) const {
+  for (const auto& [field, max] : fields_) {
+    if (field != name) continue;
+    if (value_bytes > max) return tooLarge(field, max, value_bytes);
+    return common::Ok{};
+  }
+  std::vector<std::string_view> known;
+  for (const auto& field : fields_) known.emplace_back(field.first);
+  return unknownField(std::string(name), known);
+}
+
+common::JsonMemberCheck BodyFields::memberCheck() const {
+  return
+      [this](std::string_view name, std::size_t value_bytes) { return check(name, value_bytes); };
+}
+
+std::vector<std::string> BodyFields::names() const {
+  std::vector<std::string> out;
+  for (const auto& field : fields_) out.push_back(field.first);
+  return out;
+}
+
 namespace json_input {
 
 Status rejectUnknown(const Poco::JSON::Object& obj, const std::vector<std::string>& known) {
@@ -111,8 +146,7 @@ Status rejectUnknown(const Poco::JSON::Object& obj, const std::vector<std::strin
   obj.getNames(names);
   for (const auto& name : names) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      const std::vector<std::string_view> spellings(known.begin(), known.end());
-      return Error::invalid(name, "unknown field" + common::didYouMean(name, spellings));
+      return unknownField(name, std::vector<std::string_view>(known.begin(), known.end()));
     }
   }
   return common::Ok{};

@@ -11,8 +11,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "common/json_text.h"
 #include "common/json_writer.h"
 #include "common/result.h"
 #include "domain/cursor.h"
@@ -124,6 +126,36 @@ std::size_t textLength(const std::string& text);
 /// `text` has min..max code points; Error::invalid(field, …) otherwise.
 common::Status checkText(const std::string& field, const std::string& text, std::size_t min,
                          std::size_t max);
+
+/// The most bytes a JSON string of `max_code_points` code points can take as sent: each one
+/// escaped as a surrogate pair (12 bytes), and the quotes.
+constexpr std::size_t sentTextBytes(std::size_t max_code_points) {
+  return max_code_points * 12 + 2;
+}
+
+/// The fields a request body may carry, each with the most bytes its value may take as sent
+/// (whitespace between tokens not counted). Checked member by member while the body is scanned
+/// (common::checkJsonText), before it is parsed, so that an unknown or oversized field is
+/// refused without a parse tree of the whole body; each error names the field. The exact checks
+/// (code points, compact JSON size) follow after the parse. Immutable; thread-safe.
+class BodyFields {
+ public:
+  BodyFields(std::vector<std::pair<std::string, std::size_t>> fields)
+      : fields_(std::move(fields)) {}
+
+  /// Error::invalid(name, "unknown field…") for a field not listed, tooLarge(…) for one over
+  /// its size.
+  common::Status check(std::string_view name, std::size_t value_bytes) const;
+  /// The check as the scan takes it.
+  common::JsonMemberCheck memberCheck() const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<std::pair<std::string, std::size_t>> fields_;
+};
+
+/// Error::invalid(field, "must be at most `max` bytes of JSON, got `got`").
+common::Error tooLarge(const std::string& field, std::size_t max, std::size_t got);
 
 /// Readers for a JSON object. Absent fields give nullopt; a field of the wrong type gives
 /// Error::invalid naming it. Null counts as absent except where noted.

@@ -76,9 +76,16 @@ SortKey sortKey(const Project& project, const std::string& column) {
   return project.id;
 }
 
+const BodyFields& projectBodyFields() {
+  static const BodyFields fields({{"name", sentTextBytes(kMaxProjectName)},
+                                  {"description", sentTextBytes(kMaxProjectDescription)},
+                                  {"status", 64},
+                                  {"path", sentTextBytes(kMaxProjectPath)}});
+  return fields;
+}
+
 Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial) {
-  if (auto st = json_input::rejectUnknown(body, {"name", "description", "status", "path"});
-      !st.ok()) {
+  if (auto st = json_input::rejectUnknown(body, projectBodyFields().names()); !st.ok()) {
     return st.error();
   }
   ProjectInput in;

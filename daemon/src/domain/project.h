@@ -61,6 +61,8 @@ SortKey sortKey(const Project& project, const std::string& column);
 
 common::Status validateProjectInput(const ProjectInput& input, bool partial);
 common::Status validateProjectFilter(const ProjectFilter& filter);
+/// The fields of a project's body and their sizes as sent, for the scan before the parse.
+const BodyFields& projectBodyFields();
 /// Reads a request body; errors name the field (see parseAgentInput).
 common::Result<ProjectInput> parseProjectInput(const Poco::JSON::Object& body, bool partial);
 /// Reads query parameters (status, q, limit, offset, cursor, sort); any other is Error::invalid

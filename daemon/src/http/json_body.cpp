@@ -7,7 +7,8 @@
 
 namespace cc::http {
 
-common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx) {
+common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx,
+                                                        const common::JsonMemberCheck& members) {
   std::string type = ctx.header("Content-Type");
   std::string media = type.substr(0, type.find(';'));
   while (!media.empty() && media.back() == ' ') media.pop_back();
@@ -16,7 +17,7 @@ common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ct
         common::ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json", {}, 0};
   }
   if (ctx.body.empty()) return common::Error::badRequest("request body is empty");
-  auto checked = checkJsonText(ctx.body);
+  auto checked = checkJsonText(ctx.body, kMaxJsonDepth, "request body", members);
   if (!checked) return checked.error();
   try {
     Poco::JSON::Parser parser;

@@ -19,8 +19,11 @@ using common::kMaxJsonDepth;
 
 /// The body as a JSON object. 415 unless Content-Type is application/json; 400 for an empty
 /// body, invalid UTF-8, NUL bytes, nesting deeper than kMaxJsonDepth, malformed JSON or a
-/// top-level value that is not an object.
-common::Result<Poco::JSON::Object::Ptr> parseJsonObject(const RequestContext& ctx);
+/// top-level value that is not an object. With `members`, each top-level member is checked
+/// by it during the scan that precedes the parse (an unknown or oversized field refused with
+/// its own error before any parse tree exists).
+common::Result<Poco::JSON::Object::Ptr> parseJsonObject(
+    const RequestContext& ctx, const common::JsonMemberCheck& members = {});
 
 /// A new object that keeps keys in insertion order.
 Poco::JSON::Object::Ptr newObject();

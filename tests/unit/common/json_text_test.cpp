@@ -3,6 +3,10 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace cc::common {
 namespace {
 
@@ -57,6 +61,64 @@ TEST(JsonTextTest, CheckJsonTextNamesItsSubject) {
   EXPECT_EQ(utf8.error().message, "request body is not valid UTF-8");
   EXPECT_FALSE(checkJsonText("[[[[", 3).ok());
   EXPECT_TRUE(checkJsonText("[[[", 3).ok());
+}
+
+// Records every member the scan reports, refusing the one named `refuse`.
+struct SeenMembers {
+  std::vector<std::pair<std::string, std::size_t>> seen;
+  std::string refuse;
+  JsonMemberCheck check() {
+    return [this](std::string_view name, std::size_t bytes) -> Status {
+      seen.emplace_back(std::string(name), bytes);
+      if (name == refuse) return Error::invalid(std::string(name), "refused");
+      return Ok{};
+    };
+  }
+};
+
+TEST(JsonTextTest, MemberCheckSeesEachTopLevelMemberWithItsSizeAsSentWithoutWhitespace) {
+  SeenMembers m;
+  const std::string text = R"( { "a" : 1 , "b":{"x": [1, 2], "y":"s p"} ,"c" : "q\"," } )";
+  ASSERT_TRUE(checkJsonText(text, kMaxJsonDepth, "request body", m.check()).ok());
+  const std::vector<std::pair<std::string, std::size_t>> want = {
+      {"a", 1}, {"b", std::string(R"({"x":[1,2],"y":"s p"})").size()}, {"c", 6}};
+  EXPECT_EQ(m.seen, want);
+}
+
+TEST(JsonTextTest, MemberCheckStopsAtTheFirstRefusedMemberBeforeTheRestIsLookedAt) {
+  SeenMembers m;
+  m.refuse = "big";
+  // The text after the refused member is not even JSON: the scan never reaches it.
+  const std::string text = R"({"a":1,"big":{"k":")" + std::string(100000, 'v') + R"("},"c":)";
+  auto st = checkJsonText(text + "\x01 not json", kMaxJsonDepth, "request body", m.check());
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().field, "big");
+  ASSERT_EQ(m.seen.size(), 2u);
+  EXPECT_EQ(m.seen[1].second, std::size_t{100000} + 8);
+}
+
+TEST(JsonTextTest, MemberNamesAreDecodedAsAParserReadsThem) {
+  SeenMembers m;
+  ASSERT_TRUE(checkJsonText(R"({"n\u0061me":1,"\ud83d\ude00":2,"q\"t":3,"caf\u00e9":4})",
+                            kMaxJsonDepth, "request body", m.check())
+                  .ok());
+  ASSERT_EQ(m.seen.size(), 4u);
+  EXPECT_EQ(m.seen[0].first, "name");
+  EXPECT_EQ(m.seen[1].first, "\xF0\x9F\x98\x80");
+  EXPECT_EQ(m.seen[2].first, "q\"t");
+  EXPECT_EQ(m.seen[3].first, "caf\xC3\xA9");
+}
+
+TEST(JsonTextTest, MemberCheckIgnoresNestedMembersAndTopLevelArrays) {
+  SeenMembers m;
+  ASSERT_TRUE(checkJsonText(R"([{"a":1},{"b":2}])", kMaxJsonDepth, "request body", m.check()).ok());
+  EXPECT_TRUE(m.seen.empty());
+  ASSERT_TRUE(checkJsonText(R"({"o":{"inner":1}})", kMaxJsonDepth, "request body", m.check()).ok());
+  ASSERT_EQ(m.seen.size(), 1u);
+  EXPECT_EQ(m.seen[0].first, "o");
+  m.seen.clear();
+  ASSERT_TRUE(checkJsonText("{}", kMaxJsonDepth, "request body", m.check()).ok());
+  EXPECT_TRUE(m.seen.empty());
 }
 
 }  // namespace

@@ -60,6 +60,28 @@ TEST_F(DomainInputTest, EveryBadAgentFieldIsNamed) {
   EXPECT_EQ(too_big.error().field, "metadata");
 }
 
+TEST_F(DomainInputTest, AgentBodyFieldsRefuseAnOversizedOrUnknownFieldBeforeAnyParse) {
+  const BodyFields& fields = agentBodyFields();
+  EXPECT_TRUE(fields.check("metadata", kMaxMetadataBytes).ok());
+  auto big = fields.check("metadata", kMaxMetadataBytes + 1);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code, ErrorCode::kValidation);
+  EXPECT_EQ(big.error().field, "metadata");
+  EXPECT_EQ(big.error().message, "must be at most 16384 bytes of JSON, got 16385");
+  auto unknown = fields.check("metdata", 2);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "metdata");
+  EXPECT_NE(unknown.error().message.find("metadata"), std::string::npos) << "did-you-mean hint";
+  // The longest valid name, each code point escaped as a surrogate pair, still passes.
+  EXPECT_TRUE(fields.check("name", sentTextBytes(kMaxAgentName)).ok());
+  EXPECT_FALSE(fields.check("name", sentTextBytes(kMaxAgentName) + 1).ok());
+  // The scan and the parse agree on which fields exist.
+  EXPECT_EQ(fields.names(), (std::vector<std::string>{"name", "level", "role", "status",
+                                                      "project_id", "metadata"}));
+  EXPECT_EQ(projectBodyFields().names(),
+            (std::vector<std::string>{"name", "description", "status", "path"}));
+}
+
 TEST_F(DomainInputTest, PartialAgentBodyNeedsNoRequiredFieldsAndCanNullTheProject) {
   auto in = parseAgentInput(*parse(R"({"project_id":null})"), true);
   ASSERT_TRUE(in.ok());

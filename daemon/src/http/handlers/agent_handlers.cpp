@@ -51,7 +51,7 @@ Reply stats(DomainServices& services, RequestContext& ctx) {
 }
 
 Reply create(DomainServices& services, RequestContext& ctx) {
-  auto body = parseJsonObject(ctx);
+  auto body = parseJsonObject(ctx, domain::agentBodyFields().memberCheck());
   if (!body) return fail(body.error(), ctx);
   auto input = domain::parseAgentInput(**body, false);
   if (!input) return fail(input.error(), ctx);
@@ -74,7 +74,7 @@ Reply get(DomainServices& services, RequestContext& ctx) {
 Reply patch(DomainServices& services, RequestContext& ctx) {
   auto id = pathId(ctx, "agent");
   if (!id) return fail(id.error(), ctx);
-  auto body = parseJsonObject(ctx);
+  auto body = parseJsonObject(ctx, domain::agentBodyFields().memberCheck());
   if (!body) return fail(body.error(), ctx);
   auto input = domain::parseAgentInput(**body, true);
   if (!input) return fail(input.error(), ctx);

@@ -35,7 +35,7 @@ Reply list(DomainServices& services, RequestContext& ctx) {
 }
 
 Reply create(DomainServices& services, RequestContext& ctx) {
-  auto body = parseJsonObject(ctx);
+  auto body = parseJsonObject(ctx, domain::projectBodyFields().memberCheck());
   if (!body) return fail(body.error(), ctx);
   auto input = domain::parseProjectInput(**body, false);
   if (!input) return fail(input.error(), ctx);
@@ -58,7 +58,7 @@ Reply get(DomainServices& services, RequestContext& ctx) {
 Reply patch(DomainServices& services, RequestContext& ctx) {
   auto id = pathId(ctx, "project");
   if (!id) return fail(id.error(), ctx);
-  auto body = parseJsonObject(ctx);
+  auto body = parseJsonObject(ctx, domain::projectBodyFields().memberCheck());
   if (!body) return fail(body.error(), ctx);
   auto input = domain::parseProjectInput(**body, true);
   if (!input) return fail(input.error(), ctx);
