@@ -7,6 +7,9 @@
 #   scripts/build-windows.sh            # build/windows/{controlcenterd,controlcenterctl}.exe + zip
 #   CC_WINDOWS_CACHE=DIR                # where the library builds live (default below)
 #   CC_WINDOWS_BUILD=DIR                # the build directory (default build/windows)
+#   scripts/build-windows.sh --cached   # exit 0 when the library build for this recipe is cached
+#                                       # (and the toolchain installed), else say why and exit 1;
+#                                       # builds and installs nothing (scripts/test.sh asks it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -15,6 +18,7 @@ cache=${CC_WINDOWS_CACHE:-/var/cache/controlcenter-windows}
 build=${CC_WINDOWS_BUILD:-$repo/build/windows}
 toolchain=$repo/cmake/toolchains/mingw-w64.cmake
 jobs=${CC_WINDOWS_JOBS:-2}
+mode=${1:-}
 now() { date +%s; }
 t0=$(now)
 
@@ -25,6 +29,10 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 apt_updated=
+if [ ${#missing[@]} -gt 0 ] && [ "$mode" = --cached ]; then
+  echo "the cross toolchain is not installed (missing ${missing[*]})"
+  exit 1
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "build-windows: missing packages: ${missing[*]}; run as root or install them" >&2
@@ -50,6 +58,11 @@ recipe=$(sed -n '/^build_libraries()/,/^}/p' "$0")
 key=$( { echo "$poco_version $fmt_version $spdlog_version"; cat "$toolchain";
          x86_64-w64-mingw32-g++-posix --version | head -n1; echo "$recipe"; } | sha256sum | cut -c1-12)
 prefix=$cache/poco-${poco_version%%-*}-$key
+if [ "$mode" = --cached ]; then
+  [ -f "$prefix/.complete" ] && exit 0
+  echo "no cached Poco cross-build for this recipe at $prefix"
+  exit 1
+fi
 
 launcher=()
 if command -v ccache >/dev/null; then
