@@ -38,16 +38,14 @@ fi
 echo "== ctest (asan)"
 ctest --preset asan "$@"
 
-# Windows: cross-build with MinGW-w64 and run the executables under Wine. By default whenever the
-# Poco cross-build for the current recipe is cached (a cold one takes ~40 min, more than CI's
-# budget; the executables then build incrementally); CC_WINDOWS=1 forces it (building Poco if
-# need be), CC_SKIP_WINDOWS=1 skips it. A failure fails this script; Wine is stopped either way.
-if [ "${CC_SKIP_WINDOWS:-}" = 1 ]; then
-  echo "== windows: skipped (CC_SKIP_WINDOWS=1)"
-  exit 0
-fi
-if [ "${CC_WINDOWS:-}" != 1 ] && ! why=$(scripts/build-windows.sh --cached); then
-  echo "== windows: skipped: $why; run scripts/build-windows.sh once (or CC_WINDOWS=1) to enable"
+# Windows: cross-build with MinGW-w64 and run the executables under Wine. Opt-in (CC_WINDOWS=1)
+# until the service start passes under load (docs/windows.md): a cold Poco cross-build takes ~40
+# min, more than CI's budget, and once it is cached (scripts/build-windows.sh --cached) the
+# executables build incrementally. CC_SKIP_WINDOWS=1 skips it even then. A failure fails this
+# script; Wine is stopped either way.
+if [ "${CC_WINDOWS:-}" != 1 ] || [ "${CC_SKIP_WINDOWS:-}" = 1 ]; then
+  if why=$(scripts/build-windows.sh --cached); then why="the Poco cross-build is cached"; fi
+  echo "== windows: skipped (opt-in until the Wine service start passes under load; $why): CC_WINDOWS=1 runs it"
   exit 0
 fi
 win_t0=$(date +%s)
