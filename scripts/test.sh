@@ -35,6 +35,17 @@ if [ -z "${CC_TEST_PG_URL:-}" ]; then
   echo "$CC_TEST_PG_URL"
 fi
 
+# A throw-away Redis for the shared-state tests, unless CC_TEST_REDIS_URL already names a server
+# to use. It requires the password in CC_TEST_REDIS_PASSWORD_FILE, so AUTH is always exercised.
+if [ -z "${CC_TEST_REDIS_URL:-}" ]; then
+  echo "== redis (throw-away server)"
+  redis_dir=$(mktemp -d "${TMPDIR:-/tmp}/cc-redis.XXXXXX")
+  cleanups+=("scripts/redis-server.sh stop '$redis_dir'")
+  redis_env=$(scripts/redis-server.sh start "$redis_dir")
+  while IFS= read -r line; do export "${line?}"; done <<<"$redis_env"
+  echo "$CC_TEST_REDIS_URL"
+fi
+
 echo "== ctest (asan)"
 ctest --preset asan "$@"
 

@@ -60,6 +60,7 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
   s->cache = middleware::ResponseCacheConfig::fromConfig(c, problems);
   s->db_breaker = breaker::BreakerConfig::fromConfig(c, "db");
   s->store = store::StoreOptions::fromConfig(c);
+  s->redis = shared_state::RedisSettings::fromConfig(c, problems);
   s->sampler = system::SamplerSettings::fromConfig(c);
   s->hub = ws::HubSettings::fromConfig(c);
   s->cors = middleware::CorsPolicy::fromConfig(c);
@@ -83,6 +84,11 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
     // The URL, the password file and the pool are checked above all the same, so that an
     // operator preparing the move sees every other problem now.
     problems.push_back(config::keyProblem("db.backend", store::kPostgresqlNotYetAvailable));
+  }
+  if (s->redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
+    // Checked in full above, so that an operator preparing the move sees every other problem.
+    problems.push_back(config::keyProblem(
+        "ratelimit.backend", "redis is not available yet (issue 15 in progress); use local"));
   }
   if (s->store.pool.min > s->store.pool.max) {
     problems.push_back(config::keyProblem(

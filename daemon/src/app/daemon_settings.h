@@ -12,6 +12,7 @@
 #include "middleware/cors.h"
 #include "middleware/rate_limit_config.h"
 #include "middleware/response_cache.h"
+#include "shared_state/redis_settings.h"
 #include "store/store_options.h"
 #include "system/system_sampler.h"
 #include "ws/hub_settings.h"
@@ -38,6 +39,7 @@ struct DaemonSettings {
   std::shared_ptr<const middleware::ResponseCacheConfig> cache;
   breaker::BreakerConfig db_breaker;
   store::StoreOptions store;
+  shared_state::RedisSettings redis;  ///< redis.*, ratelimit.backend, ratelimit.redis_failure
   system::SamplerSettings sampler;
   ws::HubSettings hub;
   middleware::CorsPolicy cors;          ///< http.cors.allowed_origins

@@ -12,6 +12,7 @@
 #include "common/unix_address.h"
 #include "middleware/client_address.h"
 #include "middleware/rate_limit_config.h"
+#include "shared_state/redis_url.h"
 #include "store/postgresql/connection_url.h"
 
 namespace cc::config {
@@ -139,6 +140,14 @@ std::vector<KeySpec> buildTable() {
       {"ratelimit.max_keys", K::kInt, "100000", true,
        "Buckets kept per rule; past it the least recently used key is forgotten.",
        v::intRange(1, 100000000)},
+      {"ratelimit.backend", K::kString, "local", false,
+       "Where rate limit buckets live: local (in this process) or redis (shared by every daemon "
+       "on redis.url, so a limit is exact across instances).",
+       v::oneOf({"local", "redis"})},
+      {"ratelimit.redis_failure", K::kString, "local", false,
+       "With ratelimit.backend = redis, while Redis cannot be reached: local (decide with this "
+       "process's buckets), open (admit) or closed (reject with 503).",
+       v::oneOf({"local", "open", "closed"})},
       {"ratelimit.rule.login.paths", K::kList, "/api/auth/login", true,
        "Paths of the built-in login rule.", v::pathList()},
       {"ratelimit.rule.login.methods", K::kList, "POST", true,
@@ -205,6 +214,23 @@ std::vector<KeySpec> buildTable() {
       {"cache.rule.*.ttl_ms", K::kInt, "", true,
        "Milliseconds a rule's answers are served from the cache.", v::intRange(1, 86400000)},
       // store: database, session pool, fault injection, auth tokens, agents
+      // shared state: Redis
+      {"redis.url", K::kString, "", false,
+       "The Redis server shared state lives on: redis://[user[:]@]host[:port][/db] or "
+       "unix:/path/redis.sock[?db=N]; empty: none. No password here (redis.password_file).",
+       v::redisUrl()},
+      {"redis.password_file",
+       K::kString,
+       "",
+       false,
+       "File (mode 0600) whose first line is the Redis password (AUTH), read at start; empty: "
+       "none.",
+       {},
+       true},
+      {"redis.timeout_ms", K::kInt, "50", false,
+       "Milliseconds a Redis connect, write or reply may take before the connection is dropped "
+       "(a dead Redis must not add seconds to requests).",
+       v::intRange(1, 60000)},
       {"db.backend", K::kString, "sqlite", false,
        "sqlite (one file under daemon.state_dir, for a single host) or postgresql (a server "
        "several daemons share; db.url names it).",
@@ -613,6 +639,15 @@ Validator postgresqlUrl() {
   return [](const std::string& value) -> std::optional<std::string> {
     if (trim(value).empty()) return std::nullopt;  // needed only with db.backend = postgresql
     auto parsed = store::postgresql::parseConnectionUrl(value);
+    if (!parsed) return parsed.error().message;
+    return std::nullopt;
+  };
+}
+
+Validator redisUrl() {
+  return [](const std::string& value) -> std::optional<std::string> {
+    if (trim(value).empty()) return std::nullopt;  // needed only with a redis backend
+    auto parsed = shared_state::parseRedisUrl(value);
     if (!parsed) return parsed.error().message;
     return std::nullopt;
   };

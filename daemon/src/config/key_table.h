@@ -71,6 +71,8 @@ Validator methodList();
 Validator networkList();
 /// Empty, or a postgresql:// URL store::postgresql::parseConnectionUrl accepts.
 Validator postgresqlUrl();
+/// redis.url (shared_state::parseRedisUrl); empty is fine.
+Validator redisUrl();
 /// Rule names (letters, digits, '_' and '-'), none listed twice.
 Validator ruleNames();
 /// Comma-separated origins, each scheme://host[:port] as a browser sends it, or `*` alone.

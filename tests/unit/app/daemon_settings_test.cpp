@@ -1,7 +1,10 @@
 #include "app/daemon_settings.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <string>
 
 namespace cc::app {
@@ -77,6 +80,59 @@ TEST_F(DaemonSettingsTest, RemoteAdminAddressNeedsAllowRemote) {
       DaemonSettings::load("", {{"admin.address", "0.0.0.0"}, {"admin.allow_remote", "true"}})
           .ok());
   EXPECT_TRUE(DaemonSettings::load("", {{"admin.address", "::1"}}).ok());
+}
+
+TEST_F(DaemonSettingsTest, RedisIsUnusedByDefaultAndItsKeysAreCheckedWhenSet) {
+  auto defaults = DaemonSettings::load("", {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults.settings->redis.configured);
+  EXPECT_EQ(defaults.settings->redis.timeout.count(), 50);
+  EXPECT_EQ(defaults.settings->redis.ratelimit_backend, shared_state::RateLimitBackend::kLocal);
+  EXPECT_EQ(defaults.settings->redis.ratelimit_failure, shared_state::RedisFailureMode::kLocal);
+
+  auto set = DaemonSettings::load("", {{"redis.url", "unix:/run/redis/redis.sock?db=4"},
+                                       {"redis.timeout_ms", "20"},
+                                       {"ratelimit.redis_failure", "closed"}});
+  ASSERT_TRUE(set.ok()) << set.problems.front().message;
+  EXPECT_TRUE(set.settings->redis.configured);
+  EXPECT_EQ(set.settings->redis.url.socket_path, "/run/redis/redis.sock");
+  EXPECT_EQ(set.settings->redis.url.db, 4);
+  EXPECT_EQ(set.settings->redis.timeout.count(), 20);
+  EXPECT_EQ(set.settings->redis.ratelimit_failure, shared_state::RedisFailureMode::kClosed);
+
+  auto bad = DaemonSettings::load("", {{"redis.url", "redis://cc:secret@h/0"},
+                                       {"redis.timeout_ms", "0"},
+                                       {"ratelimit.backend", "memcached"},
+                                       {"ratelimit.redis_failure", "maybe"}});
+  EXPECT_EQ(keysOf(bad), "ratelimit.backend ratelimit.redis_failure redis.timeout_ms redis.url");
+  for (const auto& p : bad.problems) EXPECT_EQ(p.message.find("secret"), std::string::npos);
+}
+
+TEST_F(DaemonSettingsTest, RedisBackendNeedsAUrlAndIsRefusedUntilItExists) {
+  auto no_url = DaemonSettings::load("", {{"ratelimit.backend", "redis"}});
+  EXPECT_EQ(keysOf(no_url), "ratelimit.backend ratelimit.backend");
+  auto with_url = DaemonSettings::load(
+      "", {{"ratelimit.backend", "redis"}, {"redis.url", "redis://127.0.0.1:6379/0"}});
+  EXPECT_EQ(keysOf(with_url), "ratelimit.backend");
+  EXPECT_NE(with_url.problems[0].message.find("not available yet"), std::string::npos);
+}
+
+TEST_F(DaemonSettingsTest, RedisPasswordFileMustBeOwnerOnly) {
+  const std::string file = ::testing::TempDir() + "cc_redis_password_" + std::to_string(::getpid());
+  {
+    std::ofstream out(file);
+    out << "s3cret \n";
+  }
+  ::chmod(file.c_str(), 0644);
+  auto open_to_all = DaemonSettings::load("", {{"redis.password_file", file}});
+  EXPECT_EQ(keysOf(open_to_all), "redis.password_file");
+  ::chmod(file.c_str(), 0600);
+  auto owner_only = DaemonSettings::load("", {{"redis.password_file", file}});
+  ASSERT_TRUE(owner_only.ok()) << owner_only.problems.front().message;
+  EXPECT_EQ(owner_only.settings->redis.password, "s3cret");
+  auto missing = DaemonSettings::load("", {{"redis.password_file", file + ".none"}});
+  EXPECT_EQ(keysOf(missing), "redis.password_file");
+  ::unlink(file.c_str());
 }
 
 }  // namespace
