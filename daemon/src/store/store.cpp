@@ -1,15 +1,17 @@
 #include "store/store.h"
 
-#include "store/database.h"
-#include "store/deferred_indexes.h"
-#include "store/migrations.h"
-#include "store/sql.h"
-#include "store/sqlite_agent_repository.h"
-#include "store/sqlite_project_repository.h"
-#include "store/sqlite_token_repository.h"
-#include "store/sqlite_user_repository.h"
+#include "store/sqlite/database.h"
+#include "store/sqlite/deferred_indexes.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sql.h"
+#include "store/sqlite/sqlite_agent_repository.h"
+#include "store/sqlite/sqlite_project_repository.h"
+#include "store/sqlite/sqlite_token_repository.h"
+#include "store/sqlite/sqlite_user_repository.h"
 
 namespace cc::store {
+
+using sqlite::Database;
 
 common::Result<std::unique_ptr<Store>> Store::open(const config::Config& config,
                                                    const common::Clock& clock) {
@@ -30,7 +32,7 @@ common::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
   {
     auto lease = store->db_->pool().acquire(kNoDeadline);
     if (!lease.ok()) return lease.error();
-    auto version = migrate(lease->session(), clock);
+    auto version = sqlite::migrate(lease->session(), clock);
     if (!version.ok()) {
       common::Error e = version.error();
       e.message = options.path + ": " + e.message;
@@ -40,24 +42,24 @@ common::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options,
     // A bulk load that the last run did not finish: its indexes are built before anything
     // reads, so that every plan is the one the schema promises.
     try {
-      sql::control(lease->session(), "BEGIN IMMEDIATE");
+      sqlite::sql::control(lease->session(), "BEGIN IMMEDIATE");
       try {
-        store->indexes_built_at_open_ = DeferredIndexes::build(lease->session(), "");
-        sql::control(lease->session(), "COMMIT");
+        store->indexes_built_at_open_ = sqlite::DeferredIndexes::build(lease->session(), "");
+        sqlite::sql::control(lease->session(), "COMMIT");
       } catch (...) {
-        sql::control(lease->session(), "ROLLBACK");
+        sqlite::sql::control(lease->session(), "ROLLBACK");
         throw;
       }
     } catch (...) {
-      common::Error e = currentStoreError();
+      common::Error e = sqlite::currentStoreError();
       e.message = options.path + ": building the indexes of an unfinished bulk load: " + e.message;
       return e;
     }
   }
-  store->agents_ = std::make_unique<SqliteAgentRepository>(*store->db_);
-  store->projects_ = std::make_unique<SqliteProjectRepository>(*store->db_);
-  store->users_ = std::make_unique<SqliteUserRepository>(*store->db_);
-  store->tokens_ = std::make_unique<SqliteTokenRepository>(*store->db_);
+  store->agents_ = std::make_unique<sqlite::SqliteAgentRepository>(*store->db_);
+  store->projects_ = std::make_unique<sqlite::SqliteProjectRepository>(*store->db_);
+  store->users_ = std::make_unique<sqlite::SqliteUserRepository>(*store->db_);
+  store->tokens_ = std::make_unique<sqlite::SqliteTokenRepository>(*store->db_);
   return store;
 }
 

@@ -8,18 +8,21 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "store/agent_repository.h"
-#include "store/database.h"
 #include "store/deadline.h"
 #include "store/fault_injector.h"
 #include "store/project_repository.h"
 #include "store/session_pool.h"
+#include "store/sqlite/database.h"
 #include "store/store_options.h"
 #include "store/token_repository.h"
 #include "store/user_repository.h"
 
 namespace cc::store {
 
-class Database;
+// The operator views of the SQLite store, under the names the callers have always used.
+using sqlite::CheckpointStats;
+using sqlite::CommitStats;
+using sqlite::StorageState;
 
 /// Everything persistent: agents, projects, users and tokens, behind backend-neutral
 /// repository interfaces (SQLite today). open() runs the migrations and refuses a database
@@ -66,7 +69,7 @@ class Store {
  private:
   Store() = default;
 
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<sqlite::Database> db_;
   std::unique_ptr<AgentRepository> agents_;
   std::unique_ptr<ProjectRepository> projects_;
   std::unique_ptr<UserRepository> users_;

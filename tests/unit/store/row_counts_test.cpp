@@ -5,13 +5,19 @@
 #include <map>
 
 #include "domain/agent.h"
-#include "store/database.h"
-#include "store/migrations.h"
-#include "store/sql.h"
+#include "store/sqlite/database.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sql.h"
 #include "unit/store/store_fixture.h"
 
 namespace cc::store {
 namespace {
+
+// COUNT(*) is read from the SQLite file underneath the store.
+using sqlite::builtinMigrations;
+using sqlite::Database;
+using sqlite::migrate;
+namespace sql = sqlite::sql;
 
 using Counts = std::map<std::string, int64_t>;  // "tbl/dimension/value" -> n, zeros left out
 

@@ -9,7 +9,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
-#include "store/migrations.h"
+#include "store/migration.h"
 
 namespace cc::store::postgresql {
 
@@ -18,7 +18,7 @@ namespace cc::store::postgresql {
 inline constexpr int64_t kMigrationLock = 0x63636d6967726174;
 
 /// The PostgreSQL migrations this binary knows, in order. Version N is the schema SQLite's
-/// version N is (store::builtinMigrations()), in PostgreSQL's terms: identity columns, BOOLEAN,
+/// version N is (sqlite::builtinMigrations()), in PostgreSQL's terms: identity columns, BOOLEAN,
 /// the same indexes each ending in the id (PostgreSQL has no rowid to close them), the counts
 /// maintained by triggers, pg_trgm for substring search, and text sorted bytewise (COLLATE "C")
 /// as SQLite sorts it.

@@ -6,6 +6,7 @@
 
 #include "store/postgresql/failure.h"
 #include "store/postgresql/pg_session.h"
+#include "store/sqlite/migrations.h"
 #include "unit/store/postgresql/pg_test_database.h"
 
 namespace cc::store::postgresql {
@@ -40,7 +41,7 @@ TEST_F(PgMigrationsTest, BringsAnEmptyDatabaseToTheNewestVersionOnce) {
   ASSERT_TRUE(version.ok()) << version.error().message;
   const int newest = builtinMigrations().back().version;
   EXPECT_EQ(*version, newest);
-  EXPECT_EQ(newest, store::builtinMigrations().back().version)
+  EXPECT_EQ(newest, sqlite::builtinMigrations().back().version)
       << "version N means the same schema on both backends";
   EXPECT_EQ(schemaVersion(*session), newest);
   EXPECT_EQ(execSimple(*session, "SELECT count(*) FROM schema_migrations"),

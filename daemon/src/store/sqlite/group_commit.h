@@ -1,0 +1,139 @@
+#pragma once
+// Group commit: writes that arrive while a transaction is in flight share the next one, and so
+// its fsync, on a writer connection of their own.
+
+#include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/sqlite/statement_cache.h"
+
+struct sqlite3;
+
+namespace cc::store::sqlite {
+
+/// A unit of work: runs statements on the session it is given; an error result undoes them.
+using Work = std::function<common::Status(Poco::Data::Session&)>;
+
+/// A failed SQLite call as the database around the committer judges it.
+struct ConnectionFailure {
+  common::Error error;
+  /// The connection may stay unusable (see SqliteFailure::reopen): close it rather than reuse.
+  bool reopen = false;
+};
+
+/// What the committer has done since start, for operators. works_total / batches_total is the
+/// mean number of writes that shared one COMMIT.
+struct CommitStats {
+  uint64_t batches_total = 0;         ///< transactions committed
+  uint64_t works_total = 0;           ///< writes committed in them
+  uint64_t largest_batch = 0;         ///< most writes one COMMIT has carried
+  uint64_t failed_batches_total = 0;  ///< transactions lost (BEGIN, COMMIT or SQLite gave up)
+  uint64_t queue_timeouts_total = 0;  ///< writes that gave up in the queue, before they started
+  uint64_t writer_opens_total = 0;    ///< writer connections opened (first, after faults, aged)
+  int queued = 0;                     ///< writes waiting for a batch right now
+
+  /// {"batches_total","writes_total","largest_batch","failed_batches_total",
+  ///  "queue_timeouts_total","writer_opens_total","queued"}
+  Poco::JSON::Object::Ptr toJson() const;
+};
+
+/// Runs write units of work in transactions on one connection of its own, so that a write never
+/// waits for a session that readers hold. The first writer to find no batch in flight becomes
+/// the leader: it takes up to kMaxBatch queued works (its own first), runs BEGIN IMMEDIATE, each
+/// work inside its own SAVEPOINT (unless it is alone), then one COMMIT, and wakes each writer of
+/// the batch with its own result; then it hands the lead to the first writer still queued.
+/// Writers that arrive meanwhile queue and wait.
+///
+/// Promises: write() returns success only after the COMMIT that contains the work succeeded.
+/// A work that returns an error or throws is rolled back to its savepoint and gets its own error
+/// while the others proceed; so does one that leaves a deferred foreign-key violation, which
+/// would otherwise fail the whole COMMIT. If BEGIN or COMMIT fails, or SQLite abandons the
+/// transaction, every work of it that had succeeded gets that failure; works not yet started
+/// then go to the next batch. A writer waits for its work to start at most min(deadline,
+/// busy_timeout): past that it leaves the queue with kTimeout (deadline first) or
+/// kDependencyUnavailable, and its work never runs; once started, it waits for the outcome.
+/// The writer connection is reopened after a failure that Hooks::fail marks `reopen`, after a
+/// lost transaction, and once older than max_lifetime (as pooled sessions are), so that a fault
+/// on the file's path reaches it. Thread-safe; only the leader touches the connection.
+class GroupCommitter {
+ public:
+  /// Bounds one transaction: a larger batch would hold every writer in it for longer.
+  static constexpr std::size_t kMaxBatch = 256;
+
+  /// What the committer needs from the database around it; all run on the leader's thread.
+  struct Hooks {
+    /// A new, configured connection; may throw.
+    std::function<std::unique_ptr<Poco::Data::Session>()> open;
+    /// Runs before each work (the injected delay and failures); an error fails that work alone.
+    std::function<common::Status(common::SteadyTime deadline)> admit;
+    /// Call only inside a catch block: the failure for the exception that the connection
+    /// `handle` raised (and whatever the database does about it, such as closing idle sessions).
+    std::function<ConnectionFailure(sqlite3* handle)> fail;
+    /// The outcome of each write that reached SQLite, in order: success, or its failure.
+    std::function<void(const common::Status&)> noted;
+  };
+
+  struct Options {
+    std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms: the longest queue wait
+    std::chrono::seconds max_lifetime{3600};       // db.pool.max_lifetime_s, for the writer too
+  };
+
+  GroupCommitter(Options options, Hooks hooks, const common::Clock& clock);
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  /// Runs `work` in a write transaction, as described above; `work` must outlive the call.
+  common::Status write(common::SteadyTime deadline, const Work& work);
+
+  CommitStats stats() const;
+
+ private:
+  struct Ticket;
+  using Batch = std::vector<std::shared_ptr<Ticket>>;
+  // What one batch did, folded into stats_ under mu_.
+  struct BatchOutcome {
+    uint64_t committed = 0;
+    bool lost = false;
+    bool opened = false;
+  };
+  enum class Step { kPending, kRolledBack, kLost };
+
+  // Runs one batch and hands the lead on. The caller holds `lock`, which is released on return,
+  // and its ticket is queue_.front().
+  void lead(std::unique_lock<std::mutex>& lock);
+  BatchOutcome runBatch(const Batch& batch);
+  Step runWork(Ticket& ticket, sqlite3* handle, bool savepoint);
+  // Marks `ticket` started unless its writer gave up; whether it may run.
+  bool start(Ticket& ticket);
+  // Gives every ticket of `batch` that may still start `status` as its result.
+  void failUnstarted(const Batch& batch, const common::Status& status, bool noted);
+  bool ensureWriter(const Batch& batch, BatchOutcome& outcome);
+  void closeWriter() { writer_.reset(); }
+
+  const Options options_;
+  const Hooks hooks_;
+  const common::Clock& clock_;
+
+  // The leader's alone: handed from leader to leader under mu_.
+  sql::SessionPtr writer_;
+  common::SteadyTime writer_opened_at_{};
+
+  mutable std::mutex mu_;
+  std::deque<std::shared_ptr<Ticket>> queue_;  // works not yet taken into a batch, oldest first
+  bool leading_ = false;                       // a leader is running batches
+  CommitStats stats_;
+};
+
+}  // namespace cc::store::sqlite

@@ -1,0 +1,28 @@
+#pragma once
+// ProjectRepository on the SQLite Database.
+
+#include "store/project_repository.h"
+#include "store/sqlite/database.h"
+
+namespace cc::store::sqlite {
+
+/// Projects in SQLite. Thread-safe. The Database must outlive it.
+class SqliteProjectRepository final : public ProjectRepository {
+ public:
+  explicit SqliteProjectRepository(Database& db) : db_(db) {}
+
+  common::Result<Page<Project>> list(const ProjectFilter& filter,
+                                     common::SteadyTime deadline) override;
+  common::Result<Project> get(int64_t id, common::SteadyTime deadline) override;
+  common::Result<Project> create(const ProjectInput& input, common::SteadyTime deadline) override;
+  common::Result<Project> patch(int64_t id, const ProjectInput& input,
+                                common::SteadyTime deadline) override;
+  common::Status remove(int64_t id, bool force, common::SteadyTime deadline) override;
+  common::Result<ImportOutcome> importBatch(const std::vector<Project>& projects, bool dry_run,
+                                            common::SteadyTime deadline) override;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cc::store::sqlite

@@ -1,0 +1,132 @@
+#include "store/sqlite/wal_checkpointer.h"
+
+#include <Poco/Data/SQLite/Utility.h>
+#include <Poco/Exception.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <exception>
+
+namespace cc::store::sqlite {
+
+WalCheckpointer::WalCheckpointer(Options options, Open open)
+    : options_(options), open_(std::move(open)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void WalCheckpointer::attach(sqlite3* handle) {
+  // Replaces the hook that sqlite3_wal_autocheckpoint installs (one hook a connection).
+  sqlite3_wal_hook(handle, &WalCheckpointer::onCommit, this);
+}
+
+int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, int pages) {
+  auto* c = static_cast<WalCheckpointer*>(self);
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(c->mu_);
+    c->stats_.wal_pages = pages;
+    if (pages >= c->options_.threshold_pages && !c->pending_) {
+      c->pending_ = true;
+      wake = true;
+    }
+  }
+  if (wake) c->wake_.notify_one();
+  if (pages >= c->options_.backstop_pages) {
+    // The background checkpoints are not keeping up: this writer pays, as it would without us.
+    int log = 0;
+    int done = 0;
+    const int rc =
+        sqlite3_wal_checkpoint_v2(handle, db_name, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    std::lock_guard<std::mutex> lock(c->mu_);
+    ++c->stats_.backstop_total;
+    if (rc == SQLITE_OK) {
+      ++c->stats_.checkpoints_total;
+      c->stats_.last_backfilled_pages = done;
+    }
+  }
+  // The hook's result is the commit's: a failed checkpoint must not fail a committed write.
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, options_.idle_interval, [this] { return stop_ || pending_; });
+    if (stop_) break;
+    const bool due = pending_ || stats_.wal_pages > 0 || !stats_.last_error.empty();
+    pending_ = false;
+    if (!due) continue;
+    lock.unlock();
+    checkpointOnce();
+    lock.lock();
+  }
+  lock.unlock();
+  session_.reset();
+}
+
+void WalCheckpointer::checkpointOnce() {
+  std::string error;
+  int log = 0;
+  int done = 0;
+  try {
+    if (session_ == nullptr) session_ = open_();
+    sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*session_);
+    const int rc =
+        sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    // BUSY: another checkpoint (the writer's backstop, a backup) is running; the next try counts.
+    if (rc == SQLITE_BUSY) return;
+    if (rc != SQLITE_OK) error = std::string(sqlite3_errstr(rc)) + ": " + sqlite3_errmsg(handle);
+  } catch (const Poco::Exception& e) {
+    error = e.displayText();
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  if (!error.empty()) session_.reset();  // reopened for the next try, as pooled sessions are
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (error.empty()) {
+    ++stats_.checkpoints_total;
+    stats_.last_backfilled_pages = done;
+    // Everything copied back: the next commit restarts the log, and until then nothing is due.
+    if (log >= 0 && done >= log) stats_.wal_pages = 0;
+    if (!stats_.last_error.empty()) {
+      spdlog::info("store: WAL checkpoints succeed again");
+      stats_.last_error.clear();
+    }
+    return;
+  }
+  ++stats_.failures_total;
+  if (stats_.last_error.empty()) {
+    spdlog::warn("store: WAL checkpoint failed: {}; retrying every {} ms", error,
+                 options_.idle_interval.count());
+  }
+  stats_.last_error = error;
+}
+
+CheckpointStats WalCheckpointer::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+Poco::JSON::Object::Ptr CheckpointStats::toJson() const {
+  Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
+  out->set("checkpoints_total", checkpoints_total);
+  out->set("backstop_total", backstop_total);
+  out->set("failures_total", failures_total);
+  out->set("wal_pages", wal_pages);
+  out->set("last_backfilled_pages", last_backfilled_pages);
+  out->set("last_error", last_error);
+  return out;
+}
+
+}  // namespace cc::store::sqlite
