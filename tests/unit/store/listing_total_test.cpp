@@ -8,11 +8,13 @@
 
 #include "domain/agent.h"
 #include "domain/project.h"
-#include "store/sql.h"
+#include "store/sqlite/sql.h"
 #include "unit/store/store_fixture.h"
 
 namespace cc::store {
 namespace {
+
+namespace sql = sqlite::sql;
 
 bool anyCount(const std::vector<sql::PageQuery>& statements) {
   return std::any_of(statements.begin(), statements.end(), [](const sql::PageQuery& q) {
