@@ -12,11 +12,9 @@
 # (fsync=off): the cluster never outlives the run, and the speed matters more.
 set -euo pipefail
 
-usage() {
-  echo "usage: $0 start|stop DIR" >&2
-  exit 2
-}
-[ $# -eq 2 ] || usage
+# shellcheck source=lib/throwaway_server.sh
+. "$(dirname "$0")/lib/throwaway_server.sh"
+[ $# -eq 2 ] || throwaway_usage
 verb=$1
 dir=$2
 
@@ -35,29 +33,10 @@ as_owner() {
   fi
 }
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 stop_cluster() {
-  local pidfile="$dir/data/postmaster.pid"
-  if [ -f "$pidfile" ]; then
-    local pid
-    pid=$(head -n 1 "$pidfile")
-    # SIGINT is PostgreSQL's fast shutdown (clients are disconnected); SIGQUIT its immediate
-    # one, should the fast one not be done within ten seconds.
-    if [ -n "$pid" ] && kill -INT "$pid" 2>/dev/null; then
-      for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      if kill -0 "$pid" 2>/dev/null; then
-        kill -QUIT "$pid" 2>/dev/null || true
-        sleep 1
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
-    fi
-  fi
+  # SIGINT is PostgreSQL's fast shutdown (clients are disconnected); SIGQUIT its immediate one,
+  # should the fast one not be done within ten seconds.
+  stop_by_pidfile "$dir/data/postmaster.pid" INT 10 QUIT
   rm -rf "$dir"
 }
 
@@ -125,5 +104,5 @@ case "$verb" in
     start_cluster
     ;;
   stop) stop_cluster ;;
-  *) usage ;;
+  *) throwaway_usage ;;
 esac

@@ -11,32 +11,15 @@
 # --appendonly no): the server never outlives the run.
 set -euo pipefail
 
-usage() {
-  echo "usage: $0 start|stop DIR" >&2
-  exit 2
-}
-[ $# -eq 2 ] || usage
+# shellcheck source=lib/throwaway_server.sh
+. "$(dirname "$0")/lib/throwaway_server.sh"
+[ $# -eq 2 ] || throwaway_usage
 verb=$1
 dir=$2
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 stop_server() {
-  local pidfile="$dir/redis.pid"
-  if [ -f "$pidfile" ]; then
-    local pid
-    pid=$(head -n 1 "$pidfile")
-    # SIGTERM makes Redis exit (nothing to save); SIGKILL should it still run after five seconds.
-    if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
-      for _ in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
+  # SIGTERM makes Redis exit (nothing to save); SIGKILL should it still run after five seconds.
+  stop_by_pidfile "$dir/redis.pid" TERM 5 KILL
   rm -rf "$dir"
 }
 
@@ -98,5 +81,5 @@ case "$verb" in
     start_server
     ;;
   stop) stop_server ;;
-  *) usage ;;
+  *) throwaway_usage ;;
 esac
