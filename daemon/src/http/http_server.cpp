@@ -95,6 +95,10 @@ void HttpServer::acceptLoop() {
   // reserve's accept) leaves the loop free to stop instead of blocking in accept.
   socket_.setBlocking(false);
   while (accepting_) {
+    // Lent to a newcomer while out of descriptors, the reserve can come back empty-handed when
+    // another thread (the host sampler reading /proc) took the freed slot first: take it again as
+    // soon as there is one, or the next exhaustion leaves every newcomer waiting in the backlog.
+    reserve_.acquire();
     if (int64_t left_out = accept_log_.flush(std::chrono::steady_clock::now())) {
       spdlog::warn("{} listener: accept failed {} more time(s) in the last {} s (suppressed)",
                    settings_->name, left_out, AcceptFailureLog::kInterval.count());
@@ -201,6 +205,7 @@ bool HttpServer::shedForDescriptors() {
            "server is out of file descriptors; retry");
     answered = true;
   }
+  // Fails while another thread holds the freed slot; the loop takes it again later.
   reserve_.acquire();
   return answered;
 }
