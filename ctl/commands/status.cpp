@@ -1,3 +1,5 @@
+#include <utility>
+
 #include "client/json_fields.h"
 #include "client/output.h"
 #include "commands/command_line.h"
@@ -81,10 +83,13 @@ int runStatus(Context& ctx, const Invocation&) {
                                          text(descriptors, "accept_failures") +
                                          " accept failures"});
   }
-  if (auto memory = child(child(status, "overload"), "request_memory"); memory->size() > 0) {
-    fields.push_back({"request memory", text(memory, "held") + " of " + text(memory, "limit") +
-                                            " bytes held; " + text(memory, "refused") +
-                                            " answered overloaded"});
+  for (const auto& [key, label] : {std::pair{"request_memory", "request memory"},
+                                   std::pair{"response_memory", "response memory"}}) {
+    if (auto memory = child(child(status, "overload"), key); memory->size() > 0) {
+      fields.push_back({label, text(memory, "held") + " of " + text(memory, "limit") +
+                                   " bytes held; " + text(memory, "refused") +
+                                   " answered overloaded"});
+    }
   }
   printFields(ctx.out(), fields, ctx.colour());
   return 0;

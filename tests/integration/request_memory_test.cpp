@@ -39,6 +39,18 @@ std::string readAll(Poco::Net::StreamSocket& s) {
 
 std::string scrape(DaemonProcess& d) { return d.admin("GET", "/metrics").body; }
 
+// Waits (up to 10 s) until the metrics show `line` and returns the last scrape.
+std::string scrapeUntil(DaemonProcess& d, const std::string& line) {
+  std::string body;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    body = scrape(d);
+    if (body.find(line) != std::string::npos) break;
+  }
+  return body;
+}
+
 TEST(RequestMemoryTest, ABodyPastTheBudgetIs503OverloadedUnreadAndTheBudgetComesBack) {
   // Room for one body of 600 kB, not two.
   DaemonProcess d({"-D", "overload.max_request_bytes=1000000", "-D", "http.max_body_bytes=700000",
@@ -52,13 +64,7 @@ TEST(RequestMemoryTest, ABodyPastTheBudgetIs503OverloadedUnreadAndTheBudgetComes
   first.sendBytes(head.data(), static_cast<int>(head.size()));
   const std::string half(kBodyBytes / 2, ' ');
   first.sendBytes(half.data(), static_cast<int>(half.size()));
-  std::string held;
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
-    held = scrape(d);
-    if (held.find("\ncontrolcenter_overload_request_bytes 600000\n") != std::string::npos) break;
-  }
+  const std::string held = scrapeUntil(d, "\ncontrolcenter_overload_request_bytes 600000\n");
   ASSERT_NE(held.find("\ncontrolcenter_overload_request_bytes 600000\n"), std::string::npos)
       << held.substr(0, 2000);
 
@@ -88,13 +94,7 @@ TEST(RequestMemoryTest, ABodyPastTheBudgetIs503OverloadedUnreadAndTheBudgetComes
   first.sendBytes(half.data(), static_cast<int>(half.size()));
   const std::string answered = readAll(first);
   EXPECT_EQ(answered.substr(0, 12), "HTTP/1.1 401") << answered.substr(0, 600);
-  std::string after;
-  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-       std::chrono::steady_clock::now() < until;
-       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
-    after = scrape(d);
-    if (after.find("\ncontrolcenter_overload_request_bytes 0\n") != std::string::npos) break;
-  }
+  const std::string after = scrapeUntil(d, "\ncontrolcenter_overload_request_bytes 0\n");
   EXPECT_NE(after.find("\ncontrolcenter_overload_request_bytes 0\n"), std::string::npos);
   auto status = d.admin("GET", "/admin/status");
   EXPECT_EQ(jsonField(status.body, "overload.request_memory.refused"), "1") << status.body;
@@ -104,6 +104,69 @@ TEST(RequestMemoryTest, ABodyPastTheBudgetIs503OverloadedUnreadAndTheBudgetComes
   auto again = d.request("POST", "/api/agents", std::string(kBodyBytes, ' '), jsonHeaders(viewer));
   EXPECT_NE(again.status, 503) << again.body;
   EXPECT_NE(again.status, 0) << "answered";
+}
+
+// Answers wait in memory while they are sent (overload.max_response_bytes): a client that
+// stops reading a page of about 7.5 MB holds it; the next answer of that size finds no room and
+// is 503 overloaded at once, a small one is served, and the room comes back when the reader goes.
+TEST(RequestMemoryTest, AnAnswerPastTheResponseBudgetIs503OverloadedWhileASlowReaderHoldsItsOwn) {
+  DaemonProcess d({"-D", "overload.max_response_bytes=12000000", "-D", "http.send_timeout_ms=60000",
+                   "-D", "ratelimit.enabled=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string operator_token = mintToken(d, "admin");
+  const std::string viewer = mintToken(d, "viewer");
+  const std::string blob(15000, 'm');
+  for (int i = 0; i < 500; ++i) {
+    auto created =
+        d.request("POST", "/api/agents",
+                  R"({"name":"a)" + std::to_string(i) +
+                      R"(","level":"L1","role":"r","metadata":{"blob":")" + blob + R"("}})",
+                  jsonHeaders(operator_token));
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+
+  // The slow reader takes a page of 500 and reads none of it: more than the kernel's buffers
+  // take, so the daemon is still sending it.
+  Poco::Net::StreamSocket slow(Poco::Net::SocketAddress::IPv4);
+  slow.setReceiveBufferSize(4096);
+  slow.connect(Poco::Net::SocketAddress(d.httpAddress()));
+  const std::string page =
+      "GET /api/agents?limit=500 HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " + viewer +
+      "\r\n\r\n";
+  slow.sendBytes(page.data(), static_cast<int>(page.size()));
+  const std::string gauge = "\ncontrolcenter_overload_response_bytes ";
+  double held = 0;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       held < 7e6 && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+    const std::string metrics = scrape(d);
+    auto at = metrics.find(gauge);
+    ASSERT_NE(at, std::string::npos) << metrics.substr(0, 2000);
+    held = std::stod(metrics.substr(at + gauge.size()));
+  }
+  ASSERT_GT(held, 7e6) << "the slow reader's page is held while it is sent";
+
+  auto refused = d.get("/api/agents?limit=500", jsonHeaders(viewer));
+  EXPECT_EQ(refused.status, 503) << refused.body.substr(0, 300);
+  EXPECT_EQ(jsonField(refused.body, "error.code"), "overloaded") << refused.body.substr(0, 300);
+  EXPECT_NE(refused.body.find("overload.max_response_bytes"), std::string::npos)
+      << refused.body.substr(0, 300);
+  EXPECT_EQ(d.get("/api/agents?limit=2", jsonHeaders(viewer)).status, 200) << "a small one fits";
+  auto health = d.get("/health");
+  EXPECT_EQ(jsonField(health.body, "checks.overload.status"), "warn") << health.body;
+  EXPECT_NE(
+      scrape(d).find(
+          "controlcenter_overload_shed_total{action=\"refused\",resource=\"response_memory\"} 1"),
+      std::string::npos);
+  auto status = d.admin("GET", "/admin/status");
+  EXPECT_EQ(jsonField(status.body, "overload.response_memory.refused"), "1") << status.body;
+  EXPECT_EQ(jsonField(status.body, "overload.response_memory.limit"), "12000000") << status.body;
+
+  // The reader goes: the send fails, its answer is given back, and a page of 500 is served.
+  slow.close();
+  const std::string after = scrapeUntil(d, "\ncontrolcenter_overload_response_bytes 0\n");
+  EXPECT_NE(after.find("\ncontrolcenter_overload_response_bytes 0\n"), std::string::npos);
+  EXPECT_EQ(d.get("/api/agents?limit=500", jsonHeaders(viewer)).status, 200);
 }
 
 // A body of about 1 MB whose metadata (limit 16 KiB) is nearly all of it, in many small keys:

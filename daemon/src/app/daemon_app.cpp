@@ -575,17 +575,28 @@ void DaemonApp::registerListenerMetrics() {
          "Load shed to stay within a budget: with resource=\"descriptors\", "
          "action=\"refused\" counts connections answered 503 overloaded on the "
          "reserved descriptor, action=\"idle_closed\" idle keep-alive connections "
-         "closed (oldest first) to make room.",
+         "closed (oldest first) to make room; with resource=\"request_memory\", requests "
+         "refused for want of room for their body; with resource=\"response_memory\", answers "
+         "replaced by 503 overloaded for want of room to hold them until sent.",
          metrics::MetricType::kCounter,
          {{{{"resource", "descriptors"}, {"action", "refused"}}, double(shedding.refused)},
           {{{"resource", "descriptors"}, {"action", "idle_closed"}}, double(shedding.idle_closed)},
-          {{{"resource", "request_memory"}, {"action", "refused"}}, double(memory.refused)}},
+          {{{"resource", "request_memory"}, {"action", "refused"}},
+           double(memory.requests.refused)},
+          {{{"resource", "response_memory"}, {"action", "refused"}},
+           double(memory.responses.refused)}},
          {}});
     out.push_back({"controlcenter_overload_request_bytes",
                    "Bytes of request bodies held in memory by requests in flight, all "
                    "listeners (each bounded by overload.max_request_bytes).",
                    metrics::MetricType::kGauge,
-                   {{{}, double(memory.held)}},
+                   {{{}, double(memory.requests.held)}},
+                   {}});
+    out.push_back({"controlcenter_overload_response_bytes",
+                   "Bytes of answers held in memory until they have been sent, all listeners "
+                   "(each bounded by overload.max_response_bytes).",
+                   metrics::MetricType::kGauge,
+                   {{{}, double(memory.responses.held)}},
                    {}});
   });
 }
@@ -732,14 +743,19 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   auto overload = http::newObject();
   overload->set("descriptors", d);
   const auto memory = MemoryShedding::of(listenerStats());
-  auto m = http::newObject();
-  m->set("limit", memory.limit);
-  m->set("held", memory.held);
-  m->set("refused", memory.refused);
-  m->set("exhausted_s_ago",
-         memory.last ? Poco::Dynamic::Var(std::chrono::duration<double>(now - *memory.last).count())
-                     : Poco::Dynamic::Var());
-  overload->set("request_memory", m);
+  auto budget = [&](const http::BudgetStats& b) {
+    auto m = http::newObject();
+    m->set("limit", b.limit);
+    m->set("held", b.held);
+    m->set("refused", b.refused);
+    m->set("exhausted_s_ago",
+           b.exhausted_at
+               ? Poco::Dynamic::Var(std::chrono::duration<double>(now - *b.exhausted_at).count())
+               : Poco::Dynamic::Var());
+    return m;
+  };
+  overload->set("request_memory", budget(memory.requests));
+  overload->set("response_memory", budget(memory.responses));
   o->set("overload", overload);
   return o;
 }

@@ -19,6 +19,7 @@ http::ServerSettings publicListener(const config::Config& c) {
   s.request_timeout_ms = c.getInt32("http.request_timeout_ms");
   s.send_timeout_ms = c.getInt32("http.send_timeout_ms");
   s.max_request_bytes = c.getInt("overload.max_request_bytes");
+  s.max_response_bytes = c.getInt("overload.max_response_bytes");
   s.max_body_bytes = c.getInt("http.max_body_bytes");
   s.import_max_body_bytes = c.getInt("http.import_max_body_bytes");
   s.access_log = c.getBool("log.access");

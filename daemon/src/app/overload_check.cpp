@@ -18,16 +18,24 @@ DescriptorShedding DescriptorShedding::of(const std::vector<http::ServerStats>& 
   return sum;
 }
 
+namespace {
+
+void addBudget(http::BudgetStats& sum, const http::BudgetStats& one) {
+  sum.held += one.held;
+  sum.limit = std::max(sum.limit, one.limit);
+  sum.refused += one.refused;
+  if (one.exhausted_at && (!sum.exhausted_at || *one.exhausted_at > *sum.exhausted_at)) {
+    sum.exhausted_at = one.exhausted_at;
+  }
+}
+
+}  // namespace
+
 MemoryShedding MemoryShedding::of(const std::vector<http::ServerStats>& listeners) {
   MemoryShedding sum;
   for (const auto& s : listeners) {
-    sum.held += s.request_bytes_held;
-    sum.limit = std::max(sum.limit, s.request_bytes_limit);
-    sum.refused += s.shed_request_memory;
-    if (s.request_memory_exhausted_at &&
-        (!sum.last || *s.request_memory_exhausted_at > *sum.last)) {
-      sum.last = s.request_memory_exhausted_at;
-    }
+    addBudget(sum.requests, s.request_memory);
+    addBudget(sum.responses, s.response_memory);
   }
   return sum;
 }
@@ -37,8 +45,10 @@ health::CheckResult overloadCheck(const DescriptorShedding& descriptors,
   const std::string shed =
       std::to_string(descriptors.refused) + " connection(s) answered 503 overloaded, " +
       std::to_string(descriptors.idle_closed) + " idle keep-alive connection(s) closed, " +
-      std::to_string(memory.refused) +
-      " request(s) refused for want of room for their body since start";
+      std::to_string(memory.requests.refused) +
+      " request(s) refused for want of room for their body, " +
+      std::to_string(memory.responses.refused) +
+      " answer(s) replaced by 503 for want of room to send them since start";
   auto recent = [&](const std::optional<common::SteadyTime>& at) {
     return at && now - *at < kOverloadWindow;
   };
@@ -49,9 +59,14 @@ health::CheckResult overloadCheck(const DescriptorShedding& descriptors,
   if (recent(descriptors.last)) {
     why = "out of file descriptors " + ago(*descriptors.last) + " s ago (RLIMIT_NOFILE)";
   }
-  if (recent(memory.last)) {
-    if (!why.empty()) why += " and ";
-    why += "request bodies at overload.max_request_bytes " + ago(*memory.last) + " s ago";
+  auto also = [&](const std::string& what) { why += (why.empty() ? "" : " and ") + what; };
+  if (recent(memory.requests.exhausted_at)) {
+    also("request bodies at overload.max_request_bytes " + ago(*memory.requests.exhausted_at) +
+         " s ago");
+  }
+  if (recent(memory.responses.exhausted_at)) {
+    also("answers at overload.max_response_bytes " + ago(*memory.responses.exhausted_at) +
+         " s ago");
   }
   if (!why.empty()) return {health::HealthStatus::kWarn, why + ": " + shed};
   return {health::HealthStatus::kPass, "not shedding; " + shed};

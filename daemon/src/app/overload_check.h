@@ -26,18 +26,17 @@ struct DescriptorShedding {
   static DescriptorShedding of(const std::vector<http::ServerStats>& listeners);
 };
 
-/// What every listener refused for want of room for request bodies (overload.max_request_bytes),
-/// summed, with what they hold now.
+/// What every listener held and refused within its memory budgets, summed: request bodies
+/// (overload.max_request_bytes) and answers not yet sent (overload.max_response_bytes). The
+/// limits are one listener's (each has its own budgets of the same size).
 struct MemoryShedding {
-  int64_t held = 0;
-  int64_t limit = 0;  // of one listener (each has its own budget of the same size)
-  int64_t refused = 0;
-  std::optional<common::SteadyTime> last;
+  http::BudgetStats requests;
+  http::BudgetStats responses;
 
   static MemoryShedding of(const std::vector<http::ServerStats>& listeners);
 };
 
-/// Warns while a listener ran out of file descriptors or of room for request bodies within
+/// Warns while a listener ran out of file descriptors or of room for bodies or answers within
 /// kOverloadWindow of `now`, saying what was shed since start; passes otherwise. It never
 /// fails: shedding is the daemon protecting itself while it keeps serving, and a warning does
 /// not take it out of readiness.

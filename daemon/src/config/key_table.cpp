@@ -304,6 +304,11 @@ std::vector<KeySpec> buildTable() {
        "request whose body does not fit is answered 503 overloaded before it is read. Keep it "
        "at least http.max_body_bytes.",
        v::intRange(65536, int64_t{1} << 40)},
+      {"overload.max_response_bytes", K::kInt, "33554432", true,
+       "Bytes of answers all requests of a listener may hold in memory while they are sent; an "
+       "answer that does not fit is replaced by 503 overloaded. Keep it well above the largest "
+       "answer (a page of 500 agents with full metadata can reach 8 MiB).",
+       v::intRange(65536, int64_t{1} << 40)},
       // metrics: the Prometheus exposition, on the admin listener always
       {"metrics.public",
        K::kBool,

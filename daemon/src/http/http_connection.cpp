@@ -667,7 +667,6 @@ void HttpConnection::run() {
         case BodyOutcome::kRead:
           break;
         case BodyOutcome::kOverBudget:
-          server_.requestMemoryExhausted();
           early = errorReply(
               common::Error::unavailable(
                   common::ErrorCode::kOverloaded,
@@ -697,6 +696,9 @@ void HttpConnection::run() {
       }
     }
 
+    // The answer's body, from when the pipeline has it until it has been sent.
+    BudgetLease reply_held(server_.responseMemory(), settings.max_response_bytes.load());
+    ctx.reply_memory = &reply_held;
     Reply reply = early ? pipeline.finishEarly(ctx, std::move(*early)) : pipeline.handle(ctx);
     // A body its handler left unread (refused before it, or cut short) cannot be skipped to the
     // next request reliably: the connection closes after this answer.

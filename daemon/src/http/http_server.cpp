@@ -288,12 +288,6 @@ int HttpServer::countServed(const Poco::Net::StreamSocket& socket) {
   return it == connections_.end() ? 1 : ++it->second.served;
 }
 
-void HttpServer::requestMemoryExhausted() {
-  request_memory_exhausted_at_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::steady_clock::now().time_since_epoch())
-                                        .count();
-}
-
 ServerStats HttpServer::stats() const {
   ServerStats s;
   s.threads_busy = dispatcher_->currentConnections();
@@ -310,12 +304,8 @@ ServerStats HttpServer::stats() const {
   s.accept_failures = accept_failures_.load();
   s.shed_descriptors = shed_descriptors_.load();
   s.slow_readers_closed = slow_readers_closed_.load();
-  s.request_bytes_held = request_memory_.held();
-  s.request_bytes_limit = settings_->max_request_bytes.load();
-  s.shed_request_memory = request_memory_.refused();
-  if (int64_t ns = request_memory_exhausted_at_ns_.load(); ns != 0) {
-    s.request_memory_exhausted_at = common::SteadyTime(std::chrono::nanoseconds(ns));
-  }
+  s.request_memory = request_memory_.stats(settings_->max_request_bytes.load());
+  s.response_memory = response_memory_.stats(settings_->max_response_bytes.load());
   s.idle_closed_descriptors = idle_closed_.load();
   if (int64_t at = exhausted_at_ns_.load(); at != 0) {
     s.descriptors_exhausted_at = common::SteadyTime(

@@ -49,6 +49,7 @@ struct ServerSettings {
     request_timeout_ms = next.request_timeout_ms.load();
     send_timeout_ms = next.send_timeout_ms.load();
     max_request_bytes = next.max_request_bytes.load();
+    max_response_bytes = next.max_response_bytes.load();
     max_body_bytes = next.max_body_bytes.load();
     import_max_body_bytes = next.import_max_body_bytes.load();
     access_log = next.access_log.load();
@@ -65,6 +66,7 @@ struct ServerSettings {
   std::atomic<int64_t> max_body_bytes{1048576};
   std::atomic<int64_t> import_max_body_bytes{int64_t{4} << 30};  // streamed bodies (import)
   std::atomic<int64_t> max_request_bytes{int64_t{32} << 20};     // bodies held by all requests
+  std::atomic<int64_t> max_response_bytes{int64_t{32} << 20};    // answers not yet sent
   std::atomic<bool> access_log{true};
 };
 
@@ -86,10 +88,11 @@ struct ServerStats {
   int64_t idle_closed_descriptors = 0;  // idle keep-alive connections closed to make room
   std::optional<common::SteadyTime> descriptors_exhausted_at;  // the last EMFILE/ENFILE
   int64_t slow_readers_closed = 0;  // read nothing of a response for http.send_timeout_ms
-  int64_t request_bytes_held = 0;   // request bodies in memory now
-  int64_t request_bytes_limit = 0;  // overload.max_request_bytes
-  int64_t shed_request_memory = 0;  // answered 503 overloaded: no room for the body
-  std::optional<common::SteadyTime> request_memory_exhausted_at;  // the latest such answer
+  // Request bodies in memory (overload.max_request_bytes; refused: answered 503 overloaded, the
+  // body unread) and answers waiting to be sent (overload.max_response_bytes; refused: answered
+  // 503 overloaded instead of the answer built).
+  BudgetStats request_memory;
+  BudgetStats response_memory;
 };
 
 /// Serves one listening socket. Unlike Poco's HTTPServer:
@@ -152,8 +155,7 @@ class HttpServer {
   void countSlowReader() { ++slow_readers_closed_; }
   /// Bytes of request bodies held in memory by this listener's requests.
   MemoryBudget& requestMemory() { return request_memory_; }
-  /// Notes a request answered 503 overloaded for want of room in requestMemory().
-  void requestMemoryExhausted();
+  MemoryBudget& responseMemory() { return response_memory_; }
   std::atomic<int64_t>& inflight() { return inflight_; }
   /// Puts a connection whose request headers are still incomplete back at the end of the
   /// queue, remembering its header deadline, so that slow senders cannot hold every worker.
@@ -203,8 +205,8 @@ class HttpServer {
   std::atomic<int64_t> idle_closed_{0};
   std::atomic<int64_t> slow_readers_closed_{0};
   MemoryBudget request_memory_;
-  std::atomic<int64_t> request_memory_exhausted_at_ns_{0};  // 0: never
-  std::atomic<int64_t> exhausted_at_ns_{0};                 // steady clock; 0: never
+  MemoryBudget response_memory_;
+  std::atomic<int64_t> exhausted_at_ns_{0};  // steady clock; 0: never
   // Both used by the acceptor thread only.
   ReserveDescriptor reserve_;
   AcceptFailureLog accept_log_;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/error_envelope.h"
+#include "http/memory_budget.h"
 
 namespace cc::http {
 
@@ -42,8 +43,22 @@ Reply Pipeline::dispatch(RequestContext& ctx) const {
   } else {
     reply = invoker_ ? invoker_(ctx, *match.route) : match.route->handler(ctx);
   }
+  holdForSending(ctx, reply);
   while (ran > 0) middleware_[--ran]->onReply(ctx, reply);
   return reply;
+}
+
+void Pipeline::holdForSending(const RequestContext& ctx, Reply& reply) {
+  // A streamed body is produced a chunk at a time as it is sent: it holds no more than a chunk.
+  if (ctx.reply_memory == nullptr || reply.stream) return;
+  if (ctx.reply_memory->holdUpTo(static_cast<int64_t>(reply.body.size()))) return;
+  // The answer built goes now instead of waiting, whole, for a client that may read slowly;
+  // the middleware on the way out sees (and counts) what is sent instead.
+  reply = errorReply(
+      common::Error::unavailable(common::ErrorCode::kOverloaded,
+                                 "answers waiting to be sent are at overload.max_response_bytes (" +
+                                     std::to_string(ctx.reply_memory->limit()) + " bytes); retry"),
+      ctx.request_id);
 }
 
 Reply Pipeline::finishEarly(const RequestContext& ctx, Reply reply) const {

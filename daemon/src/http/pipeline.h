@@ -11,8 +11,10 @@
 namespace cc::http {
 
 /// The fixed request path: route lookup, each middleware in order (any may answer), then the
-/// handler. One top-level catch turns anything unexpected into a 500 envelope and one log
-/// line. Built at start-up; thread-safe afterwards.
+/// handler; the answer's body is then held against the listener's response budget (past it the
+/// answer becomes 503 overloaded) before each middleware sees it on the way out. One top-level
+/// catch turns anything unexpected into a 500 envelope and one log line. Built at start-up;
+/// thread-safe afterwards.
 class Pipeline {
  public:
   explicit Pipeline(std::shared_ptr<const Router> router) : router_(std::move(router)) {}
@@ -29,6 +31,9 @@ class Pipeline {
 
  private:
   Reply dispatch(RequestContext& ctx) const;
+  /// Holds the body in ctx.reply_memory until it has been sent, or replaces the answer with a
+  /// 503 overloaded envelope when the budget has no room for it.
+  static void holdForSending(const RequestContext& ctx, Reply& reply);
   std::shared_ptr<const Router> router_;
   std::vector<std::shared_ptr<Middleware>> middleware_;
   Invoker invoker_;

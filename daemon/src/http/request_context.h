@@ -15,6 +15,7 @@ class HTTPServerResponse;
 namespace cc::http {
 
 class BodySource;
+class BudgetLease;
 
 /// Who made the request, once authentication has run.
 struct Identity {
@@ -49,6 +50,9 @@ struct RequestContext {
   /// For a route that reads its body itself (RouteOptions::streams_body): that body, which the
   /// connection then has not read into `body`. Null otherwise.
   BodySource* body_source = nullptr;
+  /// Where the answer's body is held until it has been sent (overload.max_response_bytes): set
+  /// by the connection; null in unit tests that call the pipeline directly.
+  BudgetLease* reply_memory = nullptr;
   common::SteadyTime started{};
   common::SteadyTime deadline{};
   /// The budget `deadline` was set from: http.request_timeout_ms or the route's timeout_ms. Bulk

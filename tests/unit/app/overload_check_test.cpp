@@ -51,24 +51,41 @@ TEST_F(OverloadCheckTest, WarnsWithinTheWindowAfterTheLastExhaustionSummingEvery
 
 TEST_F(OverloadCheckTest, WarnsWhileRequestsAreRefusedForWantOfRoomForTheirBodies) {
   http::ServerStats pub;
-  pub.request_bytes_held = 1000;
-  pub.request_bytes_limit = 4096;
-  pub.shed_request_memory = 3;
-  pub.request_memory_exhausted_at = clock_.now();
+  pub.request_memory = {1000, 4096, 3, clock_.now()};
   http::ServerStats admin;
-  admin.request_bytes_held = 24;
-  admin.request_bytes_limit = 4096;
+  admin.request_memory = {24, 4096, 0, std::nullopt};
   auto memory = MemoryShedding::of({pub, admin});
-  EXPECT_EQ(memory.held, 1024);
-  EXPECT_EQ(memory.limit, 4096);
-  EXPECT_EQ(memory.refused, 3);
+  EXPECT_EQ(memory.requests.held, 1024);
+  EXPECT_EQ(memory.requests.limit, 4096);
+  EXPECT_EQ(memory.requests.refused, 3);
+  EXPECT_EQ(memory.responses.refused, 0);
   clock_.advance(2s);
   auto r = overloadCheck(DescriptorShedding{}, memory, clock_.now());
   EXPECT_EQ(r.status, health::HealthStatus::kWarn) << r.output;
   EXPECT_NE(r.output.find("request bodies at overload.max_request_bytes 2 s ago"),
             std::string::npos)
       << r.output;
+  EXPECT_EQ(r.output.find("overload.max_response_bytes"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("3 request(s) refused"), std::string::npos) << r.output;
+  clock_.advance(kOverloadWindow);
+  EXPECT_EQ(overloadCheck(DescriptorShedding{}, memory, clock_.now()).status,
+            health::HealthStatus::kPass);
+}
+
+TEST_F(OverloadCheckTest, WarnsWhileAnswersAreReplacedForWantOfRoomToSendThem) {
+  http::ServerStats pub;
+  pub.response_memory = {5000, 8192, 2, clock_.now()};
+  http::ServerStats admin;
+  admin.response_memory = {0, 8192, 1, std::nullopt};
+  auto memory = MemoryShedding::of({pub, admin});
+  EXPECT_EQ(memory.responses.held, 5000);
+  EXPECT_EQ(memory.responses.refused, 3);
+  clock_.advance(4s);
+  auto r = overloadCheck(DescriptorShedding{}, memory, clock_.now());
+  EXPECT_EQ(r.status, health::HealthStatus::kWarn) << r.output;
+  EXPECT_NE(r.output.find("answers at overload.max_response_bytes 4 s ago"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("3 answer(s) replaced by 503"), std::string::npos) << r.output;
   clock_.advance(kOverloadWindow);
   EXPECT_EQ(overloadCheck(DescriptorShedding{}, memory, clock_.now()).status,
             health::HealthStatus::kPass);
