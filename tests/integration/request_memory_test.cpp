@@ -169,6 +169,32 @@ TEST(RequestMemoryTest, AnAnswerPastTheResponseBudgetIs503OverloadedWhileASlowRe
   EXPECT_EQ(d.get("/api/agents?limit=500", jsonHeaders(viewer)).status, 200);
 }
 
+// After enough bytes of bodies have passed through the budget, the lifecycle loop gives the
+// allocator's free memory back to the system; /admin/status counts it and shows the arenas.
+TEST(RequestMemoryTest, FreeMemoryIsGivenBackOnceEnoughBodiesHavePassed) {
+  DaemonProcess d(
+      {"-D", "overload.release_memory_after_bytes=1000000", "-D", "ratelimit.enabled=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  auto status = d.admin("GET", "/admin/status");
+  EXPECT_EQ(jsonField(status.body, "overload.allocator.arenas"), "2") << status.body;
+  EXPECT_EQ(jsonField(status.body, "overload.allocator.releases"), "0") << status.body;
+
+  const std::string viewer = mintToken(d, "viewer");
+  for (int i = 0; i < 3; ++i) {  // 1.2 MB in all; a viewer's POST is read, then refused
+    EXPECT_EQ(
+        d.request("POST", "/api/agents", std::string(400000, ' '), jsonHeaders(viewer)).status,
+        403);
+  }
+  std::string releases;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+       std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
+    releases = jsonField(d.admin("GET", "/admin/status").body, "overload.allocator.releases");
+    if (releases != "0") break;
+  }
+  EXPECT_NE(releases, "0") << "the 1.2 MB of bodies passed without a release";
+}
+
 // A body of about 1 MB whose metadata (limit 16 KiB) is nearly all of it, in many small keys:
 // the parse tree of such a body is many times its size.
 std::string agentWithHugeMetadata(const std::string& tail) {

@@ -23,9 +23,11 @@
 #include "app/daemon_settings.h"
 #include "app/descriptor_budget.h"
 #include "app/listener_routes.h"
+#include "app/memory_trimmer.h"
 #include "app/overload_check.h"
 #include "app/services.h"
 #include "app/signal_waiter.h"
+#include "common/allocator.h"
 #include "common/logging.h"
 #include "common/secret_file.h"
 #include "config/config.h"
@@ -97,6 +99,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   void registerListenerMetrics();
   void checkOpenFileLimit(const config::Config& c);
   std::vector<http::ServerStats> listenerStats() const;
+  void releaseMemoryAfterBursts();
   void writeListenersFile() const;
   void drainListeners(bool restarting);
   void stopAdminUnix();
@@ -125,6 +128,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::unique_ptr<service::Watchdog> watchdog_;
   DescriptorBudget descriptor_budget_;
   std::optional<service::OpenFileLimit> open_file_limit_;  // as in force after start-up
+  int allocator_arenas_ = 0;                               // as set at start; 0: the default
+  std::optional<MemoryTrimmer> memory_trimmer_;            // run by the lifecycle loop
 };
 
 void DaemonApp::defineOptions(OptionSet& options) {
@@ -304,6 +309,11 @@ int DaemonApp::serve(const DaemonSettings& settings) {
     signals_->post(LifecycleEvent::kTerminate);
   }).detach();
 #endif
+  // Before the worker threads exist, so that they share the bounded arenas from the start.
+  if (common::limitAllocatorArenas(c.getInt32("overload.allocator_arenas"))) {
+    allocator_arenas_ = c.getInt32("overload.allocator_arenas");
+  }
+  memory_trimmer_.emplace(c.getInt("overload.release_memory_after_bytes"));
   started_at_ = std::chrono::steady_clock::now();
   started_wall_ms_ = common::Clock::system().wallMillis();
 
@@ -390,6 +400,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   int64_t last_requests = 0;
   while (event != LifecycleEvent::kTerminate && event != LifecycleEvent::kRestart) {
     event = signals_->wait(std::chrono::milliseconds(1000));
+    releaseMemoryAfterBursts();
     if (event == LifecycleEvent::kReload) {
       spdlog::info("SIGHUP: reloading configuration");
       notifier_.reloading("reloading the configuration");
@@ -533,6 +544,17 @@ std::vector<http::ServerStats> DaemonApp::listenerStats() const {
   std::vector<http::ServerStats> all{http_->stats(), admin_->stats()};
   if (admin_unix_) all.push_back(admin_unix_->stats());
   return all;
+}
+
+void DaemonApp::releaseMemoryAfterBursts() {
+  int64_t passed = 0;
+  for (const auto& s : listenerStats()) {
+    passed += s.request_memory.reserved_total + s.response_memory.reserved_total;
+  }
+  if (memory_trimmer_->tick(passed)) {
+    spdlog::debug("gave free memory back to the system ({} release(s) since start)",
+                  memory_trimmer_->releases());
+  }
 }
 
 void DaemonApp::registerListenerMetrics() {
@@ -756,6 +778,11 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   };
   overload->set("request_memory", budget(memory.requests));
   overload->set("response_memory", budget(memory.responses));
+  auto allocator = http::newObject();
+  allocator->set("arenas", allocator_arenas_ > 0 ? Poco::Dynamic::Var(allocator_arenas_)
+                                                 : Poco::Dynamic::Var());
+  allocator->set("releases", memory_trimmer_ ? memory_trimmer_->releases() : 0);
+  overload->set("allocator", allocator);
   o->set("overload", overload);
   return o;
 }

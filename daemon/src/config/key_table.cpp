@@ -309,6 +309,16 @@ std::vector<KeySpec> buildTable() {
        "answer that does not fit is replaced by 503 overloaded. Keep it well above the largest "
        "answer (a page of 500 agents with full metadata can reach 8 MiB).",
        v::intRange(65536, int64_t{1} << 40)},
+      {"overload.allocator_arenas", K::kInt, "2", false,
+       "Arenas the allocator may grow (glibc's M_ARENA_MAX; 0: its default of eight per core). "
+       "Fewer arenas keep a burst of large requests from leaving memory behind in many of "
+       "them. The environment's MALLOC_ARENA_MAX, when set, wins.",
+       v::intRange(0, 1024)},
+      {"overload.release_memory_after_bytes", K::kInt, "16777216", false,
+       "Once this many bytes of request bodies and answers have passed through the memory "
+       "budgets since the last time, free memory is given back to the system (malloc_trim), "
+       "from a background thread about once a second at most; 0: never.",
+       v::intRange(0, int64_t{1} << 40)},
       // metrics: the Prometheus exposition, on the admin listener always
       {"metrics.public",
        K::kBool,

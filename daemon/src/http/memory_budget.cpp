@@ -16,6 +16,7 @@ bool MemoryBudget::tryReserve(int64_t bytes, int64_t limit) {
       return false;
     }
   } while (!held_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
+  reserved_total_.fetch_add(bytes, std::memory_order_relaxed);
   return true;
 }
 
@@ -24,6 +25,7 @@ BudgetStats MemoryBudget::stats(int64_t limit) const {
   s.held = held();
   s.limit = limit;
   s.refused = refused();
+  s.reserved_total = reservedTotal();
   if (int64_t ns = exhausted_at_ns_.load(std::memory_order_relaxed); ns != 0) {
     s.exhausted_at = common::SteadyTime(
         std::chrono::duration_cast<common::SteadyTime::duration>(std::chrono::nanoseconds(ns)));

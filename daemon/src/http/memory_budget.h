@@ -16,6 +16,7 @@ struct BudgetStats {
   int64_t limit = 0;  // the setting it is reserved against
   int64_t refused = 0;
   std::optional<common::SteadyTime> exhausted_at;  // the latest refusal
+  int64_t reserved_total = 0;                      // every byte ever reserved
 };
 
 /// Counts bytes reserved against a limit given with each reservation (the setting, which a
@@ -30,12 +31,16 @@ class MemoryBudget {
 
   int64_t held() const { return held_.load(std::memory_order_relaxed); }
   int64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+  /// Every byte ever reserved: how much has passed through, for deciding when to give memory
+  /// back to the system.
+  int64_t reservedTotal() const { return reserved_total_.load(std::memory_order_relaxed); }
   /// A consistent-enough view for reporting, with `limit` the current setting.
   BudgetStats stats(int64_t limit) const;
 
  private:
   std::atomic<int64_t> held_{0};
   std::atomic<int64_t> refused_{0};
+  std::atomic<int64_t> reserved_total_{0};
   std::atomic<int64_t> exhausted_at_ns_{0};  // steady clock; 0: never
 };
 
