@@ -91,10 +91,13 @@ Error lineTooLong(std::size_t bytes) {
                            std::to_string(kMaxImportLineBytes));
 }
 
-Result<Poco::JSON::Object::Ptr> parseNdjsonObject(std::string_view text,
-                                                  Poco::JSON::Parser& parser) {
+Result<Poco::JSON::Object::Ptr> parseNdjsonObject(std::string_view text, Poco::JSON::Parser& parser,
+                                                  const BodyFields* fields) {
   if (text.size() > kMaxImportLineBytes) return lineTooLong(text.size());
-  if (auto checked = common::checkJsonText(text, common::kMaxJsonDepth, "line"); !checked) {
+  if (auto checked =
+          common::checkJsonText(text, common::kMaxJsonDepth, "line",
+                                fields ? fields->memberCheck() : common::JsonMemberCheck());
+      !checked) {
     return checked.error();
   }
   // Poco's parser reports a bare scalar ("42") as a broken parse; say what is wrong instead.
@@ -169,11 +172,21 @@ Result<RecordFields> takeRecordFields(Poco::JSON::Object& line, int64_t now_ms) 
 
 }  // namespace
 
+// An id or an ISO-8601 time is a few bytes; 64 leaves room for any escaping of a valid one.
+const BodyFields& agentRecordFields() {
+  static const BodyFields fields = agentBodyFields().with(
+      {{"id", 64}, {"last_heartbeat", 64}, {"created_at", 64}, {"updated_at", 64}});
+  return fields;
+}
+
+const BodyFields& projectRecordFields() {
+  static const BodyFields fields =
+      projectBodyFields().with({{"id", 64}, {"created_at", 64}, {"updated_at", 64}});
+  return fields;
+}
+
 Result<Agent> parseAgentRecord(Poco::JSON::Object& line, int64_t now_ms) {
-  if (auto st = json_input::rejectUnknown(
-          line, {"id", "name", "level", "role", "status", "project_id", "metadata",
-                 "last_heartbeat", "created_at", "updated_at"});
-      !st.ok()) {
+  if (auto st = json_input::rejectUnknown(line, agentRecordFields().names()); !st.ok()) {
     return st.error();
   }
   auto fields = takeRecordFields(line, now_ms);
@@ -198,9 +211,7 @@ Result<Agent> parseAgentRecord(Poco::JSON::Object& line, int64_t now_ms) {
 }
 
 Result<Project> parseProjectRecord(Poco::JSON::Object& line, int64_t now_ms) {
-  if (auto st = json_input::rejectUnknown(
-          line, {"id", "name", "description", "status", "path", "created_at", "updated_at"});
-      !st.ok()) {
+  if (auto st = json_input::rejectUnknown(line, projectRecordFields().names()); !st.ok()) {
     return st.error();
   }
   auto fields = takeRecordFields(line, now_ms);

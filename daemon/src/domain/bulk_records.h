@@ -89,10 +89,18 @@ class NdjsonLines {
 common::Error lineTooLong(std::size_t bytes);
 
 /// The JSON object on one line: kMaxImportLineBytes, then common::checkJsonText (UTF-8, NUL,
-/// nesting), then `parser` (reset first, so one parser serves a whole body). Error::badRequest
-/// otherwise, naming what is wrong.
+/// nesting, and with `fields` each top-level member: unknown or oversized ones are refused
+/// before the parse), then `parser` (reset first, so one parser serves a whole body).
+/// Error::badRequest (or Error::invalid naming the field) otherwise.
 common::Result<Poco::JSON::Object::Ptr> parseNdjsonObject(std::string_view text,
-                                                          Poco::JSON::Parser& parser);
+                                                          Poco::JSON::Parser& parser,
+                                                          const BodyFields* fields = nullptr);
+
+/// The fields of an agent's import line: those of a create and id, created_at, updated_at and
+/// last_heartbeat, which an export writes.
+const BodyFields& agentRecordFields();
+/// The fields of a project's import line: those of a create and id, created_at, updated_at.
+const BodyFields& projectRecordFields();
 
 /// An agent from an import line: the fields of a create (parseAgentInput; status defaults to
 /// idle) and those an export adds, so that a move keeps them: id (1..kMaxImportId; absent or

@@ -133,6 +133,11 @@ common::JsonMemberCheck BodyFields::memberCheck() const {
       [this](std::string_view name, std::size_t value_bytes) { return check(name, value_bytes); };
 }
 
+BodyFields BodyFields::with(std::vector<std::pair<std::string, std::size_t>> more) const {
+  more.insert(more.begin(), fields_.begin(), fields_.end());
+  return BodyFields(std::move(more));
+}
+
 std::vector<std::string> BodyFields::names() const {
   std::vector<std::string> out;
   for (const auto& field : fields_) out.push_back(field.first);

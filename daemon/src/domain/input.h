@@ -142,6 +142,8 @@ class BodyFields {
  public:
   BodyFields(std::vector<std::pair<std::string, std::size_t>> fields)
       : fields_(std::move(fields)) {}
+  /// These fields and `more`.
+  BodyFields with(std::vector<std::pair<std::string, std::size_t>> more) const;
 
   /// Error::invalid(name, "unknown field…") for a field not listed, tooLarge(…) for one over
   /// its size.

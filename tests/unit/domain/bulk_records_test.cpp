@@ -119,6 +119,34 @@ TEST(NdjsonObjectTest, RefusesWhatIsNotOneSafeObjectNamingWhy) {
   EXPECT_TRUE(parseNdjsonObject("{\"ok\":true}", parser).ok());
 }
 
+// With the collection's fields, a line's members are checked while it is scanned: an oversized
+// or unknown field is named before the line is parsed, even when what follows is not JSON.
+TEST(NdjsonObjectTest, TheRecordFieldsAreCheckedWhileTheLineIsScanned) {
+  Poco::JSON::Parser parser;
+  const std::string metadata = "{\"k\":\"" + std::string(kMaxMetadataBytes, 'm') + "\"}";
+  auto big = parseNdjsonObject(R"({"name":"a","metadata":)" + metadata + R"(, oops)", parser,
+                               &agentRecordFields());
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.error().code, common::ErrorCode::kValidation) << big.error().message;
+  EXPECT_EQ(big.error().field, "metadata") << big.error().message;
+
+  auto unknown =
+      parseNdjsonObject(R"({"name":"p","colour":"red"})", parser, &projectRecordFields());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "colour") << unknown.error().message;
+
+  // What an export writes passes: its extra fields are in the list.
+  EXPECT_TRUE(
+      parseNdjsonObject(
+          R"({"id":7,"name":"a","level":"L1","role":"r","last_heartbeat":null,)"
+          R"("created_at":"2024-05-01T12:00:00.000Z","updated_at":"2024-05-01T12:00:00.000Z"})",
+          parser, &agentRecordFields())
+          .ok());
+  EXPECT_TRUE(parseNdjsonObject(R"({"id":3,"name":"p","created_at":"2024-05-01T12:00:00.000Z"})",
+                                parser, &projectRecordFields())
+                  .ok());
+}
+
 TEST(AgentRecordTest, AnExportedAgentReadsBackAsTheSameAgent) {
   Agent a;
   a.id = 4711;

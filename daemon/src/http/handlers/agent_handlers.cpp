@@ -106,7 +106,7 @@ Reply heartbeat(DomainServices& services, RequestContext& ctx) {
 BulkCollection<domain::Agent> bulkAgents(DomainServices& services) {
   auto bulk = repositoryCollection<domain::Agent, domain::AgentFilter>(
       services, kTopic, kPrefix, domain::parseAgentFilter, domain::parseAgentRecord,
-      &store::Store::agents);
+      domain::agentRecordFields(), &store::Store::agents);
   store::AgentRepository& agents = services.store.agents();
   bulk.load = [&agents](const std::vector<domain::Agent>& rows, common::SteadyTime deadline) {
     return agents.loadBatch(rows, deadline);

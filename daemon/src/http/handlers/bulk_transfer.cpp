@@ -318,7 +318,7 @@ Reply importCollection(const BulkCollection<Row>& collection, DomainServices& se
       report.reject(line.number, domain::lineTooLong(line.bytes));
       continue;
     }
-    auto object = domain::parseNdjsonObject(line.text, parser);
+    auto object = domain::parseNdjsonObject(line.text, parser, collection.line_fields);
     if (!object) {
       report.reject(line.number, object.error());
       continue;

@@ -38,6 +38,8 @@ struct BulkCollection {
   /// errors (sort, limit, offset and cursor are refused before this is called).
   std::function<common::Result<Pages>(const std::map<std::string, std::string>& query)> pages;
   std::function<common::Result<Row>(Poco::JSON::Object& line, int64_t now_ms)> parse;
+  /// The fields a line may have, checked while it is scanned (domain::parseNdjsonObject).
+  const domain::BodyFields* line_fields = nullptr;
   std::function<common::Result<domain::ImportOutcome>(const std::vector<Row>& rows, bool dry_run,
                                                       common::SteadyTime deadline)>
       write;
@@ -57,7 +59,7 @@ BulkCollection<Row> repositoryCollection(
     DomainServices& services, std::string name, std::string path,
     common::Result<Filter> (*parse_filter)(const std::map<std::string, std::string>&),
     common::Result<Row> (*parse_record)(Poco::JSON::Object&, int64_t),
-    Repository& (store::Store::*repository)()) {
+    const domain::BodyFields& line_fields, Repository& (store::Store::*repository)()) {
   BulkCollection<Row> collection;
   collection.name = std::move(name);
   collection.path = std::move(path);
@@ -76,6 +78,7 @@ BulkCollection<Row> repositoryCollection(
         });
   };
   collection.parse = parse_record;
+  collection.line_fields = &line_fields;
   collection.write = [&rows](const std::vector<Row>& batch, bool dry_run,
                              common::SteadyTime deadline) {
     return rows.importBatch(batch, dry_run, deadline);

@@ -88,7 +88,7 @@ Reply remove(DomainServices& services, RequestContext& ctx) {
 BulkCollection<domain::Project> bulkProjects(DomainServices& services) {
   return repositoryCollection<domain::Project, domain::ProjectFilter>(
       services, kTopic, kPrefix, domain::parseProjectFilter, domain::parseProjectRecord,
-      &store::Store::projects);
+      domain::projectRecordFields(), &store::Store::projects);
 }
 
 }  // namespace
