@@ -16,10 +16,10 @@ daemon's defaults: 2 arenas and the release), "jemalloc" (LD_PRELOAD of Debian's
 when installed, with glibc's settings off). One JSON line per variant to stdout and bench/results/memory_burst.jsonl.
 Usage: python3 bench/memory_burst.py [--daemon build/release/controlcenterd] [--variants glibc,arena2]
 """
-import argparse, base64, json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, time
-import urllib.request
+import argparse, base64, json, os, socket, threading, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench_daemon import ROOT, Daemon
+
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 
@@ -40,50 +40,6 @@ def big_body():
         size += len(p) + 1
         i += 1
     return (head + ",".join(parts) + "}}").encode()
-
-
-class Daemon:
-    def __init__(self, binary, env_extra, defines):
-        self.dir = tempfile.mkdtemp(prefix="cc-membench-")
-        env = dict(os.environ, CONTROLCENTER_ADMIN_PASSWORD="bench-password-123", **env_extra)
-        self.log = open(os.path.join(self.dir, "daemon.log"), "w")
-        self.proc = subprocess.Popen(
-            [binary, "--config", os.path.join(ROOT, "etc/controlcenterd.properties"),
-             "-D", "daemon.state_dir=" + self.dir, "-D", "http.port=0", "-D", "admin.port=0",
-             "-D", "log.access=off", "-D", "ratelimit.enabled=false",
-             "-D", "http.max_connections_per_client=0", "-D", "ws.max_connections_per_client=5000"]
-            + [a for kv in defines for a in ("-D", kv)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        listeners = os.path.join(self.dir, "listeners.json")
-        for _ in range(3000):
-            if os.path.exists(listeners) and os.path.getsize(listeners) > 0:
-                break
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.01)
-        if not os.path.exists(listeners) or os.path.getsize(listeners) == 0:
-            self.stop()
-            sys.exit("controlcenterd did not start; see its log")
-        with open(listeners) as f:
-            d = json.load(f)
-        self.http, self.admin = d["http"], d["admin"]
-        with open(os.path.join(self.dir, "admin.token")) as f:
-            admin_token = f.read().strip()
-        req = urllib.request.Request(
-            f"http://{self.admin}/admin/tokens", data=b'{"role":"admin","ttl_s":3600}',
-            headers={"Authorization": "Bearer " + admin_token, "Content-Type": "application/json"})
-        self.token = json.load(urllib.request.urlopen(req))["token"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def read_answer(sock):

@@ -1,0 +1,63 @@
+"""A Release controlcenterd on loopback for the Python benches: a temp state dir, port 0, the
+reference configuration without rate limits, an admin-role API token; stop() ends it (SIGTERM,
+then SIGKILL) and removes its directory."""
+import json, os, resource, shutil, signal, subprocess, sys, tempfile, time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Daemon:
+    def __init__(self, binary, env_extra=None, defines=(), open_files=None):
+        """env_extra: environment added; defines: KEY=VALUE for -D; open_files: RLIMIT_NOFILE."""
+        self.dir = tempfile.mkdtemp(prefix="cc-bench-")
+        env = dict(os.environ, CONTROLCENTER_ADMIN_PASSWORD="bench-password-123", **(env_extra or {}))
+        self.log_path = os.path.join(self.dir, "daemon.log")
+        self.log = open(self.log_path, "w")
+
+        def limit_files():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+        self.proc = subprocess.Popen(
+            [binary, "--config", os.path.join(ROOT, "etc/controlcenterd.properties"),
+             "-D", "daemon.state_dir=" + self.dir, "-D", "http.port=0", "-D", "admin.port=0",
+             "-D", "log.access=off", "-D", "ratelimit.enabled=false",
+             "-D", "http.max_connections_per_client=0", "-D", "ws.max_connections_per_client=5000"]
+            + [a for kv in defines for a in ("-D", kv)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            preexec_fn=limit_files if open_files else None)
+        listeners = os.path.join(self.dir, "listeners.json")
+        for _ in range(3000):
+            if os.path.exists(listeners) and os.path.getsize(listeners) > 0:
+                break
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        if not os.path.exists(listeners) or os.path.getsize(listeners) == 0:
+            print(self.log_text(), file=sys.stderr)
+            self.stop()
+            sys.exit("controlcenterd did not start")
+        with open(listeners) as f:
+            d = json.load(f)
+        self.http, self.admin = d["http"], d["admin"]
+        with open(os.path.join(self.dir, "admin.token")) as f:
+            admin_token = f.read().strip()
+        req = urllib.request.Request(
+            f"http://{self.admin}/admin/tokens", data=b'{"role":"admin","ttl_s":3600}',
+            headers={"Authorization": "Bearer " + admin_token, "Content-Type": "application/json"})
+        self.token = json.load(urllib.request.urlopen(req))["token"]
+
+    def log_text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
