@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -22,14 +23,13 @@ using cc::config::Config;
 using cc::config::ConfigLoader;
 using cc::config::KeyType;
 
-// The loader reads a file, so each input is written to one scratch file per process.
+// The loader reads a file, so each input is written to one scratch file per process, removed
+// again as soon as the loader has read it: a fuzzer ends with _exit, which runs no atexit.
 const std::string& scratchFile() {
   static const std::string path = [] {
     const char* dir = std::getenv("TMPDIR");
-    std::string p = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") +
-                    "/cc-config-fuzz-" + std::to_string(::getpid()) + ".properties";
-    std::atexit([] { std::remove(scratchFile().c_str()); });
-    return p;
+    return std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/cc-config-fuzz-" +
+           std::to_string(::getpid()) + ".properties";
   }();
   return path;
 }
@@ -84,6 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out.write(text.data(), static_cast<std::streamsize>(text.size()));
   }
   auto loaded = ConfigLoader::load(scratchFile(), {});
+  std::remove(scratchFile().c_str());
   FUZZ_CHECK(loaded.config != nullptr);
   for (const auto& spec : cc::config::keyTable()) {
     if (spec.name.find('*') == std::string::npos) FUZZ_CHECK(loaded.config->has(spec.name));
