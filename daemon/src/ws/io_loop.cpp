@@ -73,9 +73,10 @@ void IoLoop::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void IoLoop::post(Task task) {
+bool IoLoop::post(Task task) {
   {
     std::lock_guard<std::mutex> lock(tasks_mutex_);
+    if (finished_) return false;
     tasks_.push_back(std::move(task));
   }
   if (!wake_pending_.exchange(true)) {
@@ -85,12 +86,13 @@ void IoLoop::post(Task task) {
       // A full datagram buffer means a wake-up is already pending.
     }
   }
+  return true;
 }
 
 void IoLoop::adopt(Handoff handoff) {
   ++count_;
   auto shared = std::make_shared<Handoff>(std::move(handoff));
-  post([this, shared] {
+  const bool queued = post([this, shared] {
     collectGarbage();  // a closed connection's descriptor may have been reused by this one
     auto c = std::make_unique<Connection>(std::move(*shared), settings_, validator_);
     Connection& ref = *c;
@@ -109,6 +111,19 @@ void IoLoop::adopt(Handoff handoff) {
     }
     settle(ref, now());
   });
+  if (!queued) {
+    // The loop has ended (the daemon is stopping): the client is told so, as those the loop
+    // served were, instead of a connection dropped without a close frame.
+    --count_;
+    FramePtr bye = closeFrame(close_code::kGoingAway, "server shutting down");
+    try {
+      shared->socket.sendBytes(bye->data(), static_cast<int>(bye->size()));
+      shared->socket.shutdownSend();
+    } catch (const Poco::Exception&) {
+      // Gone already: nothing is owed.
+    }
+    shared->socket.close();
+  }
 }
 
 void IoLoop::publish(Topic topic, FramePtr frame) {
@@ -192,6 +207,15 @@ void IoLoop::run() {
     collectGarbage();
     if (stopping_ && (connections_.empty() || t >= stop_deadline_)) break;
   }
+  // Tasks posted after the last wake-up: an adoption among them closes with 1001 (stopping_),
+  // its close frame written now; from here on post() refuses.
+  std::vector<Task> late;
+  {
+    std::lock_guard<std::mutex> lock(tasks_mutex_);
+    finished_ = true;
+    late.swap(tasks_);
+  }
+  for (auto& task : late) task();
   for (auto& [fd, c] : connections_) {
     if (!c->dead) destroy(*c);
   }

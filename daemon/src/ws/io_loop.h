@@ -69,7 +69,8 @@ class IoLoop {
   struct Connection;
   using Task = std::function<void()>;
 
-  void post(Task task);
+  /// Queues `task` for the loop thread; false (nothing queued) once the loop has ended.
+  bool post(Task task);
   void run();
   void runTasks();
   void onReadable(Connection& c);
@@ -87,6 +88,7 @@ class IoLoop {
   std::atomic<bool> wake_pending_{false};
   std::mutex tasks_mutex_;
   std::vector<Task> tasks_;
+  bool finished_ = false;  // under tasks_mutex_: the loop has ended and takes no more tasks
   std::atomic<int> count_{0};
   std::thread thread_;
   std::atomic<bool> started_{false};

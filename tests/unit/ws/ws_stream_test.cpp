@@ -422,8 +422,7 @@ TEST_F(WsStreamTest, ShutdownSendsGoingAwayAndRefusesNewUpgrades) {
   start();
   auto a = connect("/api/system/metrics");
   auto b = connect("/api/system/ws", "secret");
-  // Both handed to their loops: a handshake answered but not yet adopted when the loops stop
-  // is closed by the socket's end, not with 1001.
+  // Both handed to their loops (one adopted after its loop ended gets 1001 too: IoLoopTest).
   ASSERT_TRUE(eventually([&] { return hub_->stats().accepted_total == 2; }));
   hub_->shutdown();
   EXPECT_EQ(closeCodeOf(*a), 1001);
