@@ -40,16 +40,31 @@ common::Result<RedisReply> evalScript(RedisPool& pool, const RedisScript& script
   return reply;
 }
 
-std::optional<int64_t> replyInteger(const RedisReply& reply, std::size_t index) {
+namespace {
+
+template <class T>
+std::optional<T> replyElement(const RedisReply& reply, std::size_t index) {
   auto* array = dynamic_cast<const Poco::Redis::Type<Array>*>(reply.get());
   if (array == nullptr || array->value().isNull() || index >= array->value().size()) {
     return std::nullopt;
   }
   try {
-    return array->value().template get<Poco::Int64>(index);
+    return array->value().template get<T>(index);
   } catch (const Poco::Exception&) {
     return std::nullopt;
   }
+}
+
+}  // namespace
+
+std::optional<int64_t> replyInteger(const RedisReply& reply, std::size_t index) {
+  return replyElement<Poco::Int64>(reply, index);
+}
+
+std::optional<std::string> replyString(const RedisReply& reply, std::size_t index) {
+  auto bulk = replyElement<Poco::Redis::BulkString>(reply, index);
+  if (!bulk || bulk->isNull()) return std::nullopt;
+  return bulk->value();
 }
 
 }  // namespace cc::shared_state

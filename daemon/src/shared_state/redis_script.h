@@ -33,5 +33,7 @@ common::Result<RedisReply> evalScript(RedisPool& pool, const RedisScript& script
 /// The integer at `index` of an array reply; nullopt when the reply is no array or the element
 /// no integer.
 std::optional<int64_t> replyInteger(const RedisReply& reply, std::size_t index);
+/// The bulk string at `index` of an array reply; nullopt when there is none.
+std::optional<std::string> replyString(const RedisReply& reply, std::size_t index);
 
 }  // namespace cc::shared_state
