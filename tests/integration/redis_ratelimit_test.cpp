@@ -20,13 +20,8 @@ Poco::JSON::Object::Ptr parsedObject(const std::string& body) {
   return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
 }
 
-class RedisRateLimitTest : public ::testing::Test {
+class RedisRateLimitTest : public ThrowawayRedisTest {
  protected:
-  void SetUp() override {
-    if (!ThrowawayRedis::available()) GTEST_SKIP() << "no redis-server installed";
-    ASSERT_TRUE(redis_.start());
-  }
-
   // A daemon whose only rule allows a burst of 10 per client on /api/agents (a token an hour:
   // nothing refills during the test); clients are told apart by X-Forwarded-For.
   std::unique_ptr<DaemonProcess> startDaemon(const std::string& failure_mode = "local") {
@@ -73,8 +68,6 @@ class RedisRateLimitTest : public ::testing::Test {
     argv.insert(argv.end(), args.begin(), args.end());
     return runProgram(argv);
   }
-
-  ThrowawayRedis redis_;
 };
 
 TEST_F(RedisRateLimitTest, ABurstSpreadOverTwoDaemonsAdmitsExactlyTheLimit) {

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -100,6 +102,16 @@ class ThrowawayRedis {
   std::string dir_;
   std::string password_;
   pid_t pid_ = -1;
+};
+
+/// A test with its own Redis, started; skipped where redis-server is not installed.
+class ThrowawayRedisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!ThrowawayRedis::available()) GTEST_SKIP() << "no redis-server installed";
+    ASSERT_TRUE(redis_.start());
+  }
+  ThrowawayRedis redis_;
 };
 
 }  // namespace cc::testing

@@ -67,6 +67,25 @@ struct Daemon {
   std::shared_ptr<RedisRateLimitBackend> backend;
 };
 
+// The rate limit configuration of built-in defaults plus `defines`, checked.
+std::shared_ptr<const middleware::RateLimitConfig> limitsOf(
+    const config::ConfigLoader::Defines& defines) {
+  auto loaded = config::ConfigLoader::load("", defines);
+  EXPECT_TRUE(loaded.ok());
+  config::Problems problems;
+  auto cfg = middleware::RateLimitConfig::fromConfig(*loaded.config, problems);
+  EXPECT_TRUE(problems.empty());
+  return cfg;
+}
+
+middleware::RequestInfo apiRequest() {
+  middleware::RequestInfo request;
+  request.method = "GET";
+  request.path = "/api/x";
+  request.client_ip = "198.51.100.9";
+  return request;
+}
+
 // One token an hour, three back to back: nothing refills during a test.
 const BucketLimit kHourly{1, 3600, 3};
 
@@ -207,20 +226,13 @@ TEST_F(RedisBucketStoreTest, ARejectedKeyIsRejectedLocallyUntilItsRetryTime) {
 }
 
 TEST_F(RedisBucketStoreTest, TheRateLimiterAnswersWithRedisNumbers) {
-  auto loaded = config::ConfigLoader::load("", {{"ratelimit.rules", "api"},
-                                                {"ratelimit.rule.api.paths", "/api/*"},
-                                                {"ratelimit.rule.api.rate", "1/h"},
-                                                {"ratelimit.rule.api.burst", "2"}});
-  ASSERT_TRUE(loaded.ok());
-  config::Problems problems;
-  auto cfg = middleware::RateLimitConfig::fromConfig(*loaded.config, problems);
-  ASSERT_TRUE(problems.empty());
+  auto cfg = limitsOf({{"ratelimit.rules", "api"},
+                       {"ratelimit.rule.api.paths", "/api/*"},
+                       {"ratelimit.rule.api.rate", "1/h"},
+                       {"ratelimit.rule.api.burst", "2"}});
   Daemon d(settings_, RedisFailureMode::kClosed, clock_, prefix_);
   middleware::RateLimiter limiter(cfg, clock_, nullptr, d.backend->storeFactory());
-  middleware::RequestInfo request;
-  request.method = "GET";
-  request.path = "/api/x";
-  request.client_ip = "198.51.100.9";
+  const middleware::RequestInfo request = apiRequest();
   auto first = limiter.decide(request);
   EXPECT_EQ(first.action, middleware::RateAction::kPass);
   EXPECT_EQ(first.rateLimitHeader(), "\"api\";r=1;t=3600");
@@ -238,14 +250,9 @@ TEST_F(RedisBucketStoreTest, TheRateLimiterAnswersWithRedisNumbers) {
 }
 
 // Redis unreachable: the failure modes, and Redis back.
-class RedisFailureTest : public ::testing::Test {
+class RedisFailureTest : public cc::testing::ThrowawayRedisTest {
  protected:
-  void SetUp() override {
-    if (!cc::testing::ThrowawayRedis::available()) GTEST_SKIP() << "no redis-server installed";
-    ASSERT_TRUE(redis_.start());
-  }
   common::FakeClock clock_;
-  cc::testing::ThrowawayRedis redis_;
 };
 
 TEST_F(RedisFailureTest, LocalModeDecidesWithOwnBucketsAndSharesAgainOnceRedisIsBack) {
@@ -304,21 +311,13 @@ TEST_F(RedisFailureTest, OpenAdmitsAndClosedRefusesWhatCannotBeDecided) {
 }
 
 TEST_F(RedisFailureTest, TheRateLimiterTurnsClosedIntoFailClosedAndOpenIntoFailOpen) {
-  auto loaded = config::ConfigLoader::load(
-      "", {{"ratelimit.rules", "api"}, {"ratelimit.rule.api.paths", "/api/*"}});
-  ASSERT_TRUE(loaded.ok());
-  config::Problems problems;
-  auto cfg = middleware::RateLimitConfig::fromConfig(*loaded.config, problems);
-  ASSERT_TRUE(problems.empty());
+  auto cfg = limitsOf({{"ratelimit.rules", "api"}, {"ratelimit.rule.api.paths", "/api/*"}});
   Daemon open(throwawayServer(redis_), RedisFailureMode::kOpen, clock_, "cc:ratelimit:");
   Daemon closed(throwawayServer(redis_), RedisFailureMode::kClosed, clock_, "cc:ratelimit:");
   middleware::RateLimiter open_limiter(cfg, clock_, nullptr, open.backend->storeFactory());
   middleware::RateLimiter closed_limiter(cfg, clock_, nullptr, closed.backend->storeFactory());
   redis_.stop();
-  middleware::RequestInfo request;
-  request.method = "GET";
-  request.path = "/api/x";
-  request.client_ip = "198.51.100.9";
+  const middleware::RequestInfo request = apiRequest();
   auto o = open_limiter.decide(request);
   EXPECT_EQ(o.action, middleware::RateAction::kFailOpen);
   EXPECT_FALSE(o.carriesHeaders());

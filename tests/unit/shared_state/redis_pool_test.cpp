@@ -222,14 +222,9 @@ TEST_F(RedisPoolTest, AScriptIsSentInFullOnlyWhenTheServerLacksIt) {
 }
 
 // Fault cases on a server of the test's own.
-class RedisPoolFaultTest : public ::testing::Test {
+class RedisPoolFaultTest : public cc::testing::ThrowawayRedisTest {
  protected:
-  void SetUp() override {
-    if (!cc::testing::ThrowawayRedis::available()) GTEST_SKIP() << "no redis-server installed";
-    ASSERT_TRUE(redis_.start());
-  }
   common::FakeClock clock_;
-  cc::testing::ThrowawayRedis redis_;
 };
 
 TEST_F(RedisPoolFaultTest, StoppedRedisFailsFastAndIsUsedAgainOnceBack) {
