@@ -85,6 +85,8 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://localhost/controlcenter")
+# dpkg-shlibdeps finds the packages of the libraries linked: the Poco ones (libpocoredis80 for the
+# shared state among them), spdlog, SQLite, libpq.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # adduser is the fallback for creating the system user where systemd-sysusers is missing.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~)")

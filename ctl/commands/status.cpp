@@ -91,6 +91,28 @@ int runStatus(Context& ctx, const Invocation&) {
                                    " answered overloaded"});
     }
   }
+  // Where shared state lives: "redis" is null while it is all in this process (absent from a
+  // daemon older than the Redis backend).
+  if (status->has("redis")) {
+    auto redis = child(status, "redis");
+    if (redis->size() == 0) {
+      fields.push_back({"rate limits", "local (this daemon's own buckets)"});
+    } else {
+      auto limits = child(redis, "ratelimit");
+      fields.push_back(
+          {"rate limits", "redis " + text(redis, "url") + ", " + text(limits, "state") +
+                              " (on failure: " + text(limits, "failure_mode") + "); " +
+                              text(limits, "decisions") + " decided by Redis, " +
+                              text(limits, "cached_rejections") + " rejected from cache, " +
+                              text(limits, "fallbacks") + " fallbacks"});
+      const std::string last_error = text(redis, "last_error");
+      fields.push_back({"redis pool", text(redis, "state") + ", " + text(redis, "in_use") +
+                                          " in use, " + text(redis, "idle") + " idle of " +
+                                          text(redis, "max") + "; " + text(redis, "failures") +
+                                          " failures, " + text(redis, "discards") + " discards" +
+                                          (last_error.empty() ? "" : "; last: " + last_error)});
+    }
+  }
   printFields(ctx.out(), fields, ctx.colour());
   return 0;
 }

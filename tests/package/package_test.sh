@@ -52,6 +52,8 @@ for f in ./usr/sbin/controlcenterd ./usr/bin/controlcenterctl \
   grep -q " $f\$" <<<"$contents" || fail "$f is not in the package"
 done
 dpkg-deb -f "$deb" Depends | grep -q libpoco || fail "Depends lacks the Poco libraries (shlibdeps)"
+dpkg-deb -f "$deb" Depends | grep -q libpocoredis ||
+  fail "Depends lacks libpocoredis80 (the Redis client of the shared state)"
 
 echo "== install"
 dpkg -i "$deb"

@@ -748,6 +748,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("inflight", s.inflight);
   o->set("http", h);
   o->set("websockets", services_->hub->statusJson());
+  o->set("redis", services_->redisStatus());
   const auto shedding = DescriptorShedding::of(listenerStats());
   auto d = http::newObject();
   // null where there is no limit to read (Windows); an unlimited one is shown as null too.

@@ -86,11 +86,6 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
     // operator preparing the move sees every other problem now.
     problems.push_back(config::keyProblem("db.backend", store::kPostgresqlNotYetAvailable));
   }
-  if (s->redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
-    // Checked in full above, so that an operator preparing the move sees every other problem.
-    problems.push_back(config::keyProblem(
-        "ratelimit.backend", "redis is not available yet (issue 15 in progress); use local"));
-  }
   if (s->store.pool.min > s->store.pool.max) {
     problems.push_back(config::keyProblem(
         "db.pool.min", "must not exceed db.pool.max (" + std::to_string(s->store.pool.max) +

@@ -89,8 +89,23 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   });
 
   s->cache = std::make_shared<middleware::ResponseCache>(settings.cache, clock);
+  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
+    // Redis is asked on the request threads: never more connections than those. A Redis down at
+    // start is no reason not to start: the failure mode decides until it answers.
+    shared_state::RedisPool::Options pool_options;
+    pool_options.max_connections = static_cast<std::size_t>(
+        std::max<int64_t>(1, config.getInt("http.threads") + config.getInt("admin.threads")));
+    s->redis = std::make_shared<shared_state::RedisPool>(settings.redis, clock, pool_options);
+    s->redis_rate_limit = std::make_shared<shared_state::RedisRateLimitBackend>(
+        s->redis, settings.redis.ratelimit_failure, clock, s->metrics);
+    spdlog::info("rate limits shared through Redis {} (ratelimit.redis_failure = {})",
+                 settings.redis.url.display(),
+                 shared_state::redisFailureModeName(settings.redis.ratelimit_failure));
+  }
   s->rate_limit = std::make_shared<middleware::RateLimitStage>(
-      std::make_shared<middleware::RateLimiter>(settings.rate_limit, clock), s->metrics);
+      std::make_shared<middleware::RateLimiter>(settings.rate_limit, clock, nullptr,
+                                                s->rateLimitStores()),
+      s->metrics);
 
   // Store-backed handlers run here so a stuck store call cannot hold the connection past its
   // deadline. One thread per connection thread of both listeners: a request must wait for a
@@ -129,8 +144,8 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
 
 void Services::reload(const DaemonSettings& settings) {
   auto previous = rate_limit->limiter();
-  rate_limit->setLimiter(
-      std::make_shared<middleware::RateLimiter>(settings.rate_limit, clock, previous.get()));
+  rate_limit->setLimiter(std::make_shared<middleware::RateLimiter>(
+      settings.rate_limit, clock, previous.get(), rateLimitStores()));
   cache->reconfigure(settings.cache);
   db_breaker->reconfigure(settings.db_breaker);
   auto before = store->faults().settings();
@@ -144,8 +159,47 @@ void Services::reload(const DaemonSettings& settings) {
   sampler->setInterval(settings.sampler.interval);
 }
 
+middleware::RateLimiter::StoreFactory Services::rateLimitStores() const {
+  return redis_rate_limit ? redis_rate_limit->storeFactory()
+                          : middleware::RateLimiter::StoreFactory{};
+}
+
+Poco::Dynamic::Var Services::redisStatus() const {
+  if (!redis) return Poco::Dynamic::Var();
+  Poco::JSON::Object::Ptr o = redis->toJson();
+  if (redis_rate_limit) o->set("ratelimit", redis_rate_limit->toJson());
+  return o;
+}
+
+void Services::registerRedisMetrics() {
+  if (!redis) return;
+  metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
+    shared_state::RedisPoolStats p = redis->stats();
+    out.push_back({"controlcenter_redis_pool_connections",
+                   "Redis connections by state.",
+                   metrics::MetricType::kGauge,
+                   {{{{"state", "in_use"}}, double(p.in_use)},
+                    {{{"state", "idle"}}, double(p.idle)},
+                    {{{"state", "max"}}, double(p.max)}},
+                   {}});
+    auto counter = [&](const char* name, const char* help, uint64_t value) {
+      out.push_back({name, help, metrics::MetricType::kCounter, {{{}, double(value)}}, {}});
+    };
+    counter("controlcenter_redis_connections_opened_total",
+            "Redis connections opened (connect, AUTH and SELECT succeeded).", p.connections);
+    counter("controlcenter_redis_commands_total", "Redis commands sent.", p.borrows);
+    counter("controlcenter_redis_failures_total",
+            "Redis commands without a reply: connect, AUTH, I/O, timeout, or within the second "
+            "after such a failure.",
+            p.failures);
+    counter("controlcenter_redis_discards_total",
+            "Redis connections closed after a failure or a failed PING, never reused.", p.discards);
+  });
+}
+
 void Services::registerMetrics() {
   metrics::registerProcessMetrics(metrics);
+  registerRedisMetrics();
   metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
     store::PoolStats p = store->poolStats();
     metrics::CollectedFamily sessions{"controlcenter_db_pool_sessions",
@@ -304,6 +358,24 @@ void Services::registerHealthChecks() {
             "pool " + std::to_string(p.in_use) + "/" + std::to_string(p.max) + " in use"};
       },
       true);
+  if (redis_rate_limit) {
+    health.add(
+        "redis",
+        [this] {
+          shared_state::RedisRateLimitCounts c = redis_rate_limit->counts();
+          if (c.degraded) {
+            return health::CheckResult{
+                health::HealthStatus::kWarn,
+                "rate limits not shared since " + common::formatIsoTime(c.degraded_since_ms) +
+                    " (ratelimit.redis_failure = " +
+                    std::string(shared_state::redisFailureModeName(redis_rate_limit->mode())) +
+                    "): " + c.last_error};
+          }
+          return health::CheckResult{health::HealthStatus::kPass,
+                                     "rate limits shared on " + redis->settings().url.display()};
+        },
+        false);
+  }
   health.add(
       "collector",
       [this] {

@@ -17,6 +17,8 @@
 #include "middleware/rate_limit_stage.h"
 #include "middleware/response_cache.h"
 #include "middleware/route_runner.h"
+#include "shared_state/redis_pool.h"
+#include "shared_state/redis_rate_limit_backend.h"
 #include "store/store.h"
 #include "system/system_sampler.h"
 #include "ws/hub.h"
@@ -49,6 +51,9 @@ class Services {
   std::unique_ptr<system::SystemSampler> sampler;
   std::unique_ptr<breaker::CircuitBreaker> db_breaker;
   std::shared_ptr<middleware::ResponseCache> cache;
+  /// With ratelimit.backend = redis (else null): the pool and the shared buckets' backend.
+  std::shared_ptr<shared_state::RedisPool> redis;
+  std::shared_ptr<shared_state::RedisRateLimitBackend> redis_rate_limit;
   std::shared_ptr<middleware::RateLimitStage> rate_limit;
   std::unique_ptr<ws::Hub> hub;
   std::unique_ptr<http::handlers::DomainServices> domain;
@@ -56,6 +61,9 @@ class Services {
   // running after its 504 is joined while the hub and the domain services still exist.
   std::unique_ptr<common::TaskExecutor> executor;
   std::unique_ptr<middleware::RouteRunner> runner;
+
+  /// The /admin/status view of Redis: its pool and the rate limit backend; null without one.
+  Poco::Dynamic::Var redisStatus() const;
 
   /// The daemon's own liveness, for the systemd watchdog: the collector published recently
   /// and `requests_total` moved since the last call whenever every worker was busy.
@@ -65,6 +73,8 @@ class Services {
   explicit Services(const common::Clock& c) : clock(c) {}
   void registerMetrics();
   void registerHealthChecks();
+  void registerRedisMetrics();
+  middleware::RateLimiter::StoreFactory rateLimitStores() const;
   int64_t last_requests_total_ = -1;
   bool was_saturated_ = false;
 };

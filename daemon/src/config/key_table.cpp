@@ -228,8 +228,8 @@ std::vector<KeySpec> buildTable() {
        {},
        true},
       {"redis.timeout_ms", K::kInt, "50", false,
-       "Milliseconds a Redis connect, write or reply may take before the connection is dropped "
-       "(a dead Redis must not add seconds to requests).",
+       "Milliseconds a Redis connect or reply (and the wait for a free connection) may take "
+       "before the connection is dropped (a dead Redis must not add seconds to requests).",
        v::intRange(1, 60000)},
       {"db.backend", K::kString, "sqlite", false,
        "sqlite (one file under daemon.state_dir, for a single host) or postgresql (a server "

@@ -37,6 +37,12 @@ std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
     ctx.notes.ratelimit_policy = decision.policyHeader();
     ctx.notes.ratelimit = decision.rateLimitHeader();
   }
+  if (decision.action == RateAction::kFailClosed) {
+    return http::errorReply(common::Error::dependencyUnavailable(
+                                "rate limit '" + decision.rule +
+                                "' cannot be checked: its shared store is unreachable"),
+                            ctx.request_id);
+  }
   if (decision.action != RateAction::kReject) return std::nullopt;
   http::Reply reply = http::errorReply({common::ErrorCode::kRateLimited,
                                         "rate limit '" + decision.rule + "' exceeded; retry in " +

@@ -42,7 +42,7 @@ BucketTake ShardedLruBucketStore::take(const std::string& key, const BucketLimit
   return entry.bucket.take(limit, now);
 }
 
-bool ShardedLruBucketStore::erase(const std::string& key) {
+common::Result<bool> ShardedLruBucketStore::erase(const std::string& key) {
   Shard& shard = shardFor(key);
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.index.find(key);
@@ -52,7 +52,7 @@ bool ShardedLruBucketStore::erase(const std::string& key) {
   return true;
 }
 
-std::size_t ShardedLruBucketStore::clear() {
+common::Result<std::size_t> ShardedLruBucketStore::clear() {
   std::size_t n = 0;
   for (auto& shard : shards_) {
     std::lock_guard<std::mutex> lock(shard->mu);

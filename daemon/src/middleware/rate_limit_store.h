@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/result.h"
 #include "middleware/token_bucket.h"
 
 namespace cc::middleware {
@@ -33,15 +34,19 @@ class BucketStore {
   virtual BucketTake take(const std::string& key, const BucketLimit& limit,
                           common::SteadyTime now) = 0;
   /// Forgets one key (its next request starts with a full bucket); false if it was not there.
-  virtual bool erase(const std::string& key) = 0;
-  /// Forgets every key; returns how many there were.
-  virtual std::size_t clear() = 0;
+  /// An error only from a shared store that cannot reach its server.
+  virtual common::Result<bool> erase(const std::string& key) = 0;
+  /// Forgets every key; returns how many there were (or, for a shared store, an error).
+  virtual common::Result<std::size_t> clear() = 0;
+  /// Keys held (0 when a shared store cannot tell).
   virtual std::size_t size() const = 0;
   /// Keys evicted to stay within the bound, since the store was created.
   virtual uint64_t evictions() const = 0;
   /// The `n` keys with the most requests, busiest first, with their tokens at `now`.
   virtual std::vector<BucketKeyStat> top(std::size_t n, const BucketLimit& limit,
                                          common::SteadyTime now) const = 0;
+  /// Where the buckets live, for the admin view: "local" or "redis".
+  virtual std::string_view kind() const { return "local"; }
 };
 
 /// In-memory store: keys hash onto shards, each a mutex-guarded LRU list plus hash index, so a
@@ -54,8 +59,8 @@ class ShardedLruBucketStore final : public BucketStore {
 
   BucketTake take(const std::string& key, const BucketLimit& limit,
                   common::SteadyTime now) override;
-  bool erase(const std::string& key) override;
-  std::size_t clear() override;
+  common::Result<bool> erase(const std::string& key) override;
+  common::Result<std::size_t> clear() override;
   std::size_t size() const override;
   uint64_t evictions() const override { return evictions_.load(std::memory_order_relaxed); }
   std::vector<BucketKeyStat> top(std::size_t n, const BucketLimit& limit,

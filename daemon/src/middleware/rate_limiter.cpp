@@ -33,6 +33,10 @@ std::string_view rateActionName(RateAction action) {
       return "exempt";
     case RateAction::kUnlimited:
       return "unlimited";
+    case RateAction::kFailOpen:
+      return "fail_open";
+    case RateAction::kFailClosed:
+      return "fail_closed";
   }
   return "unlimited";
 }
@@ -113,6 +117,19 @@ RateDecision RateLimiter::decide(const RequestInfo& request) const {
   d.rule = rule->name;
   d.limit = rule->rate.count;
   d.window_s = rule->rate.period_s;
+  if (take.undecided) {
+    // No bucket said anything: no RateLimit numbers to show. Closed answers 503 (the limit
+    // could not be checked), not 429 (the client did nothing wrong); shadow mode still admits.
+    if (take.admitted || !config_->enforce) {
+      d.action = RateAction::kFailOpen;
+      state.counters->admitted.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      d.action = RateAction::kFailClosed;
+      d.retry_after_s = 1;
+      state.counters->rejected.fetch_add(1, std::memory_order_relaxed);
+    }
+    return d;
+  }
   d.remaining = static_cast<int64_t>(std::floor(take.tokens + 1e-9));
   d.reset_s = wholeSecondsUp(take.full_after_s);
   if (take.admitted) {
@@ -136,7 +153,9 @@ common::Result<bool> RateLimiter::reset(const std::string& rule,
   const RuleState* state = stateOf(rule);
   if (state == nullptr) return common::Error::notFound("no rate limit rule '" + rule + "'");
   if (key) return state->store->erase(*key);
-  return state->store->clear() > 0;
+  auto cleared = state->store->clear();
+  if (!cleared) return cleared.error();
+  return *cleared > 0;
 }
 
 const RuleCounters* RateLimiter::counters(const std::string& rule) const {
@@ -164,6 +183,7 @@ Poco::JSON::Object::Ptr RateLimiter::toJson() const {
     r->set("rate", rule.rate.toString());
     r->set("burst", rule.burst);
     r->set("key", std::string(rateKeyName(rule.key)));
+    r->set("store", std::string(state.store->kind()));
     r->set("admitted", state.counters->admitted.load());
     r->set("rejected", state.counters->rejected.load());
     r->set("shadow_rejected", state.counters->shadow_rejected.load());

@@ -34,6 +34,8 @@ enum class RateAction {
   kShadowReject,  ///< shadow mode: would have been rejected, admitted and counted
   kExempt,        ///< an exempt path
   kUnlimited,     ///< limiter disabled or no rule matches
+  kFailOpen,      ///< the shared store is unreachable; ratelimit.redis_failure = open admits
+  kFailClosed,    ///< the shared store is unreachable; ratelimit.redis_failure = closed: 503
 };
 std::string_view rateActionName(RateAction action);
 
@@ -90,7 +92,7 @@ class RateLimiter {
   RateDecision decide(const RequestInfo& request) const;
 
   /// Forgets the buckets of a rule, or only `key`'s; true if anything was forgotten.
-  /// Unknown rule: not_found.
+  /// Unknown rule: not_found; a shared store that cannot reach its server: its error.
   common::Result<bool> reset(const std::string& rule,
                              const std::optional<std::string>& key = std::nullopt);
 

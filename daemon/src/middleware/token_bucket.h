@@ -18,6 +18,10 @@ struct BucketTake {
   double tokens = 0;         ///< tokens left after this take
   double retry_after_s = 0;  ///< until one whole token is there (0 when admitted)
   double full_after_s = 0;   ///< until the bucket is full again
+  /// Set by a shared store that could not reach its server and applied its failure mode instead
+  /// of deciding (ratelimit.redis_failure = open or closed): `admitted` is then that mode's
+  /// answer and the numbers above mean nothing.
+  bool undecided = false;
 };
 
 /// Token bucket state: a token count and when it was last brought up to date. A fresh bucket is

@@ -108,13 +108,16 @@ TEST_F(DaemonSettingsTest, RedisIsUnusedByDefaultAndItsKeysAreCheckedWhenSet) {
   for (const auto& p : bad.problems) EXPECT_EQ(p.message.find("secret"), std::string::npos);
 }
 
-TEST_F(DaemonSettingsTest, RedisBackendNeedsAUrlAndIsRefusedUntilItExists) {
+TEST_F(DaemonSettingsTest, RedisBackendNeedsAUrl) {
   auto no_url = DaemonSettings::load("", {{"ratelimit.backend", "redis"}});
-  EXPECT_EQ(keysOf(no_url), "ratelimit.backend ratelimit.backend");
-  auto with_url = DaemonSettings::load(
-      "", {{"ratelimit.backend", "redis"}, {"redis.url", "redis://127.0.0.1:6379/0"}});
-  EXPECT_EQ(keysOf(with_url), "ratelimit.backend");
-  EXPECT_NE(with_url.problems[0].message.find("not available yet"), std::string::npos);
+  EXPECT_EQ(keysOf(no_url), "ratelimit.backend");
+  EXPECT_NE(no_url.problems[0].message.find("needs redis.url"), std::string::npos);
+  auto with_url = DaemonSettings::load("", {{"ratelimit.backend", "redis"},
+                                            {"ratelimit.redis_failure", "closed"},
+                                            {"redis.url", "redis://127.0.0.1:6379/0"}});
+  ASSERT_TRUE(with_url.problems.empty()) << with_url.problems[0].message;
+  EXPECT_EQ(with_url.settings->redis.ratelimit_backend, shared_state::RateLimitBackend::kRedis);
+  EXPECT_EQ(with_url.settings->redis.ratelimit_failure, shared_state::RedisFailureMode::kClosed);
 }
 
 TEST_F(DaemonSettingsTest, RedisPasswordFileMustBeOwnerOnly) {

@@ -112,6 +112,34 @@ TEST_F(CtlVerbsTest, StatusShowsTheDescriptorBudgetWhenTheDaemonReportsIt) {
   EXPECT_EQ(old_daemon.out.find("request memory"), std::string::npos) << old_daemon.out;
 }
 
+TEST_F(CtlVerbsTest, StatusShowsWhereTheRateLimitsLive) {
+  admin_.answer("GET /admin/status", {200, kStatus});
+  EXPECT_EQ(run({"status"}).out.find("rate limits"), std::string::npos) << "an older daemon";
+  std::string local(kStatus);
+  local.insert(local.size() - 1, R"(,"redis":null)");
+  admin_.answer("GET /admin/status", {200, local});
+  auto local_table = run({"status"});
+  EXPECT_NE(local_table.out.find("local (this daemon's own buckets)"), std::string::npos)
+      << local_table.out;
+  std::string shared(kStatus);
+  shared.insert(shared.size() - 1,
+                R"(,"redis":{"url":"unix:/run/redis/redis.sock","state":"down","max":8,"idle":0,)"
+                R"("in_use":0,"failures":3,"discards":1,"last_error":"connect: refused",)"
+                R"("ratelimit":{"failure_mode":"local","state":"degraded","decisions":40,)"
+                R"("cached_rejections":7,"fallbacks":3}})");
+  admin_.answer("GET /admin/status", {200, shared});
+  auto table = run({"status"});
+  EXPECT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("redis unix:/run/redis/redis.sock, degraded (on failure: local); 40 "
+                           "decided by Redis, 7 rejected from cache, 3 fallbacks"),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("down, 0 in use, 0 idle of 8; 3 failures, 1 discards; last: connect: "
+                           "refused"),
+            std::string::npos)
+      << table.out;
+}
+
 TEST_F(CtlVerbsTest, WrongTokenExits4) {
   env_["CONTROLCENTER_TOKEN_FILE"] = writeFile("other.token", "wrong");
   admin_.answer("GET /admin/status", {200, kStatus});

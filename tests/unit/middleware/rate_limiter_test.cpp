@@ -312,7 +312,8 @@ TEST_F(RateLimiterTest, AdminJsonReportsRulesCountersAndBusiestKeys) {
   EXPECT_EQ(out.str(),
             "{\"enabled\":true,\"mode\":\"enforce\",\"rules\":[{\"name\":\"api\","
             "\"paths\":[\"/api/*\"],\"methods\":[],\"rate\":\"600/m\",\"burst\":2,\"key\":\"ip\","
-            "\"admitted\":3,\"rejected\":1,\"shadow_rejected\":0,\"keys\":2,\"evictions\":0,"
+            "\"store\":\"local\",\"admitted\":3,\"rejected\":1,\"shadow_rejected\":0,\"keys\":2,"
+            "\"evictions\":0,"
             "\"top_keys\":[{\"key\":\"198.51.100.1\",\"tokens\":0,\"requests\":3},"
             "{\"key\":\"198.51.100.2\",\"tokens\":1,\"requests\":1}]}]}");
 }

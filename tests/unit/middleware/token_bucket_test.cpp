@@ -109,10 +109,10 @@ TEST_F(BucketStoreTest, EraseAndClearForgetKeys) {
   ShardedLruBucketStore store(10);
   store.take("a", one_, clock_.now());
   store.take("b", one_, clock_.now());
-  EXPECT_TRUE(store.erase("a"));
-  EXPECT_FALSE(store.erase("a"));
+  EXPECT_TRUE(*store.erase("a"));
+  EXPECT_FALSE(*store.erase("a"));
   EXPECT_TRUE(store.take("a", one_, clock_.now()).admitted);
-  EXPECT_EQ(store.clear(), 2u);
+  EXPECT_EQ(*store.clear(), 2u);
   EXPECT_EQ(store.size(), 0u);
 }
 
