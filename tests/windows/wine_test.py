@@ -103,7 +103,17 @@ class Wine:
         if rc != 0:
             return rc, out
         self.stop_server()
-        return self.run(["wineboot"], timeout=300)
+        # A service process is one of Wine's "system" processes: when the last other process
+        # exits, the wineserver shuts them down (the service dies, STOPPED with 1077, an empty
+        # log) and quits; the next `sc query` boots a fresh services.exe that never saw the
+        # service start. Between two wine commands on a loaded machine that happens. Windows' SCM
+        # never goes away; a persistent wineserver (stopped by stop_server) is the equivalent.
+        subprocess.run([self.server, "-p"], env=self.env, timeout=60)
+        # The session's first process starts services.exe, which keeps its standard handles for
+        # as long as the server lives: not a pipe whose end this script would wait for.
+        p = subprocess.run([self.wine, "wineboot"], env=self.env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        return p.returncode, ""
 
     def stop_server(self):
         subprocess.run([self.server, "-k"], env=self.env, timeout=60)
