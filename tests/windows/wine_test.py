@@ -217,7 +217,16 @@ def console_daemon(wine, exe, ctl, work):
     token_file = win_path(os.path.join(state, "admin.token"))
     rc, out = wine.run([ctl, "--url", base, "--admin", admin_base, "--token-file", token_file,
                         "health"])
-    check("controlcenterctl health", rc == 0 and out.strip(), "rc=%s\n%s" % (rc, out))
+    # Exit 1 is warn or fail. Only the host collector may warn: on a loaded machine a sampling
+    # round overruns its interval (a real finding about the machine, not about Windows).
+    rows = re.findall(r"^([a-z_]+)\s+(pass|warn|fail)\s", out, re.M)
+    not_passing = [(name, result) for name, result in rows if result != "pass"]
+    if rc == 1 and not_passing == [("collector", "warn")]:
+        note("controlcenterctl health: the collector warns (a sampling round overran its "
+             "interval under load)")
+    check("controlcenterctl health", rows and (rc == 0 or rc == 1 and
+                                               not_passing == [("collector", "warn")]),
+          "rc=%s\n%s" % (rc, out))
     rc, out = wine.run([ctl, "--url", base, "--admin", admin_base, "--token-file", token_file,
                         "status"])
     check("controlcenterctl status", rc == 0 and listeners["http"].split(":")[-1] in out,
