@@ -49,14 +49,13 @@ fi
 echo "== ctest (asan)"
 ctest --preset asan "$@"
 
-# Windows: cross-build with MinGW-w64 and run the executables under Wine. Opt-in (CC_WINDOWS=1)
-# until the service start passes under load (docs/windows.md): a cold Poco cross-build takes ~40
-# min, more than CI's budget, and once it is cached (scripts/build-windows.sh --cached) the
+# Windows: cross-build with MinGW-w64 and run the executables under Wine. Opt-in (CC_WINDOWS=1):
+# a cold Poco cross-build takes ~40 min, more than CI's budget, and once it is cached (scripts/build-windows.sh --cached) the
 # executables build incrementally. CC_SKIP_WINDOWS=1 skips it even then. A failure fails this
 # script; Wine is stopped either way.
 if [ "${CC_WINDOWS:-}" != 1 ] || [ "${CC_SKIP_WINDOWS:-}" = 1 ]; then
   if why=$(scripts/build-windows.sh --cached); then why="the Poco cross-build is cached"; fi
-  echo "== windows: skipped (opt-in until the Wine service start passes under load; $why): CC_WINDOWS=1 runs it"
+  echo "== windows: skipped (opt-in: a cold Poco cross-build exceeds the budget; $why): CC_WINDOWS=1 runs it"
   exit 0
 fi
 win_t0=$(date +%s)

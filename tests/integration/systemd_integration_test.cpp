@@ -103,6 +103,27 @@ TEST_F(SystemdNotifyTest, SigtermReportsStopping) {
   EXPECT_EQ(d.waitExit(std::chrono::seconds(15)), 0);
 }
 
+TEST_F(SystemdNotifyTest, DrainExtendsTheStopTimeoutByItsGrace) {
+  NotifyReceiver systemd(socketPath());
+  // A grace past the unit's TimeoutStopSec (30 s) must not be cut short by systemd's SIGKILL.
+  DaemonProcess d({"-D", "daemon.shutdown_grace_ms=45000"});
+  d.setEnv("NOTIFY_SOCKET", socketPath());
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_TRUE(systemd.waitFor("READY=1").has_value()) << d.log();
+  d.signal(SIGTERM);
+  ASSERT_TRUE(systemd.waitFor("STOPPING=1").has_value()) << d.log();
+  std::optional<Notification> extend;
+  while (auto note = systemd.next(15000)) {
+    if (!note->value("EXTEND_TIMEOUT_USEC").empty()) {
+      extend = note;
+      break;
+    }
+  }
+  ASSERT_TRUE(extend.has_value()) << d.log();
+  EXPECT_EQ(extend->value("EXTEND_TIMEOUT_USEC"), "50000000") << "the grace and 5 s for the rest";
+  EXPECT_EQ(d.waitExit(std::chrono::seconds(15)), 0);
+}
+
 /// A listening socket made without SO_REUSEADDR/SO_REUSEPORT (unlike Poco's), so that nobody
 /// else can bind its port while it is open.
 class ExclusiveListener {

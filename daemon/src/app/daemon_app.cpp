@@ -42,6 +42,7 @@
 #include "service/open_file_limit.h"
 #include "service/pid_lock.h"
 #include "service/sd_notify.h"
+#include "service/service_control.h"
 #include "service/socket_activation.h"
 #include "service/unix_listener.h"
 
@@ -84,6 +85,12 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   }
   bool setLogLevel(const std::string& level) override { return common::setLogLevel(level); }
   void requestRestart() override { signals_->post(LifecycleEvent::kRestart); }
+  /// ServerApplication::run(argc, argv) for a process the Windows SCM runs (runService()).
+  int runUnderServiceManager(int argc, char** argv) {
+    config().setBool("application.runAsService", true);
+    init(argc, argv);
+    return run();
+  }
 
  protected:
   void defineOptions(OptionSet& options) override;
@@ -303,7 +310,8 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   // Block the daemon's signals before the first thread exists so every thread inherits it.
   signals_ = std::make_unique<SignalWaiter>();
 #if defined(_WIN32)
-  // A Windows service stop reaches ServerApplication, not our signal waiter: forward it.
+  // A service stop (service/service_control.h) and Poco's console handler end in
+  // ServerApplication::terminate(), not in our signal waiter: forward it.
   std::thread([this] {
     waitForTerminationRequest();
     signals_->post(LifecycleEvent::kTerminate);
@@ -443,6 +451,9 @@ void DaemonApp::drainListeners(bool restarting) {
   }
   spdlog::info("{}: not ready, draining in-flight requests (grace {} ms)",
                restarting ? "restarting" : "shutting down", grace_ms);
+  // The public drain may take the whole grace, the admin listeners a second each: tell the
+  // service manager (systemd's stop or reload timeout, the Windows SCM's wait hint).
+  notifier_.extendTimeout(std::chrono::milliseconds(grace_ms) + std::chrono::seconds(5));
   services_->health.setDraining(true);
   http_->setDraining();
   admin_->setDraining();
@@ -788,17 +799,46 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   return o;
 }
 
-}  // namespace
-
-int runDaemon(int argc, char** argv) {
+bool startNetwork() {
   // Poco starts Winsock from a static initializer in Net.cpp that a static MinGW link leaves out
   // (MSVC builds force it in with a linker pragma); on POSIX this does nothing.
   try {
     Poco::Net::initializeNetwork();
+    return true;
   } catch (const Poco::Exception& e) {
     std::cerr << "controlcenterd: " << e.displayText() << "\n";
-    return kExitFailure;
+    return false;
   }
+}
+
+// The daemon under the Windows SCM, on the service's thread: what ServerApplication::run() does
+// for a console, without its service options (they make no sense for a running service).
+int runService(int argc, char** argv) {
+  if (!startNetwork()) return kExitFailure;
+  DaemonApp app;
+  try {
+    return app.runUnderServiceManager(argc, argv);
+  } catch (const Poco::Exception& e) {
+    spdlog::critical("{}", e.displayText());
+    return Poco::Util::Application::EXIT_SOFTWARE;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return Poco::Util::Application::EXIT_SOFTWARE;
+  }
+}
+
+}  // namespace
+
+int runDaemon(int argc, char** argv) {
+  // Under the SCM the process becomes the service before anything else (the SCM allows a new
+  // service process 30 s to connect, Wine 10 s) and reports SERVICE_RUNNING only once it serves:
+  // Poco's own ServiceMain reports it before main() has even read the configuration. The
+  // options are the process's command line (the service's ImagePath), not the start parameters.
+  if (auto rc = service::runAsService([&] { return runService(argc, argv); },
+                                      [] { Poco::Util::ServerApplication::terminate(); })) {
+    return *rc;
+  }
+  if (!startNetwork()) return kExitFailure;
   DaemonApp app;
   return app.run(argc, argv);
 }

@@ -16,8 +16,11 @@ namespace cc::service {
 
 /// Sends state changes to the service manager: one datagram per call on a fresh non-blocking
 /// AF_UNIX SOCK_DGRAM socket to NOTIFY_SOCKET (an absolute path, or '@name' for an abstract
-/// socket). When NOTIFY_SOCKET is unset (not under systemd, or on Windows) every call does
-/// nothing and returns Ok. A send never blocks: a full receive queue is reported as an error.
+/// socket). When NOTIFY_SOCKET is unset (not under systemd) every call does nothing and returns
+/// Ok. A send never blocks: a full receive queue is reported as an error. On Windows, under the
+/// service control manager, the same calls report the service's state to it instead
+/// (service_control.h: READY=1 is SERVICE_RUNNING, STOPPING=1 SERVICE_STOP_PENDING,
+/// EXTEND_TIMEOUT_USEC the pending state's wait hint); otherwise there it is disabled.
 /// NOTIFY_SOCKET is left in the environment so that a re-exec of the daemon (same PID) keeps
 /// notifying. Immutable after construction; every method is thread-safe.
 ///
