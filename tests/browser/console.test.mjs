@@ -105,11 +105,16 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (daemon && daemon.exitCode === null) {
+  let exit = daemon ? daemon.exitCode : 0;
+  if (daemon && exit === null) {
+    const exited = new Promise((resolve) => daemon.once('exit', (code) => resolve(code)));
     daemon.kill('SIGTERM');
-    await new Promise((resolve) => daemon.once('exit', resolve));
+    exit = await exited;
   }
+  // A clean stop (under ASan: no leak or error report either); the log says why otherwise.
+  const log = stateDir ? readFileSync(join(stateDir, 'daemon.log'), 'utf8') : '';
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  assert.equal(exit, 0, 'controlcenterd exited with ' + exit + ':\n' + log.slice(-4000));
 });
 
 test('the page and its assets carry a strict CSP, ETags and hashed long-cached names', async () => {
