@@ -4,6 +4,7 @@
 #include "admin/store_admin_routes.h"
 #include "http/handlers/agent_handlers.h"
 #include "http/handlers/auth_handlers.h"
+#include "http/handlers/console_handler.h"
 #include "http/handlers/health_handlers.h"
 #include "http/handlers/metrics_handler.h"
 #include "http/handlers/openapi_handler.h"
@@ -20,6 +21,7 @@ void addPublicRoutes(http::Router& router, Services& services, common::SteadyTim
   if (!metrics_key.empty())
     http::handlers::addPublicMetricsRoute(router, services.metrics, metrics_key);
   http::handlers::addOpenApiRoute(router);
+  http::handlers::addConsoleRoutes(router);
   http::handlers::addSystemRoutes(router, *services.sampler);
   http::handlers::addAuthRoutes(router, *services.domain);
   http::handlers::addAgentRoutes(router, *services.domain);
