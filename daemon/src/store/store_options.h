@@ -41,6 +41,7 @@ struct StoreOptions {
   double fault_error_rate = 0;                   // fault.db.error_rate
   int64_t token_ttl_s = 43200;                   // auth.token_ttl_s
   int64_t token_cache_size = 10000;              // auth.token_cache_size
+  int64_t token_cache_lifetime_ms = 1000;        // auth.token_cache_lifetime_ms
   int64_t agents_active_window_s = 60;           // agents.active_window_s
 
   /// Every setting but `postgresql`, which needs the password file read (and may fail).

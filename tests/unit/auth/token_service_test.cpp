@@ -108,6 +108,38 @@ TEST_P(TokenServiceTest, RevocationTakesEffectAtOnceEvenWhenCached) {
   EXPECT_TRUE(tokens_->revoke(issued->token).ok());  // idempotent
 }
 
+// Another daemon on the same database revokes (here: a second service on the same store): this
+// one's cache cannot know, so it asks the store again once the entry is older than the lifetime.
+TEST_P(TokenServiceTest, ARevocationElsewhereHoldsOnceTheCacheLifetimeHasPassed) {
+  TokenService here(store_->tokens(), clock_, TokenService::Options{3600, 100, 1000});
+  TokenService elsewhere(store_->tokens(), clock_, TokenService::Options{3600, 100, 1000});
+  auto issued = elsewhere.issue("alice", Role::kAdmin);
+  ASSERT_TRUE(issued.ok()) << issued.error().message;
+  ASSERT_TRUE(here.validate(issued->token).ok());
+  clock_.advance(std::chrono::milliseconds(999));
+  ASSERT_TRUE(here.validate(issued->token).ok());
+  EXPECT_EQ(here.cacheStats().hits, 1u) << "within the lifetime the cache answers";
+  ASSERT_TRUE(elsewhere.revoke(issued->token).ok());
+  EXPECT_TRUE(here.validate(issued->token).ok()) << "still cached here, for 1 ms more";
+  clock_.advance(std::chrono::milliseconds(1));
+  auto after = here.validate(issued->token);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, ErrorCode::kUnauthorized);
+  EXPECT_EQ(here.cacheStats().size, 0u);
+}
+
+TEST_P(TokenServiceTest, AnUnrevokedTokenIsCachedAnewAfterItsLifetime) {
+  TokenService here(store_->tokens(), clock_, TokenService::Options{3600, 100, 1000});
+  auto issued = here.issue("alice", Role::kAdmin);
+  ASSERT_TRUE(here.validate(issued->token).ok());
+  clock_.advance(std::chrono::milliseconds(1500));
+  ASSERT_TRUE(here.validate(issued->token).ok());  // from the store again
+  ASSERT_TRUE(here.validate(issued->token).ok());  // and cached from then on
+  EXPECT_EQ(here.cacheStats().misses, 2u);
+  EXPECT_EQ(here.cacheStats().hits, 1u);
+  EXPECT_EQ(here.cacheStats().size, 1u);
+}
+
 TEST_P(TokenServiceTest, DisablingRemovingOrDemotingAUserRevokesTheirCachedTokens) {
   ASSERT_TRUE(users_->create("bob", "bob-password", Role::kAdmin).ok());
   // Neither alice nor bob is the last enabled admin, which could be neither disabled nor demoted.
