@@ -77,4 +77,13 @@ PageQuery cappedCountQuery(const std::string& select, const Params& params, int6
   return q;
 }
 
+std::string setList(const std::vector<std::pair<const char*, Value>>& assignments, Params& params) {
+  std::string set;
+  for (const auto& [column, value] : assignments) {
+    set += std::string(set.empty() ? "" : ", ") + column + " = ?";
+    params.push_back(value);
+  }
+  return set;
+}
+
 }  // namespace cc::store::sql

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -69,6 +70,10 @@ struct ListingStep {
 /// (key, id) > (?, ?) would not, since SQLite bounds only the index's first column by it and
 /// steps over every tie.
 std::vector<ListingStep> listingSteps(const Listing& listing);
+
+/// The SET list of an UPDATE ("a = ?, b = ?") for `assignments`, whose values are appended to
+/// `params`; "" for none.
+std::string setList(const std::vector<std::pair<const char*, Value>>& assignments, Params& params);
 
 /// The statement that counts the rows of `select` (a "SELECT 1 FROM … WHERE …"), at most `cap`:
 /// bounded work where no maintained count fits.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "store/agent_rows.h"
 #include "store/postgresql/deferred_indexes.h"
 #include "store/postgresql/pg_session.h"
 #include "store/postgresql/pg_sql.h"
@@ -18,47 +19,7 @@ using Poco::Data::Session;
 
 namespace {
 
-const char* const kAgentColumns =
-    "agents.id, agents.name, agents.level, agents.role, agents.status, agents.project_id, "
-    "agents.metadata, agents.last_heartbeat, agents.created_at, agents.updated_at";
 const std::string kAgentSelect = std::string("SELECT ") + kAgentColumns + " FROM agents";
-
-Agent readAgentRow(const sql::Row& row) {
-  Agent a;
-  a.id = row.integer(0);
-  a.name = row.text(1);
-  a.level = domain::parseAgentLevel(row.text(2)).value_or(AgentLevel::kL1);
-  a.role = row.text(3);
-  a.status = domain::parseAgentStatus(row.text(4)).value_or(AgentStatus::kOffline);
-  a.project_id = row.optionalInteger(5);
-  a.metadata = row.text(6);
-  a.last_heartbeat_ms = row.optionalInteger(7);
-  a.created_at_ms = row.integer(8);
-  a.updated_at_ms = row.integer(9);
-  return a;
-}
-
-// The indexed form of a sort column (migration 4's expressions), "" for id order.
-std::string agentSortExpression(const std::string& column) {
-  if (column == "id") return "";
-  if (column == "project_id" || column == "last_heartbeat") {
-    return "COALESCE(agents." + column + ", 0)";
-  }
-  return "agents." + column;
-}
-
-// The maintained count that answers `filter`, as (dimension, value), when one does: no filter,
-// or exactly one of status, level, project_id.
-std::optional<std::pair<std::string, std::string>> agentCountFor(const AgentFilter& f) {
-  if (!f.q.empty() || f.role || f.active_within_s) return std::nullopt;
-  int given = (f.status ? 1 : 0) + (f.level ? 1 : 0) + (f.project_id ? 1 : 0);
-  if (given == 0) return std::pair<std::string, std::string>{"total", ""};
-  if (given > 1) return std::nullopt;
-  if (f.status)
-    return std::pair<std::string, std::string>{"status", std::string(toString(*f.status))};
-  if (f.level) return std::pair<std::string, std::string>{"level", std::string(toString(*f.level))};
-  return std::pair<std::string, std::string>{"project_id", std::to_string(*f.project_id)};
-}
 
 Result<Agent> loadAgent(Session& s, int64_t id) {
   std::optional<Agent> found;
@@ -77,11 +38,6 @@ Status checkAgentProject(Session& s, const std::optional<std::optional<int64_t>>
     return Error::invalid("project_id", "no project with id " + std::to_string(**project_id));
   }
   return common::Ok{};
-}
-
-sql::Value optionalValue(const std::optional<int64_t>& v) {
-  if (v) return *v;
-  return std::monostate{};
 }
 
 // An agent's name is unique within its project (agents without one count as one project). The
@@ -200,20 +156,11 @@ Result<Agent> PgAgentRepository::patch(int64_t id, const AgentInput& input,
           input.project_id ? *input.project_id : current->project_id;
       if (auto st = checkAgentNameTaken(s, name, project_id, id); !st.ok()) return st.error();
     }
-    std::string set;
     sql::Params params;
-    auto assign = [&](const char* column, sql::Value v) {
-      set += std::string(set.empty() ? "" : ", ") + column + " = ?";
-      params.push_back(std::move(v));
-    };
-    if (input.name) assign("name", *input.name);
-    if (input.level) assign("level", std::string(toString(*input.level)));
-    if (input.role) assign("role", *input.role);
-    if (input.status) assign("status", std::string(toString(*input.status)));
-    if (input.project_id) assign("project_id", optionalValue(*input.project_id));
-    if (input.metadata) assign("metadata", *input.metadata);
+    std::string set = store::sql::setList(agentAssignments(input), params);
     if (set.empty()) return current;
-    assign("updated_at", db_.clock().wallMillis());
+    set += ", updated_at = ?";
+    params.emplace_back(db_.clock().wallMillis());
     params.emplace_back(id);
     std::optional<Agent> patched;
     sql::run(s, "UPDATE agents SET " + set + " WHERE id = ? RETURNING " + kAgentColumns, params,

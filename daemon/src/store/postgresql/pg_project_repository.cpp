@@ -1,8 +1,10 @@
 #include "store/postgresql/pg_project_repository.h"
 
+#include "store/agent_rows.h"
 #include "store/postgresql/pg_agent_repository.h"
 #include "store/postgresql/pg_session.h"
 #include "store/postgresql/pg_sql.h"
+#include "store/project_rows.h"
 
 namespace cc::store::postgresql {
 
@@ -15,22 +17,7 @@ using Poco::Data::Session;
 
 namespace {
 
-const char* const kProjectColumns =
-    "projects.id, projects.name, projects.description, projects.status, projects.path, "
-    "projects.created_at, projects.updated_at";
 const std::string kProjectSelect = std::string("SELECT ") + kProjectColumns + " FROM projects";
-
-Project readProjectRow(const sql::Row& row) {
-  Project p;
-  p.id = row.integer(0);
-  p.name = row.text(1);
-  p.description = row.text(2);
-  p.status = domain::parseProjectStatus(row.text(3)).value_or(ProjectStatus::kArchived);
-  p.path = row.text(4);
-  p.created_at_ms = row.integer(5);
-  p.updated_at_ms = row.integer(6);
-  return p;
-}
 
 Result<Project> loadProject(Session& s, int64_t id, bool for_update = false) {
   std::optional<Project> found;
@@ -119,18 +106,11 @@ Result<Project> PgProjectRepository::patch(int64_t id, const ProjectInput& input
     if (input.name) {
       if (auto st = checkProjectNameTaken(s, *input.name, id); !st.ok()) return st.error();
     }
-    std::string set;
     sql::Params params;
-    auto assign = [&](const char* column, sql::Value v) {
-      set += std::string(set.empty() ? "" : ", ") + column + " = ?";
-      params.push_back(std::move(v));
-    };
-    if (input.name) assign("name", *input.name);
-    if (input.description) assign("description", *input.description);
-    if (input.status) assign("status", std::string(toString(*input.status)));
-    if (input.path) assign("path", *input.path);
+    std::string set = store::sql::setList(projectAssignments(input), params);
     if (set.empty()) return current;
-    assign("updated_at", db_.clock().wallMillis());
+    set += ", updated_at = ?";
+    params.emplace_back(db_.clock().wallMillis());
     params.emplace_back(id);
     std::optional<Project> patched;
     sql::run(s, "UPDATE projects SET " + set + " WHERE id = ? RETURNING " + kProjectColumns, params,

@@ -1,5 +1,6 @@
 #include "store/postgresql/pg_user_repository.h"
 
+#include "store/last_admin.h"
 #include "store/postgresql/pg_sql.h"
 
 namespace cc::store::postgresql {
@@ -51,11 +52,6 @@ bool isLastAdmin(Session& s, const std::string& username) {
              }
            });
   return self && others == 0;
-}
-
-Error lastAdminError(const std::string& username, const std::string& what) {
-  return Error::conflict("'" + username + "' is the last enabled admin; " + what +
-                         " would leave nobody able to write (add another admin first)");
 }
 
 }  // namespace
@@ -129,9 +125,7 @@ Result<UserUpdate> PgUserRepository::update(const std::string& username, const U
     const bool demotes = before.role == Role::kAdmin && out.user.role != Role::kAdmin;
     const bool disables = !before.disabled && out.user.disabled;
     if ((demotes || disables) && isLastAdmin(s, username)) {
-      return lastAdminError(username, demotes && disables ? "demoting and disabling it"
-                                      : demotes           ? "demoting it"
-                                                          : "disabling it");
+      return lastAdminError(username, lastAdminChange(demotes, disables));
     }
     sql::exec(s, "UPDATE users SET role = ?, disabled = ? WHERE username = ?",
               {std::string(toString(out.user.role)),
