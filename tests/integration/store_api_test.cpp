@@ -8,27 +8,50 @@
 #include <thread>
 #include <vector>
 
+#include "store/store_options.h"
 #include "support/api_calls.h"
 #include "support/daemon_process.h"
+#include "unit/store/postgresql/pg_test_database.h"
 
 // The domain API over HTTP on the real daemon: one or two cases per category prove the wiring;
-// the handlers' details are covered in-process by tests/unit/http.
+// the handlers' details are covered in-process by tests/unit/http. Each test runs on SQLite and
+// on PostgreSQL (a database of its own on the CC_TEST_PG_URL server).
 
 namespace cc::testing {
 namespace {
 
-class StoreApiTest : public ::testing::Test {
+using store::StoreBackend;
+
+std::string storeApiBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param == StoreBackend::kSqlite ? "sqlite" : "postgresql";
+}
+
+class StoreApiTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
   void SetUp() override {
-    daemon_.setEnv("CONTROLCENTER_ADMIN_PASSWORD", kAdminPassword);
-    ASSERT_TRUE(daemon_.start()) << daemon_.log();
-    admin_ = loginToken(daemon_, "admin", kAdminPassword);
+    std::vector<std::string> args = {"-D", "ratelimit.enabled=false", "-D",
+                                     "http.max_body_bytes=4096"};
+    if (GetParam() == StoreBackend::kPostgresql) {
+      if (store::postgresql::PgTestDatabase::serverUrl().empty()) {
+        GTEST_SKIP() << "CC_TEST_PG_URL is unset; scripts/test.sh starts a PostgreSQL and sets it";
+      }
+      pg_ = std::make_unique<store::postgresql::PgTestDatabase>();
+      args.insert(args.end(), {"-D", "db.backend=postgresql", "-D", "db.url=" + pg_->url()});
+    }
+    daemon_ = std::make_unique<DaemonProcess>(args);
+    daemon_->setEnv("CONTROLCENTER_ADMIN_PASSWORD", kAdminPassword);
+    ASSERT_TRUE(daemon_->start()) << daemon_->log();
+    admin_ = loginToken(*daemon_, "admin", kAdminPassword);
     ASSERT_FALSE(admin_.empty());
+  }
+  void TearDown() override {
+    daemon_.reset();  // before its database goes
+    pg_.reset();
   }
 
   HttpResult call(const std::string& method, const std::string& path,
                   const std::string& body = {}) {
-    return daemon_.request(method, path, body, jsonHeaders(admin_));
+    return daemon_->request(method, path, body, jsonHeaders(admin_));
   }
 
   std::string createAgent(const std::string& name, const std::string& level = "L1",
@@ -40,14 +63,15 @@ class StoreApiTest : public ::testing::Test {
     return jsonField(r.body, "id");
   }
 
-  DaemonProcess daemon_{{"-D", "ratelimit.enabled=false", "-D", "http.max_body_bytes=4096"}};
+  std::unique_ptr<store::postgresql::PgTestDatabase> pg_;
+  std::unique_ptr<DaemonProcess> daemon_;
   std::string admin_;
 };
 
-TEST_F(StoreApiTest, LoginValidateLogout) {
+TEST_P(StoreApiTest, LoginValidateLogout) {
   auto login =
-      daemon_.request("POST", "/api/auth/login",
-                      R"({"username":"admin","password":"integration secret"})", jsonHeaders(""));
+      daemon_->request("POST", "/api/auth/login",
+                       R"({"username":"admin","password":"integration secret"})", jsonHeaders(""));
   ASSERT_EQ(login.status, 200) << login.body;
   std::string token = jsonField(login.body, "token");
   EXPECT_TRUE(std::regex_match(token, std::regex("[0-9a-f]{64}"))) << token;
@@ -57,25 +81,25 @@ TEST_F(StoreApiTest, LoginValidateLogout) {
   EXPECT_TRUE(std::regex_match(jsonField(login.body, "expires_at"),
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
 
-  auto validate = daemon_.get("/api/auth/validate", jsonHeaders(token));
+  auto validate = daemon_->get("/api/auth/validate", jsonHeaders(token));
   ASSERT_EQ(validate.status, 200) << validate.body;
   EXPECT_EQ(jsonField(validate.body, "valid"), "true");
   EXPECT_EQ(jsonField(validate.body, "username"), "admin");
 
-  EXPECT_EQ(daemon_.request("POST", "/api/auth/logout", {}, jsonHeaders(token)).status, 204);
-  auto after = daemon_.get("/api/auth/validate", jsonHeaders(token));
+  EXPECT_EQ(daemon_->request("POST", "/api/auth/logout", {}, jsonHeaders(token)).status, 204);
+  auto after = daemon_->get("/api/auth/validate", jsonHeaders(token));
   EXPECT_EQ(after.status, 401);
   EXPECT_EQ(jsonField(after.body, "error.code"), "unauthorized");
   EXPECT_EQ(after.header("WWW-Authenticate"), "Bearer realm=\"controlcenter\"");
 }
 
-TEST_F(StoreApiTest, BadCredentialsGetOneIndistinguishableAnswer) {
+TEST_P(StoreApiTest, BadCredentialsGetOneIndistinguishableAnswer) {
   auto unknown =
-      daemon_.request("POST", "/api/auth/login",
-                      R"({"username":"nobody","password":"integration secret"})", jsonHeaders(""));
+      daemon_->request("POST", "/api/auth/login",
+                       R"({"username":"nobody","password":"integration secret"})", jsonHeaders(""));
   auto wrong =
-      daemon_.request("POST", "/api/auth/login",
-                      R"({"username":"admin","password":"not the password"})", jsonHeaders(""));
+      daemon_->request("POST", "/api/auth/login",
+                       R"({"username":"admin","password":"not the password"})", jsonHeaders(""));
   for (const auto* r : {&unknown, &wrong}) {
     EXPECT_EQ(r->status, 401) << r->body;
     EXPECT_EQ(jsonField(r->body, "error.code"), "unauthorized");
@@ -85,21 +109,21 @@ TEST_F(StoreApiTest, BadCredentialsGetOneIndistinguishableAnswer) {
   EXPECT_EQ(jsonField(unknown.body, "error.message"), "invalid username or password");
 }
 
-TEST_F(StoreApiTest, MissingTokenIs401AndViewerCannotWrite) {
-  auto none = daemon_.get("/api/agents");
+TEST_P(StoreApiTest, MissingTokenIs401AndViewerCannotWrite) {
+  auto none = daemon_->get("/api/agents");
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer realm=\"controlcenter\"");
 
-  std::string viewer = mintToken(daemon_, "viewer");
-  EXPECT_EQ(daemon_.get("/api/agents", jsonHeaders(viewer)).status, 200);
-  auto write = daemon_.request("POST", "/api/agents", R"({"name":"v","level":"L1","role":"r"})",
-                               jsonHeaders(viewer));
+  std::string viewer = mintToken(*daemon_, "viewer");
+  EXPECT_EQ(daemon_->get("/api/agents", jsonHeaders(viewer)).status, 200);
+  auto write = daemon_->request("POST", "/api/agents", R"({"name":"v","level":"L1","role":"r"})",
+                                jsonHeaders(viewer));
   EXPECT_EQ(write.status, 403) << write.body;
   EXPECT_EQ(jsonField(write.body, "error.code"), "forbidden");
   EXPECT_EQ(jsonField(call("GET", "/api/agents").body, "total"), "0") << "nothing was written";
 }
 
-TEST_F(StoreApiTest, AgentLifecycle) {
+TEST_P(StoreApiTest, AgentLifecycle) {
   auto created = call("POST", "/api/agents",
                       R"({"name":"builder-1","level":"L2","role":"builder",)"
                       R"("metadata":{"zone":"eu"}})");
@@ -135,7 +159,7 @@ TEST_F(StoreApiTest, AgentLifecycle) {
   EXPECT_EQ(call("GET", "/api/agents/abc").status, 404);
 }
 
-TEST_F(StoreApiTest, AgentListFiltersPaginatesAndCounts) {
+TEST_P(StoreApiTest, AgentListFiltersPaginatesAndCounts) {
   createAgent("alpha", "L2");
   createAgent("beta", "L1");
   createAgent("zeta", "L2");
@@ -164,7 +188,7 @@ TEST_F(StoreApiTest, AgentListFiltersPaginatesAndCounts) {
   EXPECT_EQ(jsonField(stats.body, "by_status.idle"), "4");
 }
 
-TEST_F(StoreApiTest, ProjectConflictsAndForcedDelete) {
+TEST_P(StoreApiTest, ProjectConflictsAndForcedDelete) {
   auto created = call("POST", "/api/projects", R"({"name":"apollo","description":"moon"})");
   ASSERT_EQ(created.status, 201) << created.body;
   std::string pid = jsonField(created.body, "id");
@@ -198,17 +222,17 @@ TEST_F(StoreApiTest, ProjectConflictsAndForcedDelete) {
   EXPECT_NE(agent.body.find("\"project_id\":null"), std::string::npos) << agent.body;
 }
 
-TEST_F(StoreApiTest, BodiesAreCheckedBeforeTheStore) {
-  auto form = daemon_.request("POST", "/api/agents", "name=x",
-                              {{"Authorization", "Bearer " + admin_},
-                               {"Content-Type", "application/x-www-form-urlencoded"}});
+TEST_P(StoreApiTest, BodiesAreCheckedBeforeTheStore) {
+  auto form = daemon_->request("POST", "/api/agents", "name=x",
+                               {{"Authorization", "Bearer " + admin_},
+                                {"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(form.status, 415);
   EXPECT_EQ(jsonField(form.body, "error.code"), "unsupported_media_type");
 
   // Only the head is sent: the daemon answers 413 without reading the body, and a client still
   // writing one may see the connection reset before it reads the answer.
   std::string raw =
-      rawExchange(daemon_.httpAddress(),
+      rawExchange(daemon_->httpAddress(),
                   "POST /api/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin_ +
                       "\r\nContent-Type: application/json\r\n"
                       "Content-Length: 8000\r\n\r\n");
@@ -223,7 +247,7 @@ TEST_F(StoreApiTest, BodiesAreCheckedBeforeTheStore) {
   EXPECT_EQ(jsonField(call("GET", "/api/agents").body, "total"), "0");
 }
 
-TEST_F(StoreApiTest, ConcurrentWritersAllSucceed) {
+TEST_P(StoreApiTest, ConcurrentWritersAllSucceed) {
   constexpr int kClients = 40;
   constexpr int kEach = 10;
   std::atomic<int> created{0};
@@ -234,9 +258,9 @@ TEST_F(StoreApiTest, ConcurrentWritersAllSucceed) {
     clients.emplace_back([&, c] {
       for (int i = 0; i < kEach; ++i) {
         std::string name = "w" + std::to_string(c) + "-" + std::to_string(i);
-        auto r = daemon_.request("POST", "/api/agents",
-                                 R"({"name":")" + name + R"(","level":"L3","role":"load"})",
-                                 jsonHeaders(admin_));
+        auto r = daemon_->request("POST", "/api/agents",
+                                  R"({"name":")" + name + R"(","level":"L3","role":"load"})",
+                                  jsonHeaders(admin_));
         if (r.status == 201) {
           ++created;
         } else {
@@ -250,21 +274,26 @@ TEST_F(StoreApiTest, ConcurrentWritersAllSucceed) {
   EXPECT_EQ(created.load(), kClients * kEach) << (failures.empty() ? "" : failures.front());
   EXPECT_EQ(jsonField(call("GET", "/api/agents/stats").body, "by_level.L3"),
             std::to_string(kClients * kEach));
+  if (GetParam() != StoreBackend::kSqlite) return;  // the rest is SQLite's group commit
   // Every acknowledged write went through a committed transaction the writer counts.
-  auto pool = daemon_.admin("GET", "/admin/pool");
+  auto pool = daemon_->admin("GET", "/admin/pool");
   ASSERT_EQ(pool.status, 200) << pool.body;
   const int64_t writes = std::stoll(jsonField(pool.body, "writer.writes_total"));
   const int64_t commits = std::stoll(jsonField(pool.body, "writer.batches_total"));
   EXPECT_GE(writes, kClients * kEach);
   EXPECT_GE(commits, 1);
   EXPECT_LE(commits, writes);
-  auto metrics = daemon_.admin("GET", "/metrics");
+  auto metrics = daemon_->admin("GET", "/metrics");
   ASSERT_EQ(metrics.status, 200);
   const std::regex committed("\ncontrolcenter_db_committed_writes_total ([0-9]+)\n");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(metrics.body, m, committed)) << metrics.body.substr(0, 2000);
   EXPECT_GE(std::stoll(m[1].str()), writes);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreApiTest,
+                         ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgresql),
+                         storeApiBackendName);
 
 TEST(StorePoolTest, ExhaustedPoolAnswers503WithinTheAcquireTimeout) {
   DaemonProcess daemon({"-D", "ratelimit.enabled=false", "-D", "db.pool.min=1", "-D",

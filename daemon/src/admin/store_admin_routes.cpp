@@ -302,6 +302,10 @@ Reply clearFaults(DomainServices& services, RequestContext&) {
 std::string absolute(const std::string& path) { return Poco::Path(path).makeAbsolute().toString(); }
 
 Reply backup(DomainServices& services, RequestContext& ctx) {
+  // Before the path is looked at: no path makes a copy of a PostgreSQL server.
+  if (services.store.options().backend == store::StoreBackend::kPostgresql) {
+    return fail(Error::badRequest(store::kBackupOnPostgresql), ctx);
+  }
   auto body = http::parseJsonObject(ctx);
   if (!body) return fail(body.error(), ctx);
   if (auto st = json_input::rejectUnknown(**body, {"path", "overwrite"}); !st.ok()) {

@@ -82,9 +82,11 @@ SettingsResult DaemonSettings::build(config::ConfigPtr config) {
   }
   if (s->store.backend == store::StoreBackend::kPostgresql) {
     s->store.postgresql = store::postgresql::ConnectionSettings::fromConfig(c, problems);
+#ifdef _WIN32
     // The URL, the password file and the pool are checked above all the same, so that an
     // operator preparing the move sees every other problem now.
     problems.push_back(config::keyProblem("db.backend", store::kPostgresqlNotYetAvailable));
+#endif
   }
   if (s->store.pool.min > s->store.pool.max) {
     problems.push_back(config::keyProblem(

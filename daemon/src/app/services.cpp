@@ -53,6 +53,7 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   auth::TokenService::Options token_options;
   token_options.ttl_s = settings.store.token_ttl_s;
   token_options.cache_size = static_cast<std::size_t>(settings.store.token_cache_size);
+  token_options.cache_lifetime_ms = settings.store.token_cache_lifetime_ms;
   s->tokens = std::make_unique<auth::TokenService>(s->store->tokens(), clock, token_options);
   s->users = std::make_unique<auth::UserService>(s->store->users(), *s->tokens, clock);
   const char* env_password = std::getenv("CONTROLCENTER_ADMIN_PASSWORD");

@@ -71,10 +71,17 @@ common::Result<domain::Identity> TokenService::validate(const std::string& token
         index_.erase(it);
         return unauthorized("bearer token expired");
       }
-      lru_.splice(lru_.begin(), lru_, it->second);
-      it->second->last_used_ms = now;
-      ++hits_;
-      return it->second->identity;
+      const bool stale = options_.cache_lifetime_ms > 0 &&
+                         now - it->second->cached_at_ms >= options_.cache_lifetime_ms;
+      if (!stale) {
+        lru_.splice(lru_.begin(), lru_, it->second);
+        it->second->last_used_ms = now;
+        ++hits_;
+        return it->second->identity;
+      }
+      // Asked of the store again below, and cached anew when it is still there.
+      lru_.erase(it->second);
+      index_.erase(it);
     }
     ++misses_;
     epoch = revocations_;
@@ -94,7 +101,7 @@ void TokenService::cacheInsert(const std::string& hash, const domain::Identity& 
   std::lock_guard<std::mutex> lock(mu_);
   // A revocation since the lookup started may concern this very token: do not resurrect it.
   if (epoch != revocations_ || index_.count(hash) != 0 || options_.cache_size == 0) return;
-  lru_.push_front({hash, identity, now_ms});
+  lru_.push_front({hash, identity, now_ms, now_ms});
   index_[hash] = lru_.begin();
   while (lru_.size() > options_.cache_size) {
     index_.erase(lru_.back().hash);

@@ -45,6 +45,10 @@ class TokenService {
   struct Options {
     int64_t ttl_s = 43200;
     std::size_t cache_size = 10000;
+    /// A cached token older than this (ms) is looked up in the store again: another daemon on
+    /// the same database may have revoked it, and only the store knows. 0: kept until revoked
+    /// here, evicted or expired.
+    int64_t cache_lifetime_ms = 0;
   };
   struct CacheStats {
     uint64_t hits = 0;
@@ -93,6 +97,7 @@ class TokenService {
     std::string hash;
     domain::Identity identity;
     int64_t last_used_ms = 0;
+    int64_t cached_at_ms = 0;
   };
 
   void cacheInsert(const std::string& hash, const domain::Identity& identity, int64_t now_ms,

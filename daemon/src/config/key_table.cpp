@@ -295,6 +295,10 @@ std::vector<KeySpec> buildTable() {
        v::intRange(60, 31536000)},
       {"auth.token_cache_size", K::kInt, "10000", false,
        "Validated tokens kept in memory (least recently used evicted).", v::intRange(1, 10000000)},
+      {"auth.token_cache_lifetime_ms", K::kInt, "1000", false,
+       "A cached token is looked up in the store again once cached this long, so that a "
+       "revocation by another daemon on the same database holds here within it; 0: never.",
+       v::intRange(0, 86400000)},
       {"agents.active_window_s", K::kInt, "60", false,
        "An agent counts as active when its last heartbeat is at most this old.",
        v::intRange(1, 86400)},

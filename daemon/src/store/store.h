@@ -19,15 +19,21 @@
 
 namespace cc::store {
 
+namespace postgresql {
+class Database;
+}
+
 // The operator views of the SQLite store, under the names the callers have always used.
 using sqlite::CheckpointStats;
 using sqlite::CommitStats;
 using sqlite::StorageState;
 
 /// Everything persistent: agents, projects, users and tokens, behind backend-neutral
-/// repository interfaces (SQLite today). open() runs the migrations and refuses a database
-/// newer than this binary. The repositories, ping() and backup() are thread-safe; the Store
-/// must outlive every reference handed out. The Clock must outlive the Store.
+/// repository interfaces, on SQLite or PostgreSQL as StoreOptions::backend says. open() runs
+/// the migrations and refuses a database newer than this binary. The views of SQLite's own
+/// machinery (storage, commitStats, checkpointStats) are zero on PostgreSQL, and backup() is
+/// refused there (pg_dump is the tool). The repositories, ping() and backup() are thread-safe; the
+/// Store must outlive every reference handed out. The Clock must outlive the Store.
 class Store {
  public:
   static common::Result<std::unique_ptr<Store>> open(const config::Config& config,
@@ -57,7 +63,8 @@ class Store {
   CommitStats commitStats() const;
   /// The background checkpoints of the write-ahead log and its length.
   CheckpointStats checkpointStats() const;
-  /// A consistent copy of the database at `path`, by SQLite's online backup API.
+  /// A consistent copy of the database at `path`, by SQLite's online backup API; on PostgreSQL
+  /// kBadRequest naming pg_dump.
   common::Status backup(const std::string& path, common::SteadyTime deadline = kNoDeadline);
   /// The schema version open() left the database at.
   int schemaVersion() const { return schema_version_; }
@@ -68,8 +75,14 @@ class Store {
 
  private:
   Store() = default;
+  static common::Result<std::unique_ptr<Store>> openSqlite(const StoreOptions& options,
+                                                           const common::Clock& clock);
+  static common::Result<std::unique_ptr<Store>> openPostgresql(const StoreOptions& options,
+                                                               const common::Clock& clock);
 
+  // Exactly one of the two.
   std::unique_ptr<sqlite::Database> db_;
+  std::unique_ptr<postgresql::Database> pg_;
   std::unique_ptr<AgentRepository> agents_;
   std::unique_ptr<ProjectRepository> projects_;
   std::unique_ptr<UserRepository> users_;

@@ -21,6 +21,7 @@ StoreOptions StoreOptions::fromConfig(const config::Config& config) {
   o.fault_error_rate = config.getDouble("fault.db.error_rate");
   o.token_ttl_s = config.getInt("auth.token_ttl_s");
   o.token_cache_size = config.getInt("auth.token_cache_size");
+  o.token_cache_lifetime_ms = config.getInt("auth.token_cache_lifetime_ms");
   o.agents_active_window_s = config.getInt("agents.active_window_s");
   return o;
 }

@@ -14,11 +14,16 @@ namespace cc::store {
 /// Where the data lives: db.backend.
 enum class StoreBackend { kSqlite, kPostgresql };
 
-/// Why db.backend = postgresql is refused (by the settings and by Store::open) until the
-/// PostgreSQL repositories exist.
+/// Why db.backend = postgresql is refused (by the settings and by Store::open) in a build
+/// without Poco's PostgreSQL connector (the MinGW build).
 inline constexpr const char* kPostgresqlNotYetAvailable =
-    "postgresql is not yet available in this build (the PostgreSQL repositories are still to "
-    "come); use db.backend = sqlite";
+    "postgresql is not available in this build (it has no PostgreSQL connector: see "
+    "docs/windows.md); use db.backend = sqlite";
+
+/// Why a backup is refused on PostgreSQL (Store::backup, ctl backup).
+inline constexpr const char* kBackupOnPostgresql =
+    "backup copies the SQLite database file; with db.backend = postgresql back up the server "
+    "with pg_dump (and restore with pg_restore): see docs/operations.md";
 
 /// The `db.*`, `auth.*` and `agents.*` settings the store needs. A plain value.
 struct StoreOptions {
@@ -36,6 +41,7 @@ struct StoreOptions {
   double fault_error_rate = 0;                   // fault.db.error_rate
   int64_t token_ttl_s = 43200;                   // auth.token_ttl_s
   int64_t token_cache_size = 10000;              // auth.token_cache_size
+  int64_t token_cache_lifetime_ms = 1000;        // auth.token_cache_lifetime_ms
   int64_t agents_active_window_s = 60;           // agents.active_window_s
 
   /// Every setting but `postgresql`, which needs the password file read (and may fail).

@@ -107,7 +107,7 @@ void DomainApiFixture::TearDown() {
   services_.reset();
   users_.reset();
   tokens_.reset();
-  StoreFixture::TearDown();
+  SqliteStoreFixture::TearDown();
 }
 
 void DomainApiFixture::start() {

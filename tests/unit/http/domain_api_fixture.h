@@ -42,7 +42,7 @@ using Headers = std::map<std::string, std::string>;
 /// The test middleware authenticates a Bearer token through the real TokenService, else takes
 /// the role from X-Test-Role; it answers 401 without either, 403 for a viewer on a `writes`
 /// route, and sets each request's deadline to the FakeClock's now + 10 s.
-class DomainApiFixture : public store::StoreFixture {
+class DomainApiFixture : public store::SqliteStoreFixture {
  protected:
   void TearDown() override;
 

@@ -19,6 +19,7 @@ class AgentRepositoryTest : public StoreFixture {
  protected:
   void SetUp() override {
     StoreFixture::SetUp();
+    if (IsSkipped()) return;
     repo_ = &open().agents();
   }
   Agent mustCreate(AgentInput in) {
@@ -36,7 +37,7 @@ class AgentRepositoryTest : public StoreFixture {
   AgentRepository* repo_ = nullptr;
 };
 
-TEST_F(AgentRepositoryTest, CreateGetPatchRemove) {
+TEST_P(AgentRepositoryTest, CreateGetPatchRemove) {
   AgentInput in = agent("builder", AgentLevel::kL2, "compiler");
   in.metadata = R"({"zone":"eu"})";
   Agent a = mustCreate(in);
@@ -68,7 +69,7 @@ TEST_F(AgentRepositoryTest, CreateGetPatchRemove) {
   EXPECT_EQ(repo_->patch(a.id, change).error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(AgentRepositoryTest, ProjectIdMustExistAndCanBeCleared) {
+TEST_P(AgentRepositoryTest, ProjectIdMustExistAndCanBeCleared) {
   AgentInput in = agent("a");
   in.project_id = std::optional<int64_t>(42);
   auto refused = repo_->create(in);
@@ -89,7 +90,7 @@ TEST_F(AgentRepositoryTest, ProjectIdMustExistAndCanBeCleared) {
   EXPECT_FALSE(cleared->project_id);
 }
 
-TEST_F(AgentRepositoryTest, NamesAreUniqueWithinAProject) {
+TEST_P(AgentRepositoryTest, NamesAreUniqueWithinAProject) {
   auto p1 = store_->projects().create(project("p1"));
   auto p2 = store_->projects().create(project("p2"));
   ASSERT_TRUE(p1.ok() && p2.ok());
@@ -126,7 +127,7 @@ TEST_F(AgentRepositoryTest, NamesAreUniqueWithinAProject) {
   EXPECT_TRUE(repo_->patch(first.id, detach).ok());  // the name is free there now
 }
 
-TEST_F(AgentRepositoryTest, InvalidInputIsRejectedBeforeStorage) {
+TEST_P(AgentRepositoryTest, InvalidInputIsRejectedBeforeStorage) {
   AgentInput in = agent(std::string(129, 'x'));
   auto refused = repo_->create(in);
   ASSERT_FALSE(refused.ok());
@@ -136,7 +137,7 @@ TEST_F(AgentRepositoryTest, InvalidInputIsRejectedBeforeStorage) {
   EXPECT_EQ(repo_->create(missing).error().field, "level");
 }
 
-TEST_F(AgentRepositoryTest, FiltersByStatusLevelRoleProjectAndName) {
+TEST_P(AgentRepositoryTest, FiltersByStatusLevelRoleProjectAndName) {
   auto p = store_->projects().create(project("p"));
   mustCreate(agent("alpha", AgentLevel::kL1, "build"));
   Agent beta = mustCreate(agent("beta", AgentLevel::kL2, "build"));
@@ -168,7 +169,7 @@ TEST_F(AgentRepositoryTest, FiltersByStatusLevelRoleProjectAndName) {
   EXPECT_EQ(repo_->list(by_name).error().field, "q") << "shorter than a trigram";
 }
 
-TEST_F(AgentRepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
+TEST_P(AgentRepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
   mustCreate(agent("100%_done"));
   mustCreate(agent("100x-done"));
   mustCreate(agent(R"(back\slash)"));
@@ -184,7 +185,7 @@ TEST_F(AgentRepositoryTest, NameSearchTreatsLikeWildcardsLiterally) {
   EXPECT_EQ(names(f), (std::vector<std::string>{R"(say "hi" now)"}));
 }
 
-TEST_F(AgentRepositoryTest, SortAndPaginationWithTotal) {
+TEST_P(AgentRepositoryTest, SortAndPaginationWithTotal) {
   for (const char* n : {"delta", "alpha", "charlie", "bravo", "echo"}) mustCreate(agent(n));
   AgentFilter f;
   f.sort = "name";
@@ -207,7 +208,7 @@ TEST_F(AgentRepositoryTest, SortAndPaginationWithTotal) {
   EXPECT_EQ(names(f).front(), "delta");
 }
 
-TEST_F(AgentRepositoryTest, BadListParametersNameTheirField) {
+TEST_P(AgentRepositoryTest, BadListParametersNameTheirField) {
   AgentFilter f;
   f.sort = "password; DROP TABLE agents";
   EXPECT_EQ(repo_->list(f).error().field, "sort");
@@ -221,7 +222,7 @@ TEST_F(AgentRepositoryTest, BadListParametersNameTheirField) {
   EXPECT_EQ(repo_->list(f).error().field, "offset");
 }
 
-TEST_F(AgentRepositoryTest, HeartbeatWakesIdleAndOfflineButKeepsBusy) {
+TEST_P(AgentRepositoryTest, HeartbeatWakesIdleAndOfflineButKeepsBusy) {
   Agent idle = mustCreate(agent("idle"));
   AgentInput off = agent("off");
   off.status = AgentStatus::kOffline;
@@ -249,7 +250,7 @@ TEST_F(AgentRepositoryTest, HeartbeatWakesIdleAndOfflineButKeepsBusy) {
   EXPECT_EQ(repo_->heartbeat(9999).error().code, ErrorCode::kNotFound);
 }
 
-TEST_F(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindowMostRecentFirst) {
+TEST_P(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindowMostRecentFirst) {
   Agent early = mustCreate(agent("early"));
   Agent late = mustCreate(agent("late"));
   mustCreate(agent("silent"));
@@ -275,7 +276,7 @@ TEST_F(AgentRepositoryTest, ActiveMeansAHeartbeatWithinTheWindowMostRecentFirst)
   EXPECT_EQ(domain::parseActiveAgentsFilter({}, 0).error().field, "window_s");
 }
 
-TEST_F(AgentRepositoryTest, StatsCountEveryStatusAndLevelIncludingZeros) {
+TEST_P(AgentRepositoryTest, StatsCountEveryStatusAndLevelIncludingZeros) {
   mustCreate(agent("a", AgentLevel::kL1));
   Agent b = mustCreate(agent("b", AgentLevel::kL3));
   mustCreate(agent("c", AgentLevel::kL3));
@@ -296,7 +297,7 @@ TEST_F(AgentRepositoryTest, StatsCountEveryStatusAndLevelIncludingZeros) {
   EXPECT_EQ(json->getObject("by_level")->getValue<int>("L2"), 0);
 }
 
-TEST_F(AgentRepositoryTest, JsonViewUsesIsoTimesAndNulls) {
+TEST_P(AgentRepositoryTest, JsonViewUsesIsoTimesAndNulls) {
   AgentInput in = agent("j");
   in.metadata = R"({"k":[1,2]})";
   Agent a = mustCreate(in);
@@ -308,13 +309,15 @@ TEST_F(AgentRepositoryTest, JsonViewUsesIsoTimesAndNulls) {
   EXPECT_EQ(json->getObject("metadata")->getArray("k")->size(), 2u);
 }
 
-TEST_F(AgentRepositoryTest, WritesSurviveReopening) {
+TEST_P(AgentRepositoryTest, WritesSurviveReopening) {
   Agent a = mustCreate(agent("durable"));
   Store& reopened = open();
   auto got = reopened.agents().get(a.id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->name, "durable");
 }
+
+INSTANTIATE_STORE_CONTRACT(AgentRepositoryTest);
 
 }  // namespace
 }  // namespace cc::store

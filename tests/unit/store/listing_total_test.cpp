@@ -22,10 +22,10 @@ bool anyCount(const std::vector<sql::PageQuery>& statements) {
   });
 }
 
-class ListingTotalTest : public StoreFixture {
+class ListingTotalTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     open();
     for (int i = 0; i < 12; ++i) {
       auto a = store_->agents().create(agent("node-" + std::to_string(i) + (i % 3 ? "-eu" : "-us"),

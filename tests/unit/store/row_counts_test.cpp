@@ -45,10 +45,10 @@ const char* const kCounted =
     " UNION ALL SELECT 'projects', 'status', status, COUNT(*) FROM projects GROUP BY status";
 const char* const kMaintained = "SELECT tbl, dimension, value, n FROM row_counts";
 
-class RowCountsTest : public StoreFixture {
+class RowCountsTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     open();
   }
   void expectCountsMatch(const std::string& after) {

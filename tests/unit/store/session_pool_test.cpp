@@ -18,10 +18,10 @@ using Poco::Data::Keywords::now;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class SessionPoolTest : public StoreFixture {
+class SessionPoolTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     Poco::Data::SQLite::Connector::registerConnector();
     pool_options_.min = 0;
     pool_options_.max = 2;

@@ -12,6 +12,17 @@
 
 namespace cc::store::postgresql {
 
+void throwStatementFailure(PGconn* connection, PGresult* result, const std::string& sql) {
+  // Both copied before PQclear, which frees what they point into.
+  const char* field = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string state = field != nullptr ? field : "N/A";
+  std::string why = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection);
+  PQclear(result);
+  while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+  throw Poco::Data::PostgreSQL::StatementException(sql.substr(0, 200) + ": " + why +
+                                                   " State: " + state);
+}
+
 std::string execSimple(Poco::Data::Session& session, const std::string& sql) {
   auto* handle =
       Poco::AnyCast<Poco::Data::PostgreSQL::SessionHandle*>(session.getProperty("handle"));
@@ -24,14 +35,7 @@ std::string execSimple(Poco::Data::Session& session, const std::string& sql) {
   }
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    // Both copied before PQclear, which frees what they point into.
-    const char* field = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    const std::string state = field != nullptr ? field : "N/A";
-    std::string why = result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection);
-    PQclear(result);
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    throw Poco::Data::PostgreSQL::StatementException(sql.substr(0, 200) + ": " + why +
-                                                     " State: " + state);
+    throwStatementFailure(connection, result, sql);
   }
   std::string first;
   if (status == PGRES_TUPLES_OK && PQntuples(result) > 0 && PQnfields(result) > 0) {

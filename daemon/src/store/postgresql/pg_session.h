@@ -9,6 +9,9 @@
 #include "store/postgresql/connection_settings.h"
 #include "store/session_pool.h"
 
+struct pg_conn;
+struct pg_result;
+
 namespace cc::store::postgresql {
 
 /// Opens one session to the server `settings` names (Poco's connector registered on first use),
@@ -37,6 +40,12 @@ bool answersSelectOne(Poco::Data::Session& session);
 /// row ("" when there is none). Throws Poco's StatementException, whose text carries the
 /// SQLSTATE as Poco's own statement errors do ("... State: 42P01"), for classifyFailure().
 std::string execSimple(Poco::Data::Session& session, const std::string& sql);
+
+/// Throws the StatementException for `result` (a failed statement `sql`, which it frees; nullptr
+/// when libpq returned none) on `connection`: libpq's message and " State: " with the SQLSTATE
+/// ("N/A" without one), as Poco's own statement errors read.
+[[noreturn]] void throwStatementFailure(pg_conn* connection, pg_result* result,
+                                        const std::string& sql);
 
 /// Sets statement_timeout on `session` (0: none) until the next call, in one round trip and
 /// with no prepared statement. A lease from a PostgreSQL pool calls it before its first

@@ -6,7 +6,6 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <limits>
 #include <map>
 #include <memory>
 
@@ -125,11 +124,6 @@ std::string textAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t
   return rs.value(col, row).convert<std::string>();
 }
 
-Value toValue(const domain::SortKey& key) {
-  if (const auto* n = std::get_if<int64_t>(&key)) return *n;
-  return std::get<std::string>(key);
-}
-
 std::string ftsPhrase(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
@@ -141,87 +135,14 @@ std::string ftsPhrase(const std::string& text) {
 
 int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
                     int64_t cap) {
-  Params bound = params;
-  bound.emplace_back(cap);
-  return scalar(session, "SELECT COUNT(*) FROM (" + select + " LIMIT ?)", bound);
+  const PageQuery q = store::sql::cappedCountQuery(select, params, cap);
+  return scalar(session, q.sql, q.params);
 }
-
-void Where::add(const std::string& condition, Value value) {
-  text += text.empty() ? " WHERE " : " AND ";
-  text += condition;
-  params.push_back(std::move(value));
-}
-
-void Listing::setWindow(const domain::ListWindow& window) {
-  limit = window.limit + 1;
-  offset = window.offset;
-  if (window.cursor) {
-    after_key = toValue(window.cursor->key);
-    after_id = window.cursor->id;
-  }
-}
-
-namespace {
-
-// A listing statement whose LIMIT is parameter `limit_at`, set to what is still missing.
-struct ListingStep {
-  PageQuery query;
-  std::size_t limit_at;
-};
-
-std::vector<ListingStep> listingSteps(const Listing& l) {
-  const char* dir = l.descending ? " DESC" : " ASC";
-  const char* past = l.descending ? " < ?" : " > ?";
-  const std::string head = "SELECT " + l.columns + " FROM " + l.from;
-  auto where = [&](const std::string& extra) {
-    std::string text = l.where.text;
-    if (!extra.empty()) text += (text.empty() ? " WHERE " : " AND ") + extra;
-    return text;
-  };
-  std::vector<ListingStep> out;
-  if (l.key.empty()) {
-    // Without a cursor the bound is the first id past either end, so the read is an index
-    // range (SEARCH) like every later page.
-    int64_t after = l.after_id.value_or(l.descending ? std::numeric_limits<int64_t>::max() : 0);
-    PageQuery q{
-        head + where(l.id_column + past) + " ORDER BY " + l.id_column + dir + " LIMIT ? OFFSET ?",
-        l.where.params};
-    q.params.emplace_back(after);
-    q.params.emplace_back(l.limit);
-    q.params.emplace_back(l.offset);
-    out.push_back({std::move(q), l.where.params.size() + 1});
-    return out;
-  }
-  const std::string order = " ORDER BY " + l.key + dir + ", " + l.id_column + dir;
-  if (l.after_key && l.after_id) {
-    PageQuery ties{head + where(l.key + " = ? AND " + l.id_column + past) + " ORDER BY " +
-                       l.id_column + dir + " LIMIT ?",
-                   l.where.params};
-    ties.params.push_back(*l.after_key);
-    ties.params.emplace_back(*l.after_id);
-    ties.params.emplace_back(l.limit);
-    const std::size_t ties_limit = ties.params.size() - 1;
-    out.push_back({std::move(ties), ties_limit});
-    PageQuery rest{head + where(l.key + past) + order + " LIMIT ?", l.where.params};
-    rest.params.push_back(*l.after_key);
-    rest.params.emplace_back(l.limit);
-    const std::size_t rest_limit = rest.params.size() - 1;
-    out.push_back({std::move(rest), rest_limit});
-    return out;
-  }
-  PageQuery first{head + where("") + order + " LIMIT ? OFFSET ?", l.where.params};
-  first.params.emplace_back(l.limit);
-  first.params.emplace_back(l.offset);
-  out.push_back({std::move(first), l.where.params.size()});
-  return out;
-}
-
-}  // namespace
 
 void readListing(Poco::Data::Session& session, const Listing& listing,
                  const std::function<void(const Row&)>& row) {
   int64_t missing = listing.limit;
-  for (auto& step : listingSteps(listing)) {
+  for (auto& step : store::sql::listingSteps(listing)) {
     if (missing <= 0) break;
     step.query.params[step.limit_at] = missing;
     missing -= static_cast<int64_t>(forEachRow(session, step.query.sql, step.query.params, row));

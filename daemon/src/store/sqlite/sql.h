@@ -14,14 +14,19 @@
 #include <vector>
 
 #include "domain/input.h"
+#include "store/listing_query.h"
 
 struct sqlite3_stmt;
 
 namespace cc::store::sqlite::sql {
 
-/// One bound parameter; std::monostate binds NULL.
-using Value = std::variant<std::monostate, int64_t, std::string>;
-using Params = std::vector<Value>;
+// The listing builder and bound values every backend shares, under their old names here.
+using store::sql::Listing;
+using store::sql::PageQuery;
+using store::sql::Params;
+using store::sql::toValue;
+using store::sql::Value;
+using store::sql::Where;
 
 /// Runs a statement that returns no rows; returns the number of rows it changed.
 int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params& params = {});
@@ -59,9 +64,6 @@ int64_t intAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row)
 std::optional<int64_t> optIntAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 std::string textAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t row);
 
-/// A cursor's sort key as a bound value.
-Value toValue(const domain::SortKey& key);
-
 /// An FTS5 MATCH argument for `text` as one phrase: with the trigram tokenizer it matches the
 /// rows whose column contains `text` (case-insensitively), as LIKE '%text%' would, from the index.
 std::string ftsPhrase(const std::string& text);
@@ -71,46 +73,8 @@ std::string ftsPhrase(const std::string& text);
 int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
                     int64_t cap);
 
-/// A WHERE clause grown one condition at a time, each with its bound value ("" when empty).
-struct Where {
-  std::string text;
-  Params params;
-  void add(const std::string& condition, Value value);
-};
-
-/// A statement and its bound values.
-struct PageQuery {
-  std::string sql;
-  Params params;
-};
-
-/// A keyset listing: rows of `from` that match `where`, in (key, id) order, starting strictly
-/// after the cursor (after_key, after_id) when there is one. `key` is a sort expression from a
-/// whitelist, never from input text, and must be the leading column of an index (after the
-/// filters' equality columns); empty means id order. `id_column` is the row's id as `from`
-/// names it.
-struct Listing {
-  std::string columns;
-  std::string from;
-  std::string id_column;
-  Where where;
-  std::string key;
-  bool descending = false;
-  int64_t limit = 0;
-  int64_t offset = 0;
-  std::optional<Value> after_key;
-  std::optional<int64_t> after_id;
-
-  /// Takes the window's offset and cursor, and its limit plus one: the extra row tells whether a
-  /// next page exists (domain::Page::trimTo).
-  void setWindow(const domain::ListWindow& window);
-};
-
-/// Reads the listing's page: up to `limit` rows, handed to `read` one result at a time (it
-/// returns how many rows it took). After a cursor with a sort key this runs two statements: the
-/// rows that tie with the cursor's key (by id), then the rows past it. Each is a range of one
-/// index, so a page costs the same at any depth; a row-value comparison (key, id) > (?, ?)
-/// would not, since SQLite bounds only the index's first column by it and steps over every tie.
+/// Reads the listing's page (store::sql::listingSteps): up to `limit` rows, handed to `row` one
+/// result at a time.
 void readListing(Poco::Data::Session& session, const Listing& listing,
                  const std::function<void(const Row&)>& row);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "store/agent_rows.h"
 #include "store/sqlite/deferred_indexes.h"
 #include "store/sqlite/sql.h"
 
@@ -19,49 +20,7 @@ using Poco::Data::Session;
 
 namespace {
 
-// Columns are qualified by table so that the same list serves the join with agents_fts.
-const char* const kColumns =
-    "agents.id, agents.name, agents.level, agents.role, agents.status, agents.project_id, "
-    "agents.metadata, agents.last_heartbeat, agents.created_at, agents.updated_at";
-const std::string kSelect = std::string("SELECT ") + kColumns + " FROM agents";
-
-Agent readAgent(const sql::Row& row) {
-  Agent a;
-  a.id = row.integer(0);
-  a.name = row.text(1);
-  a.level = domain::parseAgentLevel(row.text(2)).value_or(AgentLevel::kL1);
-  a.role = row.text(3);
-  a.status = domain::parseAgentStatus(row.text(4)).value_or(AgentStatus::kOffline);
-  a.project_id = row.optionalInteger(5);
-  a.metadata = row.text(6);
-  a.last_heartbeat_ms = row.optionalInteger(7);
-  a.created_at_ms = row.integer(8);
-  a.updated_at_ms = row.integer(9);
-  return a;
-}
-
-// The sort expression for a column: the indexed form (nullable columns as COALESCE(x, 0), as
-// in migration 4), "" for id order.
-std::string sortExpression(const std::string& column) {
-  if (column == "id") return "";
-  if (column == "project_id" || column == "last_heartbeat") {
-    return "COALESCE(agents." + column + ", 0)";
-  }
-  return "agents." + column;
-}
-
-// The maintained count that answers `filter`, as (dimension, value), when one does: no filter,
-// or exactly one of status, level, project_id.
-std::optional<std::pair<std::string, std::string>> maintainedCount(const AgentFilter& f) {
-  if (!f.q.empty() || f.role || f.active_within_s) return std::nullopt;
-  int given = (f.status ? 1 : 0) + (f.level ? 1 : 0) + (f.project_id ? 1 : 0);
-  if (given == 0) return std::pair<std::string, std::string>{"total", ""};
-  if (given > 1) return std::nullopt;
-  if (f.status)
-    return std::pair<std::string, std::string>{"status", std::string(toString(*f.status))};
-  if (f.level) return std::pair<std::string, std::string>{"level", std::string(toString(*f.level))};
-  return std::pair<std::string, std::string>{"project_id", std::to_string(*f.project_id)};
-}
+const std::string kSelect = std::string("SELECT ") + kAgentColumns + " FROM agents";
 
 }  // namespace
 
@@ -77,7 +36,7 @@ namespace {
 Result<Agent> load(Session& s, int64_t id) {
   std::optional<Agent> found;
   sql::forEachRow(s, kSelect + " WHERE agents.id = ?", {id},
-                  [&](const sql::Row& row) { found = readAgent(row); });
+                  [&](const sql::Row& row) { found = readAgentRow(row); });
   if (!found) return Error::notFound("no agent with id " + std::to_string(id));
   return *found;
 }
@@ -92,18 +51,13 @@ Status checkProject(Session& s, const std::optional<std::optional<int64_t>>& pro
   return common::Ok{};
 }
 
-sql::Value nullable(const std::optional<int64_t>& v) {
-  if (v) return *v;
-  return std::monostate{};
-}
-
 // An agent's name is unique within its project (agents without one count as one project).
 // Checked inside the write transaction, which the writer lock serialises; migration 5's unique
 // index is the backstop.
 Status checkAgentNameFree(Session& s, const std::string& name,
                           const std::optional<int64_t>& project_id, int64_t except_id) {
   if (sql::scalar(s, "SELECT COUNT(*) FROM agents WHERE project_id IS ? AND name = ? AND id <> ?",
-                  {nullable(project_id), name, except_id}) > 0) {
+                  {optionalValue(project_id), name, except_id}) > 0) {
     return Error::conflict(
         "an agent named '" + name + "' already exists in " +
         (project_id ? "project " + std::to_string(*project_id) : std::string("no project")));
@@ -126,7 +80,7 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
   const domain::SortOrder order = *domain::parseSort(filter.sort, domain::agentSortColumns());
   const bool search = !filter.q.empty();
   sql::Listing l;
-  l.columns = kColumns;
+  l.columns = kAgentColumns;
   // A search walks the trigram index in rowid order and joins each match to its row.
   l.from = search ? "agents_fts JOIN agents ON agents.id = agents_fts.rowid" : "agents";
   l.id_column = search ? "agents_fts.rowid" : "agents.id";
@@ -139,17 +93,17 @@ Result<Page<Agent>> SqliteAgentRepository::list(const AgentFilter& filter,
     l.where.add("COALESCE(agents.last_heartbeat, 0) >= ?",
                 db_.clock().wallMillis() - *filter.active_within_s * 1000);
   }
-  l.key = sortExpression(order.column);
+  l.key = agentSortExpression(order.column);
   l.descending = order.descending;
   l.setWindow(filter.window);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Agent>> {
     Page<Agent> page;
     page.items.reserve(static_cast<std::size_t>(l.limit));
-    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readAgent(row)); });
+    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readAgentRow(row)); });
     page.trimTo(filter.window.limit);
     if (domain::holdsEveryMatch(page, filter.window)) {
       page.total = static_cast<int64_t>(page.items.size());
-    } else if (auto counted = maintainedCount(filter)) {
+    } else if (auto counted = agentCountFor(filter)) {
       page.total = maintainedAgentCount(s, counted->first, counted->second);
     } else {
       // A search alone is counted in the trigram index, without joining each match to its row.
@@ -179,8 +133,8 @@ Result<Agent> SqliteAgentRepository::create(const AgentInput& input, common::Ste
               "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
               {*input.name, std::string(toString(*input.level)), *input.role,
                std::string(toString(input.status.value_or(AgentStatus::kIdle))),
-               nullable(input.project_id.value_or(std::nullopt)), input.metadata.value_or("{}"),
-               now, now});
+               optionalValue(input.project_id.value_or(std::nullopt)),
+               input.metadata.value_or("{}"), now, now});
     return load(s, sql::lastInsertId(s));
   });
 }
@@ -199,20 +153,11 @@ Result<Agent> SqliteAgentRepository::patch(int64_t id, const AgentInput& input,
           input.project_id ? *input.project_id : current->project_id;
       if (auto st = checkAgentNameFree(s, name, project_id, id); !st.ok()) return st.error();
     }
-    std::string set;
     sql::Params params;
-    auto assign = [&](const char* column, sql::Value v) {
-      set += std::string(set.empty() ? "" : ", ") + column + " = ?";
-      params.push_back(std::move(v));
-    };
-    if (input.name) assign("name", *input.name);
-    if (input.level) assign("level", std::string(toString(*input.level)));
-    if (input.role) assign("role", *input.role);
-    if (input.status) assign("status", std::string(toString(*input.status)));
-    if (input.project_id) assign("project_id", nullable(*input.project_id));
-    if (input.metadata) assign("metadata", *input.metadata);
+    std::string set = store::sql::setList(agentAssignments(input), params);
     if (set.empty()) return current;
-    assign("updated_at", db_.clock().wallMillis());
+    set += ", updated_at = ?";
+    params.emplace_back(db_.clock().wallMillis());
     params.emplace_back(id);
     sql::exec(s, "UPDATE agents SET " + set + " WHERE id = ?", params);
     return load(s, id);
@@ -234,21 +179,21 @@ Result<Agent> SqliteAgentRepository::heartbeat(int64_t id, common::SteadyTime de
     endAgentLoadFirst(s);
     const int64_t now = db_.clock().wallMillis();
     std::optional<Agent> beat;
-    auto read = [&](const sql::Row& row) { beat = readAgent(row); };
+    auto read = [&](const sql::Row& row) { beat = readAgentRow(row); };
     // One statement a heartbeat, on the writer that every write waits for: an agent already
     // at work only moves its heartbeat (the row and the indexes that hold it, none of the
     // status ones); the answer is the row as the statement left it.
     sql::forEachRow(s,
                     "UPDATE agents SET last_heartbeat = ? WHERE id = ?"
                     " AND status IN ('active', 'busy') RETURNING " +
-                        std::string(kColumns),
+                        std::string(kAgentColumns),
                     {now, id}, read);
     if (!beat) {
       // An idle or offline agent wakes: it becomes active, which is a change of the row.
       sql::forEachRow(s,
                       "UPDATE agents SET last_heartbeat = ?, status = 'active', updated_at = ?"
                       " WHERE id = ? RETURNING " +
-                          std::string(kColumns),
+                          std::string(kAgentColumns),
                       {now, now, id}, read);
     }
     if (!beat) return Error::notFound("no agent with id " + std::to_string(id));
@@ -346,9 +291,9 @@ Result<ImportOutcome> SqliteAgentRepository::insertBatch(Session& s,
                 std::string(toString(a.level)),
                 a.role,
                 std::string(toString(a.status)),
-                nullable(a.project_id),
+                optionalValue(a.project_id),
                 a.metadata,
-                nullable(a.last_heartbeat_ms),
+                optionalValue(a.last_heartbeat_ms),
                 a.created_at_ms,
                 a.updated_at_ms};
       },

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "store/project_rows.h"
 #include "store/sqlite/sql.h"
 #include "store/sqlite/sqlite_agent_repository.h"
 
@@ -16,27 +17,12 @@ using Poco::Data::Session;
 
 namespace {
 
-const char* const kColumns =
-    "projects.id, projects.name, projects.description, projects.status, projects.path, "
-    "projects.created_at, projects.updated_at";
-const std::string kSelect = std::string("SELECT ") + kColumns + " FROM projects";
-
-Project readProject(const sql::Row& row) {
-  Project p;
-  p.id = row.integer(0);
-  p.name = row.text(1);
-  p.description = row.text(2);
-  p.status = domain::parseProjectStatus(row.text(3)).value_or(ProjectStatus::kArchived);
-  p.path = row.text(4);
-  p.created_at_ms = row.integer(5);
-  p.updated_at_ms = row.integer(6);
-  return p;
-}
+const std::string kSelect = std::string("SELECT ") + kProjectColumns + " FROM projects";
 
 Result<Project> load(Session& s, int64_t id) {
   std::optional<Project> found;
   sql::forEachRow(s, kSelect + " WHERE projects.id = ?", {id},
-                  [&](const sql::Row& row) { found = readProject(row); });
+                  [&](const sql::Row& row) { found = readProjectRow(row); });
   if (!found) return Error::notFound("no project with id " + std::to_string(id));
   return *found;
 }
@@ -59,7 +45,7 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
   const domain::SortOrder order = *domain::parseSort(filter.sort, domain::projectSortColumns());
   const bool search = !filter.q.empty();
   sql::Listing l;
-  l.columns = kColumns;
+  l.columns = kProjectColumns;
   l.from = search ? "projects_fts JOIN projects ON projects.id = projects_fts.rowid" : "projects";
   l.id_column = search ? "projects_fts.rowid" : "projects.id";
   if (search) l.where.add("projects_fts MATCH ?", sql::ftsPhrase(filter.q));
@@ -69,7 +55,7 @@ Result<Page<Project>> SqliteProjectRepository::list(const ProjectFilter& filter,
   l.setWindow(filter.window);
   return db_.read(deadline, [&](Session& s) -> Result<Page<Project>> {
     Page<Project> page;
-    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readProject(row)); });
+    sql::readListing(s, l, [&](const sql::Row& row) { page.items.push_back(readProjectRow(row)); });
     page.trimTo(filter.window.limit);
     if (domain::holdsEveryMatch(page, filter.window)) {
       page.total = static_cast<int64_t>(page.items.size());
@@ -119,18 +105,11 @@ Result<Project> SqliteProjectRepository::patch(int64_t id, const ProjectInput& i
     if (input.name) {
       if (auto st = checkNameFree(s, *input.name, id); !st.ok()) return st.error();
     }
-    std::string set;
     sql::Params params;
-    auto assign = [&](const char* column, sql::Value v) {
-      set += std::string(set.empty() ? "" : ", ") + column + " = ?";
-      params.push_back(std::move(v));
-    };
-    if (input.name) assign("name", *input.name);
-    if (input.description) assign("description", *input.description);
-    if (input.status) assign("status", std::string(toString(*input.status)));
-    if (input.path) assign("path", *input.path);
+    std::string set = store::sql::setList(projectAssignments(input), params);
     if (set.empty()) return current;
-    assign("updated_at", db_.clock().wallMillis());
+    set += ", updated_at = ?";
+    params.emplace_back(db_.clock().wallMillis());
     params.emplace_back(id);
     sql::exec(s, "UPDATE projects SET " + set + " WHERE id = ?", params);
     return load(s, id);

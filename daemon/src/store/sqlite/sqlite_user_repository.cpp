@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_user_repository.h"
 
+#include "store/last_admin.h"
 #include "store/sqlite/sql.h"
 
 namespace cc::store::sqlite {
@@ -46,11 +47,6 @@ bool isLastEnabledAdmin(Session& s, const std::string& username) {
   return self > 0 && others == 0;
 }
 
-Error lastAdmin(const std::string& username, const std::string& what) {
-  return Error::conflict("'" + username + "' is the last enabled admin; " + what +
-                         " would leave nobody able to write (add another admin first)");
-}
-
 }  // namespace
 
 Result<std::vector<User>> SqliteUserRepository::list(common::SteadyTime deadline) {
@@ -93,7 +89,7 @@ Status SqliteUserRepository::remove(const std::string& username, common::SteadyT
   return db_.write(deadline, [&](Session& s) -> Status {
     // Explicit rather than relying on ON DELETE CASCADE, so revocation does not hinge on the
     // foreign_keys pragma.
-    if (isLastEnabledAdmin(s, username)) return lastAdmin(username, "deleting it");
+    if (isLastEnabledAdmin(s, username)) return lastAdminError(username, "deleting it");
     sql::exec(s, "DELETE FROM tokens WHERE username = ?", {username});
     if (sql::exec(s, "DELETE FROM users WHERE username = ?", {username}) == 0) {
       return noSuchUser(username);
@@ -127,9 +123,7 @@ Result<UserUpdate> SqliteUserRepository::update(const std::string& username,
     const bool demotes = before.role == Role::kAdmin && out.user.role != Role::kAdmin;
     const bool disables = !before.disabled && out.user.disabled;
     if ((demotes || disables) && isLastEnabledAdmin(s, username)) {
-      return lastAdmin(username, demotes && disables ? "demoting and disabling it"
-                                 : demotes           ? "demoting it"
-                                                     : "disabling it");
+      return lastAdminError(username, lastAdminChange(demotes, disables));
     }
     sql::exec(s, "UPDATE users SET role = ?, disabled = ? WHERE username = ?",
               {std::string(toString(out.user.role)), int64_t{out.user.disabled ? 1 : 0}, username});

@@ -29,6 +29,9 @@ class PgTestDatabase {
   const std::string& name() const { return name_; }
   /// Settings that connect to this database.
   ConnectionSettings settings() const;
+  /// A db.url for this database (CC_TEST_PG_URL's server and user; its query parameters are
+  /// not carried over): for the daemons an integration test starts.
+  std::string url() const { return settings().url.display(); }
   /// A new session on this database.
   PooledSession open() const;
   /// A new session on the server's own database (for what a test does from outside).

@@ -20,7 +20,7 @@ using Poco::Data::Keywords::into;
 using Poco::Data::Keywords::now;
 using std::chrono::milliseconds;
 
-class DatabaseTest : public StoreFixture {};
+class DatabaseTest : public SqliteStoreFixture {};
 
 TEST_F(DatabaseTest, EveryPooledSessionHasWalFullSyncBusyTimeoutAndForeignKeys) {
   options_.busy_timeout = milliseconds(4321);
@@ -156,14 +156,19 @@ TEST_F(DatabaseTest, WritersQueueBoundedByBusyTimeoutAndDeadlineWhileReadersGoOn
   EXPECT_TRUE(db.write(kNoDeadline, insert).ok());
 }
 
-class StoreFacadeTest : public StoreFixture {};
+class StoreFacadeTest : public SqliteStoreFixture {};
 
-TEST_F(StoreFacadeTest, PostgresqlIsRefusedRatherThanOpenedAsSqlite) {
+TEST_F(StoreFacadeTest, AnUnreachablePostgresqlIsAnErrorRatherThanOpenedAsSqlite) {
   options_.backend = StoreBackend::kPostgresql;
+  auto url = postgresql::parseConnectionUrl("postgresql://cc@127.0.0.1:1/cc?sslmode=disable");
+  ASSERT_TRUE(url.ok()) << url.error().message;
+  options_.postgresql.url = *url;
+  options_.postgresql.connect_timeout = std::chrono::seconds(2);
   auto opened = Store::open(options_, clock_);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, ErrorCode::kDependencyUnavailable);
-  EXPECT_EQ(opened.error().message.rfind("db.backend: postgresql is not yet available", 0), 0U)
+  EXPECT_EQ(opened.error().message.rfind(url->display() + ": cannot open database session: ", 0),
+            0U)
       << opened.error().message;
   struct stat st {};
   EXPECT_NE(::stat(options_.path.c_str(), &st), 0) << "no SQLite file was created";

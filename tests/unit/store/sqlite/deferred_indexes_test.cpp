@@ -14,10 +14,10 @@
 namespace cc::store::sqlite {
 namespace {
 
-class DeferredIndexesTest : public StoreFixture {
+class DeferredIndexesTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     open();
     indexes_before_ = indexes();
   }

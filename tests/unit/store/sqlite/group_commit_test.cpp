@@ -41,11 +41,11 @@ Work insert(int64_t x) {
 std::atomic<int> vetoes{0};
 int vetoNextCommit(void*) { return vetoes.exchange(0) > 0 ? 1 : 0; }
 
-class GroupCommitTest : public StoreFixture {
+class GroupCommitTest : public SqliteStoreFixture {
  protected:
   void TearDown() override {
     db_.reset();
-    StoreFixture::TearDown();
+    SqliteStoreFixture::TearDown();
   }
 
   Database& openDb() {

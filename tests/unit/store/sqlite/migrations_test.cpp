@@ -11,7 +11,7 @@ namespace {
 
 using Poco::Data::Keywords::now;
 
-class MigrationsTest : public StoreFixture {
+class MigrationsTest : public SqliteStoreFixture {
  protected:
   std::unique_ptr<Database> database() {
     auto db = Database::open(options_, clock_);

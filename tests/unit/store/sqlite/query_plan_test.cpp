@@ -16,10 +16,10 @@ namespace {
 
 using std::chrono::seconds;
 
-class QueryPlanTest : public StoreFixture {
+class QueryPlanTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     open();
     auto p = store_->projects().create(project("plans"));
     ASSERT_TRUE(p.ok());
@@ -68,7 +68,9 @@ class QueryPlanTest : public StoreFixture {
       const bool scan = step.rfind("SCAN ", 0) == 0;
       const bool harmless = step.find("VIRTUAL TABLE INDEX") != std::string::npos ||
                             step.find("CONSTANT ROW") != std::string::npos ||
-                            step.rfind("SCAN (subquery", 0) == 0;
+                            step.rfind("SCAN (subquery", 0) == 0 ||
+                            // the capped count's LIMITed subquery, by the name PostgreSQL needs
+                            step == "SCAN capped";
       if (step.find("TEMP B-TREE") != std::string::npos) bad += step + "; ";
       // An index walked in order stops at the LIMIT; with a filter it would step over every
       // row that does not match, so a filtered statement must SEARCH.

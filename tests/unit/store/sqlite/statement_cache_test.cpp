@@ -14,10 +14,10 @@
 namespace cc::store::sqlite::sql {
 namespace {
 
-class StatementCacheTest : public StoreFixture {
+class StatementCacheTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     Poco::Data::SQLite::Connector::registerConnector();
     session_ = withStatementCache(std::make_unique<Poco::Data::Session>("SQLite", options_.path));
     exec(*session_, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");

@@ -44,7 +44,7 @@ TEST(ClassifySqliteErrorTest, ContentionAndStatementErrorsKeepTheConnection) {
   }
 }
 
-class StorageFaultTest : public StoreFixture {
+class StorageFaultTest : public SqliteStoreFixture {
  protected:
   std::unique_ptr<Database> openDatabase() {
     auto db = Database::open(options_, clock_);

@@ -18,10 +18,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class WalCheckpointerTest : public StoreFixture {
+class WalCheckpointerTest : public SqliteStoreFixture {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
+    SqliteStoreFixture::SetUp();
     Poco::Data::SQLite::Connector::registerConnector();
   }
 

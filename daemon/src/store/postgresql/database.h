@@ -1,0 +1,97 @@
+#pragma once
+// The PostgreSQL database behind the repositories: session pool, transactions with a bounded
+// retry, the request's deadline as statement_timeout, fault injection and the translation of
+// every failure into an Error.
+
+#include <Poco/Data/Session.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/fault_injector.h"
+#include "store/session_pool.h"
+#include "store/store_options.h"
+
+namespace cc::store::postgresql {
+
+/// Runs units of work in transactions on pooled sessions (borrowed only after they answer a
+/// real SELECT 1; each keeps its prepared statements, sql::withStatementCache). Reads run in a
+/// REPEATABLE READ READ ONLY transaction (one consistent snapshot for a page and its count);
+/// writes in READ COMMITTED, where the unique indexes decide races between instances (23505
+/// becomes kConflict). A transaction that fails with a serialization failure or a deadlock
+/// (40001, 40P01) runs again, up to kAttempts in all, while the deadline allows. Every
+/// transaction sets statement_timeout (SET LOCAL) to what is left of its deadline, so a slow
+/// server gives kTimeout rather than a request that outlives its caller. Commits are synchronous
+/// (openSession): a success means the server has the write on disk. Exceptions never leave; a
+/// failure that means the connection is gone closes it and every idle session, so the store
+/// recovers by itself once the server is back. Thread-safe.
+class Database {
+ public:
+  /// One unit of work, in the caller's transaction.
+  using Work = std::function<common::Status(Poco::Data::Session&)>;
+  static constexpr int kAttempts = 3;
+
+  /// Opens the pool (prefilled to db.pool.min), so that a wrong URL or password fails at
+  /// start-up. Does not migrate.
+  static common::Result<std::unique_ptr<Database>> open(const StoreOptions& options,
+                                                        const common::Clock& clock);
+
+  /// Runs `fn(session)` in a read-only transaction and returns its result.
+  template <class F>
+  auto read(common::SteadyTime deadline, F&& fn) {
+    return run<F>(deadline, false, std::forward<F>(fn));
+  }
+  /// Runs `fn(session)` in a write transaction; an error result rolls it back. `fn` may run more
+  /// than once (a retried transaction), each time from the start.
+  template <class F>
+  auto write(common::SteadyTime deadline, F&& fn) {
+    return run<F>(deadline, true, std::forward<F>(fn));
+  }
+
+  /// Borrows a session and runs SELECT 1; for readiness probes.
+  common::Status ping(common::SteadyTime deadline);
+  /// Commits one small write (the single row of `store_probe`): for the breaker's half-open probe.
+  common::Status probeWrite(common::SteadyTime deadline);
+
+  SessionPool& pool() { return *pool_; }
+  FaultInjector& faults() { return faults_; }
+  const common::Clock& clock() const { return clock_; }
+  const StoreOptions& options() const { return options_; }
+  /// Transactions run again after a serialization failure or deadlock, since start.
+  uint64_t retriesTotal() const;
+
+ private:
+  Database(StoreOptions options, const common::Clock& clock);
+  common::Status execute(common::SteadyTime deadline, bool write, const Work& work);
+
+  template <class F>
+  auto run(common::SteadyTime deadline, bool write, F&& fn)
+      -> std::invoke_result_t<F&, Poco::Data::Session&> {
+    using R = std::invoke_result_t<F&, Poco::Data::Session&>;
+    std::optional<R> out;
+    common::Status status = execute(deadline, write, [&](Poco::Data::Session& s) -> common::Status {
+      out.emplace(fn(s));
+      if (out->ok()) return common::Ok{};
+      return out->error();
+    });
+    if (!status.ok()) return status.error();
+    return std::move(*out);
+  }
+
+  const StoreOptions options_;
+  const common::Clock& clock_;
+  FaultInjector faults_;
+  std::unique_ptr<SessionPool> pool_;
+  std::atomic<uint64_t> retries_{0};
+};
+
+/// The Error for the exception being handled (call only inside a catch block), by the SQLSTATE
+/// in its text (classifyFailure).
+common::Error currentStoreError();
+
+}  // namespace cc::store::postgresql
