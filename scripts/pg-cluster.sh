@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster for the tests: `start DIR` prints the variables to export,
-# `stop DIR` stops it by its PID and removes DIR.
+# `stop DIR` stops it by its PID and removes DIR. `pause DIR` stops the server and keeps its
+# data; `resume DIR` starts it again on the same port and socket (for tests of a server that goes
+# away and comes back).
 #
 #   eval "$(scripts/pg-cluster.sh start /tmp/cc-pg.XXXX)"   # sets CC_TEST_PG_URL and friends
 #   scripts/pg-cluster.sh stop /tmp/cc-pg.XXXX
@@ -13,6 +15,7 @@
 set -euo pipefail
 
 # shellcheck source=lib/throwaway_server.sh
+THROWAWAY_VERBS="start|stop|pause|resume"
 . "$(dirname "$0")/lib/throwaway_server.sh"
 [ $# -eq 2 ] || throwaway_usage
 verb=$1
@@ -31,6 +34,14 @@ as_owner() {
   else
     "$@"
   fi
+}
+
+# Starts the server of $dir/data on `port`, waiting until it accepts connections.
+run_server() { # bindir port
+  as_owner "$1/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -s \
+    -o "-c listen_addresses=127.0.0.1 -c port=$2 -c unix_socket_directories=$dir/socket \
+        -c fsync=off -c full_page_writes=off -c synchronous_commit=on -c max_connections=300 \
+        -c shared_buffers=64MB" start >/dev/null 2>&1 && echo "$2" >"$dir/port"
 }
 
 stop_cluster() {
@@ -69,10 +80,7 @@ start_cluster() {
   local port=""
   for _ in 1 2 3 4 5; do
     port=$(free_port)
-    if as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -s \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/socket \
-          -c fsync=off -c full_page_writes=off -c synchronous_commit=on -c max_connections=300 \
-          -c shared_buffers=64MB" start >/dev/null 2>&1; then
+    if run_server "$bindir" "$port"; then
       break
     fi
     port=""
@@ -104,5 +112,15 @@ case "$verb" in
     start_cluster
     ;;
   stop) stop_cluster ;;
+  pause) stop_by_pidfile "$dir/data/postmaster.pid" INT 10 QUIT ;;
+  resume)
+    [ -s "$dir/port" ] || { echo "pg-cluster: no cluster in $dir" >&2; exit 1; }
+    bindir=$(pg_bindir)
+    run_server "$bindir" "$(cat "$dir/port")" || {
+      echo "pg-cluster: PostgreSQL did not start again; its log:" >&2
+      cat "$dir/server.log" >&2 || true
+      exit 1
+    }
+    ;;
   *) throwaway_usage ;;
 esac

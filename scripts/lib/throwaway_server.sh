@@ -2,7 +2,7 @@
 # redis-server.sh): the usage line, a free loopback port, and a stop by the server's pidfile.
 
 throwaway_usage() {
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 ${THROWAWAY_VERBS:-start|stop} DIR" >&2
   exit 2
 }
 
