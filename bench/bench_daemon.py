@@ -1,6 +1,6 @@
 """A Release controlcenterd on loopback for the Python benches: a temp state dir, port 0, the
-reference configuration without rate limits, an admin-role API token; stop() ends it (SIGTERM,
-then SIGKILL) and removes its directory."""
+reference configuration without rate limits (unless `defines` says otherwise), an admin-role API
+token; stop() ends it (SIGTERM, then SIGKILL) and removes its directory."""
 import json, os, resource, shutil, signal, subprocess, sys, tempfile, time
 import urllib.request
 
@@ -18,12 +18,14 @@ class Daemon:
         def limit_files():
             resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
 
+        # The bench's settings, each of which `defines` may override.
+        settings = {"daemon.state_dir": self.dir, "http.port": "0", "admin.port": "0",
+                    "log.access": "off", "ratelimit.enabled": "false",
+                    "http.max_connections_per_client": "0", "ws.max_connections_per_client": "5000"}
+        settings.update(kv.split("=", 1) for kv in defines)
         self.proc = subprocess.Popen(
-            [binary, "--config", os.path.join(ROOT, "etc/controlcenterd.properties"),
-             "-D", "daemon.state_dir=" + self.dir, "-D", "http.port=0", "-D", "admin.port=0",
-             "-D", "log.access=off", "-D", "ratelimit.enabled=false",
-             "-D", "http.max_connections_per_client=0", "-D", "ws.max_connections_per_client=5000"]
-            + [a for kv in defines for a in ("-D", kv)],
+            [binary, "--config", os.path.join(ROOT, "etc/controlcenterd.properties")]
+            + [a for k, v in settings.items() for a in ("-D", f"{k}={v}")],
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=limit_files if open_files else None)
         listeners = os.path.join(self.dir, "listeners.json")
