@@ -82,7 +82,9 @@ class Store {
 
   // Exactly one of the two.
   std::unique_ptr<sqlite::Database> db_;
-  std::unique_ptr<postgresql::Database> pg_;
+  // shared_ptr, whose deleter is bound where it is made (openPostgresql): a build without the
+  // PostgreSQL connector (Windows) has no postgresql::Database to destroy, nor its definition.
+  std::shared_ptr<postgresql::Database> pg_;
   std::unique_ptr<AgentRepository> agents_;
   std::unique_ptr<ProjectRepository> projects_;
   std::unique_ptr<UserRepository> users_;
