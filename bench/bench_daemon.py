@@ -1,7 +1,7 @@
 """A Release controlcenterd on loopback for the Python benches: a temp state dir, port 0, the
 reference configuration without rate limits (unless `defines` says otherwise), an admin-role API
 token; stop() ends it (SIGTERM, then SIGKILL) and removes its directory."""
-import json, os, resource, shutil, signal, subprocess, sys, tempfile, time
+import json, os, re, resource, shutil, signal, subprocess, sys, tempfile, time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,3 +63,24 @@ class Daemon:
                 self.proc.wait()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wrk(url, token, seconds, conns=50):
+    """wrk -t2 --latency on `url` with the bearer token: req/s, p50 and p99 in ms, counts."""
+    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-H",
+                          f"Authorization: Bearer {token}", url],
+                         capture_output=True, text=True, check=True).stdout
+
+    def ms(label):
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return None
+        v = float(m.group(1))
+        return round(v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v, 3)
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    return {"req_s": float(rps.group(1)) if rps else None, "p50_ms": ms("50"), "p99_ms": ms("99"),
+            "requests": int(total.group(1)) if total else None,
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0}

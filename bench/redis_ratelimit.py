@@ -11,29 +11,9 @@ Reports req/s, p50 and p99 of each, one JSON line each to stdout and
 bench/results/redis_ratelimit.jsonl.
 Usage: python3 bench/redis_ratelimit.py [--daemon build/release/controlcenterd] [--seconds 6]
 """
-import argparse, json, os, re, subprocess, tempfile
+import argparse, json, os, subprocess, tempfile
 
-from bench_daemon import ROOT, Daemon
-
-
-def wrk(url, token, seconds, conns=50):
-    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency", "-H",
-                          f"Authorization: Bearer {token}", url],
-                         capture_output=True, text=True, check=True).stdout
-
-    def ms(label):
-        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
-        if not m:
-            return None
-        v = float(m.group(1))
-        return round(v / 1000 if m.group(2) == "us" else v * 1000 if m.group(2) == "s" else v, 3)
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    return {"req_s": float(rps.group(1)) if rps else None, "p50_ms": ms("50"), "p99_ms": ms("99"),
-            "requests": int(total.group(1)) if total else None,
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+from bench_daemon import ROOT, Daemon, wrk
 
 
 def main():
