@@ -1,6 +1,6 @@
 #include "shared_state/redis_settings.h"
 
-#include "common/secret_file.h"
+#include "config/password_file.h"
 
 namespace cc::shared_state {
 
@@ -16,17 +16,8 @@ RedisSettings RedisSettings::fromConfig(const config::Config& config, config::Pr
       s.configured = true;
     }
   }
-  const std::string file = config.getString("redis.password_file");
-  if (!file.empty()) {
-    // The same owner-only check as db.password_file.
-    auto password = common::readSecretFile(file);
-    if (!password) {
-      problems.push_back(config::keyProblem("redis.password_file", password.error().message));
-    } else if (password->empty()) {
-      problems.push_back(config::keyProblem("redis.password_file", file + " holds no password"));
-    } else {
-      s.password = *password;
-    }
+  if (auto password = config::passwordFromFile(config, "redis.password_file", problems)) {
+    s.password = *password;
   }
   const std::string backend = config.getString("ratelimit.backend");
   s.ratelimit_backend = backend == "redis" ? RateLimitBackend::kRedis : RateLimitBackend::kLocal;

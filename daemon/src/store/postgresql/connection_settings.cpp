@@ -1,6 +1,6 @@
 #include "store/postgresql/connection_settings.h"
 
-#include "common/secret_file.h"
+#include "config/password_file.h"
 
 namespace cc::store::postgresql {
 
@@ -24,15 +24,10 @@ ConnectionSettings ConnectionSettings::fromConfig(const config::Config& config,
   } else {
     s.url = *parsed;
   }
-  const std::string file = config.getString("db.password_file");
-  if (!file.empty()) {
-    auto password = common::readSecretFile(file);
-    if (!password) {
-      problems.push_back(config::keyProblem("db.password_file", password.error().message));
-    } else if (password->empty()) {
-      problems.push_back(config::keyProblem("db.password_file", file + " holds no password"));
-    } else if (std::string why = unsafeValueReason(*password); !why.empty()) {
-      problems.push_back(config::keyProblem("db.password_file", file + ": the password " + why));
+  if (auto password = config::passwordFromFile(config, "db.password_file", problems)) {
+    if (std::string why = unsafeValueReason(*password); !why.empty()) {
+      problems.push_back(config::keyProblem(
+          "db.password_file", config.getString("db.password_file") + ": the password " + why));
     } else {
       s.password = *password;
     }

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <optional>
 
+#include "common/url_authority.h"
+
 namespace cc::store::postgresql {
 
 using common::Error;
@@ -35,17 +37,6 @@ std::optional<std::string> percentDecode(std::string_view text) {
     i += 2;
   }
   return out;
-}
-
-std::optional<int> parsePort(std::string_view text) {
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  if (!std::all_of(text.begin(), text.end(),
-                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
-    return std::nullopt;
-  }
-  const int port = std::stoi(std::string(text));
-  if (port < 1 || port > 65535) return std::nullopt;
-  return port;
 }
 
 bool isHostName(std::string_view host) {
@@ -134,7 +125,7 @@ common::Status applyQuery(std::string_view query, ConnectionUrl& url, bool& host
       url.host = *value;
     } else if (*key == "port") {
       if (url.port != 0) return urlError("names the port twice (after the host and as ?port=)");
-      auto port = parsePort(*value);
+      auto port = common::parseBoundedNumber(*value, 1, 65535, 5);
       if (!port) return urlError("port '" + *value + "' is not a number from 1 to 65535");
       url.port = *port;
     } else if (*key == "sslmode") {
@@ -190,54 +181,27 @@ common::Result<ConnectionUrl> parseConnectionUrl(std::string_view text) {
       slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
 
   ConnectionUrl url;
-  std::string_view hostport = authority;
-  const std::size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    const std::string_view userinfo = authority.substr(0, at);
-    hostport = authority.substr(at + 1);
-    // Not shown: what follows the ':' is a password.
-    if (userinfo.find(':') != std::string_view::npos) {
-      return urlError(
-          "must not hold a password (user:password@); put it in the file db.password_file names");
-    }
-    auto user = decoded(userinfo, "user name");
+  auto parts = common::splitUrlAuthority(authority, "db.url");
+  if (!parts) return parts.error();
+  // Not shown: what follows the ':' is a password.
+  if (parts->has_password) {
+    return urlError(
+        "must not hold a password (user:password@); put it in the file db.password_file names");
+  }
+  if (parts->user) {
+    auto user = decoded(*parts->user, "user name");
     if (!user) return user.error();
     url.user = *user;
   }
-
-  std::string_view host = hostport;
-  std::string_view port;
-  if (!hostport.empty() && hostport.front() == '[') {
-    const std::size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return urlError("has an IPv6 address without its ']'");
-    host = hostport.substr(1, close - 1);
-    const std::string_view after = hostport.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return urlError("has text after the IPv6 address's ']'");
-      port = after.substr(1);
-      if (port.empty()) return urlError("has a ':' but no port");
-    }
-    if (host.empty()) return urlError("has an empty IPv6 address");
-  } else if (const std::size_t colon = hostport.rfind(':'); colon != std::string_view::npos) {
-    host = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
-    if (port.empty()) return urlError("has a ':' but no port");
-  }
   bool host_given = false;
-  if (!host.empty()) {
-    auto decoded_host = decoded(host, "host");
+  if (!parts->host.empty()) {
+    auto decoded_host = decoded(parts->host, "host");
     if (!decoded_host) return decoded_host.error();
     if (auto st = checkHost(*decoded_host); !st) return st.error();
     url.host = *decoded_host;
     host_given = true;
   }
-  if (!port.empty()) {
-    auto parsed = parsePort(port);
-    if (!parsed) {
-      return urlError("port '" + std::string(port) + "' is not a number from 1 to 65535");
-    }
-    url.port = *parsed;
-  }
+  if (parts->port) url.port = *parts->port;
   if (!path.empty()) {
     if (path.find('/') != std::string_view::npos) {
       return urlError("path must be one database name, got '/" + std::string(path) + "'");
