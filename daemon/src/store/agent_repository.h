@@ -1,5 +1,5 @@
 #pragma once
-// Storage interface for agents; SqliteAgentRepository is today's implementation.
+// Storage interface for agents; SqlAgentRepository implements it on both backends.
 
 #include <cstdint>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// Storage interface for projects; SqliteProjectRepository is today's implementation.
+// Storage interface for projects; SqlProjectRepository implements it on both backends.
 
 #include <cstdint>
 #include <vector>

@@ -4,20 +4,16 @@
 #include "store/postgresql/database.h"
 #include "store/postgresql/deferred_indexes.h"
 #include "store/postgresql/migrations.h"
-#include "store/postgresql/pg_agent_repository.h"
-#include "store/postgresql/pg_project_repository.h"
 #include "store/postgresql/pg_session.h"
-#include "store/postgresql/pg_token_repository.h"
-#include "store/postgresql/pg_user_repository.h"
 #endif
+#include "store/sql_agent_repository.h"
+#include "store/sql_project_repository.h"
+#include "store/sql_token_repository.h"
+#include "store/sql_user_repository.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/deferred_indexes.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sql.h"
-#include "store/sqlite/sqlite_agent_repository.h"
-#include "store/sqlite/sqlite_project_repository.h"
-#include "store/sqlite/sqlite_token_repository.h"
-#include "store/sqlite/sqlite_user_repository.h"
 
 namespace cc::store {
 
@@ -69,10 +65,10 @@ common::Result<std::unique_ptr<Store>> Store::openPostgresql(const StoreOptions&
     return e;
   }
   store->indexes_built_at_open_ = *built;
-  store->agents_ = std::make_unique<postgresql::PgAgentRepository>(*store->pg_);
-  store->projects_ = std::make_unique<postgresql::PgProjectRepository>(*store->pg_);
-  store->users_ = std::make_unique<postgresql::PgUserRepository>(*store->pg_);
-  store->tokens_ = std::make_unique<postgresql::PgTokenRepository>(*store->pg_);
+  store->agents_ = std::make_unique<SqlAgentRepository>(*store->pg_);
+  store->projects_ = std::make_unique<SqlProjectRepository>(*store->pg_);
+  store->users_ = std::make_unique<SqlUserRepository>(*store->pg_);
+  store->tokens_ = std::make_unique<SqlTokenRepository>(*store->pg_);
   return store;
 #else
   (void)clock;
@@ -116,10 +112,10 @@ common::Result<std::unique_ptr<Store>> Store::openSqlite(const StoreOptions& opt
       return e;
     }
   }
-  store->agents_ = std::make_unique<sqlite::SqliteAgentRepository>(*store->db_);
-  store->projects_ = std::make_unique<sqlite::SqliteProjectRepository>(*store->db_);
-  store->users_ = std::make_unique<sqlite::SqliteUserRepository>(*store->db_);
-  store->tokens_ = std::make_unique<sqlite::SqliteTokenRepository>(*store->db_);
+  store->agents_ = std::make_unique<SqlAgentRepository>(*store->db_);
+  store->projects_ = std::make_unique<SqlProjectRepository>(*store->db_);
+  store->users_ = std::make_unique<SqlUserRepository>(*store->db_);
+  store->tokens_ = std::make_unique<SqlTokenRepository>(*store->db_);
   return store;
 }
 

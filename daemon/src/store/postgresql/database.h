@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "store/fault_injector.h"
 #include "store/session_pool.h"
+#include "store/sql_database.h"
 #include "store/store_options.h"
 
 namespace cc::store::postgresql {
@@ -30,10 +31,8 @@ namespace cc::store::postgresql {
 /// (openSession): a success means the server has the write on disk. Exceptions never leave; a
 /// failure that means the connection is gone closes it and every idle session, so the store
 /// recovers by itself once the server is back. Thread-safe.
-class Database {
+class Database final : public SqlDatabase {
  public:
-  /// One unit of work, in the caller's transaction.
-  using Work = std::function<common::Status(Poco::Data::Session&)>;
   static constexpr int kAttempts = 3;
 
   /// Opens the pool (prefilled to db.pool.min), so that a wrong URL or password fails at
@@ -41,17 +40,21 @@ class Database {
   static common::Result<std::unique_ptr<Database>> open(const StoreOptions& options,
                                                         const common::Clock& clock);
 
-  /// Runs `fn(session)` in a read-only transaction and returns its result.
-  template <class F>
-  auto read(common::SteadyTime deadline, F&& fn) {
-    return run<F>(deadline, false, std::forward<F>(fn));
-  }
-  /// Runs `fn(session)` in a write transaction; an error result rolls it back. `fn` may run more
-  /// than once (a retried transaction), each time from the start.
-  template <class F>
-  auto write(common::SteadyTime deadline, F&& fn) {
-    return run<F>(deadline, true, std::forward<F>(fn));
-  }
+  // read() and write() (SqlDatabase): a read is READ ONLY; a write's `fn` may run more than once
+  // (a retried transaction), each time from the start.
+
+  // The PostgreSQL side of SqlDatabase (pg_dialect.cpp).
+  std::size_t query(Poco::Data::Session& session, const std::string& sql,
+                    const store::sql::Params& params, const RowHandler& row) override;
+  NameSearch nameSearch(const std::string& table, const std::string& text) const override;
+  const char* nullSafeEquals() const override;
+  const char* lockClause(RowLock lock) const override;
+  store::sql::Value boolValue(bool value) const override;
+  bool beginBulkLoad(Poco::Data::Session& session, const std::string& table) override;
+  bool bulkLoadPending(Poco::Data::Session& session, const std::string& table) override;
+  int64_t endBulkLoad(Poco::Data::Session& session, const std::string& table) override;
+  std::vector<RefusedImport> importRows(Poco::Data::Session& session, const ImportRows& rows,
+                                        bool dry_run) override;
 
   /// Borrows a session and runs SELECT 1; for readiness probes.
   common::Status ping(common::SteadyTime deadline);
@@ -60,28 +63,14 @@ class Database {
 
   SessionPool& pool() { return *pool_; }
   FaultInjector& faults() { return faults_; }
-  const common::Clock& clock() const { return clock_; }
+  const common::Clock& clock() const override { return clock_; }
   const StoreOptions& options() const { return options_; }
   /// Transactions run again after a serialization failure or deadlock, since start.
   uint64_t retriesTotal() const;
 
  private:
   Database(StoreOptions options, const common::Clock& clock);
-  common::Status execute(common::SteadyTime deadline, bool write, const Work& work);
-
-  template <class F>
-  auto run(common::SteadyTime deadline, bool write, F&& fn)
-      -> std::invoke_result_t<F&, Poco::Data::Session&> {
-    using R = std::invoke_result_t<F&, Poco::Data::Session&>;
-    std::optional<R> out;
-    common::Status status = execute(deadline, write, [&](Poco::Data::Session& s) -> common::Status {
-      out.emplace(fn(s));
-      if (out->ok()) return common::Ok{};
-      return out->error();
-    });
-    if (!status.ok()) return status.error();
-    return std::move(*out);
-  }
+  common::Status execute(common::SteadyTime deadline, bool write, const Work& work) override;
 
   const StoreOptions options_;
   const common::Clock& clock_;

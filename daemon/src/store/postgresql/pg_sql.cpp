@@ -122,11 +122,6 @@ int64_t Row::integer(int col) const {
   return std::strtoll(PQgetvalue(result_, row_, col), nullptr, 10);
 }
 
-std::optional<int64_t> Row::optionalInteger(int col) const {
-  if (isNull(col)) return std::nullopt;
-  return integer(col);
-}
-
 bool Row::boolean(int col) const { return PQgetvalue(result_, row_, col)[0] == 't'; }
 
 std::string Row::text(int col) const {
@@ -187,22 +182,6 @@ int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Param
   int64_t value = 0;
   run(session, sql, params, [&](const Row& row) { value = row.integer(0); });
   return value;
-}
-
-void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<void(const Row&)>& row) {
-  int64_t missing = listing.limit;
-  for (auto& step : store::sql::listingSteps(listing)) {
-    if (missing <= 0) break;
-    step.query.params[step.limit_at] = missing;
-    missing -= static_cast<int64_t>(run(session, step.query.sql, step.query.params, row));
-  }
-}
-
-int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
-                    int64_t cap) {
-  const PageQuery q = store::sql::cappedCountQuery(select, params, cap);
-  return scalar(session, q.sql, q.params);
 }
 
 std::string containsPattern(const std::string& text) {

@@ -12,6 +12,7 @@
 
 #include "store/listing_query.h"
 #include "store/session_pool.h"
+#include "store/sql_database.h"
 
 struct pg_result;
 
@@ -25,15 +26,13 @@ using store::sql::Where;
 
 /// One result row, read by column index; valid only inside the callback that receives it.
 /// Every value arrives as PostgreSQL's text form: integers in decimal, booleans as "t" or "f".
-class Row {
+class Row final : public SqlRow {
  public:
   Row(const pg_result* result, int row) : result_(result), row_(row) {}
-  bool isNull(int col) const;
-  int64_t integer(int col) const;
-  std::optional<int64_t> optionalInteger(int col) const;
-  bool boolean(int col) const;
-  /// The column's text ("" for NULL), copied.
-  std::string text(int col) const;
+  bool isNull(int col) const override;
+  int64_t integer(int col) const override;
+  bool boolean(int col) const override;
+  std::string text(int col) const override;
 
  private:
   const pg_result* result_;
@@ -56,13 +55,6 @@ std::size_t run(Poco::Data::Session& session, const std::string& sql, const Para
 int64_t exec(Poco::Data::Session& session, const std::string& sql, const Params& params = {});
 /// The single integer a query such as COUNT(*) returns (0 when it returns no row).
 int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Params& params = {});
-
-/// Reads the listing's page (store::sql::listingSteps): up to `limit` rows, handed to `row`.
-void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<void(const Row&)>& row);
-/// COUNT(*) of `select` but at most `cap`.
-int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
-                    int64_t cap);
 
 /// An ILIKE pattern that matches the values containing `text` (case-insensitively), with
 /// `%`, `_` and `\` in it taken literally: the rows SQLite's trigram index finds for it. The

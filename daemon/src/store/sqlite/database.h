@@ -17,6 +17,7 @@
 #include "common/result.h"
 #include "store/fault_injector.h"
 #include "store/session_pool.h"
+#include "store/sql_database.h"
 #include "store/sqlite/group_commit.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/store_options.h"
@@ -53,25 +54,27 @@ struct StorageState {
 /// kDependencyUnavailable, both with retry_after_s >= 1. A failure that can leave a connection
 /// unusable (classifySqliteError().reopen) closes it and every idle session, so the store
 /// recovers by itself once the file is writable again. Thread-safe.
-class Database {
+class Database final : public SqlDatabase {
  public:
-  using Work = sqlite::Work;
-
   /// Opens the pool (prefilled to db.pool.min). Does not migrate.
   static common::Result<std::unique_ptr<Database>> open(const StoreOptions& options,
                                                         const common::Clock& clock);
 
-  /// Runs `fn(session)` in a read transaction (one consistent snapshot) and returns its result.
-  template <class F>
-  auto read(common::SteadyTime deadline, F&& fn) {
-    return run<F>(deadline, false, std::forward<F>(fn));
-  }
-  /// Runs `fn(session)` in a write transaction, which it may share with concurrent writes
-  /// (group commit); an error result rolls back what `fn` did, and only that.
-  template <class F>
-  auto write(common::SteadyTime deadline, F&& fn) {
-    return run<F>(deadline, true, std::forward<F>(fn));
-  }
+  // read() and write() (SqlDatabase): a write may share its transaction with concurrent writes
+  // (group commit); an error result rolls back what its `fn` did, and only that.
+
+  // The SQLite side of SqlDatabase (sqlite_dialect.cpp).
+  std::size_t query(Poco::Data::Session& session, const std::string& sql,
+                    const store::sql::Params& params, const RowHandler& row) override;
+  NameSearch nameSearch(const std::string& table, const std::string& text) const override;
+  const char* nullSafeEquals() const override;
+  const char* lockClause(RowLock lock) const override;
+  store::sql::Value boolValue(bool value) const override;
+  bool beginBulkLoad(Poco::Data::Session& session, const std::string& table) override;
+  bool bulkLoadPending(Poco::Data::Session& session, const std::string& table) override;
+  int64_t endBulkLoad(Poco::Data::Session& session, const std::string& table) override;
+  std::vector<RefusedImport> importRows(Poco::Data::Session& session, const ImportRows& rows,
+                                        bool dry_run) override;
 
   /// Borrows a session and checks it answers; for readiness probes.
   common::Status ping(common::SteadyTime deadline);
@@ -89,30 +92,16 @@ class Database {
 
   SessionPool& pool() { return *pool_; }
   FaultInjector& faults() { return faults_; }
-  const common::Clock& clock() const { return clock_; }
+  const common::Clock& clock() const override { return clock_; }
   const StoreOptions& options() const { return options_; }
 
  private:
   Database(StoreOptions options, const common::Clock& clock);
-  common::Status execute(common::SteadyTime deadline, bool write, const Work& work);
+  common::Status execute(common::SteadyTime deadline, bool write, const Work& work) override;
   // Call inside a catch block: the failure for the exception that connection `handle` raised;
   // one that spoils connections also closes the idle pooled sessions.
   ConnectionFailure fail(sqlite3* handle);
   void noteWrite(const common::Status& status);
-
-  template <class F>
-  auto run(common::SteadyTime deadline, bool write, F&& fn)
-      -> std::invoke_result_t<F&, Poco::Data::Session&> {
-    using R = std::invoke_result_t<F&, Poco::Data::Session&>;
-    std::optional<R> out;
-    common::Status status = execute(deadline, write, [&](Poco::Data::Session& s) -> common::Status {
-      out.emplace(fn(s));
-      if (out->ok()) return common::Ok{};
-      return out->error();
-    });
-    if (!status.ok()) return status.error();
-    return std::move(*out);
-  }
 
   const StoreOptions options_;
   const common::Clock& clock_;

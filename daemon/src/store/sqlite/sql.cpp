@@ -133,28 +133,8 @@ std::string ftsPhrase(const std::string& text) {
   return out + "\"";
 }
 
-int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
-                    int64_t cap) {
-  const PageQuery q = store::sql::cappedCountQuery(select, params, cap);
-  return scalar(session, q.sql, q.params);
-}
-
-void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<void(const Row&)>& row) {
-  int64_t missing = listing.limit;
-  for (auto& step : store::sql::listingSteps(listing)) {
-    if (missing <= 0) break;
-    step.query.params[step.limit_at] = missing;
-    missing -= static_cast<int64_t>(forEachRow(session, step.query.sql, step.query.params, row));
-  }
-}
-
 bool Row::isNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 int64_t Row::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-std::optional<int64_t> Row::optionalInteger(int col) const {
-  if (isNull(col)) return std::nullopt;
-  return integer(col);
-}
 std::string Row::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   if (p == nullptr) return {};

@@ -15,6 +15,7 @@
 
 #include "domain/input.h"
 #include "store/listing_query.h"
+#include "store/sql_database.h"
 
 struct sqlite3_stmt;
 
@@ -41,14 +42,13 @@ int64_t scalar(Poco::Data::Session& session, const std::string& sql, const Param
 int64_t lastInsertId(Poco::Data::Session& session);
 
 /// One result row of forEachRow, read by column index; valid only inside the callback.
-class Row {
+class Row final : public SqlRow {
  public:
   explicit Row(sqlite3_stmt* stmt) : stmt_(stmt) {}
-  bool isNull(int col) const;
-  int64_t integer(int col) const;
-  std::optional<int64_t> optionalInteger(int col) const;
-  /// The column's text ("" for NULL), copied.
-  std::string text(int col) const;
+  bool isNull(int col) const override;
+  int64_t integer(int col) const override;
+  bool boolean(int col) const override { return integer(col) != 0; }
+  std::string text(int col) const override;
 
  private:
   sqlite3_stmt* stmt_;
@@ -67,16 +67,6 @@ std::string textAt(const Poco::Data::RecordSet& rs, std::size_t col, std::size_t
 /// An FTS5 MATCH argument for `text` as one phrase: with the trigram tokenizer it matches the
 /// rows whose column contains `text` (case-insensitively), as LIKE '%text%' would, from the index.
 std::string ftsPhrase(const std::string& text);
-
-/// COUNT(*) of `select` (a "SELECT 1 FROM … WHERE …") but at most `cap`: bounded work where no
-/// maintained count fits.
-int64_t cappedCount(Poco::Data::Session& session, const std::string& select, const Params& params,
-                    int64_t cap);
-
-/// Reads the listing's page (store::sql::listingSteps): up to `limit` rows, handed to `row` one
-/// result at a time.
-void readListing(Poco::Data::Session& session, const Listing& listing,
-                 const std::function<void(const Row&)>& row);
 
 /// Every statement the sql helpers run while one of these lives, with its parameters: for the
 /// test that reads the plan of every statement the repositories issue. One at a time.

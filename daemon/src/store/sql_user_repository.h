@@ -1,15 +1,17 @@
 #pragma once
-// UserRepository on the SQLite Database.
+// UserRepository on a SqlDatabase: the one implementation, on SQLite and PostgreSQL alike.
 
-#include "store/sqlite/database.h"
+#include "store/sql_database.h"
 #include "store/user_repository.h"
 
-namespace cc::store::sqlite {
+namespace cc::store {
 
-/// User accounts in SQLite. Thread-safe. The Database must outlive it.
-class SqliteUserRepository final : public UserRepository {
+/// User accounts in SQL. The last enabled admin stays protected across instances: the changes
+/// that could remove them lock every enabled admin's row first (where writers run
+/// concurrently). Thread-safe. The SqlDatabase must outlive it.
+class SqlUserRepository final : public UserRepository {
  public:
-  explicit SqliteUserRepository(Database& db) : db_(db) {}
+  explicit SqlUserRepository(SqlDatabase& db) : db_(db) {}
 
   common::Result<std::vector<User>> list(common::SteadyTime deadline) override;
   common::Result<UserRecord> find(const std::string& username,
@@ -23,7 +25,10 @@ class SqliteUserRepository final : public UserRepository {
   common::Result<int64_t> count(common::SteadyTime deadline) override;
 
  private:
-  Database& db_;
+  std::optional<UserRecord> findUser(Poco::Data::Session& session, const std::string& username);
+  bool isLastEnabledAdmin(Poco::Data::Session& session, const std::string& username);
+
+  SqlDatabase& db_;
 };
 
-}  // namespace cc::store::sqlite
+}  // namespace cc::store

@@ -1,15 +1,16 @@
 #pragma once
-// TokenRepository on the SQLite Database.
+// TokenRepository on a SqlDatabase: the one implementation, on SQLite and PostgreSQL alike.
 
-#include "store/sqlite/database.h"
+#include "store/sql_database.h"
 #include "store/token_repository.h"
 
-namespace cc::store::sqlite {
+namespace cc::store {
 
-/// Token records in SQLite. Thread-safe. The Database must outlive it.
-class SqliteTokenRepository final : public TokenRepository {
+/// Token records in SQL: a token one instance issues is found by every other sharing the
+/// database. Thread-safe. The SqlDatabase must outlive it.
+class SqlTokenRepository final : public TokenRepository {
  public:
-  explicit SqliteTokenRepository(Database& db) : db_(db) {}
+  explicit SqlTokenRepository(SqlDatabase& db) : db_(db) {}
 
   common::Status insert(const TokenRecord& record, common::SteadyTime deadline) override;
   common::Result<std::optional<TokenRecord>> find(const std::string& hash,
@@ -25,7 +26,7 @@ class SqliteTokenRepository final : public TokenRepository {
   common::Result<int64_t> removeExpired(int64_t now_ms, common::SteadyTime deadline) override;
 
  private:
-  Database& db_;
+  SqlDatabase& db_;
 };
 
-}  // namespace cc::store::sqlite
+}  // namespace cc::store
