@@ -36,7 +36,13 @@ class ClockStepTest : public ::testing::Test {
 
   // Moves the daemon's wall clock to real time plus `offset` ("+2h", "-90m", "+0"). libfaketime
   // reads the file on every call (FAKETIME_NO_CACHE), so the step is seen at once.
-  void step(const std::string& offset) { std::ofstream(offset_file_, std::ios::trunc) << offset; }
+  // The file is replaced, not rewritten in place: the daemon's threads read it all the time, and
+  // one that read it between a truncation and the write would see no offset at all.
+  void step(const std::string& offset) {
+    const std::string next = offset_file_ + ".next";
+    std::ofstream(next, std::ios::trunc) << offset;
+    std::filesystem::rename(next, offset_file_);
+  }
 
   void startWith(std::vector<std::string> args) {
     daemon_ = std::make_unique<DaemonProcess>(std::move(args));
@@ -170,16 +176,20 @@ TEST_F(ClockStepTest, ATokenExpiresByWallTime) {
   auto get_with = [&](const std::string& token) {
     return daemon_->get("/api/agents", jsonHeaders(token));
   };
-  ASSERT_EQ(get_with(hour).status, 200);
+  auto fresh = get_with(hour);
+  ASSERT_EQ(fresh.status, 200) << fresh.body;
   step("+2h");
-  EXPECT_EQ(get("/api/agents").status, 200) << "the day's token is still inside its lifetime";
+  auto day = get("/api/agents");
+  EXPECT_EQ(day.status, 200) << "the day's token is still inside its lifetime\n" << day.body;
   auto expired = get_with(hour);
   EXPECT_EQ(expired.status, 401) << "an hour's token, two hours on the wall clock\n"
                                  << expired.body;
   EXPECT_EQ(jsonField(expired.body, "error.code"), "unauthorized") << expired.body;
   step("+0");
-  EXPECT_EQ(get_with(hour).status, 200)
-      << "the clock set right again: the token is inside its lifetime";
+  auto again = get_with(hour);
+  EXPECT_EQ(again.status, 200) << "the clock set right again: the token is inside its lifetime\n"
+                               << again.body << "\n"
+                               << daemon_->log();
 }
 
 }  // namespace

@@ -52,10 +52,13 @@ Result<Agent> SqlAgentRepository::load(Session& s, int64_t id) {
 Status SqlAgentRepository::checkProject(Session& s,
                                         const std::optional<std::optional<int64_t>>& project_id) {
   if (!project_id || !*project_id) return common::Ok{};
-  if (db_.exec(
-          s,
-          std::string("SELECT id FROM projects WHERE id = ?") + db_.lockClause(RowLock::kKeyShare),
-          {**project_id}) == 0) {
+  // The rows a SELECT returns, counted by query(): exec() reports rows changed, which on SQLite
+  // is what the connection's last write changed, not anything this statement did.
+  bool found = false;
+  db_.query(
+      s, std::string("SELECT id FROM projects WHERE id = ?") + db_.lockClause(RowLock::kKeyShare),
+      {**project_id}, [&](const SqlRow&) { found = true; });
+  if (!found) {
     return Error::invalid("project_id", "no project with id " + std::to_string(**project_id));
   }
   return common::Ok{};

@@ -69,6 +69,27 @@ TEST_P(AgentRepositoryTest, CreateGetPatchRemove) {
   EXPECT_EQ(repo_->patch(a.id, change).error().code, ErrorCode::kNotFound);
 }
 
+// The check must count the rows its SELECT found, not what the session's last statement changed:
+// on SQLite those are the rows of the write just before, so an unknown project_id once passed the
+// check whenever the previous write had changed a row, and met the foreign key as a 503.
+TEST_P(AgentRepositoryTest, AnUnknownProjectIsRefusedRightAfterAnotherWrite) {
+  Agent first = mustCreate(agent("first"));
+  AgentInput in = agent("second");
+  in.project_id = std::optional<int64_t>(42);
+  auto refused = repo_->create(in);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kValidation) << refused.error().message;
+  EXPECT_EQ(refused.error().field, "project_id");
+
+  ASSERT_TRUE(repo_->heartbeat(first.id).ok());
+  AgentInput move;
+  move.project_id = std::optional<int64_t>(42);
+  auto moved = repo_->patch(first.id, move);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, ErrorCode::kValidation) << moved.error().message;
+  EXPECT_EQ(moved.error().field, "project_id");
+}
+
 TEST_P(AgentRepositoryTest, ProjectIdMustExistAndCanBeCleared) {
   AgentInput in = agent("a");
   in.project_id = std::optional<int64_t>(42);
