@@ -11,7 +11,8 @@
 # on a port that was free, and trusts local socket connections; TCP connections need the
 # password in DIR/password (mode 0600), so the password path of the daemon is tested too.
 # It runs as the postgres user when started by root (initdb refuses root). Durability is off
-# (fsync=off): the cluster never outlives the run, and the speed matters more.
+# (fsync=off, unless PG_CLUSTER_DURABLE=1): the cluster never outlives the run, and the speed
+# matters more.
 set -euo pipefail
 
 # shellcheck source=lib/throwaway_server.sh
@@ -37,10 +38,14 @@ as_owner() {
 }
 
 # Starts the server of $dir/data on `port`, waiting until it accepts connections.
+# PG_CLUSTER_DURABLE=1 keeps fsync and full-page writes on (for benchmarks, which must compare a
+# durable PostgreSQL with a durable SQLite); tests leave them off.
 run_server() { # bindir port
+  local durable=off
+  [ "${PG_CLUSTER_DURABLE:-}" = 1 ] && durable=on
   as_owner "$1/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -s \
     -o "-c listen_addresses=127.0.0.1 -c port=$2 -c unix_socket_directories=$dir/socket \
-        -c fsync=off -c full_page_writes=off -c synchronous_commit=on -c max_connections=300 \
+        -c fsync=$durable -c full_page_writes=$durable -c synchronous_commit=on -c max_connections=300 \
         -c shared_buffers=64MB" start >/dev/null 2>&1 && echo "$2" >"$dir/port"
 }
 
