@@ -95,22 +95,39 @@ int runStatus(Context& ctx, const Invocation&) {
   // daemon older than the Redis backend).
   if (status->has("redis")) {
     auto redis = child(status, "redis");
-    if (redis->size() == 0) {
+    if (!redis->has("ratelimit")) {
       fields.push_back({"rate limits", "local (this daemon's own buckets)"});
-    } else {
+    }
+    if (redis->size() > 0) {
       auto limits = child(redis, "ratelimit");
-      fields.push_back(
-          {"rate limits", "redis " + text(redis, "url") + ", " + text(limits, "state") +
-                              " (on failure: " + text(limits, "failure_mode") + "); " +
-                              text(limits, "decisions") + " decided by Redis, " +
-                              text(limits, "cached_rejections") + " rejected from cache, " +
-                              text(limits, "fallbacks") + " fallbacks"});
+      if (limits->size() > 0)
+        fields.push_back(
+            {"rate limits", "redis " + text(redis, "url") + ", " + text(limits, "state") +
+                                " (on failure: " + text(limits, "failure_mode") + "); " +
+                                text(limits, "decisions") + " decided by Redis, " +
+                                text(limits, "cached_rejections") + " rejected from cache, " +
+                                text(limits, "fallbacks") + " fallbacks"});
       const std::string last_error = text(redis, "last_error");
       fields.push_back({"redis pool", text(redis, "state") + ", " + text(redis, "in_use") +
                                           " in use, " + text(redis, "idle") + " idle of " +
                                           text(redis, "max") + "; " + text(redis, "failures") +
                                           " failures, " + text(redis, "discards") + " discards" +
                                           (last_error.empty() ? "" : "; last: " + last_error)});
+    }
+  }
+  // The bus: absent from a daemon older than it.
+  if (auto bus = child(status, "bus"); bus->size() > 0) {
+    if (text(bus, "backend") != "redis") {
+      fields.push_back({"bus", "local (revocations, invalidations and events stay here)"});
+    } else {
+      const std::string last_error = text(bus, "last_error");
+      fields.push_back({"bus", "redis " + text(bus, "url") + " " + text(bus, "channel") + ", " +
+                                   text(bus, "state") + " since " + text(bus, "since") + "; " +
+                                   text(bus, "published") + " published, " + text(bus, "received") +
+                                   " received, " + text(bus, "publish_failures") + " failed, " +
+                                   text(bus, "dropped") + " dropped, " + text(bus, "resyncs") +
+                                   " resyncs" +
+                                   (last_error.empty() ? "" : "; last: " + last_error)});
     }
   }
   printFields(ctx.out(), fields, ctx.colour());

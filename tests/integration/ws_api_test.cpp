@@ -16,49 +16,12 @@
 #include <thread>
 
 #include "support/daemon_process.h"
+#include "support/ws_client.h"
 
 namespace cc::testing {
 namespace {
 
 using Poco::Net::WebSocket;
-
-struct Frame {
-  int opcode = 0;
-  std::string payload;
-  int closeCode() const {
-    return payload.size() < 2
-               ? 0
-               : (static_cast<uint8_t>(payload[0]) << 8) | static_cast<uint8_t>(payload[1]);
-  }
-  std::string type() const { return jsonField(payload, "type"); }
-};
-
-// The next data or close frame (pings skipped); throws Poco::TimeoutException on timeout.
-Frame nextFrame(WebSocket& ws) {
-  while (true) {
-    Poco::Buffer<char> buffer(0);
-    int flags = 0;
-    int n = ws.receiveFrame(buffer, flags);
-    Frame f;
-    f.opcode = flags & WebSocket::FRAME_OP_BITMASK;
-    f.payload.assign(buffer.begin(), static_cast<std::size_t>(std::max(n, 0)));
-    if (n == 0 && flags == 0) f.opcode = WebSocket::FRAME_OP_CLOSE;
-    if (f.opcode != WebSocket::FRAME_OP_PING && f.opcode != WebSocket::FRAME_OP_PONG) return f;
-  }
-}
-
-// Frames until one of `type` arrives (or the close frame); bounded by the receive timeout.
-Frame frameOfType(WebSocket& ws, const std::string& type) {
-  for (int i = 0; i < 1000; ++i) {
-    Frame f = nextFrame(ws);
-    if (f.opcode == WebSocket::FRAME_OP_CLOSE || f.type() == type) return f;
-  }
-  return {};
-}
-
-void sendText(WebSocket& ws, const std::string& text) {
-  ws.sendFrame(text.data(), static_cast<int>(text.size()), WebSocket::FRAME_TEXT);
-}
 
 class WsApiTest : public ::testing::Test {
  protected:
@@ -78,13 +41,7 @@ class WsApiTest : public ::testing::Test {
   }
 
   std::unique_ptr<WebSocket> connect(const std::string& path) {
-    Poco::Net::HTTPClientSession session{Poco::Net::SocketAddress(daemon_->httpAddress())};
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    Poco::Net::HTTPResponse response;
-    auto ws = std::make_unique<WebSocket>(session, request, response);
-    ws->setReceiveTimeout(Poco::Timespan(5, 0));
-    return ws;
+    return connectWebSocket(daemon_->httpAddress(), path);
   }
 
   // An upgrade refused before the 101: the status and the body.

@@ -760,6 +760,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   o->set("http", h);
   o->set("websockets", services_->hub->statusJson());
   o->set("redis", services_->redisStatus());
+  o->set("bus", services_->busStatus());
   const auto shedding = DescriptorShedding::of(listenerStats());
   auto d = http::newObject();
   // null where there is no limit to read (Windows); an unlimited one is shown as null too.

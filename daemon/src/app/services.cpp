@@ -14,6 +14,9 @@ Services::~Services() {
   // can still be in the store and will announce its write to the hub when it returns.
   runner.reset();
   executor.reset();
+  // Then the bus, whose threads call into the token service, the cache and the hub (what is
+  // queued still goes out).
+  if (bus) bus->stop();
   if (hub) hub->shutdown();
   if (sampler) sampler->stop();
 }
@@ -90,13 +93,17 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   });
 
   s->cache = std::make_shared<middleware::ResponseCache>(settings.cache, clock);
-  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
-    // Redis is asked on the request threads: never more connections than those. A Redis down at
-    // start is no reason not to start: the failure mode decides until it answers.
+  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis ||
+      settings.redis.bus_backend == shared_state::BusBackend::kRedis) {
+    // Redis is asked on the request threads (and the bus's publisher): never more connections
+    // than those. A Redis down at start is no reason not to start: the failure mode decides
+    // until it answers, and the bus subscribes once it can.
     shared_state::RedisPool::Options pool_options;
     pool_options.max_connections = static_cast<std::size_t>(
-        std::max<int64_t>(1, config.getInt("http.threads") + config.getInt("admin.threads")));
+        std::max<int64_t>(1, config.getInt("http.threads") + config.getInt("admin.threads") + 1));
     s->redis = std::make_shared<shared_state::RedisPool>(settings.redis, clock, pool_options);
+  }
+  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
     s->redis_rate_limit = std::make_shared<shared_state::RedisRateLimitBackend>(
         s->redis, settings.redis.ratelimit_failure, clock, s->metrics);
     spdlog::info("rate limits shared through Redis {} (ratelimit.redis_failure = {})",
@@ -129,18 +136,130 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   s->hub->registerMetrics(s->metrics);
   s->hub->start();
 
+  if (settings.redis.bus_backend == shared_state::BusBackend::kRedis) s->startBus(settings.redis);
   ws::Hub* hub = s->hub.get();
+  shared_state::MessageBus* bus = s->bus.get();
   s->domain.reset(new http::handlers::DomainServices{
       *s->store, *s->tokens, *s->users, clock,
       static_cast<int>(settings.store.agents_active_window_s),
-      [hub](const std::string& topic, const std::string& event) {
+      [hub, bus](const std::string& topic, const std::string& event) {
         hub->publish(topic == "projects" ? ws::kTopicProjects : ws::kTopicAgents, event);
+        if (bus) bus->announce({shared_state::BusMessage::Kind::kEvent, topic, event});
       },
-      [cache = s->cache](const std::string& prefix) { cache->invalidatePrefix(prefix); }});
+      [cache = s->cache, bus](const std::string& prefix) {
+        cache->invalidatePrefix(prefix);
+        if (bus) bus->announce({shared_state::BusMessage::Kind::kCacheInvalidated, "", prefix});
+      }});
 
   s->registerMetrics();
   s->registerHealthChecks();
   return s;
+}
+
+namespace {
+
+using Revocation = auth::TokenService::Revocation;
+using BusKind = shared_state::BusMessage::Kind;
+
+// A revocation made here, as the bus carries it, and back.
+shared_state::BusMessage busMessageOf(const Revocation& r) {
+  switch (r.kind) {
+    case Revocation::Kind::kHash:
+      return {BusKind::kTokenRevoked, "", r.value};
+    case Revocation::Kind::kIdPrefix:
+      return {BusKind::kTokenIdRevoked, "", r.value};
+    case Revocation::Kind::kUser:
+      break;
+  }
+  return {BusKind::kUserRevoked, "", r.value};
+}
+
+// The resync event: a subscriber may have missed events and should read the rows again.
+constexpr const char* kResyncEvent = R"({"type":"resync","reason":"bus_reconnected"})";
+
+}  // namespace
+
+void Services::startBus(const shared_state::RedisSettings& redis_settings) {
+  shared_state::MessageBus::Options options;
+  options.channel = redis_settings.bus_channel;
+  options.reconnect_max = redis_settings.bus_reconnect_max;
+  auth::TokenService* token_service = tokens.get();
+  middleware::ResponseCache* response_cache = cache.get();
+  ws::Hub* ws_hub = hub.get();
+  bus = std::make_unique<shared_state::MessageBus>(
+      redis, clock, options,
+      [token_service, response_cache, ws_hub](const shared_state::BusMessage& m) {
+        switch (m.kind) {
+          case BusKind::kTokenRevoked:
+            token_service->forgetRevoked({Revocation::Kind::kHash, m.value});
+            break;
+          case BusKind::kTokenIdRevoked:
+            token_service->forgetRevoked({Revocation::Kind::kIdPrefix, m.value});
+            break;
+          case BusKind::kUserRevoked:
+            token_service->forgetRevoked({Revocation::Kind::kUser, m.value});
+            break;
+          case BusKind::kCacheInvalidated:
+            response_cache->invalidatePrefix(m.value);
+            break;
+          case BusKind::kEvent:
+            if (m.topic == "agents" || m.topic == "projects") {
+              ws_hub->publish(m.topic == "projects" ? ws::kTopicProjects : ws::kTopicAgents,
+                              m.value);
+            }
+            break;
+        }
+      },
+      [token_service, response_cache, ws_hub] {
+        token_service->forgetAll();
+        response_cache->flush(std::nullopt);
+        ws_hub->publish(static_cast<ws::Topic>(ws::kTopicAgents | ws::kTopicProjects),
+                        kResyncEvent);
+      });
+  shared_state::MessageBus* b = bus.get();
+  tokens->setRevocationListener([b](const Revocation& r) { b->announce(busMessageOf(r)); });
+  bus->start();
+  spdlog::info("message bus on Redis {} channel {} (instance {})", redis->settings().url.display(),
+               bus->channel(), bus->instance());
+}
+
+Poco::Dynamic::Var Services::busStatus() const {
+  if (bus) return bus->toJson();
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("backend", "local");
+  return o;
+}
+
+void Services::registerBusMetrics() {
+  if (!bus) return;
+  metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
+    shared_state::MessageBusStats b = bus->stats();
+    shared_state::RedisSubscriberStats sub = bus->subscriberStats();
+    out.push_back({"controlcenter_bus_messages_total",
+                   "Bus messages by outcome: published to Redis, publish_failed (Redis did not "
+                   "take it), dropped (the queue was full), received (from another daemon).",
+                   metrics::MetricType::kCounter,
+                   {{{{"outcome", "published"}}, double(b.published)},
+                    {{{"outcome", "publish_failed"}}, double(b.publish_failures)},
+                    {{{"outcome", "dropped"}}, double(b.dropped)},
+                    {{{"outcome", "received"}}, double(b.received)}},
+                   {}});
+    out.push_back({"controlcenter_bus_subscribed",
+                   "1 while the bus is subscribed on Redis.",
+                   metrics::MetricType::kGauge,
+                   {{{}, sub.subscribed ? 1.0 : 0.0}},
+                   {}});
+    out.push_back({"controlcenter_bus_resyncs_total",
+                   "Subscriptions regained after a loss (caches dropped, resync sent).",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(b.resyncs)}},
+                   {}});
+    out.push_back({"controlcenter_bus_queued",
+                   "Bus messages waiting to be published.",
+                   metrics::MetricType::kGauge,
+                   {{{}, double(b.queued)}},
+                   {}});
+  });
 }
 
 void Services::reload(const DaemonSettings& settings) {
@@ -201,6 +320,7 @@ void Services::registerRedisMetrics() {
 void Services::registerMetrics() {
   metrics::registerProcessMetrics(metrics);
   registerRedisMetrics();
+  registerBusMetrics();
   metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
     store::PoolStats p = store->poolStats();
     metrics::CollectedFamily sessions{"controlcenter_db_pool_sessions",
@@ -374,6 +494,25 @@ void Services::registerHealthChecks() {
           }
           return health::CheckResult{health::HealthStatus::kPass,
                                      "rate limits shared on " + redis->settings().url.display()};
+        },
+        false);
+  }
+  if (bus) {
+    health.add(
+        "bus",
+        [this] {
+          shared_state::RedisSubscriberStats sub = bus->subscriberStats();
+          if (!sub.subscribed) {
+            return health::CheckResult{
+                health::HealthStatus::kWarn,
+                "not subscribed to " + bus->channel() + " since " +
+                    common::formatIsoTime(sub.since_ms) +
+                    ": other daemons' revocations, invalidations and events are not seen (" +
+                    (sub.last_error.empty() ? std::string("connecting") : sub.last_error) + ")"};
+          }
+          return health::CheckResult{
+              health::HealthStatus::kPass,
+              "subscribed to " + bus->channel() + " on " + redis->settings().url.display()};
         },
         false);
   }

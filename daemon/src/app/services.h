@@ -17,6 +17,7 @@
 #include "middleware/rate_limit_stage.h"
 #include "middleware/response_cache.h"
 #include "middleware/route_runner.h"
+#include "shared_state/message_bus.h"
 #include "shared_state/redis_pool.h"
 #include "shared_state/redis_rate_limit_backend.h"
 #include "store/store.h"
@@ -51,12 +52,16 @@ class Services {
   std::unique_ptr<system::SystemSampler> sampler;
   std::unique_ptr<breaker::CircuitBreaker> db_breaker;
   std::shared_ptr<middleware::ResponseCache> cache;
-  /// With ratelimit.backend = redis (else null): the pool and the shared buckets' backend.
+  /// With ratelimit.backend = redis or bus.backend = redis (else null): the pool.
   std::shared_ptr<shared_state::RedisPool> redis;
+  /// With ratelimit.backend = redis (else null): the shared buckets' backend.
   std::shared_ptr<shared_state::RedisRateLimitBackend> redis_rate_limit;
   std::shared_ptr<middleware::RateLimitStage> rate_limit;
   std::unique_ptr<ws::Hub> hub;
   std::unique_ptr<http::handlers::DomainServices> domain;
+  /// With bus.backend = redis (else null): revocations, invalidations and events of the other
+  /// daemons, and this one's to them.
+  std::unique_ptr<shared_state::MessageBus> bus;
   // Declared after everything a handler uses, so destroyed before it: a store handler left
   // running after its 504 is joined while the hub and the domain services still exist.
   std::unique_ptr<common::TaskExecutor> executor;
@@ -64,6 +69,8 @@ class Services {
 
   /// The /admin/status view of Redis: its pool and the rate limit backend; null without one.
   Poco::Dynamic::Var redisStatus() const;
+  /// The bus for /admin/status: {"backend":"local"} or MessageBus::toJson().
+  Poco::Dynamic::Var busStatus() const;
 
   /// The daemon's own liveness, for the systemd watchdog: the collector published recently
   /// and `requests_total` moved since the last call whenever every worker was busy.
@@ -74,6 +81,9 @@ class Services {
   void registerMetrics();
   void registerHealthChecks();
   void registerRedisMetrics();
+  void registerBusMetrics();
+  /// Builds the bus and connects the token service, the cache and the hub to it.
+  void startBus(const shared_state::RedisSettings& redis_settings);
   middleware::RateLimiter::StoreFactory rateLimitStores() const;
   int64_t last_requests_total_ = -1;
   bool was_saturated_ = false;

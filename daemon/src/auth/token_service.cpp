@@ -117,6 +117,8 @@ common::Status TokenService::revoke(const std::string& token, common::SteadyTime
     ++revocations_;
     forgetHash(hash);
   }
+  // Told whatever the store said: it may have deleted the token before it failed.
+  if (listener_) listener_({Revocation::Kind::kHash, hash});
   if (!removed.ok()) return removed.error();
   return common::Ok{};
 }
@@ -153,6 +155,13 @@ common::Status TokenService::revokeById(const std::string& username, const std::
       forgetWhere([&id](const Entry& e) { return e.hash.compare(0, kIdLength, id) == 0; });
     }
   }
+  if (listener_) {
+    if (removed.ok()) {
+      for (const auto& hash : *removed) listener_({Revocation::Kind::kHash, hash});
+    } else {
+      listener_({Revocation::Kind::kIdPrefix, id});
+    }
+  }
   if (!removed.ok()) return removed.error();
   if (removed->empty()) return none;
   return common::Ok{};
@@ -177,9 +186,38 @@ common::Result<std::vector<TokenSummary>> TokenService::listUser(const std::stri
 }
 
 void TokenService::forgetUser(const std::string& username) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++revocations_;
+    forgetWhere([&username](const Entry& e) { return e.identity.username == username; });
+  }
+  if (listener_) listener_({Revocation::Kind::kUser, username});
+}
+
+void TokenService::forgetRevoked(const Revocation& revocation) {
   std::lock_guard<std::mutex> lock(mu_);
   ++revocations_;
-  forgetWhere([&username](const Entry& e) { return e.identity.username == username; });
+  switch (revocation.kind) {
+    case Revocation::Kind::kHash:
+      forgetHash(revocation.value);
+      break;
+    case Revocation::Kind::kIdPrefix:
+      forgetWhere([&revocation](const Entry& e) {
+        return e.hash.compare(0, revocation.value.size(), revocation.value) == 0;
+      });
+      break;
+    case Revocation::Kind::kUser:
+      forgetWhere(
+          [&revocation](const Entry& e) { return e.identity.username == revocation.value; });
+      break;
+  }
+}
+
+void TokenService::forgetAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++revocations_;
+  lru_.clear();
+  index_.clear();
 }
 
 void TokenService::forgetWhere(const std::function<bool(const Entry&)>& matches) {

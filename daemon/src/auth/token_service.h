@@ -55,6 +55,17 @@ class TokenService {
     uint64_t misses = 0;
     std::size_t size = 0;
   };
+  /// A revocation made here, as other daemons' caches must learn of it.
+  struct Revocation {
+    enum class Kind {
+      kHash,      ///< `value`: the token's hash
+      kIdPrefix,  ///< `value`: a token id; every cached token whose hash begins with it
+      kUser,      ///< `value`: a username; every token of the user
+    };
+    Kind kind;
+    std::string value;
+  };
+  using RevocationListener = std::function<void(const Revocation&)>;
 
   TokenService(store::TokenRepository& repo, const common::Clock& clock, Options options);
 
@@ -80,6 +91,14 @@ class TokenService {
       const std::string& username, common::SteadyTime deadline = store::kNoDeadline);
   /// Drops a user's tokens from the cache only, after the store already deleted them.
   void forgetUser(const std::string& username);
+  /// Called after each revocation made here (revoke, revokeById, revokeUser, forgetUser), on the
+  /// revoking thread; set before the service is shared. Empty: nobody is told.
+  void setRevocationListener(RevocationListener listener) { listener_ = std::move(listener); }
+  /// Applies a revocation another daemon made: drops what it names from the cache (the store
+  /// already has it), without telling the listener.
+  void forgetRevoked(const Revocation& revocation);
+  /// Drops every cached token (the next validation of each asks the store).
+  void forgetAll();
   /// Deletes expired token records; returns how many.
   common::Result<int64_t> purgeExpired(common::SteadyTime deadline = store::kNoDeadline);
 
@@ -114,6 +133,7 @@ class TokenService {
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
   uint64_t revocations_ = 0;  // bumped by every revocation; guards cache inserts
+  RevocationListener listener_;
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
 };

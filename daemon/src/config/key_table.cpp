@@ -231,6 +231,18 @@ std::vector<KeySpec> buildTable() {
        "Milliseconds a Redis connect or reply (and the wait for a free connection) may take "
        "before the connection is dropped (a dead Redis must not add seconds to requests).",
        v::intRange(1, 60000)},
+      {"bus.backend", K::kString, "local", false,
+       "How daemons tell each other of token revocations, cache invalidations and agent and "
+       "project events: local (they do not; each knows its own) or redis (pub/sub on "
+       "bus.channel of redis.url).",
+       v::oneOf({"local", "redis"})},
+      {"bus.channel", K::kString, "cc:bus", false,
+       "The Redis pub/sub channel of bus.backend = redis; daemons that share it share state.",
+       v::notEmpty()},
+      {"bus.reconnect_max_ms", K::kInt, "2000", false,
+       "Longest wait between two attempts to subscribe again after the bus lost Redis (the wait "
+       "starts at 100 ms and doubles).",
+       v::intRange(100, 600000)},
       {"db.backend", K::kString, "sqlite", false,
        "sqlite (one file under daemon.state_dir, for a single host) or postgresql (a server "
        "several daemons share; db.url names it).",

@@ -25,9 +25,15 @@ RedisSettings RedisSettings::fromConfig(const config::Config& config, config::Pr
   s.ratelimit_failure = failure == "open"     ? RedisFailureMode::kOpen
                         : failure == "closed" ? RedisFailureMode::kClosed
                                               : RedisFailureMode::kLocal;
-  if (s.ratelimit_backend == RateLimitBackend::kRedis && url.empty()) {
-    problems.push_back(config::keyProblem("ratelimit.backend",
-                                          "redis needs redis.url, e.g. redis://127.0.0.1:6379/0"));
+  s.bus_backend =
+      config.getString("bus.backend") == "redis" ? BusBackend::kRedis : BusBackend::kLocal;
+  s.bus_channel = config.getString("bus.channel");
+  s.bus_reconnect_max = std::chrono::milliseconds(config.getInt("bus.reconnect_max_ms"));
+  for (const char* key : {"ratelimit.backend", "bus.backend"}) {
+    if (config.getString(key) == "redis" && url.empty()) {
+      problems.push_back(
+          config::keyProblem(key, "redis needs redis.url, e.g. redis://127.0.0.1:6379/0"));
+    }
   }
   return s;
 }

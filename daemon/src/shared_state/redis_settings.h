@@ -1,6 +1,6 @@
 #pragma once
 // How the daemon reaches Redis and which state it keeps there, built once from redis.* and the
-// backend switches (ratelimit.backend, ratelimit.redis_failure).
+// backend switches (ratelimit.backend, ratelimit.redis_failure, bus.*).
 
 #include <chrono>
 #include <string>
@@ -15,6 +15,12 @@ namespace cc::shared_state {
 enum class RateLimitBackend {
   kLocal,  ///< in-process buckets, per daemon (the default; no server needed)
   kRedis,  ///< shared by every daemon on the same Redis
+};
+
+/// How the daemons tell each other of revocations, cache invalidations and events (bus.backend).
+enum class BusBackend {
+  kLocal,  ///< not at all: each daemon knows its own (the default)
+  kRedis,  ///< Redis pub/sub on bus.channel
 };
 
 /// What a Redis rate limit decision does while Redis cannot be reached (ratelimit.redis_failure).
@@ -32,10 +38,13 @@ struct RedisSettings {
   std::chrono::milliseconds timeout{50};  ///< redis.timeout_ms: connect, each read and write
   RateLimitBackend ratelimit_backend = RateLimitBackend::kLocal;
   RedisFailureMode ratelimit_failure = RedisFailureMode::kLocal;
+  BusBackend bus_backend = BusBackend::kLocal;
+  std::string bus_channel = "cc:bus";                 ///< bus.channel
+  std::chrono::milliseconds bus_reconnect_max{2000};  ///< bus.reconnect_max_ms
 
   /// Reads redis.url, redis.password_file (0600, as db.password_file), redis.timeout_ms and the
   /// switches; appends each problem, naming its key, to `problems`. A backend set to redis without
-  /// redis.url is a problem of ratelimit.backend.
+  /// redis.url is a problem of ratelimit.backend (or bus.backend).
   static RedisSettings fromConfig(const config::Config& config, config::Problems& problems);
 };
 

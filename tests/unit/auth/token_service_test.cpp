@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "auth/user_service.h"
 #include "unit/store/store_fixture.h"
 
@@ -126,6 +128,52 @@ TEST_P(TokenServiceTest, ARevocationElsewhereHoldsOnceTheCacheLifetimeHasPassed)
   ASSERT_FALSE(after.ok());
   EXPECT_EQ(after.error().code, ErrorCode::kUnauthorized);
   EXPECT_EQ(here.cacheStats().size, 0u);
+}
+
+// What the bus carries between daemons: each revocation here is told to the listener, and one
+// told by another daemon ends the cached token here at once, whatever the cache lifetime.
+TEST_P(TokenServiceTest, RevocationsAreToldAndThoseOfOthersEndCachedTokensAtOnce) {
+  std::vector<TokenService::Revocation> told;
+  TokenService here(store_->tokens(), clock_, TokenService::Options{3600, 100, 0});
+  TokenService elsewhere(store_->tokens(), clock_, TokenService::Options{3600, 100, 0});
+  elsewhere.setRevocationListener(
+      [&told](const TokenService::Revocation& r) { told.push_back(r); });
+
+  auto one = elsewhere.issue("alice", Role::kAdmin);
+  auto two = elsewhere.issue("alice", Role::kAdmin);
+  ASSERT_TRUE(here.validate(one->token).ok());
+  ASSERT_TRUE(here.validate(two->token).ok());
+
+  ASSERT_TRUE(elsewhere.revoke(one->token).ok());
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].kind, TokenService::Revocation::Kind::kHash);
+  EXPECT_EQ(told[0].value, TokenService::hashToken(one->token));
+  EXPECT_TRUE(here.validate(one->token).ok()) << "kept for ever here (lifetime 0) until told";
+  here.forgetRevoked(told[0]);
+  EXPECT_EQ(here.validate(one->token).error().code, ErrorCode::kUnauthorized);
+  EXPECT_TRUE(here.validate(two->token).ok()) << "only the revoked token goes";
+
+  ASSERT_TRUE(elsewhere.revokeUser("alice").ok());
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_EQ(told[1].kind, TokenService::Revocation::Kind::kUser);
+  EXPECT_EQ(told[1].value, "alice");
+  here.forgetRevoked(told[1]);
+  EXPECT_EQ(here.validate(two->token).error().code, ErrorCode::kUnauthorized);
+
+  auto three = elsewhere.issue("alice", Role::kAdmin);
+  ASSERT_TRUE(here.validate(three->token).ok());
+  ASSERT_TRUE(elsewhere.revokeById("alice", TokenService::tokenId(three->token)).ok());
+  ASSERT_EQ(told.size(), 3u);
+  EXPECT_EQ(told[2].kind, TokenService::Revocation::Kind::kHash);
+  here.forgetRevoked(told[2]);
+  EXPECT_EQ(here.validate(three->token).error().code, ErrorCode::kUnauthorized);
+
+  auto four = elsewhere.issue("alice", Role::kAdmin);
+  ASSERT_TRUE(here.validate(four->token).ok());
+  here.forgetAll();
+  EXPECT_EQ(here.cacheStats().size, 0u);
+  EXPECT_TRUE(here.validate(four->token).ok()) << "a resync asks the store, which still has it";
+  EXPECT_EQ(told.size(), 3u) << "nothing here told the listener";
 }
 
 TEST_P(TokenServiceTest, AnUnrevokedTokenIsCachedAnewAfterItsLifetime) {

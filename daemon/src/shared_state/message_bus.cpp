@@ -1,0 +1,203 @@
+#include "shared_state/message_bus.h"
+
+#include <Poco/Redis/Array.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+#include "auth/secure_random.h"
+
+namespace cc::shared_state {
+
+namespace {
+
+constexpr const char* kVersion = "cc1";
+
+struct KindName {
+  BusMessage::Kind kind;
+  const char* name;
+};
+constexpr std::array<KindName, 5> kKinds{{{BusMessage::Kind::kTokenRevoked, "token"},
+                                          {BusMessage::Kind::kTokenIdRevoked, "token-id"},
+                                          {BusMessage::Kind::kUserRevoked, "user"},
+                                          {BusMessage::Kind::kCacheInvalidated, "invalidate"},
+                                          {BusMessage::Kind::kEvent, "event"}}};
+
+const char* kindName(BusMessage::Kind kind) {
+  for (const auto& k : kKinds) {
+    if (k.kind == kind) return k.name;
+  }
+  return "?";
+}
+
+// Splits off the text up to the next newline; false when there is none.
+bool takeLine(std::string_view& rest, std::string_view& line) {
+  const auto end = rest.find('\n');
+  if (end == std::string_view::npos) return false;
+  line = rest.substr(0, end);
+  rest.remove_prefix(end + 1);
+  return true;
+}
+
+}  // namespace
+
+std::string encodeBusMessage(const std::string& from, const BusMessage& message) {
+  std::string out = std::string(kVersion) + "\n" + from + "\n" + kindName(message.kind) + "\n";
+  if (message.kind == BusMessage::Kind::kEvent) out += message.topic + "\n";
+  return out + message.value;
+}
+
+std::optional<std::pair<std::string, BusMessage>> decodeBusMessage(const std::string& payload) {
+  std::string_view rest(payload), version, from, kind;
+  if (!takeLine(rest, version) || version != kVersion) return std::nullopt;
+  if (!takeLine(rest, from) || from.empty() || !takeLine(rest, kind)) return std::nullopt;
+  BusMessage m;
+  bool known = false;
+  for (const auto& k : kKinds) {
+    if (kind == k.name) {
+      m.kind = k.kind;
+      known = true;
+    }
+  }
+  if (!known) return std::nullopt;
+  if (m.kind == BusMessage::Kind::kEvent) {
+    std::string_view topic;
+    if (!takeLine(rest, topic) || topic.empty()) return std::nullopt;
+    m.topic = std::string(topic);
+  }
+  m.value = std::string(rest);
+  return std::make_pair(std::string(from), std::move(m));
+}
+
+MessageBus::MessageBus(std::shared_ptr<RedisPool> pool, const common::Clock& clock, Options options,
+                       MessageHandler on_message, ResyncHandler on_resync)
+    : pool_(std::move(pool)),
+      options_(std::move(options)),
+      instance_(auth::toHex(auth::randomBytes(8))),
+      on_message_(std::move(on_message)),
+      on_resync_(std::move(on_resync)),
+      subscriber_(
+          pool_->settings(), options_.channel, clock,
+          RedisSubscriber::Options{options_.reconnect_max},
+          [this](const std::string& payload) { received(payload); },
+          [this](bool after_loss) {
+            if (!after_loss) return;
+            {
+              std::lock_guard<std::mutex> lock(mu_);
+              ++counts_.resyncs;
+            }
+            spdlog::warn(
+                "message bus: subscribed again after a loss; dropping the token and "
+                "response caches, telling WebSocket subscribers to resync");
+            if (on_resync_) on_resync_();
+          }) {}
+
+MessageBus::~MessageBus() { stop(); }
+
+void MessageBus::start() {
+  subscriber_.start();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (publisher_.joinable()) return;
+  stopping_ = false;
+  publisher_ = std::thread([this] { publishLoop(); });
+}
+
+void MessageBus::stop() {
+  subscriber_.stop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  if (publisher_.joinable()) publisher_.join();
+}
+
+void MessageBus::announce(BusMessage message) {
+  std::string payload = encodeBusMessage(instance_, message);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (queue_.size() >= options_.max_queue) {
+      ++counts_.dropped;
+      return;
+    }
+    queue_.push_back(std::move(payload));
+  }
+  queued_.notify_one();
+}
+
+void MessageBus::publishLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool failing = false;
+  while (true) {
+    queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    // What is queued at stop still goes out: a revocation announced just before a shutdown
+    // must reach the others.
+    if (queue_.empty()) return;
+    std::string payload = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    Poco::Redis::Array publish;
+    publish << "PUBLISH" << options_.channel << payload;
+    auto reply = pool_->execute(publish);
+    const bool ok = reply.ok() && !(*reply)->isError();
+    if (!ok && !failing) {
+      spdlog::warn("message bus: PUBLISH failed ({}); messages are dropped until Redis answers",
+                   reply.ok() ? redisErrorText(*reply) : reply.error().message);
+    } else if (ok && failing) {
+      spdlog::info("message bus: PUBLISH works again");
+    }
+    failing = !ok;
+    lock.lock();
+    ++(ok ? counts_.published : counts_.publish_failures);
+  }
+}
+
+void MessageBus::received(const std::string& payload) {
+  auto decoded = decodeBusMessage(payload);
+  if (!decoded) {
+    spdlog::debug("message bus: ignored a message this version cannot read");
+    return;
+  }
+  if (decoded->first == instance_) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++counts_.received;
+  }
+  if (on_message_) on_message_(decoded->second);
+}
+
+MessageBusStats MessageBus::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  MessageBusStats s = counts_;
+  s.queued = queue_.size();
+  return s;
+}
+
+Poco::JSON::Object::Ptr MessageBus::toJson() const {
+  MessageBusStats s = stats();
+  RedisSubscriberStats sub = subscriber_.stats();
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("backend", "redis");
+  o->set("url", pool_->settings().url.display());
+  o->set("channel", options_.channel);
+  o->set("instance", instance_);
+  o->set("state", sub.subscribed ? "subscribed" : "connecting");
+  o->set("since", common::formatIsoTime(sub.since_ms));
+  o->set("published", s.published);
+  o->set("publish_failures", s.publish_failures);
+  o->set("dropped", s.dropped);
+  o->set("queued", s.queued);
+  o->set("received", s.received);
+  o->set("resyncs", s.resyncs);
+  o->set("subscription_losses", sub.losses);
+  if (sub.last_error.empty()) {
+    o->set("last_error", Poco::Dynamic::Var());
+    o->set("last_error_at", Poco::Dynamic::Var());
+  } else {
+    o->set("last_error", sub.last_error);
+    o->set("last_error_at", common::formatIsoTime(sub.last_error_ms));
+  }
+  return o;
+}
+
+}  // namespace cc::shared_state

@@ -1,0 +1,111 @@
+#pragma once
+// What one daemon tells the others on the same Redis: revoked tokens, invalidated cache entries
+// and the domain events of its WebSocket streams.
+
+#include <Poco/JSON/Object.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "common/clock.h"
+#include "shared_state/redis_pool.h"
+#include "shared_state/redis_subscriber.h"
+
+namespace cc::shared_state {
+
+/// One message on the bus. A plain value.
+struct BusMessage {
+  enum class Kind {
+    kTokenRevoked,      ///< `value`: the SHA-256 hex of a revoked token
+    kTokenIdRevoked,    ///< `value`: a token id (hash prefix) whose tokens may be revoked
+    kUserRevoked,       ///< `value`: a username whose every token is revoked
+    kCacheInvalidated,  ///< `value`: a path prefix of cached GET answers to drop
+    kEvent,             ///< `topic` ("agents", "projects") and `value`, the event's JSON
+  };
+  Kind kind = Kind::kEvent;
+  std::string topic;
+  std::string value;
+};
+
+/// The payload of `message` from instance `from`: "cc1", the instance, the kind and its fields,
+/// one a line, the last field free text (a JSON event, a username).
+std::string encodeBusMessage(const std::string& from, const BusMessage& message);
+/// The instance and message of a payload; nothing for a payload this version cannot read.
+std::optional<std::pair<std::string, BusMessage>> decodeBusMessage(const std::string& payload);
+
+/// The bus's counters. A plain value.
+struct MessageBusStats {
+  uint64_t published = 0;         ///< PUBLISH answered by Redis
+  uint64_t publish_failures = 0;  ///< messages Redis could not be given (down, timeout)
+  uint64_t dropped = 0;           ///< messages refused because the queue was full
+  uint64_t received = 0;          ///< messages of other instances handled
+  uint64_t resyncs = 0;           ///< subscriptions regained after a loss
+  std::size_t queued = 0;
+};
+
+/// The message bus on Redis pub/sub (bus.backend = redis). announce() queues a message and
+/// returns at once: one publisher thread sends the queue in order with PUBLISH through the
+/// shared RedisPool, so a dead Redis never holds a request (a message it cannot take is counted
+/// and dropped), and the messages of one instance arrive everywhere in the order they were
+/// announced. A RedisSubscriber hands the other instances' messages to `on_message` (an
+/// instance's own are skipped: it applied them when it announced them). Pub/sub keeps nothing
+/// for a subscriber that is away: after a lost subscription is regained `on_resync` runs, so that
+/// the caches that may have missed revocations and invalidations are dropped and subscribers
+/// told. Thread-safe.
+class MessageBus {
+ public:
+  struct Options {
+    std::string channel = "cc:bus";
+    std::chrono::milliseconds reconnect_max{2000};
+    std::size_t max_queue = 10000;
+  };
+  using MessageHandler = std::function<void(const BusMessage&)>;
+  using ResyncHandler = std::function<void()>;
+
+  MessageBus(std::shared_ptr<RedisPool> pool, const common::Clock& clock, Options options,
+             MessageHandler on_message, ResyncHandler on_resync);
+  ~MessageBus();
+  MessageBus(const MessageBus&) = delete;
+  MessageBus& operator=(const MessageBus&) = delete;
+
+  void start();
+  void stop();
+
+  /// Queues `message` for every other instance.
+  void announce(BusMessage message);
+
+  const std::string& instance() const { return instance_; }
+  const std::string& channel() const { return options_.channel; }
+  MessageBusStats stats() const;
+  RedisSubscriberStats subscriberStats() const { return subscriber_.stats(); }
+  /// The /admin/status view.
+  Poco::JSON::Object::Ptr toJson() const;
+
+ private:
+  void publishLoop();
+  void received(const std::string& payload);
+
+  std::shared_ptr<RedisPool> pool_;
+  const Options options_;
+  const std::string instance_;
+  const MessageHandler on_message_;
+  const ResyncHandler on_resync_;
+
+  mutable std::mutex mu_;
+  std::condition_variable queued_;
+  std::deque<std::string> queue_;
+  bool stopping_ = false;
+  MessageBusStats counts_;
+  std::thread publisher_;
+  RedisSubscriber subscriber_;
+};
+
+}  // namespace cc::shared_state

@@ -1,0 +1,221 @@
+#include "shared_state/redis_subscriber.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+
+#include "common/unix_address.h"
+#include "shared_state/resp.h"
+
+namespace cc::shared_state {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using common::Error;
+
+// How long the loop waits on the socket before it looks at stop() and the PING again.
+constexpr std::chrono::milliseconds kPollSlice{200};
+
+Poco::Timespan timespan(std::chrono::milliseconds ms) {
+  return Poco::Timespan(std::chrono::microseconds(ms).count());
+}
+
+// The socket and what arrived on it, for one connection.
+class Wire {
+ public:
+  explicit Wire(Poco::Net::StreamSocket& socket) : socket_(socket) {}
+
+  void send(const std::vector<std::string>& command) {
+    const std::string bytes = encodeCommand(command);
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      int n = socket_.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));
+      if (n <= 0) throw Poco::IOException("the connection closed while sending");
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+
+  // The next complete reply, waiting at most `wait` for it; nothing when none came by then.
+  std::optional<RespValue> next(std::chrono::milliseconds wait) {
+    const auto until = Clock::now() + wait;
+    while (true) {
+      if (auto value = reader_.next()) return value;
+      if (!reader_.failed().empty()) throw Poco::ProtocolException(reader_.failed());
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      if (!socket_.poll(timespan(left), Poco::Net::Socket::SELECT_READ)) return std::nullopt;
+      char buffer[16384];
+      int n = socket_.receiveBytes(buffer, sizeof buffer);
+      if (n <= 0) throw Poco::IOException("the server closed the connection");
+      reader_.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
+    }
+  }
+
+ private:
+  Poco::Net::StreamSocket& socket_;
+  RespReader reader_;
+};
+
+// A reply that must come within `wait`.
+RespValue expectReply(Wire& wire, std::chrono::milliseconds wait, const char* what) {
+  auto reply = wire.next(wait);
+  if (!reply) throw Poco::TimeoutException(std::string("no reply to ") + what);
+  if (reply->type == RespValue::Type::kError) {
+    throw Poco::ProtocolException(std::string(what) + " refused: " + reply->text);
+  }
+  return *reply;
+}
+
+}  // namespace
+
+RedisSubscriber::RedisSubscriber(RedisSettings settings, std::string channel,
+                                 const common::Clock& clock, Options options,
+                                 MessageHandler on_message, SubscribedHandler on_subscribed)
+    : settings_(std::move(settings)),
+      channel_(std::move(channel)),
+      clock_(clock),
+      options_(options),
+      on_message_(std::move(on_message)),
+      on_subscribed_(std::move(on_subscribed)) {
+  stats_.since_ms = clock_.wallMillis();
+}
+
+RedisSubscriber::~RedisSubscriber() { stop(); }
+
+void RedisSubscriber::start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void RedisSubscriber::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+RedisSubscriberStats RedisSubscriber::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void RedisSubscriber::setSubscribed(bool subscribed, const std::string& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (subscribed) {
+    ++stats_.subscriptions;
+  } else {
+    if (stats_.subscribed) ++stats_.losses;
+    stats_.last_error = error;
+    stats_.last_error_ms = clock_.wallMillis();
+  }
+  if (stats_.subscribed != subscribed) stats_.since_ms = clock_.wallMillis();
+  stats_.subscribed = subscribed;
+}
+
+void RedisSubscriber::run() {
+  bool subscribed_once = false;
+  bool warned = false;
+  std::chrono::milliseconds backoff{100};
+  while (!stopping_) {
+    const uint64_t before = stats().subscriptions;
+    Error error = session(subscribed_once);
+    if (stopping_) break;
+    const bool got_in = stats().subscriptions != before;
+    setSubscribed(false, error.message);
+    if (got_in) backoff = std::chrono::milliseconds(100);
+    // Said once for each outage, not for every attempt within it.
+    if (got_in || !warned) {
+      spdlog::warn("redis subscriber on {} ({}): {}; subscribing again", channel_,
+                   settings_.url.display(), error.message);
+      warned = true;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, backoff, [this] { return stopping_.load(); });
+    backoff = std::min(backoff * 2, options_.reconnect_max);
+  }
+}
+
+Error RedisSubscriber::session(bool& subscribed_once) {
+  // Not on a request's path: a reply may take longer than redis.timeout_ms here.
+  const std::chrono::milliseconds wait = std::max(settings_.timeout, options_.ping_timeout);
+  try {
+    Poco::Net::SocketAddress address;
+    if (settings_.url.isSocket()) {
+      auto unix_address = common::unixAddress(settings_.url.socket_path);
+      if (!unix_address) return unix_address.error();
+      address = *unix_address;
+    } else {
+      address = Poco::Net::SocketAddress(settings_.url.host,
+                                         static_cast<Poco::UInt16>(settings_.url.port));
+    }
+    Poco::Net::StreamSocket socket;
+    socket.connect(address, timespan(wait));
+    socket.setSendTimeout(timespan(wait));
+    Wire wire(socket);
+    if (!settings_.password.empty()) {
+      std::vector<std::string> auth{"AUTH"};
+      if (!settings_.url.user.empty()) auth.push_back(settings_.url.user);
+      auth.push_back(settings_.password);
+      wire.send(auth);
+      expectReply(wire, wait, "AUTH");
+    }
+    wire.send({"SUBSCRIBE", channel_});
+    RespValue confirmed = expectReply(wire, wait, "SUBSCRIBE");
+    if (!confirmed.isArrayOf(3) || confirmed.items[0].str() != "subscribe") {
+      return Error::dependencyUnavailable("an unexpected answer to SUBSCRIBE");
+    }
+    const bool after_loss = subscribed_once;
+    subscribed_once = true;
+    setSubscribed(true, "");
+    spdlog::info("redis subscriber: subscribed to {} on {}", channel_, settings_.url.display());
+    if (on_subscribed_) on_subscribed_(after_loss);
+
+    auto last_heard = Clock::now();
+    std::optional<Clock::time_point> ping_sent;
+    while (!stopping_) {
+      auto value = wire.next(kPollSlice);
+      const auto now = Clock::now();
+      if (value) {
+        last_heard = now;
+        if (value->type == RespValue::Type::kError) {
+          return Error::dependencyUnavailable("redis: " + value->text);
+        }
+        if (value->isArrayOf(3) && value->items[0].str() == "message") {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            ++stats_.messages;
+          }
+          if (on_message_) on_message_(value->items[2].str());
+        } else if (value->isArrayOf(2) && value->items[0].str() == "pong") {
+          ping_sent.reset();
+        }
+        continue;
+      }
+      if (ping_sent) {
+        if (now - *ping_sent > options_.ping_timeout) {
+          return Error::dependencyUnavailable(
+              "no PONG within " + std::to_string(options_.ping_timeout.count()) + " ms");
+        }
+      } else if (now - last_heard >= options_.ping_interval) {
+        wire.send({"PING"});
+        ping_sent = now;
+      }
+    }
+    return Error::dependencyUnavailable("stopped");
+  } catch (const Poco::Exception& e) {
+    return Error::dependencyUnavailable(e.displayText());
+  } catch (const std::exception& e) {
+    return Error::dependencyUnavailable(e.what());
+  }
+}
+
+}  // namespace cc::shared_state
