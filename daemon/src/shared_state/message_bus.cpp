@@ -3,7 +3,9 @@
 #include <Poco/Redis/Array.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "auth/secure_random.h"
 
@@ -41,32 +43,54 @@ bool takeLine(std::string_view& rest, std::string_view& line) {
 
 }  // namespace
 
-std::string encodeBusMessage(const std::string& from, const BusMessage& message) {
-  std::string out = std::string(kVersion) + "\n" + from + "\n" + kindName(message.kind) + "\n";
-  if (message.kind == BusMessage::Kind::kEvent) out += message.topic + "\n";
-  return out + message.value;
+std::string encodeBusMessages(const std::string& from, const std::vector<BusMessage>& messages) {
+  std::string out = std::string(kVersion) + "\n" + from + "\n";
+  for (const auto& m : messages) {
+    out += kindName(m.kind);
+    out += '\n';
+    if (m.kind == BusMessage::Kind::kEvent) out += m.topic + "\n";
+    out += std::to_string(m.value.size()) + "\n";
+    out += m.value;
+  }
+  return out;
 }
 
-std::optional<std::pair<std::string, BusMessage>> decodeBusMessage(const std::string& payload) {
-  std::string_view rest(payload), version, from, kind;
+std::optional<std::pair<std::string, std::vector<BusMessage>>> decodeBusMessages(
+    std::string_view payload) {
+  std::string_view rest(payload), version, from;
   if (!takeLine(rest, version) || version != kVersion) return std::nullopt;
-  if (!takeLine(rest, from) || from.empty() || !takeLine(rest, kind)) return std::nullopt;
-  BusMessage m;
-  bool known = false;
-  for (const auto& k : kKinds) {
-    if (kind == k.name) {
-      m.kind = k.kind;
-      known = true;
+  if (!takeLine(rest, from) || from.empty()) return std::nullopt;
+  std::vector<BusMessage> messages;
+  while (!rest.empty()) {
+    std::string_view kind, length;
+    if (!takeLine(rest, kind)) return std::nullopt;
+    BusMessage m;
+    bool known = false;
+    for (const auto& k : kKinds) {
+      if (kind == k.name) {
+        m.kind = k.kind;
+        known = true;
+      }
     }
+    if (!known) return std::nullopt;
+    if (m.kind == BusMessage::Kind::kEvent) {
+      std::string_view topic;
+      if (!takeLine(rest, topic) || topic.empty()) return std::nullopt;
+      m.topic = std::string(topic);
+    }
+    std::size_t size = 0;
+    if (!takeLine(rest, length)) return std::nullopt;
+    auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), size);
+    if (ec != std::errc() || end != length.data() + length.size() || length.empty() ||
+        size > rest.size()) {
+      return std::nullopt;
+    }
+    m.value = std::string(rest.substr(0, size));
+    rest.remove_prefix(size);
+    messages.push_back(std::move(m));
   }
-  if (!known) return std::nullopt;
-  if (m.kind == BusMessage::Kind::kEvent) {
-    std::string_view topic;
-    if (!takeLine(rest, topic) || topic.empty()) return std::nullopt;
-    m.topic = std::string(topic);
-  }
-  m.value = std::string(rest);
-  return std::make_pair(std::string(from), std::move(m));
+  if (messages.empty()) return std::nullopt;
+  return std::make_pair(std::string(from), std::move(messages));
 }
 
 MessageBus::MessageBus(std::shared_ptr<RedisPool> pool, const common::Clock& clock, Options options,
@@ -113,14 +137,13 @@ void MessageBus::stop() {
 }
 
 void MessageBus::announce(BusMessage message) {
-  std::string payload = encodeBusMessage(instance_, message);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (queue_.size() >= options_.max_queue) {
       ++counts_.dropped;
       return;
     }
-    queue_.push_back(std::move(payload));
+    queue_.push_back(std::move(message));
   }
   queued_.notify_one();
 }
@@ -133,8 +156,22 @@ void MessageBus::publishLoop() {
     // What is queued at stop still goes out: a revocation announced just before a shutdown
     // must reach the others.
     if (queue_.empty()) return;
-    std::string payload = std::move(queue_.front());
-    queue_.pop_front();
+    // What gathered while the last PUBLISH was out goes in this one; an invalidation of a
+    // prefix already in the batch adds nothing.
+    std::vector<BusMessage> batch;
+    std::size_t taken = 0;
+    while (!queue_.empty() && taken < kMaxBatch) {
+      BusMessage m = std::move(queue_.front());
+      queue_.pop_front();
+      ++taken;
+      const bool repeated =
+          m.kind == BusMessage::Kind::kCacheInvalidated &&
+          std::any_of(batch.begin(), batch.end(), [&m](const BusMessage& earlier) {
+            return earlier.kind == BusMessage::Kind::kCacheInvalidated && earlier.value == m.value;
+          });
+      if (!repeated) batch.push_back(std::move(m));
+    }
+    const std::string payload = encodeBusMessages(instance_, batch);
     lock.unlock();
     Poco::Redis::Array publish;
     publish << "PUBLISH" << options_.channel << payload;
@@ -148,12 +185,12 @@ void MessageBus::publishLoop() {
     }
     failing = !ok;
     lock.lock();
-    ++(ok ? counts_.published : counts_.publish_failures);
+    (ok ? counts_.published : counts_.publish_failures) += taken;
   }
 }
 
 void MessageBus::received(const std::string& payload) {
-  auto decoded = decodeBusMessage(payload);
+  auto decoded = decodeBusMessages(payload);
   if (!decoded) {
     spdlog::debug("message bus: ignored a message this version cannot read");
     return;
@@ -161,9 +198,10 @@ void MessageBus::received(const std::string& payload) {
   if (decoded->first == instance_) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    ++counts_.received;
+    counts_.received += decoded->second.size();
   }
-  if (on_message_) on_message_(decoded->second);
+  if (!on_message_) return;
+  for (const auto& m : decoded->second) on_message_(m);
 }
 
 MessageBusStats MessageBus::stats() const {

@@ -12,8 +12,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "shared_state/redis_pool.h"
@@ -35,11 +37,12 @@ struct BusMessage {
   std::string value;
 };
 
-/// The payload of `message` from instance `from`: "cc1", the instance, the kind and its fields,
-/// one a line, the last field free text (a JSON event, a username).
-std::string encodeBusMessage(const std::string& from, const BusMessage& message);
-/// The instance and message of a payload; nothing for a payload this version cannot read.
-std::optional<std::pair<std::string, BusMessage>> decodeBusMessage(const std::string& payload);
+/// The payload of `messages` from instance `from`: "cc1" and the instance, a line each, then per
+/// message its kind (and topic) a line each, the value's length in bytes on a line and the value.
+std::string encodeBusMessages(const std::string& from, const std::vector<BusMessage>& messages);
+/// The instance and messages of a payload; nothing for a payload this version cannot read.
+std::optional<std::pair<std::string, std::vector<BusMessage>>> decodeBusMessages(
+    std::string_view payload);
 
 /// The bus's counters. A plain value.
 struct MessageBusStats {
@@ -52,14 +55,15 @@ struct MessageBusStats {
 };
 
 /// The message bus on Redis pub/sub (bus.backend = redis). announce() queues a message and
-/// returns at once: one publisher thread sends the queue in order with PUBLISH through the
-/// shared RedisPool, so a dead Redis never holds a request (a message it cannot take is counted
-/// and dropped), and the messages of one instance arrive everywhere in the order they were
-/// announced. A RedisSubscriber hands the other instances' messages to `on_message` (an
-/// instance's own are skipped: it applied them when it announced them). Pub/sub keeps nothing
-/// for a subscriber that is away: after a lost subscription is regained `on_resync` runs, so that
-/// the caches that may have missed revocations and invalidations are dropped and subscribers
-/// told. Thread-safe.
+/// returns at once: one publisher thread sends the queue in order through the shared RedisPool,
+/// what has gathered meanwhile in one PUBLISH (up to kMaxBatch messages, an invalidation of the
+/// same prefix once), so a dead Redis never holds a request (a message it cannot take is counted
+/// and dropped), a burst of writes costs a round trip per batch rather than per message, and the
+/// messages of one instance arrive everywhere in the order they were announced. A RedisSubscriber
+/// hands the other instances' messages to `on_message` (an instance's own are skipped: it applied
+/// them when it announced them). Pub/sub keeps nothing for a subscriber that is away: after a lost
+/// subscription is regained `on_resync` runs, so that the caches that may have missed revocations
+/// and invalidations are dropped and subscribers told. Thread-safe.
 class MessageBus {
  public:
   struct Options {
@@ -69,6 +73,7 @@ class MessageBus {
   };
   using MessageHandler = std::function<void(const BusMessage&)>;
   using ResyncHandler = std::function<void()>;
+  static constexpr std::size_t kMaxBatch = 512;
 
   MessageBus(std::shared_ptr<RedisPool> pool, const common::Clock& clock, Options options,
              MessageHandler on_message, ResyncHandler on_resync);
@@ -101,7 +106,7 @@ class MessageBus {
 
   mutable std::mutex mu_;
   std::condition_variable queued_;
-  std::deque<std::string> queue_;
+  std::deque<BusMessage> queue_;
   bool stopping_ = false;
   MessageBusStats counts_;
   std::thread publisher_;

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Events across daemons through the Redis bus (bus.backend = redis), in one run on loopback.
+
+Starts a throw-away Redis (scripts/redis-server.sh) and two Release daemons A and B on it, each
+with its own SQLite store, creates 100 agents on A, subscribes one WebSocket client to `agents`
+on each daemon, then drives unpaced heartbeats on A (wrk, bench/random_ids.lua, --conns
+connections, --seconds) and counts the `agent.heartbeat` events each subscriber got: A's are
+its own, B's came through Redis. Reports events/s on each, how many B missed, the delay from
+the heartbeat's time (`agent.last_heartbeat`, A's wall clock) to B's receipt (p50/p99/max, same
+host, so one clock), and A's bus counters (published, dropped, publish failures).
+One JSON line to stdout and bench/results/bus_events.jsonl.
+Usage: python3 bench/bus_events.py [--daemon build/release/controlcenterd] [--seconds 10]
+"""
+import argparse, asyncio, base64, json, os, subprocess, tempfile, threading, time
+import urllib.request
+from datetime import datetime
+
+from bench_daemon import ROOT, Daemon
+
+
+def api(method, url, token, body=None):
+    req = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                                 headers={"Authorization": "Bearer " + token,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r) if r.status != 204 else None
+
+
+def masked_text(text):
+    data = text.encode()
+    mask = os.urandom(4)
+    return bytes([0x81, 0x80 | len(data)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+async def subscribe_and_count(address, token, ready, stop, out):
+    """Counts the heartbeat events `address` sends; `ready` once subscribed, until `stop`."""
+    host, port = address.rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write((f"GET /api/system/ws?token={token} HTTP/1.1\r\nHost: {host}\r\n"
+                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    if b" 101 " not in head.split(b"\r\n")[0]:
+        raise RuntimeError(head.split(b"\r\n")[0].decode())
+    writer.write(masked_text('{"type":"subscribe","topics":["agents"]}'))
+    await writer.drain()
+    while not stop.is_set():
+        try:
+            b0, b1 = await asyncio.wait_for(reader.readexactly(2), 0.2)
+        except asyncio.TimeoutError:
+            continue
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(await reader.readexactly(2), "big")
+        elif n == 127:
+            n = int.from_bytes(await reader.readexactly(8), "big")
+        payload = await reader.readexactly(n)
+        if b0 & 0x0F != 1:
+            continue
+        at = time.time()
+        event = json.loads(payload)
+        if event.get("type") == "subscribed":
+            ready.set()
+        elif event.get("type") == "agent.heartbeat":
+            out.append((at, event["agent"]["last_heartbeat"]))
+    writer.close()
+
+
+def counting_thread(address, token, ready, stop, out):
+    loop = asyncio.new_event_loop()
+    t = threading.Thread(target=lambda: loop.run_until_complete(
+        subscribe_and_count(address, token, ready, stop, out)), daemon=True)
+    t.start()
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--daemon", default=os.path.join(ROOT, "build/release/controlcenterd"))
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--conns", type=int, default=32)
+    args = ap.parse_args()
+    redis_dir = tempfile.mkdtemp(prefix="cc-bench-redis-")
+    os.rmdir(redis_dir)  # the script wants to make it
+    started = subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "start", redis_dir],
+                             capture_output=True, text=True, check=True).stdout
+    env = dict(line.split("=", 1) for line in started.split() if "=" in line)
+    defines = ["bus.backend=redis", "redis.url=" + env["CC_TEST_REDIS_URL"],
+               "redis.password_file=" + env["CC_TEST_REDIS_PASSWORD_FILE"]]
+    daemons = []
+    try:
+        a = Daemon(args.daemon, defines=defines)
+        daemons.append(a)
+        b = Daemon(args.daemon, defines=defines)
+        daemons.append(b)
+        for daemon in (a, b):
+            for _ in range(500):
+                status = api("GET", f"http://{daemon.admin}/admin/status",
+                             open(os.path.join(daemon.dir, "admin.token")).read().strip())
+                if status["bus"]["state"] == "subscribed":
+                    break
+                time.sleep(0.02)
+        for i in range(100):
+            api("POST", f"http://{a.http}/api/agents", a.token,
+                json.dumps({"name": f"bench-{i}", "level": "L1", "role": "r"}))
+        stop = threading.Event()
+        got = {"a": [], "b": []}
+        threads = []
+        readies = []
+        for name, daemon in (("a", a), ("b", b)):
+            ready = threading.Event()
+            readies.append(ready)
+            # Each subscriber's loop looks at `stop` between its 0.2 s reads.
+            threads.append(counting_thread(daemon.http, daemon.token, ready, stop, got[name]))
+        for ready in readies:
+            if not ready.wait(10):
+                raise SystemExit("a subscriber was not confirmed")
+        wrk_env = dict(os.environ, CC_IDS="100", CC_RATE="0", CC_THREADS="2", CC_METHOD="POST",
+                       CC_PATH="/api/agents/{id}/heartbeat", CC_FLEET="0")
+        load = subprocess.run(["wrk", "-t2", f"-c{args.conns}", f"-d{args.seconds}s",
+                               "--timeout", "5s", "-s", os.path.join(ROOT, "bench/random_ids.lua"),
+                               "-H", "Authorization: Bearer " + a.token, f"http://{a.http}/"],
+                              capture_output=True, text=True, env=wrk_env, check=True, cwd=ROOT)
+        time.sleep(1.5)  # what is still on its way
+        stop.set()
+        for t in threads:
+            t.join(2)
+        status = api("GET", f"http://{a.admin}/admin/status",
+                     open(os.path.join(a.dir, "admin.token")).read().strip())
+        delays = sorted(
+            (at - datetime.fromisoformat(sent.replace("Z", "+00:00")).timestamp()) * 1000
+            for at, sent in got["b"])
+
+        def pct(p):
+            return round(delays[min(len(delays) - 1, int(p / 100 * len(delays)))], 2) if delays else None
+
+        wrk_line = json.loads(load.stdout.strip().splitlines()[-1])
+        result = {"bench": "bus_events", "seconds": args.seconds, "conns": args.conns,
+                  "heartbeats_req_s": wrk_line.get("rps"), "heartbeats_non2xx": wrk_line.get("non2xx"),
+                  "events_on_a": len(got["a"]), "events_on_b": len(got["b"]),
+                  "events_per_s_on_b": round(len(got["b"]) / args.seconds, 1),
+                  "missed_on_b": len(got["a"]) - len(got["b"]),
+                  "delay_ms_p50": pct(50), "delay_ms_p99": pct(99),
+                  "delay_ms_max": round(delays[-1], 2) if delays else None,
+                  "bus_a": {k: status["bus"][k] for k in ("published", "publish_failures",
+                                                          "dropped", "queued")}}
+        print(json.dumps(result), flush=True)
+        os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
+        with open(os.path.join(ROOT, "bench/results/bus_events.jsonl"), "a") as f:
+            f.write(json.dumps(result) + "\n")
+    finally:
+        for d in daemons:
+            d.stop()
+        subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "stop", redis_dir])
+
+
+if __name__ == "__main__":
+    main()
