@@ -53,8 +53,8 @@ async function login(user) {
 
 // A fresh browser context: its own sessionStorage. Watches for console errors, page errors and
 // any request that leaves the daemon's origin. `allow` names console errors a test expects.
-async function openPage(allow = []) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+async function openPage(allow = [], viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -410,6 +410,36 @@ test('an admin sees the daemon state: health, breakers, rate limits, cache, pool
   assert.equal(state.status, 200);
   assert.equal(state.headers.get('cache-control'), 'no-store');
   await page.screenshot({ path: join(ARTIFACTS, 'daemon-state.png'), fullPage: true });
+  await context.close();
+});
+
+test('at 375 px wide the page does not scroll sideways and the tables stay usable', async () => {
+  const { context, page } = await openPage([], { width: 375, height: 812 });
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(await overflow(), 0, 'the login form fits');
+  await logInThroughPage(page, ADMIN);
+  for (const view of ['dashboard', 'agents', 'projects', 'system', 'daemon']) {
+    await page.click('.tab[data-view="' + view + '"]');
+    await page.waitForSelector('#view-' + view + ':not([hidden])');
+    if (view !== 'dashboard') await page.waitForSelector('#view-' + view + ' tbody tr');
+    assert.equal(await overflow(), 0, 'the ' + view + ' view fits in 375 px');
+  }
+  // A wide table scrolls inside its own box, and its controls are reachable there.
+  await page.click('.tab[data-view="agents"]');
+  const wrap = await page.$eval('#agents-table', (t) => {
+    const box = t.parentElement;
+    return { scrolls: box.scrollWidth > box.clientWidth, width: box.getBoundingClientRect().width };
+  });
+  assert.ok(wrap.width <= 375);
+  assert.ok(wrap.scrolls, 'the agents table is wider than the screen and scrolls in its box');
+  const edit = page.locator('#agents-table tbody tr').first().locator('button[data-action="edit"]');
+  await edit.click();
+  assert.equal(await page.getAttribute('#agents-form', 'data-mode'), 'edit');
+  await page.click('#agents-form button.cancel');
+  await page.click('#agents-next');
+  await page.waitForSelector('#agents-range >> text=/^26–/');
+  assert.equal(await overflow(), 0);
+  await page.screenshot({ path: join(ARTIFACTS, 'narrow.png'), fullPage: true });
   await context.close();
 });
 
