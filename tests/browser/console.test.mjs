@@ -53,8 +53,9 @@ async function login(user) {
 
 // A fresh browser context: its own sessionStorage. Watches for console errors, page errors and
 // any request that leaves the daemon's origin. `allow` names console errors a test expects.
-async function openPage(allow = [], viewport = { width: 1280, height: 900 }) {
+async function openPage(allow = [], { viewport = { width: 1280, height: 900 }, setup = null } = {}) {
   const context = await browser.newContext({ viewport });
+  if (setup) await setup(context);
   const page = await context.newPage();
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -351,6 +352,40 @@ test('agents and projects changed through the API show in the page live, without
   await context.close();
 });
 
+test('a resync event, and a reconnection of the stream, re-read the tables', async () => {
+  // The page's socket runs through a route that can hold back the agent events and close it.
+  const routes = [];
+  let holdBack = false;
+  const setup = (context) => context.routeWebSocket(/\/api\/system\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((m) => { if (!(holdBack && /"type"\s*:\s*"agent\./.test(String(m)))) ws.send(m); });
+    routes.push({ ws, server });
+  });
+  const { context, page } = await openPage([], { setup });
+  await logInThroughPage(page, ADMIN);
+  await page.click('.tab[data-view="agents"]');
+  await page.selectOption('#agents-filters select[name="sort"]', '-id');
+  await page.click('#agents-filters button[type="submit"]');
+  await page.waitForSelector('#stream-state >> text=live');
+  const token = await login(ADMIN);
+  holdBack = true;
+
+  // Missed by the page: it shows only after a resync.
+  assert.equal((await http('POST', base + '/api/agents', { token, body: { name: 'missed-1', level: 'L1', role: 'r' } })).status, 201);
+  routes[0].ws.send(JSON.stringify({ type: 'resync' }));
+  await rowNamed(page, '#agents-table', 'missed-1').waitFor();
+
+  // Missed while the stream was down: shown once it is back.
+  routes[0].ws.close();
+  routes[0].server.close();
+  await page.waitForSelector('#stream-state >> text=reconnecting');
+  assert.equal((await http('POST', base + '/api/agents', { token, body: { name: 'missed-2', level: 'L1', role: 'r' } })).status, 201);
+  await page.waitForSelector('#stream-state >> text=live');
+  await rowNamed(page, '#agents-table', 'missed-2').waitFor();
+  assert.equal(routes.length, 2, 'the page opened a second socket');
+  await context.close();
+});
+
 test('the system view lists processes with sort and filter, and the host', async () => {
   const { context, page } = await openPage();
   await logInThroughPage(page, VIEWER);
@@ -414,7 +449,7 @@ test('an admin sees the daemon state: health, breakers, rate limits, cache, pool
 });
 
 test('at 375 px wide the page does not scroll sideways and the tables stay usable', async () => {
-  const { context, page } = await openPage([], { width: 375, height: 812 });
+  const { context, page } = await openPage([], { viewport: { width: 375, height: 812 } });
   const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.equal(await overflow(), 0, 'the login form fits');
   await logInThroughPage(page, ADMIN);
