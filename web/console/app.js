@@ -1,13 +1,16 @@
-// The controlcenter console: login, live host charts from /api/system/metrics, the agents table.
+// The controlcenter console: login, live host charts, agents and projects kept live from the
+// event stream, processes and host info, and (for admins) the daemon's own state.
 // Plain DOM, no dependencies; data is written with textContent only, never as HTML.
 'use strict';
 
 const TOKEN_KEY = 'cc.token';
 const HISTORY = 120; // samples kept per chart
 const PAGE_SIZE = 25;
+const POLL_MS = 5000; // the views without a stream (processes, daemon state) while shown
 
 const $ = (id) => document.getElementById(id);
-const state = { token: null, user: null, socket: null, diskTimer: null, cursors: [null], page: 0 };
+const state = { token: null, user: null, socket: null, timers: [], view: 'dashboard' };
+const isAdmin = () => state.user !== null && state.user.role === 'admin';
 
 // ---- API ----
 class ApiError extends Error {
@@ -34,6 +37,49 @@ function showError(el, message) {
   el.hidden = !message;
 }
 
+const show = (v) => (v === null || v === undefined || v === '' ? '–' : String(v));
+
+// One table row a datum: `columns` are [{ key, format? }]; `actions(item)` adds a last cell.
+function renderRows(table, items, columns, actions) {
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const item of items) body.append(renderRow(item, columns, actions));
+}
+
+function renderRow(item, columns, actions) {
+  const tr = document.createElement('tr');
+  if (item.id !== undefined) tr.dataset.id = String(item.id);
+  for (const c of columns) {
+    const td = document.createElement('td');
+    td.textContent = show(c.format ? c.format(item[c.key], item) : item[c.key]);
+    tr.append(td);
+  }
+  if (actions) {
+    const td = document.createElement('td');
+    td.className = 'actions';
+    td.append(...actions(item));
+    tr.append(td);
+  }
+  return tr;
+}
+
+// A definition list of label → value pairs.
+function renderFacts(dl, pairs) {
+  dl.replaceChildren();
+  for (const [label, value] of pairs) {
+    const dt = document.createElement('dt'); dt.textContent = label;
+    const dd = document.createElement('dd'); dd.textContent = show(value); dd.dataset.fact = label;
+    dl.append(dt, dd);
+  }
+}
+
+function button(label, action, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button'; b.textContent = label; b.dataset.action = action;
+  b.addEventListener('click', () => onClick(b));
+  return b;
+}
+
 // ---- login / logout ----
 function showLogin() {
   stopLive();
@@ -58,14 +104,15 @@ async function enter(token) {
   state.user = { username: who.username, role: who.role };
   $('who-name').textContent = who.username;
   $('who-role').textContent = who.role;
-  const admin = who.role === 'admin';
-  $('agent-create').hidden = !admin;
-  $('read-only').hidden = admin;
+  // Cosmetic: the API refuses a viewer's writes (403) and the daemon state whatever the page shows.
+  for (const el of document.querySelectorAll('.admin-only')) el.hidden = !isAdmin();
+  $('read-only').hidden = isAdmin();
   $('login').hidden = true;
   $('app').hidden = false;
+  for (const t of tables) t.form && t.form.reset();
   showView('dashboard');
   startLive();
-  loadAgents(true);
+  for (const t of tables) t.load(true);
 }
 
 $('login-form').addEventListener('submit', async (ev) => {
@@ -87,10 +134,15 @@ $('logout').addEventListener('click', async () => {
   showLogin();
 });
 
+// Views without a stream of their own are read when shown and every POLL_MS while they stay.
+const polled = { system: () => { loadHost(); loadProcesses(); }, daemon: () => loadDaemonState() };
+
 function showView(name) {
+  state.view = name;
   for (const tab of document.querySelectorAll('.tab')) tab.setAttribute('aria-pressed', String(tab.dataset.view === name));
-  $('view-dashboard').hidden = name !== 'dashboard';
-  $('view-agents').hidden = name !== 'agents';
+  for (const view of document.querySelectorAll('.view')) view.hidden = view.id !== 'view-' + name;
+  for (const t of tables) if (t.name === name) t.shown();
+  if (polled[name]) polled[name]();
 }
 for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showView(tab.dataset.view));
 
@@ -222,19 +274,18 @@ async function loadDisk() {
   } catch (e) { /* shown as stale; the next round retries */ }
 }
 
-// The metrics stream authenticates with its first message, so the token never sits in a URL.
+// One socket for the charts and the tables: /api/system/ws, authenticated by its first message
+// (so the token never sits in a URL), subscribed to metrics and the agent and project events.
+// Events missed while it was down are made good by re-reading the tables once it is back.
 function connectStream() {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(proto + '//' + location.host + '/api/system/metrics');
+  const socket = new WebSocket(proto + '//' + location.host + '/api/system/ws');
   state.socket = socket;
-  socket.addEventListener('open', () => {
-    socket.send(JSON.stringify({ type: 'auth', token: state.token }));
-    $('stream-state').textContent = 'live';
-  });
+  socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'auth', token: state.token })));
   socket.addEventListener('message', (ev) => {
     let frame;
     try { frame = JSON.parse(ev.data); } catch (e) { return; }
-    if (frame.type === 'metrics') onMetrics(frame);
+    onFrame(socket, frame);
   });
   socket.addEventListener('close', () => {
     if (state.socket !== socket) return;
@@ -244,87 +295,319 @@ function connectStream() {
   });
 }
 
+function onFrame(socket, frame) {
+  const type = String(frame.type || '');
+  if (type === 'authenticated') {
+    socket.send(JSON.stringify({ type: 'subscribe', topics: ['metrics', 'agents', 'projects'] }));
+  } else if (type === 'subscribed') {
+    $('stream-state').textContent = 'live';
+    // A first connection follows the tables' first read; a reconnection may have missed events.
+    if (state.streamSeen) for (const t of tables) t.reloadSoon();
+    state.streamSeen = true;
+  } else if (type === 'metrics') {
+    onMetrics(frame);
+  } else if (type === 'resync') {
+    for (const t of tables) t.reloadSoon();
+  } else {
+    for (const t of tables) t.onEvent(type, frame);
+  }
+}
+
 function startLive() {
+  state.streamSeen = false;
   connectStream();
   loadDisk();
-  state.diskTimer = setInterval(loadDisk, 10000);
+  state.timers.push(setInterval(loadDisk, 10000));
+  state.timers.push(setInterval(() => { if (polled[state.view]) polled[state.view](); }, POLL_MS));
 }
 
 function stopLive() {
   if (state.socket) { const s = state.socket; state.socket = null; s.close(); }
-  if (state.diskTimer) clearInterval(state.diskTimer);
-  state.diskTimer = null;
+  for (const t of state.timers) clearInterval(t);
+  state.timers = [];
 }
 
-// ---- agents ----
-function agentQuery(cursor) {
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-  const form = new FormData($('agent-filters'));
-  for (const [k, v] of form.entries()) if (String(v).trim() !== '') params.set(k, String(v).trim());
-  if (cursor) params.set('cursor', cursor);
-  return '/api/agents?' + params.toString();
+// ---- agents and projects: one component for both ----
+// A list of the API read a page at a time (filters and sort from its form, `next_cursor` to go
+// on, never the whole list), counts above it, and for admins a create/edit form and a delete
+// button a row. Events re-read the page shown (a change may move rows across pages or out of the
+// filter), at most one read at a time; a heartbeat is applied to its row in place.
+class ResourceTable {
+  constructor(o) {
+    Object.assign(this, o); // name, path, noun, columns, fields, stats, events, forceDelete
+    this.table = $(this.name + '-table');
+    this.filters = $(this.name + '-filters');
+    this.form = new ResourceForm(this);
+    this.error = $(this.name + '-error');
+    this.cursors = [null];
+    this.page = 0;
+    this.stale = false;
+    this.reading = null;
+    this.again = false;
+    this.timer = null;
+    this.armed = new Map(); // row id -> 'confirm' | 'force': its delete button's next click
+    this.filters.addEventListener('submit', (ev) => { ev.preventDefault(); this.load(true); });
+    $(this.name + '-next').addEventListener('click', () => { this.page += 1; this.load(false); });
+    $(this.name + '-prev').addEventListener('click', () => { this.page = Math.max(0, this.page - 1); this.load(false); });
+  }
+
+  query(cursor) {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    for (const [k, v] of new FormData(this.filters).entries()) if (String(v).trim() !== '') params.set(k, String(v).trim());
+    if (cursor) params.set('cursor', cursor);
+    return this.path + '?' + params.toString();
+  }
+
+  async loadStats() {
+    const box = $(this.name + '-stats');
+    try {
+      const counts = await this.stats();
+      box.replaceChildren();
+      for (const [key, label, n] of counts) {
+        const el = document.createElement('span'); el.dataset.stat = key; el.textContent = label + ': ' + n; box.append(el);
+      }
+    } catch (e) { showError(this.error, e.message); }
+  }
+
+  // Reads the page shown (from its first page with `reset`); a read asked for during another
+  // runs once after it.
+  load(reset) {
+    if (reset) { this.cursors = [null]; this.page = 0; }
+    if (this.reading) { this.again = true; return this.reading; }
+    this.stale = false;
+    this.reading = this.read().finally(() => {
+      this.reading = null;
+      if (this.again) { this.again = false; this.load(false); }
+    });
+    return this.reading;
+  }
+
+  async read() {
+    showError(this.error, '');
+    this.loadStats();
+    let page;
+    try {
+      page = await api('GET', this.query(this.cursors[this.page]));
+    } catch (e) {
+      showError(this.error, e.message);
+      return;
+    }
+    // The last row of a later page went: show the page before instead of an empty one.
+    if (page.items.length === 0 && this.page > 0) { this.page -= 1; this.again = true; return; }
+    this.items = new Map(page.items.map((item) => [item.id, item]));
+    renderRows(this.table, page.items, this.columns, isAdmin() ? (item) => this.actions(item) : null);
+    this.cursors[this.page + 1] = page.next_cursor;
+    this.cursors.length = this.page + 2;
+    const first = this.page * PAGE_SIZE;
+    $(this.name + '-range').textContent = page.items.length === 0 ? 'no ' + this.name
+      : (first + 1) + '–' + (first + page.items.length) + ' of ' + (page.total_is_lower_bound ? 'at least ' : '') + page.total;
+    $(this.name + '-prev').disabled = this.page === 0;
+    $(this.name + '-next').disabled = !page.next_cursor;
+  }
+
+  // A change seen on the stream: re-read soon, or when next shown.
+  reloadSoon() {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (state.view === this.name) this.load(false); else this.stale = true;
+    }, 200);
+  }
+
+  shown() { if (this.stale) this.load(false); }
+
+  onEvent(type, frame) {
+    if (!this.events.includes(type.split('.')[0])) return;
+    const item = frame[this.noun];
+    if (type.endsWith('.heartbeat') && item && this.items && this.items.has(item.id)) {
+      this.items.set(item.id, item);
+      const old = this.table.querySelector('tbody tr[data-id="' + Number(item.id) + '"]');
+      if (old) old.replaceWith(renderRow(item, this.columns, isAdmin() ? (i) => this.actions(i) : null));
+      this.loadStats();
+      return;
+    }
+    this.reloadSoon();
+  }
+
+  actions(item) {
+    const del = button(DELETE_LABELS[this.armed.get(item.id) || 'idle'], 'delete', (b) => this.remove(item, b));
+    return [button('Edit', 'edit', () => this.form.edit(item)), del];
+  }
+
+  // Two clicks delete (the first arms the button); a project agents still use asks a third
+  // time before it is deleted with force, which detaches them. The table keeps the armed rows,
+  // so a re-read (a live event) between the clicks does not disarm them.
+  async remove(item, b) {
+    const armed = this.armed.get(item.id);
+    const arm = (mode) => { this.armed.set(item.id, mode); b.textContent = DELETE_LABELS[mode]; };
+    if (!armed) { arm('confirm'); return; }
+    showError(this.error, '');
+    try {
+      await api('DELETE', this.path + '/' + item.id + (armed === 'force' ? '?force=true' : ''));
+      this.armed.delete(item.id);
+      if (this.form.editing && this.form.editing.id === item.id) this.form.reset();
+      this.load(false);
+    } catch (e) {
+      showError(this.error, e.message);
+      if (this.forceDelete && e.code === 'conflict' && armed !== 'force') arm('force');
+    }
+  }
 }
 
-async function loadStats() {
+const DELETE_LABELS = { idle: 'Delete', confirm: 'Confirm delete', force: 'Detach agents and delete' };
+
+// The create form of a table, which also edits a row: PATCH with only the fields changed.
+class ResourceForm {
+  constructor(table) {
+    this.table = table;
+    this.el = $(table.name + '-form');
+    this.error = this.el.querySelector('.form-error');
+    this.editing = null;
+    this.el.addEventListener('submit', (ev) => { ev.preventDefault(); this.submit(); });
+    this.el.querySelector('.cancel').addEventListener('click', () => this.reset());
+  }
+
+  value(field) {
+    const raw = String(this.el.elements[field.name].value).trim();
+    if (field.number) return raw === '' ? null : Number(raw);
+    return raw;
+  }
+
+  body() {
+    const out = {};
+    for (const f of this.table.fields) {
+      const v = this.value(f);
+      if (this.editing) {
+        if (v !== (this.editing[f.name] === undefined ? null : this.editing[f.name])) out[f.name] = v;
+      } else if (v !== null) {
+        out[f.name] = v;
+      }
+    }
+    return out;
+  }
+
+  async submit() {
+    showError(this.error, '');
+    try {
+      if (this.editing) {
+        await api('PATCH', this.table.path + '/' + this.editing.id, this.body());
+      } else {
+        await api('POST', this.table.path, this.body());
+      }
+      this.reset();
+      this.table.load(false);
+    } catch (e) {
+      showError(this.error, e.message);
+    }
+  }
+
+  edit(item) {
+    this.editing = item;
+    for (const f of this.table.fields) this.el.elements[f.name].value = show(item[f.name]) === '–' ? '' : String(item[f.name]);
+    this.mode('edit');
+    this.el.elements[this.table.fields[0].name].focus();
+  }
+
+  reset() {
+    this.editing = null;
+    this.el.reset();
+    showError(this.error, '');
+    this.mode('create');
+  }
+
+  mode(m) {
+    this.el.dataset.mode = m;
+    for (const el of this.el.querySelectorAll('[data-create]')) el.textContent = el.dataset[m];
+    this.el.querySelector('.cancel').hidden = m !== 'edit';
+  }
+}
+
+const tables = [
+  new ResourceTable({
+    name: 'agents', path: '/api/agents', noun: 'agent', events: ['agent', 'agents', 'project'],
+    columns: [{ key: 'id' }, { key: 'name' }, { key: 'level' }, { key: 'role' }, { key: 'status' },
+      { key: 'project_id' }, { key: 'last_heartbeat' }],
+    fields: [{ name: 'name' }, { name: 'level' }, { name: 'role' }, { name: 'status' }, { name: 'project_id', number: true }],
+    stats: async () => {
+      const s = await api('GET', '/api/agents/stats');
+      return [['total', 'total', s.total],
+        ...Object.entries(s.by_status || {}).map(([k, n]) => ['status.' + k, k, n]),
+        ...Object.entries(s.by_level || {}).map(([k, n]) => ['level.' + k, k, n])];
+    },
+  }),
+  new ResourceTable({
+    name: 'projects', path: '/api/projects', noun: 'project', events: ['project', 'projects'], forceDelete: true,
+    columns: [{ key: 'id' }, { key: 'name' }, { key: 'status' }, { key: 'description' }, { key: 'path' }, { key: 'updated_at' }],
+    fields: [{ name: 'name' }, { name: 'description' }, { name: 'status' }, { name: 'path' }],
+    // No stats route: the list's total is an exact maintained count without a filter or with
+    // status alone, so a one-row page each gives the counts.
+    stats: async () => {
+      const count = async (q) => (await api('GET', '/api/projects?limit=1' + q)).total;
+      const [total, active, archived] = await Promise.all([count(''), count('&status=active'), count('&status=archived')]);
+      return [['total', 'total', total], ['status.active', 'active', active], ['status.archived', 'archived', archived]];
+    },
+  }),
+];
+
+// ---- system: host info and processes ----
+async function loadHost() {
   try {
-    const s = await api('GET', '/api/agents/stats');
-    const box = $('agent-stats');
-    box.replaceChildren();
-    const add = (label, n, key) => { const el = document.createElement('span'); el.dataset.stat = key; el.textContent = label + ': ' + n; box.append(el); };
-    add('total', s.total, 'total');
-    for (const [k, n] of Object.entries(s.by_status || {})) add(k, n, 'status.' + k);
-    for (const [k, n] of Object.entries(s.by_level || {})) add(k, n, 'level.' + k);
-  } catch (e) { showError($('agents-error'), e.message); }
+    const h = await api('GET', '/api/system/info');
+    renderFacts($('host-info'), [['host name', h.hostname], ['operating system', h.os], ['kernel', h.kernel],
+      ['architecture', h.architecture], ['CPU', h.cpu_model], ['CPUs', h.cpu_count],
+      ['memory', num(h.memory_total_bytes) === null ? null : bytes(h.memory_total_bytes)], ['booted', h.boot_time],
+      ['uptime', num(h.uptime_s) === null ? null : duration(h.uptime_s)]]);
+  } catch (e) { showError($('processes-error'), e.message); }
 }
 
-async function loadAgents(reset) {
-  if (reset) { state.cursors = [null]; state.page = 0; }
-  showError($('agents-error'), '');
-  loadStats();
-  let page;
+function duration(s) {
+  const d = Math.floor(s / 86400); const h = Math.floor((s % 86400) / 3600); const m = Math.floor((s % 3600) / 60);
+  return (d ? d + ' d ' : '') + h + ' h ' + m + ' min';
+}
+
+async function loadProcesses() {
+  const params = new URLSearchParams({ limit: '100' });
+  for (const [k, v] of new FormData($('processes-filters')).entries()) if (String(v).trim() !== '') params.set(k, String(v).trim());
   try {
-    page = await api('GET', agentQuery(state.cursors[state.page]));
+    const list = await api('GET', '/api/system/processes?' + params.toString());
+    showError($('processes-error'), '');
+    renderRows($('processes-table'), list.processes, [{ key: 'pid' }, { key: 'name' }, { key: 'user' }, { key: 'state' },
+      { key: 'cpu_percent', format: (v) => (num(v) === null ? null : v.toFixed(1)) },
+      { key: 'rss_bytes', format: (v) => (num(v) === null ? null : bytes(v)) }, { key: 'threads' }, { key: 'cmdline' }]);
+    $('processes-range').textContent = list.processes.length + ' of ' + list.total + ' processes, sampled ' + show(list.sampled_at);
+  } catch (e) { showError($('processes-error'), e.message); }
+}
+$('processes-filters').addEventListener('submit', (ev) => { ev.preventDefault(); loadProcesses(); });
+
+// ---- the daemon's own state (admins) ----
+async function loadDaemonState() {
+  if (!isAdmin()) return;
+  let s;
+  try {
+    s = await api('GET', '/api/console/state');
   } catch (e) {
-    showError($('agents-error'), e.message);
+    showError($('daemon-error'), e.message);
     return;
   }
-  const body = $('agents-table').tBodies[0];
-  body.replaceChildren();
-  for (const a of page.items) {
-    const tr = document.createElement('tr');
-    tr.dataset.id = String(a.id);
-    for (const v of [a.id, a.name, a.level, a.role, a.status, a.project_id, a.last_heartbeat]) {
-      const td = document.createElement('td'); td.textContent = v === null || v === undefined ? '–' : String(v); tr.append(td);
-    }
-    body.append(tr);
-  }
-  state.cursors[state.page + 1] = page.next_cursor;
-  const first = state.page * PAGE_SIZE;
-  $('agents-range').textContent = page.items.length === 0 ? 'no agents'
-    : (first + 1) + '–' + (first + page.items.length) + ' of ' + (page.total_is_lower_bound ? 'at least ' : '') + page.total;
-  $('agents-prev').disabled = state.page === 0;
-  $('agents-next').disabled = !page.next_cursor;
+  showError($('daemon-error'), '');
+  $('daemon-health').textContent = s.health.status;
+  renderRows($('daemon-checks'), Object.entries(s.health.checks || {}).map(([name, c]) => ({ name, ...c })),
+    [{ key: 'name' }, { key: 'status' }, { key: 'output' }]);
+  renderRows($('daemon-breakers'), s.breakers, [{ key: 'name' }, { key: 'state' }, { key: 'since' },
+    { key: 'failures' }, { key: 'rejections' }, { key: 'opened_total' }]);
+  const rl = s.ratelimit;
+  $('daemon-ratelimit').textContent = rl.enabled ? rl.mode : 'off';
+  renderRows($('daemon-rules'), rl.rules || [], [{ key: 'name' }, { key: 'rate' }, { key: 'burst' }, { key: 'key' },
+    { key: 'admitted' }, { key: 'rejected' }, { key: 'keys' },
+    { key: 'top_keys', format: (v) => (Array.isArray(v) && v.length ? v[0].key + ' (' + v[0].requests + ')' : null) }]);
+  const c = s.cache;
+  renderFacts($('daemon-cache'), [['entries', c.entries + ' of ' + c.max_entries], ['bytes', bytes(c.bytes)],
+    ['hits', c.hits], ['misses', c.misses], ['coalesced', c.coalesced], ['evictions', c.evictions], ['timeouts', c.timeouts]]);
+  const p = s.pool;
+  renderFacts($('daemon-pool'), [['sessions', p.size + ' (min ' + p.min + ', max ' + p.max + ')'], ['in use', p.in_use],
+    ['idle', p.idle], ['waiting', p.waiting], ['acquired', p.acquired_total], ['timeouts', p.timeouts_total],
+    ['write batches', p.writer ? p.writer.batches_total : null], ['writes queued', p.writer ? p.writer.queued : null]]);
 }
-
-$('agent-filters').addEventListener('submit', (ev) => { ev.preventDefault(); loadAgents(true); });
-$('agents-next').addEventListener('click', () => { state.page += 1; loadAgents(false); });
-$('agents-prev').addEventListener('click', () => { state.page = Math.max(0, state.page - 1); loadAgents(false); });
-
-$('agent-create').addEventListener('submit', async (ev) => {
-  ev.preventDefault();
-  showError($('create-error'), '');
-  const form = new FormData(ev.target);
-  const body = { name: form.get('name'), level: form.get('level'), role: form.get('role'), status: form.get('status') };
-  const project = String(form.get('project_id') || '').trim();
-  if (project !== '') body.project_id = Number(project);
-  try {
-    await api('POST', '/api/agents', body);
-    ev.target.reset();
-    loadAgents(true);
-  } catch (e) {
-    showError($('create-error'), e.message);
-  }
-});
 
 window.addEventListener('resize', () => { for (const c of Object.values(charts)) if (c.draw) c.draw(); });
 

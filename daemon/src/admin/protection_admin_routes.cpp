@@ -48,11 +48,15 @@ void addProtectionAdminRoutes(http::Router& router, middleware::RateLimitStage& 
 
   router.add("GET", "/admin/breakers", [&db_breaker](RequestContext&) {
     auto o = http::newObject();
-    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
-    list->add(db_breaker.toJson());
-    o->set("breakers", list);
+    o->set("breakers", breakersToJson(db_breaker));
     return http::jsonReply(200, o);
   });
+}
+
+Poco::JSON::Array::Ptr breakersToJson(const breaker::CircuitBreaker& db_breaker) {
+  Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+  list->add(db_breaker.toJson());
+  return list;
 }
 
 }  // namespace cc::admin

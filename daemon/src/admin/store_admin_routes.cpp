@@ -265,10 +265,7 @@ Reply mintToken(DomainServices& services, RequestContext& ctx) {
 }
 
 Reply poolStats(DomainServices& services, RequestContext&) {
-  Poco::JSON::Object::Ptr out = services.store.poolStats().toJson();
-  out->set("writer", services.store.commitStats().toJson());
-  out->set("checkpoints", services.store.checkpointStats().toJson());
-  return http::jsonReply(200, out);
+  return http::jsonReply(200, poolToJson(services.store));
 }
 
 Reply faults(DomainServices& services, RequestContext&) {
@@ -372,6 +369,13 @@ Reply backup(DomainServices& services, RequestContext& ctx) {
 }
 
 }  // namespace
+
+Poco::JSON::Object::Ptr poolToJson(const store::Store& store) {
+  Poco::JSON::Object::Ptr out = store.poolStats().toJson();
+  out->set("writer", store.commitStats().toJson());
+  out->set("checkpoints", store.checkpointStats().toJson());
+  return out;
+}
 
 void addStoreAdminRoutes(http::Router& router, DomainServices& services) {
   http::RouteOptions reads;

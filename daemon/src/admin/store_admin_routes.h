@@ -1,6 +1,8 @@
 #pragma once
 // Admin routes over the store: users, minted tokens, the session pool, fault injection, backup.
 
+#include <Poco/JSON/Object.h>
+
 #include "http/handlers/domain_services.h"
 #include "http/router.h"
 
@@ -19,5 +21,9 @@ namespace cc::admin {
 /// /admin/users/{name} revokes every minted token at once. The token carries the requested role
 /// even when an existing user has another one. A disabled user gets 403.
 void addStoreAdminRoutes(http::Router& router, http::handlers::DomainServices& services);
+
+/// The session pool, the group committer (`writer`) and the checkpoints (`checkpoints`): the body
+/// of GET /admin/pool, also shown by the console's state view. In-memory, no store round trip.
+Poco::JSON::Object::Ptr poolToJson(const store::Store& store);
 
 }  // namespace cc::admin

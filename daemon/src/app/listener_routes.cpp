@@ -5,6 +5,7 @@
 #include "http/handlers/agent_handlers.h"
 #include "http/handlers/auth_handlers.h"
 #include "http/handlers/console_handler.h"
+#include "http/handlers/console_state_handler.h"
 #include "http/handlers/health_handlers.h"
 #include "http/handlers/metrics_handler.h"
 #include "http/handlers/openapi_handler.h"
@@ -22,6 +23,9 @@ void addPublicRoutes(http::Router& router, Services& services, common::SteadyTim
     http::handlers::addPublicMetricsRoute(router, services.metrics, metrics_key);
   http::handlers::addOpenApiRoute(router);
   http::handlers::addConsoleRoutes(router);
+  http::handlers::addConsoleStateRoute(
+      router, {services.health, started_at, *services.rate_limit, *services.cache,
+               *services.db_breaker, *services.store});
   http::handlers::addSystemRoutes(router, *services.sampler);
   http::handlers::addAuthRoutes(router, *services.domain);
   http::handlers::addAgentRoutes(router, *services.domain);

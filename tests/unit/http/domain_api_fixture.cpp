@@ -130,6 +130,7 @@ void DomainApiFixture::start() {
   handlers::addAgentRoutes(*router_, *services_);
   handlers::addProjectRoutes(*router_, *services_);
   admin::addStoreAdminRoutes(*router_, *services_);
+  if (extra_routes_) extra_routes_(*router_);
   auto pipeline = std::make_shared<Pipeline>(router_);
   pipeline->use(std::make_shared<TestAuth>(*tokens_, clock_));
 

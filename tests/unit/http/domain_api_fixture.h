@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,8 @@ class DomainApiFixture : public store::SqliteStoreFixture {
   std::vector<std::pair<std::string, std::string>> published() const;
   std::vector<std::string> invalidated() const;
 
+  /// Set before start() to serve more routes beside the domain's (services_ is set by then).
+  std::function<void(Router&)> extra_routes_;
   std::unique_ptr<auth::TokenService> tokens_;
   std::unique_ptr<auth::UserService> users_;
   std::unique_ptr<handlers::DomainServices> services_;
