@@ -1,4 +1,4 @@
-#include "shared_state/message_bus.h"
+#include "shared_state/bus_message.h"
 
 #include <gtest/gtest.h>
 
