@@ -12,6 +12,7 @@
 #include "common/task_executor.h"
 #include "config/config.h"
 #include "health/health_registry.h"
+#include "health/periodic_probe.h"
 #include "http/handlers/domain_services.h"
 #include "metrics/registry.h"
 #include "middleware/rate_limit_stage.h"
@@ -46,6 +47,8 @@ class Services {
   metrics::Registry metrics;
   health::HealthRegistry health;
   std::unique_ptr<store::Store> store;
+  /// On a store with a server (PostgreSQL; else null): SELECT 1 once a second, for readiness.
+  std::unique_ptr<health::PeriodicProbe> db_probe;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<auth::UserService> users;
   std::unique_ptr<system::SystemSampler> sampler;
@@ -74,6 +77,7 @@ class Services {
   void registerMetrics();
   void registerHealthChecks();
   void registerRedisMetrics();
+  void startDbProbe();
   middleware::RateLimiter::StoreFactory rateLimitStores() const;
   int64_t last_requests_total_ = -1;
   bool was_saturated_ = false;
