@@ -1,5 +1,6 @@
 // PostgreSQL stopped while the daemon serves: the store breaker opens, readiness fails and the
-// store routes answer 503 at once; the server back, the daemon recovers without a restart.
+// store routes answer 503 at once; the server back, the daemon recovers without a restart. An
+// idle daemon finds out too: readiness probes the server in the background.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -96,6 +97,41 @@ TEST(PostgresqlOutageTest, AStoppedServerOpensTheBreakerAndItsReturnClosesItWith
   EXPECT_EQ(d.request("POST", "/api/agents", R"({"name":"after","level":"L1","role":"r"})", headers)
                 .status,
             201);
+}
+
+// No store request at all: only the readiness probe can see the server go and come back.
+TEST(PostgresqlOutageTest, AnIdleDaemonIsNotReadyWhileTheServerIsStoppedAndReadyWhenItIsBack) {
+  if (store::postgresql::PgTestDatabase::serverUrl().empty()) {
+    GTEST_SKIP() << "CC_TEST_PG_URL is unset; scripts/test.sh starts a PostgreSQL and sets it";
+  }
+  OwnCluster pg;
+  ASSERT_TRUE(pg.started()) << pg.error();
+  DaemonProcess d({"-D", "db.backend=postgresql", "-D", "db.url=" + pg.url()});
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(waitFor(d, "/health/ready", 200, {}, 10).status, 200) << d.get("/health").body;
+  EXPECT_EQ(jsonField(d.get("/health").body, "checks.database.status"), "pass");
+
+  ASSERT_EQ(pg.pause(), 0);
+  auto unready = waitFor(d, "/health/ready", 503, {}, 15);
+  ASSERT_EQ(unready.status, 503) << unready.body;
+  EXPECT_EQ(jsonField(unready.body, "checks.database.status"), "fail") << unready.body;
+  auto health = d.get("/health");
+  EXPECT_EQ(health.status, 503);
+  const std::string why = jsonField(health.body, "checks.database.output");
+  EXPECT_NE(why.find("SELECT 1 on postgresql://"), std::string::npos) << health.body;
+  EXPECT_NE(why.find("failing since"), std::string::npos) << health.body;
+  EXPECT_EQ(jsonField(health.body, "checks.store.status"), "pass")
+      << "no request went to the store, so the breaker never saw a failure: " << health.body;
+  EXPECT_EQ(d.get("/health/live").status, 200) << "alive all along: not a reason to restart it";
+  auto metrics = d.admin("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("\ncontrolcenter_db_server_up 0\n"), std::string::npos);
+
+  ASSERT_EQ(pg.resume(), 0);
+  auto ready = waitFor(d, "/health/ready", 200, {}, 15);
+  ASSERT_EQ(ready.status, 200) << ready.body << d.log();
+  EXPECT_EQ(jsonField(ready.body, "checks.database.status"), "pass") << ready.body;
+  EXPECT_EQ(d.get("/api/agents", jsonHeaders(mintToken(d, "viewer"))).status, 200)
+      << "the pool's sessions cut off by the stop were replaced" << d.log();
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -17,12 +16,6 @@
 
 namespace cc::testing {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int64_t msSince(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
 
 int intField(const std::string& json, const std::string& path) {
   std::string v = jsonField(json, path);
@@ -114,68 +107,7 @@ TEST_F(ProtectionTest, ForwardedForIsIgnoredWithoutTrustedProxies) {
   EXPECT_EQ(jsonField(ruleJson("api"), "keys"), "1");
 }
 
-TEST_F(ProtectionTest, SlowStoreAnswers504AtTheDeadline) {
-  // The deadline is lowered by a reload once the token exists: minting it hashes a password,
-  // which may itself take longer than 500 ms on a loaded machine.
-  TempDir dir;
-  std::string conf = dir.path() + "/cc.properties";
-  std::ofstream(conf) << "ratelimit.enabled = false\n";
-  startWith({"--config", conf});
-  ASSERT_EQ(get("/api/agents").status, 200);
-  std::ofstream(conf, std::ios::app) << "http.request_timeout_ms = 500\n";
-  ASSERT_EQ(daemon_->admin("POST", "/admin/reload").status, 200);
-  ASSERT_EQ(daemon_->admin("PUT", "/admin/faults/db", R"({"delay_ms":3000})").status, 200);
-  auto start = Clock::now();
-  auto r = get("/api/agents");
-  int64_t took = msSince(start);
-  EXPECT_EQ(r.status, 504) << r.body;
-  EXPECT_EQ(jsonField(r.body, "error.code"), "timeout");
-  EXPECT_GE(took, 450);
-  EXPECT_LT(took, 1500) << "answered at the 500 ms deadline, not after the 3 s delay";
-  daemon_->admin("DELETE", "/admin/faults/db");
-}
-
-TEST_F(ProtectionTest, BreakerOpensOnFailuresAndAProbeClosesIt) {
-  startWith({"-D", "ratelimit.enabled=false", "-D", "breaker.db.failure_threshold=3", "-D",
-             "breaker.db.open_ms=1000"});
-  ASSERT_EQ(get("/api/agents").status, 200);
-  ASSERT_EQ(daemon_->admin("PUT", "/admin/faults/db", R"({"error_rate":1})").status, 200);
-  for (int i = 0; i < 3; ++i) {
-    auto r = get("/api/agents");
-    EXPECT_EQ(r.status, 503) << r.body;
-    EXPECT_EQ(jsonField(r.body, "error.code"), "dependency_unavailable");
-  }
-  auto faults = daemon_->admin("GET", "/admin/faults");
-  EXPECT_EQ(jsonField(faults.body, "db.injected_errors_total"), "3") << faults.body;
-
-  auto start = Clock::now();
-  auto open = get("/api/agents");
-  EXPECT_EQ(open.status, 503);
-  EXPECT_EQ(jsonField(open.body, "error.code"), "dependency_unavailable");
-  EXPECT_NE(jsonField(open.body, "error.message").find("circuit breaker"), std::string::npos)
-      << open.body;
-  EXPECT_GE(std::stoi("0" + open.header("Retry-After")), 1);
-  EXPECT_LT(msSince(start), 1000);
-  EXPECT_EQ(jsonField(daemon_->admin("GET", "/admin/faults").body, "db.injected_errors_total"), "3")
-      << "the open breaker kept the request from the store";
-  EXPECT_EQ(daemon_->get("/health/ready").status, 503);
-  EXPECT_EQ(daemon_->get("/health/live").status, 200);
-  auto breakers = daemon_->admin("GET", "/admin/breakers");
-  EXPECT_EQ(jsonField(jsonArrayItem(breakers.body, "breakers", "name", "db"), "state"), "open")
-      << breakers.body;
-
-  ASSERT_EQ(daemon_->admin("DELETE", "/admin/faults/db").status, 200);
-  int status = 0;
-  for (auto until = Clock::now() + std::chrono::seconds(10); status != 200 && Clock::now() < until;
-       std::this_thread::sleep_for(std::chrono::milliseconds(100))) {
-    status = get("/api/agents").status;
-  }
-  EXPECT_EQ(status, 200) << "a probe after breaker.db.open_ms went through";
-  EXPECT_EQ(daemon_->get("/health/ready").status, 200);
-  breakers = daemon_->admin("GET", "/admin/breakers");
-  EXPECT_EQ(jsonField(jsonArrayItem(breakers.body, "breakers", "name", "db"), "state"), "closed")
-      << breakers.body;
-}
+// The store's faults and its breaker: store_faults_test.cpp, on each backend.
 
 TEST_F(ProtectionTest, ProcessListIsCachedPerRoleAndFlushable) {
   startWith({"-D", "ratelimit.enabled=false", "-D", "cache.rule.processes.ttl_ms=60000"});

@@ -8,10 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "store/store_options.h"
 #include "support/api_calls.h"
 #include "support/daemon_process.h"
-#include "unit/store/postgresql/pg_test_database.h"
+#include "support/store_backends.h"
 
 // The domain API over HTTP on the real daemon: one or two cases per category prove the wiring;
 // the handlers' details are covered in-process by tests/unit/http. Each test runs on SQLite and
@@ -22,31 +21,19 @@ namespace {
 
 using store::StoreBackend;
 
-std::string storeApiBackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
-  return info.param == StoreBackend::kSqlite ? "sqlite" : "postgresql";
-}
-
-class StoreApiTest : public ::testing::TestWithParam<StoreBackend> {
+class StoreApiTest : public StoreBackendTest {
  protected:
   void SetUp() override {
+    StoreBackendTest::SetUp();
+    if (IsSkipped()) return;
     std::vector<std::string> args = {"-D", "ratelimit.enabled=false", "-D",
                                      "http.max_body_bytes=4096"};
-    if (GetParam() == StoreBackend::kPostgresql) {
-      if (store::postgresql::PgTestDatabase::serverUrl().empty()) {
-        GTEST_SKIP() << "CC_TEST_PG_URL is unset; scripts/test.sh starts a PostgreSQL and sets it";
-      }
-      pg_ = std::make_unique<store::postgresql::PgTestDatabase>();
-      args.insert(args.end(), {"-D", "db.backend=postgresql", "-D", "db.url=" + pg_->url()});
-    }
+    for (const auto& a : backendArgs()) args.push_back(a);
     daemon_ = std::make_unique<DaemonProcess>(args);
     daemon_->setEnv("CONTROLCENTER_ADMIN_PASSWORD", kAdminPassword);
     ASSERT_TRUE(daemon_->start()) << daemon_->log();
     admin_ = loginToken(*daemon_, "admin", kAdminPassword);
     ASSERT_FALSE(admin_.empty());
-  }
-  void TearDown() override {
-    daemon_.reset();  // before its database goes
-    pg_.reset();
   }
 
   HttpResult call(const std::string& method, const std::string& path,
@@ -63,7 +50,6 @@ class StoreApiTest : public ::testing::TestWithParam<StoreBackend> {
     return jsonField(r.body, "id");
   }
 
-  std::unique_ptr<store::postgresql::PgTestDatabase> pg_;
   std::unique_ptr<DaemonProcess> daemon_;
   std::string admin_;
 };
@@ -291,9 +277,7 @@ TEST_P(StoreApiTest, ConcurrentWritersAllSucceed) {
   EXPECT_GE(std::stoll(m[1].str()), writes);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreApiTest,
-                         ::testing::Values(StoreBackend::kSqlite, StoreBackend::kPostgresql),
-                         storeApiBackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, StoreApiTest, kStoreBackends, storeBackendName);
 
 TEST(StorePoolTest, ExhaustedPoolAnswers503WithinTheAcquireTimeout) {
   DaemonProcess daemon({"-D", "ratelimit.enabled=false", "-D", "db.pool.min=1", "-D",

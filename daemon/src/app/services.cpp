@@ -19,6 +19,7 @@ Services::~Services() {
   if (bus) bus->stop();
   if (hub) hub->shutdown();
   if (sampler) sampler->stop();
+  if (db_probe) db_probe->stop();
 }
 
 bool Services::alive(int threads_busy, int threads_max, int64_t requests_total) {
@@ -151,6 +152,7 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
         if (bus) bus->announce({shared_state::BusMessage::Kind::kCacheInvalidated, "", prefix});
       }});
 
+  s->startDbProbe();
   s->registerMetrics();
   s->registerHealthChecks();
   return s;
@@ -279,6 +281,25 @@ void Services::reload(const DaemonSettings& settings) {
   sampler->setInterval(settings.sampler.interval);
 }
 
+void Services::startDbProbe() {
+  // A file store has no server to lose; its failures show in the breaker and the disk state.
+  if (!store->hasServer()) return;
+  store::Store* db = store.get();
+  db_probe = std::make_unique<health::PeriodicProbe>(
+      "SELECT 1 on " + store->options().postgresql.url.display(),
+      [db](common::SteadyTime deadline) { return db->probeServer(deadline); }, clock,
+      health::PeriodicProbe::Options{});
+  db_probe->setTransitionCallback([](const common::Status& status) {
+    if (status.ok()) {
+      spdlog::info("the database server answers again: ready unless another check fails");
+    } else {
+      spdlog::warn("the database server does not answer ({}): not ready until it does",
+                   status.error().message);
+    }
+  });
+  db_probe->start();
+}
+
 middleware::RateLimiter::StoreFactory Services::rateLimitStores() const {
   return redis_rate_limit ? redis_rate_limit->storeFactory()
                           : middleware::RateLimiter::StoreFactory{};
@@ -321,6 +342,16 @@ void Services::registerMetrics() {
   metrics::registerProcessMetrics(metrics);
   registerRedisMetrics();
   registerBusMetrics();
+  if (db_probe) {
+    metrics.gaugeCallback(
+        "controlcenter_db_server_up",
+        "1 while the database server answered the latest readiness probe (SELECT 1 once a "
+        "second on a connection of its own), else 0. PostgreSQL only.",
+        [this] { return db_probe->stats().up ? 1.0 : 0.0; });
+    metrics.counterCallback("controlcenter_db_server_probe_failures_total",
+                            "Readiness probes of the database server that failed or timed out.",
+                            [this] { return double(db_probe->stats().failures_total); });
+  }
   metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
     store::PoolStats p = store->poolStats();
     metrics::CollectedFamily sessions{"controlcenter_db_pool_sessions",
@@ -479,6 +510,10 @@ void Services::registerHealthChecks() {
             "pool " + std::to_string(p.in_use) + "/" + std::to_string(p.max) + " in use"};
       },
       true);
+  if (db_probe) {
+    health.add(
+        "database", [this] { return db_probe->check(clock.now()); }, true);
+  }
   if (redis_rate_limit) {
     health.add(
         "redis",

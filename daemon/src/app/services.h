@@ -12,6 +12,7 @@
 #include "common/task_executor.h"
 #include "config/config.h"
 #include "health/health_registry.h"
+#include "health/periodic_probe.h"
 #include "http/handlers/domain_services.h"
 #include "metrics/registry.h"
 #include "middleware/rate_limit_stage.h"
@@ -47,6 +48,8 @@ class Services {
   metrics::Registry metrics;
   health::HealthRegistry health;
   std::unique_ptr<store::Store> store;
+  /// On a store with a server (PostgreSQL; else null): SELECT 1 once a second, for readiness.
+  std::unique_ptr<health::PeriodicProbe> db_probe;
   std::unique_ptr<auth::TokenService> tokens;
   std::unique_ptr<auth::UserService> users;
   std::unique_ptr<system::SystemSampler> sampler;
@@ -84,6 +87,7 @@ class Services {
   void registerBusMetrics();
   /// Builds the bus and connects the token service, the cache and the hub to it.
   void startBus(const shared_state::RedisSettings& redis_settings);
+  void startDbProbe();
   middleware::RateLimiter::StoreFactory rateLimitStores() const;
   int64_t last_requests_total_ = -1;
   bool was_saturated_ = false;

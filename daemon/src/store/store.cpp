@@ -130,12 +130,17 @@ common::Status Store::ping(common::SteadyTime deadline) {
 common::Status Store::probeWrite(common::SteadyTime deadline) {
   return pg_ ? pg_->probeWrite(deadline) : db_->probeWrite(deadline);
 }
+common::Status Store::probeServer(common::SteadyTime deadline) {
+  if (!pg_) return common::Ok{};
+  return pg_->probeServer(deadline);
+}
 const StoreOptions& Store::options() const { return pg_ ? pg_->options() : db_->options(); }
 #else
 PoolStats Store::poolStats() const { return db_->pool().stats(); }
 FaultInjector& Store::faults() { return db_->faults(); }
 common::Status Store::ping(common::SteadyTime deadline) { return db_->ping(deadline); }
 common::Status Store::probeWrite(common::SteadyTime deadline) { return db_->probeWrite(deadline); }
+common::Status Store::probeServer(common::SteadyTime) { return common::Ok{}; }
 const StoreOptions& Store::options() const { return db_->options(); }
 #endif
 StorageState Store::storage() const { return db_ ? db_->storage() : StorageState{}; }

@@ -53,8 +53,16 @@ class Store {
   PoolStats poolStats() const;
   /// Reloadable fault settings (fault.db.*) and their counters.
   FaultInjector& faults();
-  /// Borrows a session and runs SELECT 1 within the deadline: for readiness probes.
+  /// Borrows a session and runs SELECT 1 within the deadline, as any operation (injected faults
+  /// included).
   common::Status ping(common::SteadyTime deadline = kNoDeadline);
+  /// Whether the database server answers by `deadline`: on PostgreSQL one SELECT 1 on a
+  /// connection of the probe's own, never a pooled session (a busy pool is no failure) and
+  /// without injected faults (they rehearse failing requests); for the readiness probe. Ok on
+  /// SQLite, whose file has no server to lose. Thread-safe; calls are serialised.
+  common::Status probeServer(common::SteadyTime deadline);
+  /// Whether the store is a server of its own (PostgreSQL), so that readiness probes it.
+  bool hasServer() const { return pg_ != nullptr; }
   /// Commits one small write within the deadline: for the breaker's half-open probe.
   common::Status probeWrite(common::SteadyTime deadline = kNoDeadline);
   /// Whether writes find the disk full (and since when), with counts.

@@ -63,7 +63,7 @@ Error currentStoreError() {
 }
 
 Database::Database(StoreOptions options, const common::Clock& clock)
-    : options_(std::move(options)), clock_(clock), faults_(clock) {
+    : options_(std::move(options)), clock_(clock), faults_(clock), probe_(options_.postgresql) {
   faults_.set({options_.fault_delay_ms, options_.fault_error_rate});
   pool_ = std::make_unique<SessionPool>(
       options_.pool,
@@ -131,6 +131,11 @@ common::Status Database::ping(common::SteadyTime deadline) {
     }
     return common::Ok{};
   });
+}
+
+common::Status Database::probeServer(common::SteadyTime deadline) {
+  std::lock_guard<std::mutex> lock(probe_mu_);
+  return probe_.probe(clock_, deadline);
 }
 
 common::Status Database::probeWrite(common::SteadyTime deadline) {

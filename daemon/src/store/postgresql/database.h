@@ -8,12 +8,14 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 
 #include "common/clock.h"
 #include "common/result.h"
 #include "store/fault_injector.h"
+#include "store/postgresql/pg_server_probe.h"
 #include "store/session_pool.h"
 #include "store/sql_database.h"
 #include "store/store_options.h"
@@ -56,8 +58,12 @@ class Database final : public SqlDatabase {
   std::vector<RefusedImport> importRows(Poco::Data::Session& session, const ImportRows& rows,
                                         bool dry_run) override;
 
-  /// Borrows a session and runs SELECT 1; for readiness probes.
+  /// Borrows a session and runs SELECT 1 in a transaction, as any operation (injected faults
+  /// included).
   common::Status ping(common::SteadyTime deadline);
+  /// Whether the server answers SELECT 1 by `deadline`, on the one connection of a ServerProbe
+  /// (not a pooled session, and without injected faults): for readiness. Calls are serialised.
+  common::Status probeServer(common::SteadyTime deadline);
   /// Commits one small write (the single row of `store_probe`): for the breaker's half-open probe.
   common::Status probeWrite(common::SteadyTime deadline);
 
@@ -77,6 +83,8 @@ class Database final : public SqlDatabase {
   FaultInjector faults_;
   std::unique_ptr<SessionPool> pool_;
   std::atomic<uint64_t> retries_{0};
+  std::mutex probe_mu_;
+  ServerProbe probe_;
 };
 
 /// The Error for the exception being handled (call only inside a catch block), by the SQLSTATE

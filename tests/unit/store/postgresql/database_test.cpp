@@ -153,6 +153,27 @@ TEST_F(PgDatabaseTest, BackupIsRefusedNamingPgDumpAndTheSqliteViewsAreEmpty) {
   EXPECT_TRUE(store->probeWrite().ok());
 }
 
+// Readiness asks the server, not the pool: a pool busy serving and injected faults (which
+// rehearse failing requests) would make a pooled SELECT 1 report a server that is fine as down.
+TEST_F(PgDatabaseTest, TheServerProbeIgnoresABusyPoolAndInjectedFaults) {
+  options_.pool.max = 1;
+  options_.pool.acquire_timeout = std::chrono::milliseconds(100);
+  auto db = openDatabase();
+  ASSERT_NE(db, nullptr);
+  {
+    auto held = db->pool().acquire(kNoDeadline);
+    ASSERT_TRUE(held.ok());
+    EXPECT_FALSE(db->ping(clock_.now() + std::chrono::seconds(5)).ok());
+    Status st = db->probeServer(clock_.now() + std::chrono::seconds(5));
+    EXPECT_TRUE(st.ok()) << st.error().message;
+  }
+  db->faults().set({0, 1.0});
+  EXPECT_FALSE(db->ping(clock_.now() + std::chrono::seconds(5)).ok());
+  Status st = db->probeServer(clock_.now() + std::chrono::seconds(5));
+  EXPECT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(db->faults().injectedErrors(), 1U);
+}
+
 // Two stores on one database, as two daemons behind a balancer: the unique indexes, not a
 // writer lock, keep names unique, and the counts stay exact.
 TEST_F(PgDatabaseTest, ConcurrentCreatesFromTwoStoresKeepNamesUniqueAndCountsExact) {

@@ -1,6 +1,7 @@
 #include "store/postgresql/pg_session.h"
 
 #include <Poco/Data/PostgreSQL/PostgreSQLException.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/Nullable.h>
 #include <gtest/gtest.h>
 
@@ -15,6 +16,7 @@
 #include "config/config.h"
 #include "store/deadline.h"
 #include "store/postgresql/failure.h"
+#include "store/postgresql/pg_server_probe.h"
 #include "store/session_pool.h"
 #include "unit/store/postgresql/pg_test_database.h"
 
@@ -158,6 +160,54 @@ TEST_F(PgSessionTest, AnUnreachableServerGivesDependencyUnavailableAndFreesTheSl
     EXPECT_NE(lease.error().message.find("cannot connect to"), std::string::npos);
   }
   EXPECT_EQ(unreachable.stats().size, 0);
+}
+
+TEST_F(PgSessionTest, AServerProbeKeepsItsConnectionAndReplacesOneTheServerClosed) {
+  ServerProbe probe(db_->settings());
+  for (int i = 0; i < 3; ++i) {
+    common::Status st = probe.probe(clock_, clock_.now() + milliseconds(5000));
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+  EXPECT_EQ(probe.connectsTotal(), 1U) << "one connection for every probe";
+
+  // As a server restart would: every connection to the database is closed (waiting until it
+  // is gone), and the probe's own must be found dead and replaced within the same call.
+  auto admin = db_->openServer();
+  execSimple(*admin,
+             "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = '" +
+                 db_->name() + "' AND pid <> pg_backend_pid()");
+  common::Status again = probe.probe(clock_, clock_.now() + milliseconds(5000));
+  EXPECT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(probe.connectsTotal(), 2U);
+}
+
+TEST_F(PgSessionTest, AServerProbeOfAnUnreachableServerFailsWithLibpqsReason) {
+  ConnectionSettings settings = db_->settings();
+  settings.url.host = "/nonexistent-socket-dir";
+  ServerProbe probe(settings);
+  common::Status st = probe.probe(clock_, clock_.now() + milliseconds(5000));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kDependencyUnavailable);
+  EXPECT_NE(st.error().message.find("cannot connect"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find("nonexistent-socket-dir"), std::string::npos)
+      << st.error().message;
+  EXPECT_EQ(probe.connectsTotal(), 0U);
+}
+
+TEST_F(PgSessionTest, AServerProbeEndsByItsDeadlineWhenNothingAnswers) {
+  // A listener that never speaks: the TCP connect succeeds and the startup packet waits for an
+  // answer that never comes (a server that hangs, or a network that drops what it sends back).
+  Poco::Net::ServerSocket silent(Poco::Net::SocketAddress("127.0.0.1", 0));
+  ConnectionSettings settings = db_->settings();
+  settings.url.host = "127.0.0.1";
+  settings.url.port = silent.address().port();
+  settings.url.sslmode = "disable";
+  settings.connect_timeout = std::chrono::seconds(60);
+  ServerProbe probe(settings);
+  // The fake clock stands still: the probe's 200 ms pass in real time.
+  common::Status st = probe.probe(clock_, clock_.now() + milliseconds(200));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ErrorCode::kTimeout) << st.error().message;
 }
 
 TEST_F(PgSessionTest, StatementTimeoutFromTheDeadlineCancelsAStatementThatRunsPastIt) {
