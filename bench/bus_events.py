@@ -7,11 +7,12 @@ on each daemon, then drives unpaced heartbeats on A (wrk, bench/random_ids.lua, 
 connections, --seconds) and counts the `agent.heartbeat` events each subscriber got: A's are
 its own, B's came through Redis. Reports events/s on each, how many B missed, the delay from
 the heartbeat's time (`agent.last_heartbeat`, A's wall clock) to B's receipt (p50/p99/max, same
-host, so one clock), and A's bus counters (published, dropped, publish failures).
+host, so one clock) beside the same delay on A's own subscriber (the write's commit alone), and
+A's bus counters (published, dropped, publish failures).
 One JSON line to stdout and bench/results/bus_events.jsonl.
 Usage: python3 bench/bus_events.py [--daemon build/release/controlcenterd] [--seconds 10]
 """
-import argparse, asyncio, base64, json, os, subprocess, tempfile, threading, time
+import argparse, asyncio, base64, json, multiprocessing, os, subprocess, tempfile, time
 import urllib.request
 from datetime import datetime
 
@@ -68,12 +69,12 @@ async def subscribe_and_count(address, token, ready, stop, out):
     writer.close()
 
 
-def counting_thread(address, token, ready, stop, out):
-    loop = asyncio.new_event_loop()
-    t = threading.Thread(target=lambda: loop.run_until_complete(
-        subscribe_and_count(address, token, ready, stop, out)), daemon=True)
-    t.start()
-    return t
+def count_in_process(address, token, ready, stop, results, name):
+    """subscribe_and_count in a process of its own (one Python loop per subscriber, so that
+    neither waits for the other's turn at the interpreter), its receipts put on `results`."""
+    out = []
+    asyncio.run(subscribe_and_count(address, token, ready, stop, out))
+    results.put((name, out))
 
 
 def main():
@@ -105,15 +106,19 @@ def main():
         for i in range(100):
             api("POST", f"http://{a.http}/api/agents", a.token,
                 json.dumps({"name": f"bench-{i}", "level": "L1", "role": "r"}))
-        stop = threading.Event()
-        got = {"a": [], "b": []}
-        threads = []
+        stop = multiprocessing.Event()
+        results = multiprocessing.Queue()
+        got = {}
+        procs = []
         readies = []
         for name, daemon in (("a", a), ("b", b)):
-            ready = threading.Event()
+            ready = multiprocessing.Event()
             readies.append(ready)
             # Each subscriber's loop looks at `stop` between its 0.2 s reads.
-            threads.append(counting_thread(daemon.http, daemon.token, ready, stop, got[name]))
+            p = multiprocessing.Process(target=count_in_process,
+                                        args=(daemon.http, daemon.token, ready, stop, results, name))
+            p.start()
+            procs.append(p)
         for ready in readies:
             if not ready.wait(10):
                 raise SystemExit("a subscriber was not confirmed")
@@ -125,16 +130,24 @@ def main():
                               capture_output=True, text=True, env=wrk_env, check=True, cwd=ROOT)
         time.sleep(1.5)  # what is still on its way
         stop.set()
-        for t in threads:
-            t.join(2)
+        for _ in procs:
+            name, out = results.get(timeout=30)
+            got[name] = out
+        for p in procs:
+            p.join(5)
         status = api("GET", f"http://{a.admin}/admin/status",
                      open(os.path.join(a.dir, "admin.token")).read().strip())
-        delays = sorted(
-            (at - datetime.fromisoformat(sent.replace("Z", "+00:00")).timestamp()) * 1000
-            for at, sent in got["b"])
+        def delays_of(received):
+            return sorted(
+                (at - datetime.fromisoformat(sent.replace("Z", "+00:00")).timestamp()) * 1000
+                for at, sent in received)
 
-        def pct(p):
-            return round(delays[min(len(delays) - 1, int(p / 100 * len(delays)))], 2) if delays else None
+        def pct(values, p):
+            return round(values[min(len(values) - 1, int(p / 100 * len(values)))], 2) if values else None
+
+        # A's own subscriber gets the event the moment the write commits: its delay is the write's
+        # (the group commit's fsync); B's adds the bus.
+        delays, local = delays_of(got["b"]), delays_of(got["a"])
 
         wrk_line = json.loads(load.stdout.strip().splitlines()[-1])
         result = {"bench": "bus_events", "seconds": args.seconds, "conns": args.conns,
@@ -142,8 +155,9 @@ def main():
                   "events_on_a": len(got["a"]), "events_on_b": len(got["b"]),
                   "events_per_s_on_b": round(len(got["b"]) / args.seconds, 1),
                   "missed_on_b": len(got["a"]) - len(got["b"]),
-                  "delay_ms_p50": pct(50), "delay_ms_p99": pct(99),
+                  "delay_ms_p50": pct(delays, 50), "delay_ms_p99": pct(delays, 99),
                   "delay_ms_max": round(delays[-1], 2) if delays else None,
+                  "local_delay_ms_p50": pct(local, 50), "local_delay_ms_p99": pct(local, 99),
                   "bus_a": {k: status["bus"][k] for k in ("published", "publish_failures",
                                                           "dropped", "queued")}}
         print(json.dumps(result), flush=True)

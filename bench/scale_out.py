@@ -133,6 +133,10 @@ def row(phase, report, extra=None):
          "p95_ms": t["p95_ms"], "p99_ms": t["p99_ms"], "max_ms": t["max_ms"],
          "server_errors": t["server_errors"], "client_errors": t["client_errors"],
          "timeouts": t["timeouts"], "errors": t["errors"], "rate_limited": t["rate_limited"]}
+    # Each endpoint's figures, for what the total hides (the writes among the reads).
+    d["endpoints"] = [{k: e[k] for k in ("endpoint", "requests", "rps", "p50_ms", "p99_ms",
+                                          "max_ms", "server_errors", "timeouts", "errors")}
+                      for e in report["endpoints"]]
     d.update(extra or {})
     return d
 
@@ -207,6 +211,16 @@ def main():
         lines.append(f"| {r['phase']} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
                      f"{r['p99_ms']:.2f} | {r['max_ms']:.2f} | {r['server_errors']} | "
                      f"{r['timeouts']} | {r['errors']} |")
+    lines += ["", "| phase | writes (POST + DELETE /api/agents) | p50 ms | p99 ms | max ms | timeouts |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows[1:]:
+        writes = [e for e in r["endpoints"] if e["endpoint"].startswith(("POST", "DELETE"))]
+        if writes:
+            lines.append(f"| {r['phase']} | {sum(e['requests'] for e in writes):,} | "
+                         f"{max(e['p50_ms'] for e in writes):.2f} | "
+                         f"{max(e['p99_ms'] for e in writes):.2f} | "
+                         f"{max(e['max_ms'] for e in writes):.2f} | "
+                         f"{sum(e['timeouts'] for e in writes)} |")
     text = "\n".join(lines) + "\n\nrestart: " + json.dumps(rows[-1].get("restart")) + "\n"
     with open(os.path.join(OUT, "scale_out.md"), "w") as f:
         f.write(text)
