@@ -84,3 +84,23 @@ def wrk(url, token, seconds, conns=50):
     return {"req_s": float(rps.group(1)) if rps else None, "p50_ms": ms("50"), "p99_ms": ms("99"),
             "requests": int(total.group(1)) if total else None,
             "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+class ThrowawayRedis:
+    """A Redis of the bench's own (scripts/redis-server.sh: password, loopback); `env` holds
+    CC_TEST_REDIS_URL and CC_TEST_REDIS_PASSWORD_FILE; stop() stops it and removes its dir."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="cc-bench-redis-")
+        os.rmdir(self.dir)  # the script wants to make it
+        started = subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "start", self.dir],
+                                 capture_output=True, text=True, check=True).stdout
+        self.env = dict(line.split("=", 1) for line in started.split() if "=" in line)
+
+    def defines(self):
+        """The -D settings that point a daemon at this Redis."""
+        return ["redis.url=" + self.env["CC_TEST_REDIS_URL"],
+                "redis.password_file=" + self.env["CC_TEST_REDIS_PASSWORD_FILE"]]
+
+    def stop(self):
+        subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "stop", self.dir])

@@ -12,11 +12,11 @@ A's bus counters (published, dropped, publish failures).
 One JSON line to stdout and bench/results/bus_events.jsonl.
 Usage: python3 bench/bus_events.py [--daemon build/release/controlcenterd] [--seconds 10]
 """
-import argparse, asyncio, base64, json, multiprocessing, os, subprocess, tempfile, time
+import argparse, base64, json, multiprocessing, os, socket, subprocess, time
 import urllib.request
 from datetime import datetime
 
-from bench_daemon import ROOT, Daemon
+from bench_daemon import ROOT, Daemon, ThrowawayRedis
 
 
 def api(method, url, token, body=None):
@@ -33,47 +33,52 @@ def masked_text(text):
     return bytes([0x81, 0x80 | len(data)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
 
 
-async def subscribe_and_count(address, token, ready, stop, out):
-    """Counts the heartbeat events `address` sends; `ready` once subscribed, until `stop`."""
+def count_in_process(address, token, ready, stop, results, name):
+    """Subscribes to `agents` on `address` and records (receipt time, the event's
+    last_heartbeat) of each heartbeat event until `stop`; `ready` once subscribed. A process of
+    its own for each subscriber and a plain blocking socket, so that neither waits for the
+    other's turn at the interpreter."""
     host, port = address.rsplit(":", 1)
-    reader, writer = await asyncio.open_connection(host, int(port))
+    sock = socket.create_connection((host, int(port)))
     key = base64.b64encode(os.urandom(16)).decode()
-    writer.write((f"GET /api/system/ws?token={token} HTTP/1.1\r\nHost: {host}\r\n"
+    sock.sendall((f"GET /api/system/ws?token={token} HTTP/1.1\r\nHost: {host}\r\n"
                   f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                   "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += sock.recv(4096)
+    head, buf = buf.split(b"\r\n\r\n", 1)
     if b" 101 " not in head.split(b"\r\n")[0]:
         raise RuntimeError(head.split(b"\r\n")[0].decode())
-    writer.write(masked_text('{"type":"subscribe","topics":["agents"]}'))
-    await writer.drain()
+    sock.sendall(masked_text('{"type":"subscribe","topics":["agents"]}'))
+    sock.settimeout(0.2)
+    out = []
     while not stop.is_set():
         try:
-            b0, b1 = await asyncio.wait_for(reader.readexactly(2), 0.2)
-        except asyncio.TimeoutError:
+            data = sock.recv(262144)
+        except socket.timeout:
             continue
-        n = b1 & 0x7F
-        if n == 126:
-            n = int.from_bytes(await reader.readexactly(2), "big")
-        elif n == 127:
-            n = int.from_bytes(await reader.readexactly(8), "big")
-        payload = await reader.readexactly(n)
-        if b0 & 0x0F != 1:
-            continue
+        if not data:
+            break
         at = time.time()
-        event = json.loads(payload)
-        if event.get("type") == "subscribed":
-            ready.set()
-        elif event.get("type") == "agent.heartbeat":
-            out.append((at, event["agent"]["last_heartbeat"]))
-    writer.close()
-
-
-def count_in_process(address, token, ready, stop, results, name):
-    """subscribe_and_count in a process of its own (one Python loop per subscriber, so that
-    neither waits for the other's turn at the interpreter), its receipts put on `results`."""
-    out = []
-    asyncio.run(subscribe_and_count(address, token, ready, stop, out))
+        buf += data
+        while len(buf) >= 2:
+            n, off = buf[1] & 0x7F, 2
+            if n == 126:
+                n, off = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                n, off = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < off + n:
+                break
+            opcode, payload, buf = buf[0] & 0x0F, buf[off:off + n], buf[off + n:]
+            if opcode != 1:
+                continue
+            event = json.loads(payload)
+            if event.get("type") == "subscribed":
+                ready.set()
+            elif event.get("type") == "agent.heartbeat":
+                out.append((at, event["agent"]["last_heartbeat"]))
+    sock.close()
     results.put((name, out))
 
 
@@ -83,13 +88,8 @@ def main():
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--conns", type=int, default=32)
     args = ap.parse_args()
-    redis_dir = tempfile.mkdtemp(prefix="cc-bench-redis-")
-    os.rmdir(redis_dir)  # the script wants to make it
-    started = subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "start", redis_dir],
-                             capture_output=True, text=True, check=True).stdout
-    env = dict(line.split("=", 1) for line in started.split() if "=" in line)
-    defines = ["bus.backend=redis", "redis.url=" + env["CC_TEST_REDIS_URL"],
-               "redis.password_file=" + env["CC_TEST_REDIS_PASSWORD_FILE"]]
+    redis = ThrowawayRedis()
+    defines = ["bus.backend=redis"] + redis.defines()
     daemons = []
     try:
         a = Daemon(args.daemon, defines=defines)
@@ -167,7 +167,7 @@ def main():
     finally:
         for d in daemons:
             d.stop()
-        subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "stop", redis_dir])
+        redis.stop()
 
 
 if __name__ == "__main__":

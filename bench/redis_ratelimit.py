@@ -11,9 +11,9 @@ Reports req/s, p50 and p99 of each, one JSON line each to stdout and
 bench/results/redis_ratelimit.jsonl.
 Usage: python3 bench/redis_ratelimit.py [--daemon build/release/controlcenterd] [--seconds 6]
 """
-import argparse, json, os, subprocess, tempfile
+import argparse, json, os
 
-from bench_daemon import ROOT, Daemon, wrk
+from bench_daemon import ROOT, Daemon, ThrowawayRedis, wrk
 
 
 def main():
@@ -21,11 +21,7 @@ def main():
     ap.add_argument("--daemon", default=os.path.join(ROOT, "build/release/controlcenterd"))
     ap.add_argument("--seconds", type=int, default=6)
     args = ap.parse_args()
-    redis_dir = tempfile.mkdtemp(prefix="cc-bench-redis-")
-    os.rmdir(redis_dir)  # the script wants to make it
-    started = subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "start", redis_dir],
-                             capture_output=True, text=True, check=True).stdout
-    env = dict(line.split("=", 1) for line in started.split() if "=" in line)
+    redis = ThrowawayRedis()
     results = []
     try:
         for backend in ("local", "redis"):
@@ -33,8 +29,7 @@ def main():
                 defines = ["ratelimit.enabled=true", "ratelimit.rule.api.rate=" + rate,
                            f"ratelimit.rule.api.burst={burst}", "ratelimit.backend=" + backend]
                 if backend == "redis":
-                    defines += ["redis.url=" + env["CC_TEST_REDIS_URL"],
-                                "redis.password_file=" + env["CC_TEST_REDIS_PASSWORD_FILE"]]
+                    defines += redis.defines()
                 d = Daemon(args.daemon, defines=defines)
                 try:
                     r = wrk(f"http://{d.http}/api/system/stats", d.token, args.seconds)
@@ -44,7 +39,7 @@ def main():
                 results.append(r)
                 print(json.dumps(r), flush=True)
     finally:
-        subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "stop", redis_dir])
+        redis.stop()
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
     with open(os.path.join(ROOT, "bench/results/redis_ratelimit.jsonl"), "a") as f:
         for r in results:

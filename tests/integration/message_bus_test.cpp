@@ -64,12 +64,6 @@ class MessageBusTest : public ThrowawayRedisTest {
     return jsonField(d.admin("GET", "/admin/status").body, "bus.state");
   }
 
-  static HttpResult createAgent(DaemonProcess& d, const std::string& token,
-                                const std::string& name) {
-    return d.request("POST", "/api/agents", R"({"name":")" + name + R"(","level":"L1","role":"r"})",
-                     jsonHeaders(token));
-  }
-
   // A subscriber of `topics` on `d`'s event stream, once the daemon confirmed the subscription.
   static std::unique_ptr<WebSocket> subscriber(DaemonProcess& d, const std::string& token,
                                                const std::string& topics) {

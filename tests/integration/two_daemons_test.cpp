@@ -40,13 +40,6 @@ class TwoDaemonsTest : public ::testing::Test {
     pg_.reset();
   }
 
-  static HttpResult createAgent(DaemonProcess& daemon, const std::string& token,
-                                const std::string& name) {
-    return daemon.request("POST", "/api/agents",
-                          R"({"name":")" + name + R"(","level":"L2","role":"builder"})",
-                          jsonHeaders(token));
-  }
-
   std::unique_ptr<PgTestDatabase> pg_;
   std::unique_ptr<DaemonProcess> first_;
   std::unique_ptr<DaemonProcess> second_;

@@ -38,6 +38,12 @@ std::string mintToken(DaemonProcess& daemon, const std::string& role) {
   return jsonField(r.body, "token");
 }
 
+HttpResult createAgent(DaemonProcess& daemon, const std::string& token, const std::string& name) {
+  return daemon.request("POST", "/api/agents",
+                        R"({"name":")" + name + R"(","level":"L2","role":"builder"})",
+                        jsonHeaders(token));
+}
+
 std::string loginToken(DaemonProcess& daemon, const std::string& username,
                        const std::string& password) {
   auto r = daemon.request("POST", "/api/auth/login",

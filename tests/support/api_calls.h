@@ -21,6 +21,9 @@ std::string mintToken(DaemonProcess& daemon, const std::string& role);
 std::string loginToken(DaemonProcess& daemon, const std::string& username,
                        const std::string& password);
 
+/// POST /api/agents of an agent named `name` (level L2, role builder) with `token`.
+HttpResult createAgent(DaemonProcess& daemon, const std::string& token, const std::string& name);
+
 /// The element of the array at `array_path` (dotted, as jsonField) whose `field` equals `value`,
 /// as JSON text; "" when there is none.
 std::string jsonArrayItem(const std::string& json, const std::string& array_path,
