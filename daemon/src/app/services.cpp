@@ -94,17 +94,13 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   });
 
   s->cache = std::make_shared<middleware::ResponseCache>(settings.cache, clock);
-  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis ||
-      settings.redis.bus_backend == shared_state::BusBackend::kRedis) {
-    // Redis is asked on the request threads (and the bus's publisher): never more connections
-    // than those. A Redis down at start is no reason not to start: the failure mode decides
-    // until it answers, and the bus subscribes once it can.
+  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
+    // Redis is asked on the request threads: never more connections than those. A Redis down at
+    // start is no reason not to start: the failure mode decides until it answers.
     shared_state::RedisPool::Options pool_options;
     pool_options.max_connections = static_cast<std::size_t>(
-        std::max<int64_t>(1, config.getInt("http.threads") + config.getInt("admin.threads") + 1));
+        std::max<int64_t>(1, config.getInt("http.threads") + config.getInt("admin.threads")));
     s->redis = std::make_shared<shared_state::RedisPool>(settings.redis, clock, pool_options);
-  }
-  if (settings.redis.ratelimit_backend == shared_state::RateLimitBackend::kRedis) {
     s->redis_rate_limit = std::make_shared<shared_state::RedisRateLimitBackend>(
         s->redis, settings.redis.ratelimit_failure, clock, s->metrics);
     spdlog::info("rate limits shared through Redis {} (ratelimit.redis_failure = {})",
@@ -189,7 +185,7 @@ void Services::startBus(const shared_state::RedisSettings& redis_settings) {
   middleware::ResponseCache* response_cache = cache.get();
   ws::Hub* ws_hub = hub.get();
   bus = std::make_unique<shared_state::MessageBus>(
-      redis, clock, options,
+      redis_settings, clock, options,
       [token_service, response_cache, ws_hub](const shared_state::BusMessage& m) {
         switch (m.kind) {
           case BusKind::kTokenRevoked:
@@ -221,7 +217,7 @@ void Services::startBus(const shared_state::RedisSettings& redis_settings) {
   shared_state::MessageBus* b = bus.get();
   tokens->setRevocationListener([b](const Revocation& r) { b->announce(busMessageOf(r)); });
   bus->start();
-  spdlog::info("message bus on Redis {} channel {} (instance {})", redis->settings().url.display(),
+  spdlog::info("message bus on Redis {} channel {} (instance {})", redis_settings.url.display(),
                bus->channel(), bus->instance());
 }
 
@@ -238,13 +234,18 @@ void Services::registerBusMetrics() {
     shared_state::MessageBusStats b = bus->stats();
     shared_state::RedisSubscriberStats sub = bus->subscriberStats();
     out.push_back({"controlcenter_bus_messages_total",
-                   "Bus messages by outcome: published to Redis, publish_failed (Redis did not "
-                   "take it), dropped (the queue was full), received (from another daemon).",
+                   "Bus messages by outcome: published to Redis, dropped (the queue was full, or "
+                   "Redis was gone at shutdown), received (from another daemon).",
                    metrics::MetricType::kCounter,
                    {{{{"outcome", "published"}}, double(b.published)},
-                    {{{"outcome", "publish_failed"}}, double(b.publish_failures)},
                     {{{"outcome", "dropped"}}, double(b.dropped)},
                     {{{"outcome", "received"}}, double(b.received)}},
+                   {}});
+    out.push_back({"controlcenter_bus_publish_failures_total",
+                   "PUBLISH attempts Redis did not answer; their messages are kept and tried "
+                   "again a second later.",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(b.publish_failures)}},
                    {}});
     out.push_back({"controlcenter_bus_subscribed",
                    "1 while the bus is subscribed on Redis.",
@@ -545,9 +546,8 @@ void Services::registerHealthChecks() {
                     ": other daemons' revocations, invalidations and events are not seen (" +
                     (sub.last_error.empty() ? std::string("connecting") : sub.last_error) + ")"};
           }
-          return health::CheckResult{
-              health::HealthStatus::kPass,
-              "subscribed to " + bus->channel() + " on " + redis->settings().url.display()};
+          return health::CheckResult{health::HealthStatus::kPass,
+                                     "subscribed to " + bus->channel()};
         },
         false);
   }

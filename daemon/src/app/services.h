@@ -55,9 +55,8 @@ class Services {
   std::unique_ptr<system::SystemSampler> sampler;
   std::unique_ptr<breaker::CircuitBreaker> db_breaker;
   std::shared_ptr<middleware::ResponseCache> cache;
-  /// With ratelimit.backend = redis or bus.backend = redis (else null): the pool.
+  /// With ratelimit.backend = redis (else null): the pool and the shared buckets' backend.
   std::shared_ptr<shared_state::RedisPool> redis;
-  /// With ratelimit.backend = redis (else null): the shared buckets' backend.
   std::shared_ptr<shared_state::RedisRateLimitBackend> redis_rate_limit;
   std::shared_ptr<middleware::RateLimitStage> rate_limit;
   std::unique_ptr<ws::Hub> hub;

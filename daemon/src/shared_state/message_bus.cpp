@@ -1,24 +1,26 @@
 #include "shared_state/message_bus.h"
 
-#include <Poco/Redis/Array.h>
+#include <Poco/Exception.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <exception>
+#include <optional>
 
 #include "auth/secure_random.h"
+#include "shared_state/redis_wire.h"
 
 namespace cc::shared_state {
 
-MessageBus::MessageBus(std::shared_ptr<RedisPool> pool, const common::Clock& clock, Options options,
+MessageBus::MessageBus(RedisSettings settings, const common::Clock& clock, Options options,
                        MessageHandler on_message, ResyncHandler on_resync)
-    : pool_(std::move(pool)),
+    : settings_(std::move(settings)),
       options_(std::move(options)),
       instance_(auth::toHex(auth::randomBytes(8))),
       on_message_(std::move(on_message)),
       on_resync_(std::move(on_resync)),
       subscriber_(
-          pool_->settings(), options_.channel, clock,
-          RedisSubscriber::Options{options_.reconnect_max},
+          settings_, options_.channel, clock, RedisSubscriber::Options{options_.reconnect_max},
           [this](const std::string& payload) { received(payload); },
           [this](bool after_loss) {
             if (!after_loss) return;
@@ -65,8 +67,13 @@ void MessageBus::announce(BusMessage message) {
 }
 
 void MessageBus::publishLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  // Off the requests' path: a large batch on a busy machine may take longer than
+  // redis.timeout_ms.
+  const std::chrono::milliseconds wait =
+      std::max(settings_.timeout, std::chrono::milliseconds(1000));
+  std::optional<RedisWire> wire;
   bool failing = false;
+  std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     // What is queued at stop still goes out: a revocation announced just before a shutdown
@@ -89,19 +96,40 @@ void MessageBus::publishLoop() {
     }
     const std::string payload = encodeBusMessages(instance_, batch);
     lock.unlock();
-    Poco::Redis::Array publish;
-    publish << "PUBLISH" << options_.channel << payload;
-    auto reply = pool_->execute(publish);
-    const bool ok = reply.ok() && !(*reply)->isError();
-    if (!ok && !failing) {
-      spdlog::warn("message bus: PUBLISH failed ({}); messages are dropped until Redis answers",
-                   reply.ok() ? redisErrorText(*reply) : reply.error().message);
-    } else if (ok && failing) {
+    std::string error;
+    try {
+      if (!wire) wire = RedisWire::open(settings_, wait);
+      wire->send({"PUBLISH", options_.channel, payload});
+      wire->expect(wait, "PUBLISH");
+    } catch (const Poco::Exception& e) {
+      error = e.displayText();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty()) {
+      wire.reset();  // out of step with the server, or never connected
+      if (!failing) {
+        spdlog::warn("message bus: PUBLISH failed ({}); kept and tried again every second", error);
+      }
+    } else if (failing) {
       spdlog::info("message bus: PUBLISH works again");
     }
-    failing = !ok;
+    failing = !error.empty();
     lock.lock();
-    (ok ? counts_.published : counts_.publish_failures) += taken;
+    if (!failing) {
+      counts_.published += taken;
+      continue;
+    }
+    ++counts_.publish_failures;
+    if (stopping_) {
+      counts_.dropped += taken + queue_.size();
+      queue_.clear();
+      return;
+    }
+    // Back to the front, in order, for the next attempt (the queue may pass max_queue by at
+    // most a batch: announce() refuses past it).
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+    queued_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
   }
 }
 
@@ -132,7 +160,7 @@ Poco::JSON::Object::Ptr MessageBus::toJson() const {
   RedisSubscriberStats sub = subscriber_.stats();
   Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   o->set("backend", "redis");
-  o->set("url", pool_->settings().url.display());
+  o->set("url", settings_.url.display());
   o->set("channel", options_.channel);
   o->set("instance", instance_);
   o->set("state", sub.subscribed ? "subscribed" : "connecting");

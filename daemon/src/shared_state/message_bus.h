@@ -19,7 +19,7 @@
 
 #include "common/clock.h"
 #include "shared_state/bus_message.h"
-#include "shared_state/redis_pool.h"
+#include "shared_state/redis_settings.h"
 #include "shared_state/redis_subscriber.h"
 
 namespace cc::shared_state {
@@ -35,15 +35,18 @@ struct MessageBusStats {
 };
 
 /// The message bus on Redis pub/sub (bus.backend = redis). announce() queues a message and
-/// returns at once: one publisher thread sends the queue in order through the shared RedisPool,
-/// what has gathered meanwhile in one PUBLISH (up to kMaxBatch messages, an invalidation of the
-/// same prefix once), so a dead Redis never holds a request (a message it cannot take is counted
-/// and dropped), a burst of writes costs a round trip per batch rather than per message, and the
-/// messages of one instance arrive everywhere in the order they were announced. A RedisSubscriber
-/// hands the other instances' messages to `on_message` (an instance's own are skipped: it applied
-/// them when it announced them). Pub/sub keeps nothing for a subscriber that is away: after a lost
-/// subscription is regained `on_resync` runs, so that the caches that may have missed revocations
-/// and invalidations are dropped and subscribers told. Thread-safe.
+/// returns at once: one publisher thread sends the queue in order on a connection of its own
+/// (shared_state::RedisWire), what has gathered meanwhile in one PUBLISH (up to kMaxBatch
+/// messages, an invalidation of the same prefix once), so a dead Redis never holds a request, a
+/// burst of writes costs a round trip per batch rather than per message, and the messages of
+/// one instance arrive everywhere in the order they were announced. A PUBLISH that fails is
+/// tried again a second later with what gathered meanwhile, the queue bounded by
+/// Options::max_queue (past it announce() drops and counts); at stop() what is queued is sent
+/// once more, and dropped if Redis still does not take it. A RedisSubscriber hands the other
+/// instances' messages to `on_message` (an instance's own are skipped: it applied them when it
+/// announced them). Pub/sub keeps nothing for a subscriber that is away: after a lost
+/// subscription is regained `on_resync` runs, so that the caches that may have missed
+/// revocations and invalidations are dropped and subscribers told. Thread-safe.
 class MessageBus {
  public:
   struct Options {
@@ -55,7 +58,7 @@ class MessageBus {
   using ResyncHandler = std::function<void()>;
   static constexpr std::size_t kMaxBatch = 512;
 
-  MessageBus(std::shared_ptr<RedisPool> pool, const common::Clock& clock, Options options,
+  MessageBus(RedisSettings settings, const common::Clock& clock, Options options,
              MessageHandler on_message, ResyncHandler on_resync);
   ~MessageBus();
   MessageBus(const MessageBus&) = delete;
@@ -78,7 +81,7 @@ class MessageBus {
   void publishLoop();
   void received(const std::string& payload);
 
-  std::shared_ptr<RedisPool> pool_;
+  const RedisSettings settings_;
   const Options options_;
   const std::string instance_;
   const MessageHandler on_message_;

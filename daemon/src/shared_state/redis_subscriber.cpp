@@ -1,16 +1,13 @@
 #include "shared_state/redis_subscriber.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <exception>
 #include <optional>
 
-#include "common/unix_address.h"
-#include "shared_state/resp.h"
+#include "shared_state/redis_wire.h"
 
 namespace cc::shared_state {
 
@@ -21,56 +18,6 @@ using common::Error;
 
 // How long the loop waits on the socket before it looks at stop() and the PING again.
 constexpr std::chrono::milliseconds kPollSlice{200};
-
-Poco::Timespan timespan(std::chrono::milliseconds ms) {
-  return Poco::Timespan(std::chrono::microseconds(ms).count());
-}
-
-// The socket and what arrived on it, for one connection.
-class Wire {
- public:
-  explicit Wire(Poco::Net::StreamSocket& socket) : socket_(socket) {}
-
-  void send(const std::vector<std::string>& command) {
-    const std::string bytes = encodeCommand(command);
-    std::size_t sent = 0;
-    while (sent < bytes.size()) {
-      int n = socket_.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));
-      if (n <= 0) throw Poco::IOException("the connection closed while sending");
-      sent += static_cast<std::size_t>(n);
-    }
-  }
-
-  // The next complete reply, waiting at most `wait` for it; nothing when none came by then.
-  std::optional<RespValue> next(std::chrono::milliseconds wait) {
-    const auto until = Clock::now() + wait;
-    while (true) {
-      if (auto value = reader_.next()) return value;
-      if (!reader_.failed().empty()) throw Poco::ProtocolException(reader_.failed());
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-      if (left.count() <= 0) return std::nullopt;
-      if (!socket_.poll(timespan(left), Poco::Net::Socket::SELECT_READ)) return std::nullopt;
-      char buffer[16384];
-      int n = socket_.receiveBytes(buffer, sizeof buffer);
-      if (n <= 0) throw Poco::IOException("the server closed the connection");
-      reader_.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
-    }
-  }
-
- private:
-  Poco::Net::StreamSocket& socket_;
-  RespReader reader_;
-};
-
-// A reply that must come within `wait`.
-RespValue expectReply(Wire& wire, std::chrono::milliseconds wait, const char* what) {
-  auto reply = wire.next(wait);
-  if (!reply) throw Poco::TimeoutException(std::string("no reply to ") + what);
-  if (reply->type == RespValue::Type::kError) {
-    throw Poco::ProtocolException(std::string(what) + " refused: " + reply->text);
-  }
-  return *reply;
-}
 
 }  // namespace
 
@@ -148,28 +95,9 @@ Error RedisSubscriber::session(bool& subscribed_once) {
   // Not on a request's path: a reply may take longer than redis.timeout_ms here.
   const std::chrono::milliseconds wait = std::max(settings_.timeout, options_.ping_timeout);
   try {
-    Poco::Net::SocketAddress address;
-    if (settings_.url.isSocket()) {
-      auto unix_address = common::unixAddress(settings_.url.socket_path);
-      if (!unix_address) return unix_address.error();
-      address = *unix_address;
-    } else {
-      address = Poco::Net::SocketAddress(settings_.url.host,
-                                         static_cast<Poco::UInt16>(settings_.url.port));
-    }
-    Poco::Net::StreamSocket socket;
-    socket.connect(address, timespan(wait));
-    socket.setSendTimeout(timespan(wait));
-    Wire wire(socket);
-    if (!settings_.password.empty()) {
-      std::vector<std::string> auth{"AUTH"};
-      if (!settings_.url.user.empty()) auth.push_back(settings_.url.user);
-      auth.push_back(settings_.password);
-      wire.send(auth);
-      expectReply(wire, wait, "AUTH");
-    }
+    RedisWire wire = RedisWire::open(settings_, wait);
     wire.send({"SUBSCRIBE", channel_});
-    RespValue confirmed = expectReply(wire, wait, "SUBSCRIBE");
+    RespValue confirmed = wire.expect(wait, "SUBSCRIBE");
     if (!confirmed.isArrayOf(3) || confirmed.items[0].str() != "subscribe") {
       return Error::dependencyUnavailable("an unexpected answer to SUBSCRIBE");
     }
