@@ -120,6 +120,31 @@ TEST_F(DaemonSettingsTest, RedisBackendNeedsAUrl) {
   EXPECT_EQ(with_url.settings->redis.ratelimit_failure, shared_state::RedisFailureMode::kClosed);
 }
 
+TEST_F(DaemonSettingsTest, TheBusIsLocalByDefaultAndOnRedisNeedsAUrl) {
+  auto defaults = DaemonSettings::load("", {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults.settings->redis.bus_backend, shared_state::BusBackend::kLocal);
+  EXPECT_EQ(defaults.settings->redis.bus_channel, "cc:bus");
+  EXPECT_EQ(defaults.settings->redis.bus_reconnect_max.count(), 2000);
+
+  auto no_url = DaemonSettings::load("", {{"bus.backend", "redis"}});
+  EXPECT_EQ(keysOf(no_url), "bus.backend");
+  EXPECT_NE(no_url.problems[0].message.find("needs redis.url"), std::string::npos);
+  auto bad = DaemonSettings::load(
+      "", {{"bus.backend", "kafka"}, {"bus.channel", ""}, {"bus.reconnect_max_ms", "10"}});
+  EXPECT_EQ(keysOf(bad), "bus.backend bus.channel bus.reconnect_max_ms");
+  auto set = DaemonSettings::load("", {{"bus.backend", "redis"},
+                                       {"bus.channel", "prod:bus"},
+                                       {"bus.reconnect_max_ms", "500"},
+                                       {"redis.url", "redis://127.0.0.1:6379/0"}});
+  ASSERT_TRUE(set.problems.empty()) << set.problems[0].message;
+  EXPECT_EQ(set.settings->redis.bus_backend, shared_state::BusBackend::kRedis);
+  EXPECT_EQ(set.settings->redis.bus_channel, "prod:bus");
+  EXPECT_EQ(set.settings->redis.bus_reconnect_max.count(), 500);
+  EXPECT_EQ(set.settings->redis.ratelimit_backend, shared_state::RateLimitBackend::kLocal)
+      << "each switch on its own";
+}
+
 TEST_F(DaemonSettingsTest, RedisPasswordFileMustBeOwnerOnly) {
   const std::string file = ::testing::TempDir() + "cc_redis_password_" + std::to_string(::getpid());
   {
