@@ -277,6 +277,12 @@ std::vector<KeySpec> buildTable() {
        "Write-ahead log length (pages) at which a background thread copies it back into the "
        "database file; at 64 times this the writer checkpoints itself.",
        v::intRange(100, 1000000)},
+      {"db.writer_nice", K::kInt, "-10", false,
+       "Priority (nice value, -20 highest) of the SQLite writer thread, which runs every write "
+       "transaction: above the request threads', so that writes do not wait for a core behind "
+       "them. Raising it needs CAP_SYS_NICE or RLIMIT_NICE (the packaged unit's LimitNICE=-10); "
+       "refused, the writer runs at the default priority. 0: the default.",
+       v::intRange(-20, 19)},
       {"db.writer_cache_mb", K::kInt, "64", false,
        "Page cache of the writer connection, so that a batch of writes is not spilled to the "
        "log before its COMMIT.",

@@ -191,8 +191,9 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   hooks.fail = [this](sqlite3* handle) { return fail(handle); };
   hooks.noted = [this](const common::Status& status) { noteWrite(status); };
   committer_ = std::make_unique<GroupCommitter>(
-      GroupCommitter::Options{options_.busy_timeout, options_.pool.max_lifetime}, std::move(hooks),
-      clock_);
+      GroupCommitter::Options{options_.busy_timeout, options_.pool.max_lifetime,
+                              options_.writer_nice},
+      std::move(hooks), clock_);
 }
 
 common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& options,

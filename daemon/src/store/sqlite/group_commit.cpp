@@ -2,13 +2,16 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Exception.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <exception>
+#include <future>
 #include <string>
 
+#include "common/thread_priority.h"
 #include "store/deadline.h"
 #include "store/sqlite/sql.h"
 
@@ -25,7 +28,6 @@ struct GroupCommitter::Ticket {
   const Work& work;  // the writer's; never touched once the writer has left (kCancelled)
   const common::SteadyTime deadline;
   State state = State::kQueued;          // guarded by mu_
-  bool lead = false;                     // guarded by mu_: this writer runs the next batch
   common::Status result = common::Ok{};  // written by the leader before kDone
   std::condition_variable cv;
 };
@@ -58,9 +60,35 @@ bool rollbackIfOpen(Poco::Data::Session& session, sqlite3* handle) {
 }  // namespace
 
 GroupCommitter::GroupCommitter(Options options, Hooks hooks, const common::Clock& clock)
-    : options_(options), hooks_(std::move(hooks)), clock_(clock) {}
+    : options_(options), hooks_(std::move(hooks)), clock_(clock) {
+  // The priority is in force (or refused) by the time the committer is built, so that stats()
+  // tells it from the first call on.
+  std::promise<void> prioritised;
+  thread_ = std::thread([this, &prioritised] {
+    if (options_.writer_nice != 0) {
+      if (auto st = common::setThreadNice(options_.writer_nice); !st.ok()) {
+        spdlog::warn("db.writer_nice = {}: {}; the database writer runs at the default priority",
+                     options_.writer_nice, st.error().message);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.writer_nice = common::threadNice();
+    }
+    prioritised.set_value();
+    writerLoop();
+  });
+  prioritised.get_future().wait();
+}
 
-GroupCommitter::~GroupCommitter() = default;
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_queued_.notify_one();
+  thread_.join();
+}
 
 common::Status GroupCommitter::write(common::SteadyTime deadline, const Work& work) {
   const auto budget = remainingBudget(clock_, deadline);
@@ -73,34 +101,36 @@ common::Status GroupCommitter::write(common::SteadyTime deadline, const Work& wo
 
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(ticket);
-  if (!leading_) {
-    leading_ = true;
-    ticket->lead = true;
-  } else {
-    ticket->cv.wait_until(lock, give_up, [&] {
-      return ticket->lead || (ticket->state != State::kQueued && ticket->state != State::kClaimed);
-    });
-    if (!ticket->lead && (ticket->state == State::kQueued || ticket->state == State::kClaimed)) {
-      // Not started: leave, so that the work never runs and the answer stays true.
-      if (ticket->state == State::kQueued) {
-        queue_.erase(std::find(queue_.begin(), queue_.end(), ticket));
-      }
-      ticket->state = State::kCancelled;
-      ++stats_.queue_timeouts_total;
-      if (deadline_first) {
-        return Error{ErrorCode::kTimeout, "request deadline exceeded waiting to write", {}, 0};
-      }
-      return Error::dependencyUnavailable(
-          "database writer busy for longer than db.busy_timeout_ms");
+  work_queued_.notify_one();
+  ticket->cv.wait_until(lock, give_up, [&] {
+    return ticket->state != State::kQueued && ticket->state != State::kClaimed;
+  });
+  if (ticket->state == State::kQueued || ticket->state == State::kClaimed) {
+    // Not started: leave, so that the work never runs and the answer stays true.
+    if (ticket->state == State::kQueued) {
+      queue_.erase(std::find(queue_.begin(), queue_.end(), ticket));
     }
-    if (!ticket->lead) {
-      // Started: its result must be the batch's, however long that takes.
-      ticket->cv.wait(lock, [&] { return ticket->state == State::kDone; });
-      return ticket->result;
+    ticket->state = State::kCancelled;
+    ++stats_.queue_timeouts_total;
+    if (deadline_first) {
+      return Error{ErrorCode::kTimeout, "request deadline exceeded waiting to write", {}, 0};
     }
+    return Error::dependencyUnavailable("database writer busy for longer than db.busy_timeout_ms");
   }
-  lead(lock);
+  // Started: its result must be the batch's, however long that takes.
+  ticket->cv.wait(lock, [&] { return ticket->state == State::kDone; });
   return ticket->result;
+}
+
+void GroupCommitter::writerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    // At stop, what is queued still runs: its writers wait for their answers.
+    if (queue_.empty()) return;
+    lead(lock);
+    lock.lock();
+  }
 }
 
 void GroupCommitter::lead(std::unique_lock<std::mutex>& lock) {
@@ -144,20 +174,9 @@ void GroupCommitter::lead(std::unique_lock<std::mutex>& lock) {
   }
   if (outcome.lost) ++stats_.failed_batches_total;
   if (outcome.opened) ++stats_.writer_opens_total;
-  // The next leader is a writer already waiting, so that no writer runs batches for others
-  // after its own is done.
-  std::shared_ptr<Ticket> next;
-  if (queue_.empty()) {
-    leading_ = false;
-  } else {
-    next = queue_.front();
-    next->lead = true;
-  }
   lock.unlock();
-  // Notified outside the lock, so `batch` and `next` keep the tickets alive until here: the
-  // next leader may run, finish and return before this line.
+  // Notified outside the lock; `batch` keeps the tickets alive until here.
   for (Ticket* t : finished) t->cv.notify_one();
-  if (next != nullptr) next->cv.notify_one();
 }
 
 GroupCommitter::BatchOutcome GroupCommitter::runBatch(const Batch& batch) {
@@ -332,6 +351,7 @@ Poco::JSON::Object::Ptr CommitStats::toJson() const {
   out->set("queue_timeouts_total", queue_timeouts_total);
   out->set("writer_opens_total", writer_opens_total);
   out->set("queued", queued);
+  out->set("writer_nice", writer_nice);
   return out;
 }
 

@@ -6,12 +6,14 @@
 #include <Poco/JSON/Object.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/clock.h"
@@ -42,18 +44,21 @@ struct CommitStats {
   uint64_t queue_timeouts_total = 0;  ///< writes that gave up in the queue, before they started
   uint64_t writer_opens_total = 0;    ///< writer connections opened (first, after faults, aged)
   int queued = 0;                     ///< writes waiting for a batch right now
+  int writer_nice = 0;                ///< the writer thread's priority in force (nice value)
 
   /// {"batches_total","writes_total","largest_batch","failed_batches_total",
-  ///  "queue_timeouts_total","writer_opens_total","queued"}
+  ///  "queue_timeouts_total","writer_opens_total","queued","writer_nice"}
   Poco::JSON::Object::Ptr toJson() const;
 };
 
 /// Runs write units of work in transactions on one connection of its own, so that a write never
-/// waits for a session that readers hold. The first writer to find no batch in flight becomes
-/// the leader: it takes up to kMaxBatch queued works (its own first), runs BEGIN IMMEDIATE, each
-/// work inside its own SAVEPOINT (unless it is alone), then one COMMIT, and wakes each writer of
-/// the batch with its own result; then it hands the lead to the first writer still queued.
-/// Writers that arrive meanwhile queue and wait.
+/// waits for a session that readers hold. One writer thread of its own runs every batch: it takes
+/// up to kMaxBatch queued works, runs BEGIN IMMEDIATE, each work inside its own SAVEPOINT (unless
+/// it is alone), then one COMMIT, and wakes each writer of the batch with its own result; writers
+/// that arrive meanwhile queue and wait for the next batch. The thread runs at
+/// Options::writer_nice (db.writer_nice): among a daemon's hundreds of request threads on a few
+/// cores, a writer at the default priority waits for a core for most of each batch, and every
+/// write with it (a refused priority is logged once and the thread runs at the default).
 ///
 /// Promises: write() returns success only after the COMMIT that contains the work succeeded.
 /// A work that returns an error or throws is rolled back to its savepoint and gets its own error
@@ -65,13 +70,13 @@ struct CommitStats {
 /// kDependencyUnavailable, and its work never runs; once started, it waits for the outcome.
 /// The writer connection is reopened after a failure that Hooks::fail marks `reopen`, after a
 /// lost transaction, and once older than max_lifetime (as pooled sessions are), so that a fault
-/// on the file's path reaches it. Thread-safe; only the leader touches the connection.
+/// on the file's path reaches it. Thread-safe; only the writer thread touches the connection.
 class GroupCommitter {
  public:
   /// Bounds one transaction: a larger batch would hold every writer in it for longer.
   static constexpr std::size_t kMaxBatch = 256;
 
-  /// What the committer needs from the database around it; all run on the leader's thread.
+  /// What the committer needs from the database around it; all run on the writer thread.
   struct Hooks {
     /// A new, configured connection; may throw.
     std::function<std::unique_ptr<Poco::Data::Session>()> open;
@@ -87,6 +92,7 @@ class GroupCommitter {
   struct Options {
     std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms: the longest queue wait
     std::chrono::seconds max_lifetime{3600};       // db.pool.max_lifetime_s, for the writer too
+    int writer_nice = 0;                           // db.writer_nice: the writer thread's priority
   };
 
   GroupCommitter(Options options, Hooks hooks, const common::Clock& clock);
@@ -110,8 +116,9 @@ class GroupCommitter {
   };
   enum class Step { kPending, kRolledBack, kLost };
 
-  // Runs one batch and hands the lead on. The caller holds `lock`, which is released on return,
-  // and its ticket is queue_.front().
+  // The writer thread: runs a batch whenever works are queued, until stopped and drained.
+  void writerLoop();
+  // Runs one batch. The caller holds `lock`, which is released on return.
   void lead(std::unique_lock<std::mutex>& lock);
   BatchOutcome runBatch(const Batch& batch);
   Step runWork(Ticket& ticket, sqlite3* handle, bool savepoint);
@@ -126,13 +133,15 @@ class GroupCommitter {
   const Hooks hooks_;
   const common::Clock& clock_;
 
-  // The leader's alone: handed from leader to leader under mu_.
+  // The writer thread's alone.
   sql::SessionPtr writer_;
   common::SteadyTime writer_opened_at_{};
 
   mutable std::mutex mu_;
   std::deque<std::shared_ptr<Ticket>> queue_;  // works not yet taken into a batch, oldest first
-  bool leading_ = false;                       // a leader is running batches
+  std::condition_variable work_queued_;
+  bool stopping_ = false;
+  std::thread thread_;  // the writer: runs every batch
   CommitStats stats_;
 };
 

@@ -1,5 +1,7 @@
 #include "store/sqlite/group_commit.h"
 
+#include "common/thread_priority.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -11,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_priority.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/sql.h"
 #include "unit/store/store_fixture.h"
@@ -112,6 +115,27 @@ class GroupCommitTest : public SqliteStoreFixture {
 
   std::unique_ptr<Database> db_;
 };
+
+// Every write runs on the writer thread, at db.writer_nice: a priority any thread may take (a
+// lower one) is in force from the start, and stats say so.
+TEST_F(GroupCommitTest, WritesRunOnTheWriterThreadAtItsPriority) {
+  options_.writer_nice = 3;
+  openDb();
+  EXPECT_EQ(db_->commits().writer_nice, 3);
+  std::thread::id ran_on;
+  int nice_there = 0;
+  ASSERT_TRUE(db_->write(kNoDeadline,
+                         [&](Session& s) -> Status {
+                           sql::exec(s, "INSERT INTO t (x) VALUES (1)");
+                           ran_on = std::this_thread::get_id();
+                           nice_there = common::threadNice();
+                           return Ok{};
+                         })
+                  .ok());
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(nice_there, 3);
+  EXPECT_NE(common::threadNice(), 3) << "the caller's own priority is left alone";
+}
 
 TEST_F(GroupCommitTest, ConcurrentWritersAreAllCommittedAndEachSeesItsOwnResult) {
   openDb();

@@ -1,0 +1,31 @@
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "common/thread_priority.h"
+
+namespace cc::common {
+
+namespace {
+// On Linux a thread's id names it alone to setpriority (threads are scheduled one by one).
+id_t thisThread() { return static_cast<id_t>(::syscall(SYS_gettid)); }
+}  // namespace
+
+Status setThreadNice(int nice) {
+  if (::setpriority(PRIO_PROCESS, thisThread(), nice) == 0) return Ok{};
+  const int e = errno;
+  return Error::dependencyUnavailable(
+      "setpriority(" + std::to_string(nice) + "): " + std::strerror(e) +
+      (e == EACCES || e == EPERM ? " (needs CAP_SYS_NICE or RLIMIT_NICE, e.g. LimitNICE=)" : ""));
+}
+
+int threadNice() {
+  errno = 0;
+  return ::getpriority(PRIO_PROCESS, thisThread());
+}
+
+}  // namespace cc::common
