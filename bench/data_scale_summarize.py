@@ -61,51 +61,54 @@ for s in by.get("seed", []):
 for imp in by.get("import", []):
     print(f"\nImport through the API (`controlcenterctl import`): not measured ({imp['why']}).")
 
-print(f"\n### Reads: req/s at each size, and as a share of the same read at {base:,}\n" if base else "")
-head = "| read | URL | " + " | ".join(f"{s:,}" for s in sizes) + f" | keeps half at {largest:,} |"
-print(head)
-print("| --- | --- | " + " | ".join("---" for _ in sizes) + " | --- |")
+# A run with READS=0 has no reads to show.
 verdict_reads = []
-for read in order:
-    b = med(reads[(read, base)], "rps")
-    cells = []
-    ratio_last = None
-    for s in sizes:
-        v = med(reads[(read, s)], "rps")
-        ratio = v / b if v is not None and b else None
-        if s == largest:
-            ratio_last = ratio
-        cells.append(f(v) if s == base else f"{f(v)} ({f(ratio, 2)})")
-    ok = ratio_last is not None and ratio_last >= 0.5 and all(
-        errors(reads[(read, s)]) == 0 for s in sizes)
-    verdict_reads.append((read, ratio_last, ok))
-    print(f"| {read} | `{shown_path(read, largest)}` | " + " | ".join(cells) +
-          f" | {'yes' if ok else '**no**'} |")
+if sizes:
+    print(f"\n### Reads: req/s at each size, and as a share of the same read at {base:,}\n" if base else "")
+    head = "| read | URL | " + " | ".join(f"{s:,}" for s in sizes) + f" | keeps half at {largest:,} |"
+    print(head)
+    print("| --- | --- | " + " | ".join("---" for _ in sizes) + " | --- |")
+    verdict_reads = []
+    for read in order:
+        b = med(reads[(read, base)], "rps")
+        cells = []
+        ratio_last = None
+        for s in sizes:
+            v = med(reads[(read, s)], "rps")
+            ratio = v / b if v is not None and b else None
+            if s == largest:
+                ratio_last = ratio
+            cells.append(f(v) if s == base else f"{f(v)} ({f(ratio, 2)})")
+        ok = ratio_last is not None and ratio_last >= 0.5 and all(
+            errors(reads[(read, s)]) == 0 for s in sizes)
+        verdict_reads.append((read, ratio_last, ok))
+        print(f"| {read} | `{shown_path(read, largest)}` | " + " | ".join(cells) +
+              f" | {'yes' if ok else '**no**'} |")
 
-print("\n### Reads: p50 / p99 ms, and non-2xx (or socket errors) over all runs\n")
-print("| read | " + " | ".join(f"{s:,}" for s in sizes) + " | non-2xx |")
-print("| --- | " + " | ".join("---" for _ in sizes) + " | --- |")
-for read in order:
-    cells = [f"{f(med(reads[(read, s)], 'p50_ms'), 2)} / {f(med(reads[(read, s)], 'p99_ms'), 1)}"
-             for s in sizes]
-    errs = sum(errors(reads[(read, s)]) for s in sizes)
-    print(f"| {read} | " + " | ".join(cells) + f" | {errs:,} |")
+    print("\n### Reads: p50 / p99 ms, and non-2xx (or socket errors) over all runs\n")
+    print("| read | " + " | ".join(f"{s:,}" for s in sizes) + " | non-2xx |")
+    print("| --- | " + " | ".join("---" for _ in sizes) + " | --- |")
+    for read in order:
+        cells = [f"{f(med(reads[(read, s)], 'p50_ms'), 2)} / {f(med(reads[(read, s)], 'p99_ms'), 1)}"
+                 for s in sizes]
+        errs = sum(errors(reads[(read, s)]) for s in sizes)
+        print(f"| {read} | " + " | ".join(cells) + f" | {errs:,} |")
 
-print("\n### What each read answered (one probe before the runs): total (≥ when capped)\n")
-print("| read | " + " | ".join(f"{s:,}" for s in sizes) + " |")
-print("| --- | " + " | ".join("---" for _ in sizes) + " |")
-for read in order:
-    cells = []
-    for s in sizes:
-        p = reads[(read, s)][0].get("probe") or {}
-        if p.get("status") != 200:
-            cells.append(f"HTTP {p.get('status')}")
-        elif "total" in p:
-            cells.append(("≥ " if p.get("total_is_lower_bound") else "") + f"{p['total']:,}"
-                         + f" ({p.get('items', 0)} on the page)")
-        else:
-            cells.append("200")
-    print(f"| {read} | " + " | ".join(cells) + " |")
+    print("\n### What each read answered (one probe before the runs): total (≥ when capped)\n")
+    print("| read | " + " | ".join(f"{s:,}" for s in sizes) + " |")
+    print("| --- | " + " | ".join("---" for _ in sizes) + " |")
+    for read in order:
+        cells = []
+        for s in sizes:
+            p = reads[(read, s)][0].get("probe") or {}
+            if p.get("status") != 200:
+                cells.append(f"HTTP {p.get('status')}")
+            elif "total" in p:
+                cells.append(("≥ " if p.get("total_is_lower_bound") else "") + f"{p['total']:,}"
+                             + f" ({p.get('items', 0)} on the page)")
+            else:
+                cells.append("200")
+        print(f"| {read} | " + " | ".join(cells) + " |")
 warm = {w["size"]: w for w in by.get("warm-heartbeats", [])}
 if warm:
     print("\nBefore /api/agents/active, the agents heartbeat through the API for 2 s at random ids "
