@@ -609,7 +609,7 @@ void HttpConnection::run() {
     ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
     ctx.method = request->getMethod();
     ctx.peer_ip = peer_ip;
-    ctx.client_ip = peer_ip;
+    ctx.normalise(pipeline.clientResolver());
 
     std::optional<Reply> early;
     bool body_complete = true;
