@@ -661,6 +661,11 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const DaemonSetti
   cors_ = std::make_shared<middleware::CorsStage>(router, settings.cors, s.metrics);
   pipeline->use(cors_);
   pipeline->use(s.rate_limit);
+  // The client behind trusted proxies, resolved once when each request's context is built.
+  pipeline->setClientResolver(
+      [stage = s.rate_limit](const std::string& peer, const std::string& forwarded_for) {
+        return stage->clientAddress(peer, forwarded_for);
+      });
   store::Store* store = s.store.get();
   pipeline->use(std::make_shared<middleware::BreakerStage>(
       *s.db_breaker, [store](common::SteadyTime deadline) { return store->probeWrite(deadline); }));

@@ -1,28 +1,45 @@
 #include "http/error_envelope.h"
 
+#include <Poco/Net/HTTPResponse.h>
+
 #include "common/json_text.h"
 
 namespace cc::http {
 
 using common::jsonString;
 
-std::string errorBody(int status, std::string_view code, const std::string& message,
-                      const std::string& request_id, const std::string& field) {
-  std::string body = "{\"error\":{\"status\":" + std::to_string(status) +
-                     ",\"code\":" + jsonString(code) + ",\"message\":" + jsonString(message) +
+std::string errorBody(const common::Error& error, const std::string& request_id) {
+  std::string body = "{\"error\":{\"status\":" + std::to_string(common::httpStatus(error.code)) +
+                     ",\"code\":" + jsonString(common::codeName(error.code)) +
+                     ",\"message\":" + jsonString(error.message) +
                      ",\"request_id\":" + jsonString(request_id);
-  if (!field.empty()) body += ",\"field\":" + jsonString(field);
+  if (!error.field.empty()) body += ",\"field\":" + jsonString(error.field);
   body += "}}";
   return body;
 }
 
 Reply errorReply(const common::Error& error, const std::string& request_id) {
-  int status = common::httpStatus(error.code);
-  Reply reply = Reply::json(status, errorBody(status, common::codeName(error.code), error.message,
-                                              request_id, error.field));
-  reply.error_code = std::string(common::codeName(error.code));
+  Reply reply = Reply::json(common::httpStatus(error.code), errorBody(error, request_id));
+  reply.error_code = error.code;
   if (error.retry_after_s > 0) reply.setHeader("Retry-After", std::to_string(error.retry_after_s));
   return reply;
+}
+
+std::string rawErrorResponse(const common::Error& error, const std::string& request_id,
+                             std::string_view date) {
+  const int status = common::httpStatus(error.code);
+  std::string body = errorBody(error, request_id);
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " +
+                    Poco::Net::HTTPResponse::getReasonForStatus(
+                        static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)) +
+                    "\r\nContent-Type: application/json\r\n";
+  if (error.retry_after_s > 0)
+    out += "Retry-After: " + std::to_string(error.retry_after_s) + "\r\n";
+  out += "Connection: close\r\n";
+  if (!date.empty()) out += "Date: " + std::string(date) + "\r\n";
+  out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  out += body;
+  return out;
 }
 
 }  // namespace cc::http

@@ -2,18 +2,26 @@
 // The JSON error envelope every non-2xx answer carries.
 
 #include <string>
+#include <string_view>
 
 #include "common/error.h"
 #include "http/reply.h"
 
 namespace cc::http {
 
-/// {"error":{"status":…,"code":…,"message":…,"request_id":…[,"field":…]}} with the status from
-/// the error table; adds Retry-After when the error asks for it.
+/// The one writer of the envelope's JSON text:
+/// {"error":{"status":…,"code":…,"message":…,"request_id":…[,"field":…]}}, the status and the
+/// code taken from the error table.
+std::string errorBody(const common::Error& error, const std::string& request_id);
+
+/// The envelope as a Reply, with the status from the error table and the typed code set; adds
+/// Retry-After when the error asks for it.
 Reply errorReply(const common::Error& error, const std::string& request_id);
 
-/// The envelope's JSON text alone, for places that write bytes directly.
-std::string errorBody(int status, std::string_view code, const std::string& message,
-                      const std::string& request_id, const std::string& field = {});
+/// A whole HTTP/1.1 answer carrying the envelope, with Connection: close, for the places that
+/// write bytes to a socket without a Poco response: before a request has been parsed, and at
+/// accept. Adds Retry-After when the error asks for it, and Date when `date` is not empty.
+std::string rawErrorResponse(const common::Error& error, const std::string& request_id,
+                             std::string_view date);
 
 }  // namespace cc::http

@@ -102,15 +102,7 @@ std::string randomId() {
 // objects need a parsed request (without one, sendBuffer drops the body).
 void sendRawError(Poco::Net::StreamSocket& socket, common::ErrorCode code,
                   const std::string& message) {
-  int status = common::httpStatus(code);
-  std::string body = errorBody(status, common::codeName(code), message, randomId());
-  std::string head =
-      "HTTP/1.1 " + std::to_string(status) + " " +
-      Poco::Net::HTTPResponse::getReasonForStatus(
-          static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status)) +
-      "\r\nContent-Type: application/json\r\nConnection: close\r\nDate: " + httpDate() +
-      "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  std::string all = head + body;
+  std::string all = rawErrorResponse({code, message, {}, 0}, randomId(), httpDate());
   try {
     socket.sendBytes(all.data(), static_cast<int>(all.size()));
     socket.shutdownSend();
@@ -617,7 +609,7 @@ void HttpConnection::run() {
     ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
     ctx.method = request->getMethod();
     ctx.peer_ip = peer_ip;
-    ctx.client_ip = peer_ip;
+    ctx.normalise(pipeline.clientResolver());
 
     std::optional<Reply> early;
     bool body_complete = true;

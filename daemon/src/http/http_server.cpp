@@ -135,17 +135,19 @@ void HttpServer::admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketA
   // Once a connection rather than once a request: it bounds every send of every answer on it.
   client.setSendTimeout(Poco::Timespan(settings_->send_timeout_ms.load() * 1000LL));
   if (tcp && !limiter_.tryAcquire(from.host())) {
-    refuse(client, 429, "Too Many Requests", "rate_limited",
-           "too many connections from " + from.host().toString() +
-               " (http.max_connections_per_client = " + std::to_string(limiter_.limit()) +
-               "); reuse a keep-alive connection");
+    refuse(client, common::Error::unavailable(
+                       common::ErrorCode::kRateLimited,
+                       "too many connections from " + from.host().toString() +
+                           " (http.max_connections_per_client = " +
+                           std::to_string(limiter_.limit()) + "); reuse a keep-alive connection"));
     return;
   }
   if (dispatcher_->queuedConnections() >= settings_->queue) {
     if (tcp) limiter_.release(from.host());
     ++refused_;
-    refuse(client, 503, "Service Unavailable", "unavailable",
-           "server is at capacity (http.queue connections waiting); retry");
+    refuse(client, common::Error::unavailable(
+                       common::ErrorCode::kUnavailable,
+                       "server is at capacity (http.queue connections waiting); retry"));
     return;
   }
   {
@@ -200,9 +202,9 @@ bool HttpServer::shedForDescriptors() {
   // tries again.
   if (accepted.client) {
     ++shed_descriptors_;
-    refuse(*accepted.client, 503, "Service Unavailable",
-           common::codeName(common::ErrorCode::kOverloaded),
-           "server is out of file descriptors; retry");
+    refuse(*accepted.client,
+           common::Error::unavailable(common::ErrorCode::kOverloaded,
+                                      "server is out of file descriptors; retry"));
     answered = true;
   }
   // Fails while another thread holds the freed slot; the loop takes it again later.
@@ -210,16 +212,11 @@ bool HttpServer::shedForDescriptors() {
   return answered;
 }
 
-void HttpServer::refuse(Poco::Net::StreamSocket& client, int status, std::string_view reason,
-                        std::string_view code, const std::string& message) {
-  std::string body = errorBody(status, code, message, "-");
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
-                     "\r\nContent-Type: application/json\r\n"
-                     "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n\r\n";
+void HttpServer::refuse(Poco::Net::StreamSocket& client, const common::Error& error) {
+  // No request has been read, so there is no request id to give.
+  std::string all = rawErrorResponse(error, "-", {});
   try {
     client.setBlocking(false);
-    std::string all = head + body;
     client.sendBytes(all.data(), static_cast<int>(all.size()));
     client.shutdownSend();
   } catch (const Poco::Exception&) {

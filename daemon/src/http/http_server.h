@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/error.h"
 #include "http/accept_failure_log.h"
 #include "http/connection_limiter.h"
 #include "http/idle_connections.h"
@@ -183,8 +184,8 @@ class HttpServer {
   /// full queue). Throws Poco::Exception when the client is already gone.
   void admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketAddress& from);
   bool shedForDescriptors();
-  void refuse(Poco::Net::StreamSocket& socket, int status, std::string_view reason,
-              std::string_view code, const std::string& message);
+  /// Answers `error` on a client no connection has taken yet, then closes it.
+  void refuse(Poco::Net::StreamSocket& socket, const common::Error& error);
 
   Poco::Net::ServerSocket socket_;
   std::shared_ptr<ServerSettings> settings_;

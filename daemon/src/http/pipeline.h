@@ -23,6 +23,9 @@ class Pipeline {
 
   void use(std::shared_ptr<Middleware> middleware) { middleware_.push_back(std::move(middleware)); }
   void setInvoker(Invoker invoker) { invoker_ = std::move(invoker); }
+  /// Who the client is behind trusted proxies; without one, the socket peer. Set before serving.
+  void setClientResolver(ClientResolver resolver) { client_resolver_ = std::move(resolver); }
+  const ClientResolver& clientResolver() const { return client_resolver_; }
   Reply handle(RequestContext& ctx) const;
   /// An answer the connection gives before the request reaches the chain, with each stage's
   /// onEarlyReply applied.
@@ -37,6 +40,7 @@ class Pipeline {
   std::shared_ptr<const Router> router_;
   std::vector<std::shared_ptr<Middleware>> middleware_;
   Invoker invoker_;
+  ClientResolver client_resolver_;
 };
 
 }  // namespace cc::http

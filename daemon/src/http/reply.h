@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/error.h"
 
 namespace cc::http {
 
@@ -40,7 +43,9 @@ struct Reply {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string error_code;  // the envelope's code for error replies; "" otherwise
+  /// The error an envelope reply carries (set by errorReply); empty for every other reply. Its
+  /// string and status come from the one error table (common::codeName, common::httpStatus).
+  std::optional<common::ErrorCode> error_code;
   /// When set, the body is this stream, sent with Transfer-Encoding: chunked, and `body` is
   /// unused. Such a reply is never cached, and the request deadline does not cut its body.
   std::shared_ptr<BodyStream> stream;

@@ -12,6 +12,35 @@ std::string lower(std::string s) {
 }
 }  // namespace
 
+std::string_view routingMethod(std::string_view method) {
+  return method == "HEAD" ? std::string_view("GET") : method;
+}
+
+std::string bearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (authorization.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
+        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
+      return {};
+    }
+  }
+  authorization.remove_prefix(kScheme.size());
+  while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
+  return std::string(authorization);
+}
+
+void RequestContext::normalise(const ClientResolver& resolve_client) {
+  routing_method = std::string(routingMethod(method));
+  bearer_token = bearerToken(header("Authorization"));
+  client_ip = peer_ip;
+  if (resolve_client) {
+    // Resolved once here so the access log, the limiter and the handlers agree on who it is.
+    std::string forwarded_for = header("X-Forwarded-For");
+    if (!forwarded_for.empty()) client_ip = resolve_client(peer_ip, forwarded_for);
+  }
+}
+
 std::string RequestContext::header(const std::string& name) const {
   if (request != nullptr) return request->get(name, "");
   auto it = header_copies.find(lower(name));

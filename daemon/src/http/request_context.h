@@ -1,9 +1,11 @@
 #pragma once
 // Everything the pipeline knows about one request while it is being served.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 
@@ -34,18 +36,32 @@ struct StageNotes {
   int64_t cache_age_s = -1;
 };
 
+/// Who the client is, given the socket peer and X-Forwarded-For as received (the header is
+/// believed only from trusted proxies); set on a pipeline by the stage that knows the proxies.
+using ClientResolver =
+    std::function<std::string(const std::string& peer_ip, const std::string& forwarded_for)>;
+
+/// The method routing and the rate-limit and cache rules see: HEAD is served as GET, any other
+/// method as sent.
+std::string_view routingMethod(std::string_view method);
+
+/// The token of an `Authorization: Bearer <token>` value ("Bearer" case-insensitive, the spaces
+/// after it skipped), or "".
+std::string bearerToken(std::string_view authorization);
+
 /// Per-request state, created by the connection and passed through middleware to the handler.
 /// Lives on one worker thread; not shared.
 struct RequestContext {
   std::string request_id;
-  std::string method;  // as sent; HEAD is routed like GET
-  std::string path;    // percent-decoded, without the query
+  std::string method;          // as sent
+  std::string routing_method;  // what routing and rules see: HEAD as GET (see normalise())
+  std::string path;            // percent-decoded, without the query
   std::string raw_query;
   std::map<std::string, std::string> query;  // decoded; the first value of a repeated name wins
   std::map<std::string, std::string> path_params;
   std::string route;      // the matched route template, e.g. /api/agents/{id}; "" if none
   std::string client_ip;  // after trusted-proxy handling; the peer's address otherwise
-  std::string peer_ip;
+  std::string peer_ip;    // the socket peer ("local" on a Unix-domain socket)
   std::string body;
   /// For a route that reads its body itself (RouteOptions::streams_body): that body, which the
   /// connection then has not read into `body`. Null otherwise.
@@ -59,9 +75,16 @@ struct RequestContext {
   /// routes give it to each of their steps.
   common::Millis budget{0};
   std::optional<Identity> identity;
-  std::string token;  // the bearer token presented, once authenticated
+  /// The bearer token presented, "" if none; `identity` says whether it was accepted.
+  std::string bearer_token;
   StageNotes notes;
   const Poco::Net::HTTPServerRequest* request = nullptr;  // headers; null in unit tests
+  /// Derives, once, what several stages read from the request as sent: routing_method from
+  /// `method`, bearer_token from Authorization and client_ip from `peer_ip` and X-Forwarded-For
+  /// (through `resolve_client` when there is one and the header is present; the peer otherwise).
+  /// Called by the connection when it builds the context, after the method, the peer and the
+  /// headers are known.
+  void normalise(const ClientResolver& resolve_client);
   /// Copies every header into header_copies and forgets the request object.
   void detachFromRequest();
   /// For protocol upgrades only: a handler that answers the upgrade itself (e.g. constructs a

@@ -54,7 +54,7 @@ void Router::add(const std::string& method, const std::string& pattern, Handler 
 }
 
 RouteMatch Router::match(const std::string& method, const std::string& path) const {
-  const std::string& wanted = method == "HEAD" ? std::string("GET") : method;
+  const std::string_view wanted = routingMethod(method);
   auto parts = splitPath(path);
   RouteMatch result;
   int best_any = -1;

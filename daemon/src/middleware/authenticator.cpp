@@ -14,31 +14,16 @@ http::Reply unauthorized(const std::string& message, const std::string& request_
 
 }  // namespace
 
-std::string Authenticator::bearerToken(const std::string& header) {
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (header.size() <= kPrefix.size()) return {};
-  for (std::size_t i = 0; i < kPrefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(header[i])) !=
-        std::tolower(static_cast<unsigned char>(kPrefix[i]))) {
-      return {};
-    }
-  }
-  std::string token = header.substr(kPrefix.size());
-  while (!token.empty() && token.front() == ' ') token.erase(0, 1);
-  return token;
-}
-
 std::optional<http::Reply> Authenticator::onRequest(http::RequestContext& ctx,
                                                     const http::Route* route) {
   if (route != nullptr && route->options.is_public) return std::nullopt;
   if (ctx.path.rfind("/api/", 0) != 0 && ctx.path != "/api") return std::nullopt;
 
-  std::string token = bearerToken(ctx.header("Authorization"));
-  if (token.empty()) {
+  if (ctx.bearer_token.empty()) {
     return unauthorized("this route needs Authorization: Bearer <token> (POST /api/auth/login)",
                         ctx.request_id);
   }
-  auto identity = tokens_.validate(token, ctx.deadline);
+  auto identity = tokens_.validate(ctx.bearer_token, ctx.deadline);
   if (!identity) {
     if (identity.error().code == common::ErrorCode::kUnauthorized) {
       return unauthorized(identity.error().message, ctx.request_id);
@@ -46,7 +31,6 @@ std::optional<http::Reply> Authenticator::onRequest(http::RequestContext& ctx,
     return http::errorReply(identity.error(), ctx.request_id);
   }
   ctx.identity = http::Identity{identity->username, std::string(domain::toString(identity->role))};
-  ctx.token = std::move(token);
   if (route != nullptr && route->options.writes && identity->role != domain::Role::kAdmin) {
     return http::errorReply({common::ErrorCode::kForbidden,
                              "role viewer may not change anything; this route needs role admin",

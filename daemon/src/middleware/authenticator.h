@@ -17,9 +17,6 @@ class Authenticator final : public http::Middleware {
   std::optional<http::Reply> onRequest(http::RequestContext& ctx,
                                        const http::Route* route) override;
 
-  /// The token of an `Authorization: Bearer` header, or "".
-  static std::string bearerToken(const std::string& header);
-
  private:
   auth::TokenService& tokens_;
 };

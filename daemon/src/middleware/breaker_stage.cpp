@@ -6,10 +6,10 @@
 
 namespace cc::middleware {
 
-bool BreakerStage::isStoreFailure(std::string_view error_code) {
+bool BreakerStage::isStoreFailure(std::optional<common::ErrorCode> code) {
   // db_pool_exhausted is load and insufficient_storage a full disk: the store still serves
   // reads in both cases, so neither may open the breaker and take the reads down with it.
-  return error_code == "dependency_unavailable" || error_code == "timeout";
+  return code == common::ErrorCode::kDependencyUnavailable || code == common::ErrorCode::kTimeout;
 }
 
 std::optional<http::Reply> BreakerStage::onRequest(http::RequestContext& ctx,
@@ -26,7 +26,7 @@ std::optional<http::Reply> BreakerStage::onRequest(http::RequestContext& ctx,
   }
   if (permit.probe && write_probe_) {
     common::Status probed = write_probe_(ctx.deadline);
-    if (!probed.ok() && isStoreFailure(common::codeName(probed.error().code))) {
+    if (!probed.ok() && isStoreFailure(probed.error().code)) {
       breaker_.onFailure(permit);
       auto open_s = static_cast<int>((breaker_.config().open_ms + 999) / 1000);
       return http::errorReply(

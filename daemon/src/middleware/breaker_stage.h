@@ -2,7 +2,7 @@
 // The pipeline stage that guards store-backed routes with the store's circuit breaker.
 
 #include <functional>
-#include <string_view>
+#include <optional>
 
 #include "breaker/circuit_breaker.h"
 #include "common/result.h"
@@ -29,8 +29,9 @@ class BreakerStage final : public http::Middleware {
                                        const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
 
-  /// Whether a reply's error code (snake_case, "" for none) means the store is failing.
-  static bool isStoreFailure(std::string_view error_code);
+  /// Whether a reply's error code (none for a reply that is not an error) means the store is
+  /// failing.
+  static bool isStoreFailure(std::optional<common::ErrorCode> code);
 
  private:
   breaker::CircuitBreaker& breaker_;

@@ -3,7 +3,6 @@
 #include <functional>
 
 #include "http/error_envelope.h"
-#include "middleware/authenticator.h"
 
 namespace cc::middleware {
 
@@ -16,18 +15,13 @@ std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
                                                      const http::Route*) {
   auto limiter = this->limiter();
   RequestInfo info;
-  info.method = ctx.method == "HEAD" ? "GET" : ctx.method;
+  info.method = ctx.routing_method;
   info.path = ctx.path;
-  info.peer_ip = ctx.peer_ip;
-  std::string xff = ctx.header("X-Forwarded-For");
-  if (!xff.empty()) {
-    // Resolved once here so the access log and the limiter agree on who the client is.
-    ctx.client_ip = limiter->config().trusted_proxies.resolve(ctx.peer_ip, xff);
-  }
   info.client_ip = ctx.client_ip;
   // Token rules key on a digest of the presented token: cheap, and never the secret itself.
-  std::string token = Authenticator::bearerToken(ctx.header("Authorization"));
-  if (!token.empty()) info.token_key = std::to_string(std::hash<std::string>{}(token));
+  if (!ctx.bearer_token.empty()) {
+    info.token_key = std::to_string(std::hash<std::string>{}(ctx.bearer_token));
+  }
   RateDecision decision = limiter->decide(info);
   if (decision.action == RateAction::kExempt || decision.action == RateAction::kUnlimited) {
     return std::nullopt;
@@ -51,6 +45,11 @@ std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
                                         decision.retry_after_s},
                                        ctx.request_id);
   return reply;
+}
+
+std::string RateLimitStage::clientAddress(const std::string& peer_ip,
+                                          const std::string& forwarded_for) const {
+  return limiter()->config().trusted_proxies.resolve(peer_ip, forwarded_for);
 }
 
 void RateLimitStage::onReply(const http::RequestContext& ctx, http::Reply& reply) {

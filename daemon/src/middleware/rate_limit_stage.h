@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "http/middleware.h"
 #include "metrics/registry.h"
@@ -21,6 +22,10 @@ class RateLimitStage final : public http::Middleware {
   std::optional<http::Reply> onRequest(http::RequestContext& ctx,
                                        const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
+  /// Who the client is behind the current limiter's trusted proxies (ratelimit.trusted_proxies,
+  /// followed across reloads): the pipeline's http::ClientResolver, so that the context is built
+  /// with the address the limiter keys on.
+  std::string clientAddress(const std::string& peer_ip, const std::string& forwarded_for) const;
 
   std::shared_ptr<RateLimiter> limiter() const { return std::atomic_load(&limiter_); }
   void setLimiter(std::shared_ptr<RateLimiter> limiter) {

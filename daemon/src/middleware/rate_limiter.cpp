@@ -106,9 +106,7 @@ RateDecision RateLimiter::decide(const RequestInfo& request) const {
       }
       [[fallthrough]];
     case RateKey::kIp:
-      d.key = !request.client_ip.empty()
-                  ? request.client_ip
-                  : config_->trusted_proxies.resolve(request.peer_ip, request.xff);
+      d.key = request.client_ip;
       break;
   }
 

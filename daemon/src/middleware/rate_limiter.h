@@ -21,9 +21,8 @@ namespace cc::middleware {
 struct RequestInfo {
   std::string method;
   std::string path;       ///< a query part is ignored
-  std::string client_ip;  ///< when set, the already resolved client address, used as is
-  std::string peer_ip;    ///< the socket peer; resolved with `xff` when client_ip is empty
-  std::string xff;        ///< X-Forwarded-For as received (believed only from trusted proxies)
+  std::string client_ip;  ///< the client, already resolved behind trusted proxies (the
+                          ///< request context's client_ip, see RateLimitStage::clientAddress)
   std::string token_key;  ///< the user for `key = token` rules: a user id or a token hash,
                           ///< never the raw token; empty falls back to the client address
 };

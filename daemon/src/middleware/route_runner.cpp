@@ -78,7 +78,7 @@ http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route
   // would be handed the same one-use stream.
   if (route.options.bulk) return execute(ctx, route);
   std::optional<CacheRule> rule;
-  if (cache_) rule = cache_->config()->match(ctx.method == "HEAD" ? "GET" : ctx.method, ctx.path);
+  if (cache_) rule = cache_->config()->match(ctx.routing_method, ctx.path);
   if (!rule) return execute(ctx, route);
 
   std::string role = ctx.identity ? ctx.identity->role : "anonymous";

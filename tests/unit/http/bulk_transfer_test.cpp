@@ -251,7 +251,7 @@ TEST_F(BulkTransferTest, AStoreFailurePartWayIsReportedAsWhereTheImportStopped) 
   writes = 1;
   Reply first = handlers::importCollection(agents, *services_, ctx);
   EXPECT_EQ(first.status, 503) << first.body;
-  EXPECT_EQ(first.error_code, "dependency_unavailable");
+  EXPECT_EQ(first.error_code, common::ErrorCode::kDependencyUnavailable);
 }
 
 // A body that breaks after `cut` bytes, as a connection closed mid-body does.
@@ -325,7 +325,7 @@ TEST_F(BulkTransferTest, ABodyCutShortKeepsTheWrittenBatchesAndNothingAfter) {
   ctx.body_source = &large;
   Reply too_large = handlers::importCollection(agents, *services_, ctx);
   EXPECT_EQ(too_large.status, 413);
-  EXPECT_EQ(too_large.error_code, "payload_too_large");
+  EXPECT_EQ(too_large.error_code, common::ErrorCode::kPayloadTooLarge);
   EXPECT_EQ(store_->agents().stats()->total, batch);
 }
 

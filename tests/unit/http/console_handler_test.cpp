@@ -132,7 +132,7 @@ TEST(ConsoleRoutesTest, ThePageIsAtTheRootAndUnderConsole) {
   ctx.path_params = match.params;
   Reply reply = match.route->handler(ctx);
   EXPECT_EQ(reply.status, 404);
-  EXPECT_EQ(reply.error_code, "not_found");
+  EXPECT_EQ(reply.error_code, common::ErrorCode::kNotFound);
   ctx.path_params = router.match("GET", "/console/index.html").params;
   EXPECT_EQ(router.match("GET", "/console/index.html").route->handler(ctx).status, 200);
 }

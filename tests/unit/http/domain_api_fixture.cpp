@@ -29,7 +29,7 @@ class TestAuth final : public Middleware {
     // FakeClock, so restate it there.
     ctx.deadline = clock_.now() + std::chrono::seconds(10);
     if (route == nullptr || route->options.is_public) return std::nullopt;
-    std::string token = handlers::bearerToken(ctx);
+    const std::string& token = ctx.bearer_token;
     if (!token.empty()) {
       auto identity = tokens_.validate(token, ctx.deadline);
       if (!identity) {

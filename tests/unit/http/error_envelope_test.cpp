@@ -15,7 +15,7 @@ TEST(ErrorEnvelopeTest, CarriesStatusCodeMessageAndRequestId) {
   Reply r = errorReply(common::Error::notFound("no agent 7"), "req-1");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.content_type, "application/json");
-  EXPECT_EQ(r.error_code, "not_found");
+  EXPECT_EQ(r.error_code, common::ErrorCode::kNotFound);
   auto e = parse(r.body);
   EXPECT_EQ(e->getValue<int>("status"), 404);
   EXPECT_EQ(e->getValue<std::string>("code"), "not_found");
@@ -57,6 +57,27 @@ TEST(ErrorEnvelopeTest, MessagesAreEscapedIntoValidJson) {
   std::string message = e->getValue<std::string>("message");
   EXPECT_NE(message.find("quote \" backslash \\ newline \n ctrl \x01"), std::string::npos);
   EXPECT_NE(message.find("\xEF\xBF\xBD"), std::string::npos) << "invalid UTF-8 is replaced";
+}
+
+TEST(ErrorEnvelopeTest, RawResponsesCarryTheSameEnvelopeInAWholeAnswer) {
+  // Before a request is parsed: a Date, no Retry-After.
+  std::string early = rawErrorResponse({common::ErrorCode::kRequestTimeout, "slow", {}, 0}, "abc",
+                                       "Thu, 03 Dec 2026 08:00:00 GMT");
+  std::string early_body = errorBody({common::ErrorCode::kRequestTimeout, "slow", {}, 0}, "abc");
+  EXPECT_EQ(early,
+            "HTTP/1.1 408 Request Time-out\r\nContent-Type: application/json\r\n"
+            "Connection: close\r\nDate: Thu, 03 Dec 2026 08:00:00 GMT\r\nContent-Length: " +
+                std::to_string(early_body.size()) + "\r\n\r\n" + early_body);
+  EXPECT_EQ(parse(early_body)->getValue<std::string>("code"), "request_timeout");
+
+  // At accept: Retry-After, no Date.
+  common::Error busy = common::Error::unavailable(common::ErrorCode::kRateLimited, "too many");
+  std::string refused = rawErrorResponse(busy, "-", {});
+  EXPECT_EQ(refused,
+            "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+            "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                std::to_string(errorBody(busy, "-").size()) + "\r\n\r\n" + errorBody(busy, "-"));
+  EXPECT_EQ(errorBody(busy, "-"), errorReply(busy, "-").body);
 }
 
 }  // namespace

@@ -23,19 +23,19 @@ class BreakerStageTest : public ::testing::Test {
   }
 
   // One request through the stage: the stage's own reply, or the handler's with `error_code`.
-  http::Reply pass(BreakerStage& stage, const std::string& error_code) {
+  http::Reply pass(BreakerStage& stage, std::optional<common::ErrorCode> error_code) {
     http::RequestContext ctx;
     ctx.deadline = clock_.now() + std::chrono::seconds(5);
     if (auto refused = stage.onRequest(ctx, &route_)) return *refused;
-    http::Reply reply = http::Reply::json(error_code.empty() ? 200 : 503, "{}");
+    http::Reply reply = http::Reply::json(error_code ? 503 : 200, "{}");
     reply.error_code = error_code;
     stage.onReply(ctx, reply);
     return reply;
   }
 
   void openBreaker(BreakerStage& stage) {
-    pass(stage, "dependency_unavailable");
-    pass(stage, "dependency_unavailable");
+    pass(stage, common::ErrorCode::kDependencyUnavailable);
+    pass(stage, common::ErrorCode::kDependencyUnavailable);
     ASSERT_EQ(breaker_.state(), BreakerState::kOpen);
   }
 
@@ -47,8 +47,10 @@ class BreakerStageTest : public ::testing::Test {
 TEST_F(BreakerStageTest, FullDiskAndPoolExhaustionNeverOpenTheBreaker) {
   BreakerStage stage(breaker_);
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(pass(stage, "insufficient_storage").error_code, "insufficient_storage");
-    EXPECT_EQ(pass(stage, "db_pool_exhausted").error_code, "db_pool_exhausted");
+    EXPECT_EQ(pass(stage, common::ErrorCode::kInsufficientStorage).error_code,
+              common::ErrorCode::kInsufficientStorage);
+    EXPECT_EQ(pass(stage, common::ErrorCode::kDbPoolExhausted).error_code,
+              common::ErrorCode::kDbPoolExhausted);
   }
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
   EXPECT_EQ(breaker_.counters().failures, 0u);
@@ -57,12 +59,12 @@ TEST_F(BreakerStageTest, FullDiskAndPoolExhaustionNeverOpenTheBreaker) {
 
 TEST_F(BreakerStageTest, StoreFailuresAndTimeoutsOpenIt) {
   BreakerStage stage(breaker_);
-  pass(stage, "timeout");
-  pass(stage, "dependency_unavailable");
+  pass(stage, common::ErrorCode::kTimeout);
+  pass(stage, common::ErrorCode::kDependencyUnavailable);
   EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
-  http::Reply refused = pass(stage, "");
+  http::Reply refused = pass(stage, std::nullopt);
   EXPECT_EQ(refused.status, 503);
-  EXPECT_EQ(refused.error_code, "dependency_unavailable");
+  EXPECT_EQ(refused.error_code, common::ErrorCode::kDependencyUnavailable);
   EXPECT_EQ(breaker_.counters().rejections, 1u);
 }
 
@@ -78,19 +80,19 @@ TEST_F(BreakerStageTest, AFailingWriteProbeKeepsItOpenEvenForAReadThatWouldSucce
   EXPECT_EQ(probes, 0) << "no probe while the breaker is closed";
 
   clock_.advance(std::chrono::milliseconds(1000));
-  http::Reply probe = pass(stage, "");  // a read that would have succeeded
+  http::Reply probe = pass(stage, std::nullopt);  // a read that would have succeeded
   EXPECT_EQ(probes, 1);
   EXPECT_EQ(probe.status, 503);
-  EXPECT_EQ(probe.error_code, "dependency_unavailable");
+  EXPECT_EQ(probe.error_code, common::ErrorCode::kDependencyUnavailable);
   EXPECT_NE(probe.body.find("readonly database"), std::string::npos) << probe.body;
   EXPECT_EQ(breaker_.state(), BreakerState::kOpen);
 
   verdict = common::Ok{};
   clock_.advance(std::chrono::milliseconds(1000));
-  EXPECT_EQ(pass(stage, "").status, 200);
+  EXPECT_EQ(pass(stage, std::nullopt).status, 200);
   EXPECT_EQ(probes, 2);
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
-  EXPECT_EQ(pass(stage, "").status, 200);
+  EXPECT_EQ(pass(stage, std::nullopt).status, 200);
   EXPECT_EQ(probes, 2) << "only the half-open probe pays for a write";
 }
 
@@ -100,7 +102,7 @@ TEST_F(BreakerStageTest, AProbeThatFindsTheDiskFullLetsTheRequestDecide) {
   });
   openBreaker(stage);
   clock_.advance(std::chrono::milliseconds(1000));
-  EXPECT_EQ(pass(stage, "").status, 200);
+  EXPECT_EQ(pass(stage, std::nullopt).status, 200);
   EXPECT_EQ(breaker_.state(), BreakerState::kClosed);
 }
 

@@ -85,7 +85,7 @@ TEST_F(CorsTest, APreflightFromAnotherOriginIsRefusedWithoutCorsHeaders) {
   CorsStage stage(router_, policyOf({kAllowed}), registry_);
   http::Reply reply = pass(stage, "OPTIONS", "/api/agents", preflight("https://evil.example"));
   EXPECT_EQ(reply.status, 403);
-  EXPECT_EQ(reply.error_code, "forbidden");
+  EXPECT_EQ(reply.error_code, common::ErrorCode::kForbidden);
   EXPECT_NE(reply.body.find("https://evil.example"), std::string::npos) << reply.body;
   EXPECT_EQ(reply.header("Access-Control-Allow-Origin"), nullptr);
   EXPECT_EQ(reply.header("Access-Control-Allow-Methods"), nullptr);
@@ -97,7 +97,7 @@ TEST_F(CorsTest, APreflightOfAnUnknownPathIs404) {
   CorsStage stage(router_, policyOf({kAllowed}), registry_);
   http::Reply reply = pass(stage, "OPTIONS", "/api/nothing", preflight(kAllowed));
   EXPECT_EQ(reply.status, 404);
-  EXPECT_EQ(reply.error_code, "not_found");
+  EXPECT_EQ(reply.error_code, common::ErrorCode::kNotFound);
 }
 
 TEST_F(CorsTest, AnswersToAnAllowedOriginCarryTheHeadersErrorsIncluded) {

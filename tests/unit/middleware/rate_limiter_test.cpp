@@ -28,11 +28,11 @@ class RateLimiterTest : public ::testing::Test {
     EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems.front().message);
     return std::make_unique<RateLimiter>(cfg, clock_, previous);
   }
-  static RequestInfo get(const std::string& path, const std::string& peer = "198.51.100.1") {
+  static RequestInfo get(const std::string& path, const std::string& client = "198.51.100.1") {
     RequestInfo r;
     r.method = "GET";
     r.path = path;
-    r.peer_ip = peer;
+    r.client_ip = client;
     return r;
   }
   // The problems of how the keys fit together, in a configuration whose every key is fine.
@@ -179,22 +179,20 @@ TEST_F(RateLimiterTest, ClientsBehindTrustedProxiesGetTheirOwnBuckets) {
   auto limiter = make({{"ratelimit.rules", "api"},
                        {"ratelimit.rule.api.burst", "1"},
                        {"ratelimit.trusted_proxies", "10.0.0.0/8"}});
-  RequestInfo a = get("/api/x", "10.0.0.1");
-  a.xff = "198.51.100.1";
-  RequestInfo b = get("/api/x", "10.0.0.1");
-  b.xff = "198.51.100.2";
+  // The client as the request context resolves it, through the limiter's trusted proxies.
+  const TrustedProxies& proxies = limiter->config().trusted_proxies;
+  RequestInfo a = get("/api/x", proxies.resolve("10.0.0.1", "198.51.100.1"));
+  RequestInfo b = get("/api/x", proxies.resolve("10.0.0.1", "198.51.100.2"));
   EXPECT_EQ(limiter->decide(a).key, "198.51.100.1");
   EXPECT_EQ(limiter->decide(b).action, RateAction::kPass);
   EXPECT_EQ(limiter->decide(a).action, RateAction::kReject);
   // A forged XFF from an untrusted peer does not buy a fresh bucket.
-  RequestInfo forged = get("/api/x", "203.0.113.5");
-  forged.xff = "198.51.100.99";
+  RequestInfo forged = get("/api/x", proxies.resolve("203.0.113.5", "198.51.100.99"));
   EXPECT_EQ(limiter->decide(forged).key, "203.0.113.5");
-  forged.xff = "198.51.100.100";
+  forged = get("/api/x", proxies.resolve("203.0.113.5", "198.51.100.100"));
   EXPECT_EQ(limiter->decide(forged).action, RateAction::kReject);
-  // A caller-resolved client address is used as is.
-  RequestInfo resolved = get("/api/x", "10.0.0.1");
-  resolved.client_ip = "198.51.100.1";
+  // The resolved client address is used as is.
+  RequestInfo resolved = get("/api/x", "198.51.100.1");
   EXPECT_EQ(limiter->decide(resolved).action, RateAction::kReject);
 }
 

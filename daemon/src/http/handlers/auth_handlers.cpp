@@ -60,7 +60,7 @@ Reply login(DomainServices& services, RequestContext& ctx) {
 
 Reply validate(DomainServices& services, RequestContext& ctx) {
   // The middleware accepted this token already; asking again (a cache hit) gives its expiry.
-  auto identity = services.tokens.validate(bearerToken(ctx), ctx.deadline);
+  auto identity = services.tokens.validate(ctx.bearer_token, ctx.deadline);
   if (!identity) return authError(identity.error(), ctx);
   auto out = newObject();
   out->set("valid", true);
@@ -68,14 +68,14 @@ Reply validate(DomainServices& services, RequestContext& ctx) {
   out->set("role", std::string(domain::toString(identity->role)));
   out->set("expires_at", common::formatIsoTime(identity->expires_at_ms));
   // The id an admin lists and revokes this token by (GET /admin/users/{name}/tokens).
-  out->set("token_id", auth::TokenService::tokenId(bearerToken(ctx)));
+  out->set("token_id", auth::TokenService::tokenId(ctx.bearer_token));
   Reply reply = jsonReply(200, out);
   reply.setHeader("Cache-Control", "no-store");
   return reply;
 }
 
 Reply logout(DomainServices& services, RequestContext& ctx) {
-  std::string token = bearerToken(ctx);
+  const std::string& token = ctx.bearer_token;
   if (token.empty()) {
     return authError({ErrorCode::kUnauthorized, "missing bearer token", {}, 0}, ctx);
   }

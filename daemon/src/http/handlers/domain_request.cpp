@@ -1,7 +1,5 @@
 #include "http/handlers/domain_request.h"
 
-#include <Poco/String.h>
-
 #include "common/json_writer.h"
 #include "http/json_body.h"
 
@@ -29,16 +27,6 @@ common::Result<bool> queryFlag(const RequestContext& ctx, const std::string& nam
   if (*value == "true") return true;
   if (*value == "false") return false;
   return common::Error::invalid(name, "must be true or false, got '" + *value + "'");
-}
-
-std::string bearerToken(const RequestContext& ctx) {
-  std::string header = ctx.header("Authorization");
-  const std::string scheme = "bearer ";
-  if (header.size() <= scheme.size() ||
-      Poco::icompare(header.substr(0, scheme.size()), scheme) != 0) {
-    return {};
-  }
-  return Poco::trim(header.substr(scheme.size()));
 }
 
 void announceChange(const DomainServices& services, const std::string& topic,

@@ -25,9 +25,6 @@ common::Result<int64_t> pathId(const RequestContext& ctx, const std::string& wha
 /// Error::invalid(name, …) otherwise.
 common::Result<bool> queryFlag(const RequestContext& ctx, const std::string& name, bool fallback);
 
-/// The token of an `Authorization: Bearer <token>` header ("Bearer" case-insensitive), or "".
-std::string bearerToken(const RequestContext& ctx);
-
 /// After a successful write: drops cached GETs under `path_prefix` and publishes
 /// {"type":type,"id":id[,"<key>":object]} on `topic`, `object` being JSON text. Either service
 /// may be unset. `key` and `object` are omitted when `object` is empty (deletions).

@@ -2,7 +2,6 @@
 
 #include "auth/password_hasher.h"
 #include "http/error_envelope.h"
-#include "middleware/authenticator.h"
 
 namespace cc::http::handlers {
 namespace {
@@ -26,7 +25,7 @@ void addPublicMetricsRoute(Router& router, const metrics::Registry& registry, st
   router.add(
       "GET", "/metrics",
       [&registry, key = std::move(key)](RequestContext& ctx) {
-        std::string sent = middleware::Authenticator::bearerToken(ctx.header("Authorization"));
+        const std::string& sent = ctx.bearer_token;
         if (!sent.empty() && auth::PasswordHasher::constantTimeEquals(sent, key)) {
           return exposition(registry);
         }
