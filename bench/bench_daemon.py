@@ -104,3 +104,25 @@ class ThrowawayRedis:
 
     def stop(self):
         subprocess.run([os.path.join(ROOT, "scripts/redis-server.sh"), "stop", self.dir])
+
+
+def open_websocket(address, path, timeout=10):
+    """A blocking socket upgraded to a WebSocket on `address` (host:port) at `path`, and the bytes
+    that came after the 101's head; raises RuntimeError with the status line when refused."""
+    import base64, socket
+    host, port = address.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=timeout)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall((f"GET {path} HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\n"
+                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError("the connection closed during the upgrade")
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    if b" 101 " not in head.split(b"\r\n")[0]:
+        raise RuntimeError(head.split(b"\r\n")[0].decode())
+    return sock, rest

@@ -12,11 +12,11 @@ A's bus counters (published, dropped, publish failures).
 One JSON line to stdout and bench/results/bus_events.jsonl.
 Usage: python3 bench/bus_events.py [--daemon build/release/controlcenterd] [--seconds 10]
 """
-import argparse, base64, json, multiprocessing, os, socket, subprocess, time
+import argparse, json, multiprocessing, os, socket, subprocess, time
 import urllib.request
 from datetime import datetime
 
-from bench_daemon import ROOT, Daemon, ThrowawayRedis
+from bench_daemon import ROOT, Daemon, ThrowawayRedis, open_websocket
 
 
 def api(method, url, token, body=None):
@@ -38,18 +38,7 @@ def count_in_process(address, token, ready, stop, results, name):
     last_heartbeat) of each heartbeat event until `stop`; `ready` once subscribed. A process of
     its own for each subscriber and a plain blocking socket, so that neither waits for the
     other's turn at the interpreter."""
-    host, port = address.rsplit(":", 1)
-    sock = socket.create_connection((host, int(port)))
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /api/system/ws?token={token} HTTP/1.1\r\nHost: {host}\r\n"
-                  f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        buf += sock.recv(4096)
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    if b" 101 " not in head.split(b"\r\n")[0]:
-        raise RuntimeError(head.split(b"\r\n")[0].decode())
+    sock, buf = open_websocket(address, f"/api/system/ws?token={token}", timeout=None)
     sock.sendall(masked_text('{"type":"subscribe","topics":["agents"]}'))
     sock.settimeout(0.2)
     out = []

@@ -16,9 +16,9 @@ daemon's defaults: 2 arenas and the release), "jemalloc" (LD_PRELOAD of Debian's
 when installed, with glibc's settings off). One JSON line per variant to stdout and bench/results/memory_burst.jsonl.
 Usage: python3 bench/memory_burst.py [--daemon build/release/controlcenterd] [--variants glibc,arena2]
 """
-import argparse, base64, json, os, socket, threading, time
+import argparse, json, os, socket, threading, time
 
-from bench_daemon import ROOT, Daemon
+from bench_daemon import ROOT, Daemon, open_websocket
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
@@ -122,20 +122,10 @@ def burst(d, clients, bodies, body):
 
 
 def subscribers(d, n):
-    host, port = d.http.rsplit(":", 1)
     socks = []
     before = rss_kb(d.proc.pid)
     for _ in range(n):
-        s = socket.create_connection((host, int(port)), timeout=10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        s.sendall((f"GET /api/system/metrics HTTP/1.1\r\nHost: {d.http}\r\nUpgrade: websocket\r\n"
-                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                   "Sec-WebSocket-Version: 13\r\n\r\n").encode())
-        data = b""
-        while b"\r\n\r\n" not in data:
-            data += s.recv(4096)
-        if b" 101 " not in data.split(b"\r\n")[0]:
-            raise RuntimeError(data.split(b"\r\n")[0].decode())
+        s, _early = open_websocket(d.http, "/api/system/metrics")
         s.setblocking(False)
         socks.append(s)
     peak = 0
