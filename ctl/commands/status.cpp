@@ -95,18 +95,16 @@ int runStatus(Context& ctx, const Invocation&) {
   // daemon older than the Redis backend).
   if (status->has("redis")) {
     auto redis = child(status, "redis");
-    if (!redis->has("ratelimit")) {
+    if (redis->size() == 0) {
       fields.push_back({"rate limits", "local (this daemon's own buckets)"});
-    }
-    if (redis->size() > 0) {
+    } else {
       auto limits = child(redis, "ratelimit");
-      if (limits->size() > 0)
-        fields.push_back(
-            {"rate limits", "redis " + text(redis, "url") + ", " + text(limits, "state") +
-                                " (on failure: " + text(limits, "failure_mode") + "); " +
-                                text(limits, "decisions") + " decided by Redis, " +
-                                text(limits, "cached_rejections") + " rejected from cache, " +
-                                text(limits, "fallbacks") + " fallbacks"});
+      fields.push_back(
+          {"rate limits", "redis " + text(redis, "url") + ", " + text(limits, "state") +
+                              " (on failure: " + text(limits, "failure_mode") + "); " +
+                              text(limits, "decisions") + " decided by Redis, " +
+                              text(limits, "cached_rejections") + " rejected from cache, " +
+                              text(limits, "fallbacks") + " fallbacks"});
       const std::string last_error = text(redis, "last_error");
       fields.push_back({"redis pool", text(redis, "state") + ", " + text(redis, "in_use") +
                                           " in use, " + text(redis, "idle") + " idle of " +

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <optional>
 
 #include "metrics/process_metrics.h"
+#include "ws/session.h"
 #include "ws/ws_routes.h"
 
 namespace cc::app {
@@ -159,7 +161,8 @@ namespace {
 using Revocation = auth::TokenService::Revocation;
 using BusKind = shared_state::BusMessage::Kind;
 
-// A revocation made here, as the bus carries it, and back.
+// A revocation made here as the bus carries it, and a message of the bus as the revocation it
+// names (nothing for the other kinds).
 shared_state::BusMessage busMessageOf(const Revocation& r) {
   switch (r.kind) {
     case Revocation::Kind::kHash:
@@ -170,6 +173,21 @@ shared_state::BusMessage busMessageOf(const Revocation& r) {
       break;
   }
   return {BusKind::kUserRevoked, "", r.value};
+}
+
+std::optional<Revocation> revocationOf(const shared_state::BusMessage& m) {
+  switch (m.kind) {
+    case BusKind::kTokenRevoked:
+      return Revocation{Revocation::Kind::kHash, m.value};
+    case BusKind::kTokenIdRevoked:
+      return Revocation{Revocation::Kind::kIdPrefix, m.value};
+    case BusKind::kUserRevoked:
+      return Revocation{Revocation::Kind::kUser, m.value};
+    case BusKind::kCacheInvalidated:
+    case BusKind::kEvent:
+      break;
+  }
+  return std::nullopt;
 }
 
 // The resync event: a subscriber may have missed events and should read the rows again.
@@ -187,25 +205,12 @@ void Services::startBus(const shared_state::RedisSettings& redis_settings) {
   bus = std::make_unique<shared_state::MessageBus>(
       redis_settings, clock, options,
       [token_service, response_cache, ws_hub](const shared_state::BusMessage& m) {
-        switch (m.kind) {
-          case BusKind::kTokenRevoked:
-            token_service->forgetRevoked({Revocation::Kind::kHash, m.value});
-            break;
-          case BusKind::kTokenIdRevoked:
-            token_service->forgetRevoked({Revocation::Kind::kIdPrefix, m.value});
-            break;
-          case BusKind::kUserRevoked:
-            token_service->forgetRevoked({Revocation::Kind::kUser, m.value});
-            break;
-          case BusKind::kCacheInvalidated:
-            response_cache->invalidatePrefix(m.value);
-            break;
-          case BusKind::kEvent:
-            if (m.topic == "agents" || m.topic == "projects") {
-              ws_hub->publish(m.topic == "projects" ? ws::kTopicProjects : ws::kTopicAgents,
-                              m.value);
-            }
-            break;
+        if (auto revocation = revocationOf(m)) {
+          token_service->forgetRevoked(*revocation);
+        } else if (m.kind == BusKind::kCacheInvalidated) {
+          response_cache->invalidatePrefix(m.value);
+        } else if (auto topic = ws::parseTopic(m.topic); topic && *topic != ws::kTopicMetrics) {
+          ws_hub->publish(*topic, m.value);
         }
       },
       [token_service, response_cache, ws_hub] {

@@ -112,13 +112,8 @@ void TokenService::cacheInsert(const std::string& hash, const domain::Identity& 
 common::Status TokenService::revoke(const std::string& token, common::SteadyTime deadline) {
   const std::string hash = hashToken(token);
   auto removed = repo_.remove(hash, deadline);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++revocations_;
-    forgetHash(hash);
-  }
-  // Told whatever the store said: it may have deleted the token before it failed.
-  if (listener_) listener_({Revocation::Kind::kHash, hash});
+  // Forgotten and told whatever the store said: it may have deleted the token before it failed.
+  revoked({Revocation::Kind::kHash, hash});
   if (!removed.ok()) return removed.error();
   return common::Ok{};
 }
@@ -145,22 +140,11 @@ common::Status TokenService::revokeById(const std::string& username, const std::
     return none;
   }
   auto removed = repo_.removeByPrefix(username, id, deadline);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++revocations_;
-    if (removed.ok()) {
-      for (const auto& hash : *removed) forgetHash(hash);
-    } else {
-      // The store may or may not have deleted it; the cache must not keep what may be revoked.
-      forgetWhere([&id](const Entry& e) { return e.hash.compare(0, kIdLength, id) == 0; });
-    }
-  }
-  if (listener_) {
-    if (removed.ok()) {
-      for (const auto& hash : *removed) listener_({Revocation::Kind::kHash, hash});
-    } else {
-      listener_({Revocation::Kind::kIdPrefix, id});
-    }
+  if (removed.ok()) {
+    for (const auto& hash : *removed) revoked({Revocation::Kind::kHash, hash});
+  } else {
+    // The store may or may not have deleted it; the cache must not keep what may be revoked.
+    revoked({Revocation::Kind::kIdPrefix, id});
   }
   if (!removed.ok()) return removed.error();
   if (removed->empty()) return none;
@@ -186,12 +170,12 @@ common::Result<std::vector<TokenSummary>> TokenService::listUser(const std::stri
 }
 
 void TokenService::forgetUser(const std::string& username) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++revocations_;
-    forgetWhere([&username](const Entry& e) { return e.identity.username == username; });
-  }
-  if (listener_) listener_({Revocation::Kind::kUser, username});
+  revoked({Revocation::Kind::kUser, username});
+}
+
+void TokenService::revoked(const Revocation& revocation) {
+  forgetRevoked(revocation);
+  if (listener_) listener_(revocation);
 }
 
 void TokenService::forgetRevoked(const Revocation& revocation) {

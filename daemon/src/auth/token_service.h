@@ -121,6 +121,8 @@ class TokenService {
 
   void cacheInsert(const std::string& hash, const domain::Identity& identity, int64_t now_ms,
                    uint64_t epoch);
+  // A revocation made here: forgotten in the cache, then told to the listener.
+  void revoked(const Revocation& revocation);
   // Both with mu_ held.
   void forgetHash(const std::string& hash);
   void forgetWhere(const std::function<bool(const Entry&)>& matches);

@@ -49,6 +49,11 @@ std::string encodeBusMessages(const std::string& from, const std::vector<BusMess
   return out;
 }
 
+bool sentBy(std::string_view payload, const std::string& from) {
+  const std::string head = std::string(kVersion) + "\n" + from + "\n";
+  return payload.substr(0, head.size()) == head;
+}
+
 std::optional<std::pair<std::string, std::vector<BusMessage>>> decodeBusMessages(
     std::string_view payload) {
   std::string_view rest(payload), version, from;

@@ -26,6 +26,8 @@ struct BusMessage {
 /// The payload of `messages` from instance `from`: "cc1" and the instance, a line each, then per
 /// message its kind (and topic) a line each, the value's length in bytes on a line and the value.
 std::string encodeBusMessages(const std::string& from, const std::vector<BusMessage>& messages);
+/// Whether `payload` came from instance `from` (read from its head, without decoding the rest).
+bool sentBy(std::string_view payload, const std::string& from);
 /// The instance and messages of a payload; nothing for a payload this version cannot read.
 std::optional<std::pair<std::string, std::vector<BusMessage>>> decodeBusMessages(
     std::string_view payload);

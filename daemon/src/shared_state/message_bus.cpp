@@ -134,12 +134,13 @@ void MessageBus::publishLoop() {
 }
 
 void MessageBus::received(const std::string& payload) {
+  // Its own messages come back to every instance: it applied them when it announced them.
+  if (sentBy(payload, instance_)) return;
   auto decoded = decodeBusMessages(payload);
   if (!decoded) {
     spdlog::debug("message bus: ignored a message this version cannot read");
     return;
   }
-  if (decoded->first == instance_) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
     counts_.received += decoded->second.size();

@@ -7,7 +7,7 @@
 
 #include <exception>
 
-#include "common/unix_address.h"
+#include "shared_state/redis_wire.h"
 
 namespace cc::shared_state {
 
@@ -46,23 +46,14 @@ common::Result<RedisPool::ConnectionPtr> RedisPool::connect() {
   const Poco::Timespan timeout(std::chrono::microseconds(settings_.timeout).count());
   std::string step = "connect";
   try {
-    Poco::Net::SocketAddress address;
-    if (settings_.url.isSocket()) {
-      auto unix_address = common::unixAddress(settings_.url.socket_path);
-      if (!unix_address) return fail(unix_address.error().message, false);
-      address = *unix_address;
-    } else {
-      address = Poco::Net::SocketAddress(settings_.url.host,
-                                         static_cast<Poco::UInt16>(settings_.url.port));
-    }
-    connection->client.connect(address, timeout);
+    auto address = redisAddress(settings_.url);
+    if (!address) return fail(address.error().message, false);
+    connection->client.connect(*address, timeout);
     connection->client.setReceiveTimeout(timeout);
-    if (!settings_.password.empty()) {
+    if (auto args = redisAuthCommand(settings_); !args.empty()) {
       step = "AUTH";
       Array auth;
-      auth << "AUTH";
-      if (!settings_.url.user.empty()) auth << settings_.url.user;
-      auth << settings_.password;
+      for (const auto& arg : args) auth << arg;
       std::string refused = redisErrorText(connection->client.sendCommand(auth));
       if (!refused.empty()) return fail("AUTH refused: " + refused, false);
     }

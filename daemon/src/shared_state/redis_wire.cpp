@@ -1,7 +1,6 @@
 #include "shared_state/redis_wire.h"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/SocketAddress.h>
 
 #include "common/unix_address.h"
 
@@ -17,24 +16,27 @@ Poco::Timespan timespan(std::chrono::milliseconds ms) {
 
 }  // namespace
 
+common::Result<Poco::Net::SocketAddress> redisAddress(const RedisUrl& url) {
+  if (url.isSocket()) return common::unixAddress(url.socket_path);
+  return Poco::Net::SocketAddress(url.host, static_cast<Poco::UInt16>(url.port));
+}
+
+std::vector<std::string> redisAuthCommand(const RedisSettings& settings) {
+  if (settings.password.empty()) return {};
+  std::vector<std::string> auth{"AUTH"};
+  if (!settings.url.user.empty()) auth.push_back(settings.url.user);
+  auth.push_back(settings.password);
+  return auth;
+}
+
 RedisWire RedisWire::open(const RedisSettings& settings, std::chrono::milliseconds wait) {
-  Poco::Net::SocketAddress address;
-  if (settings.url.isSocket()) {
-    auto unix_address = common::unixAddress(settings.url.socket_path);
-    if (!unix_address) throw Poco::IOException(unix_address.error().message);
-    address = *unix_address;
-  } else {
-    address =
-        Poco::Net::SocketAddress(settings.url.host, static_cast<Poco::UInt16>(settings.url.port));
-  }
+  auto address = redisAddress(settings.url);
+  if (!address) throw Poco::IOException(address.error().message);
   RedisWire wire;
-  wire.socket_.connect(address, timespan(wait));
+  wire.socket_.connect(*address, timespan(wait));
   wire.socket_.setSendTimeout(timespan(wait));
   if (!settings.url.isSocket()) wire.socket_.setNoDelay(true);
-  if (!settings.password.empty()) {
-    std::vector<std::string> auth{"AUTH"};
-    if (!settings.url.user.empty()) auth.push_back(settings.url.user);
-    auth.push_back(settings.password);
+  if (auto auth = redisAuthCommand(settings); !auth.empty()) {
     wire.send(auth);
     wire.expect(wait, "AUTH");
   }

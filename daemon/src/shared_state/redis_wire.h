@@ -3,6 +3,7 @@
 // Poco's client cannot set TCP_NODELAY, so a command longer than its stream buffer goes out in
 // two writes and the second waits for the server's delayed ACK (about 40 ms on Linux).
 
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <chrono>
@@ -10,10 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "shared_state/redis_settings.h"
 #include "shared_state/resp.h"
 
 namespace cc::shared_state {
+
+/// Where the Redis of `url` listens: its TCP address, or its Unix socket.
+common::Result<Poco::Net::SocketAddress> redisAddress(const RedisUrl& url);
+/// AUTH [user] password for `settings`; empty when it has no password.
+std::vector<std::string> redisAuthCommand(const RedisSettings& settings);
 
 /// One connection to the Redis of a RedisSettings: connected with a timeout, TCP_NODELAY on
 /// (TCP), authenticated (AUTH [user] password) and switched to the URL's database (SELECT) by

@@ -26,6 +26,9 @@ TEST(MessageBusCodecTest, EveryKindGoesThereAndBackAloneAndInABatch) {
     ASSERT_EQ(decoded->second.size(), 1u);
     EXPECT_TRUE(same(decoded->second[0], m)) << m.value;
   }
+  EXPECT_TRUE(sentBy(encodeBusMessages("0123abcd", messages), "0123abcd"));
+  EXPECT_FALSE(sentBy(encodeBusMessages("0123abcd", messages), "0123abc"));
+  EXPECT_FALSE(sentBy(encodeBusMessages("0123abcd", messages), "0123abcde"));
   auto batch = decodeBusMessages(encodeBusMessages("0123abcd", messages));
   ASSERT_TRUE(batch);
   ASSERT_EQ(batch->second.size(), messages.size());

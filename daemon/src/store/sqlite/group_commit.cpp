@@ -28,7 +28,7 @@ struct GroupCommitter::Ticket {
   const Work& work;  // the writer's; never touched once the writer has left (kCancelled)
   const common::SteadyTime deadline;
   State state = State::kQueued;          // guarded by mu_
-  common::Status result = common::Ok{};  // written by the leader before kDone
+  common::Status result = common::Ok{};  // written by the writer thread before kDone
   std::condition_variable cv;
 };
 
@@ -128,12 +128,12 @@ void GroupCommitter::writerLoop() {
     work_queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     // At stop, what is queued still runs: its writers wait for their answers.
     if (queue_.empty()) return;
-    lead(lock);
+    runNextBatch(lock);
     lock.lock();
   }
 }
 
-void GroupCommitter::lead(std::unique_lock<std::mutex>& lock) {
+void GroupCommitter::runNextBatch(std::unique_lock<std::mutex>& lock) {
   using State = Ticket::State;
   Batch batch;
   while (!queue_.empty() && batch.size() < kMaxBatch) {
@@ -146,8 +146,8 @@ void GroupCommitter::lead(std::unique_lock<std::mutex>& lock) {
   try {
     outcome = runBatch(batch);
   } catch (...) {
-    // Nothing but allocation should throw here, and a leader that left by an exception would stall
-    // every writer after it: close the transaction and acknowledge nothing of this batch.
+    // Nothing but allocation should throw here, and a writer thread that left by an exception
+    // would stall every writer: close the transaction and acknowledge nothing of this batch.
     closeWriter();
     for (const auto& t : batch)
       t->result = Error::dependencyUnavailable("database writer failed unexpectedly");

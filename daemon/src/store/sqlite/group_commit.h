@@ -119,7 +119,7 @@ class GroupCommitter {
   // The writer thread: runs a batch whenever works are queued, until stopped and drained.
   void writerLoop();
   // Runs one batch. The caller holds `lock`, which is released on return.
-  void lead(std::unique_lock<std::mutex>& lock);
+  void runNextBatch(std::unique_lock<std::mutex>& lock);
   BatchOutcome runBatch(const Batch& batch);
   Step runWork(Ticket& ticket, sqlite3* handle, bool savepoint);
   // Marks `ticket` started unless its writer gave up; whether it may run.
