@@ -67,10 +67,15 @@ TEST(HttpAdmissionTest, ConnectionsPastTheQueueGet503AndAreCounted) {
   DaemonProcess d(
       {"-D", "http.threads=1", "-D", "http.queue=1", "-D", "http.header_timeout_ms=5000"});
   ASSERT_TRUE(d.start()) << d.log();
-  // The only worker waits for this connection's headers; the next connection fills the queue.
+  // The only worker waits for the rest of this connection's head (a connection that has sent
+  // nothing waits on an event loop, holding no worker and no place in the queue); the next one
+  // fills the queue.
+  const std::string begun = "GET /health HTTP/1.1\r\n";
   Poco::Net::StreamSocket busy{Poco::Net::SocketAddress(d.httpAddress())};
+  busy.sendBytes(begun.data(), static_cast<int>(begun.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   Poco::Net::StreamSocket queued{Poco::Net::SocketAddress(d.httpAddress())};
+  queued.sendBytes(begun.data(), static_cast<int>(begun.size()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   auto start = std::chrono::steady_clock::now();
   auto raw = rawExchange(d.httpAddress(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", 3000);

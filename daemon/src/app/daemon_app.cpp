@@ -586,6 +586,12 @@ void DaemonApp::registerListenerMetrics() {
                    {{{{"reason", "queue_full"}}, double(s.connections_refused)},
                     {{{"reason", "per_client"}}, double(s.connections_refused_per_client)}},
                    {}});
+    out.push_back({"controlcenter_http_loop_requests_total",
+                   "Requests of the public listener answered by an event loop, without a "
+                   "worker (/health, the system views, rejections).",
+                   metrics::MetricType::kCounter,
+                   {{{}, double(s.requests_on_loops)}},
+                   {}});
     out.push_back({"controlcenter_http_slow_readers_total",
                    "Connections of the public listener closed because the client read none of "
                    "a response for http.send_timeout_ms (their worker and buffers freed).",
@@ -671,9 +677,11 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const DaemonSetti
       *s.db_breaker, [store](common::SteadyTime deadline) { return store->probeWrite(deadline); }));
   pipeline->use(std::make_shared<middleware::Authenticator>(*s.tokens));
   middleware::RouteRunner* runner = s.runner.get();
-  pipeline->setInvoker([runner](http::RequestContext& ctx, const http::Route& route) {
-    return runner->run(ctx, route);
-  });
+  pipeline->setInvoker([runner](http::RequestContext& ctx,
+                                const http::Route& route) { return runner->run(ctx, route); },
+                       [runner](const http::RequestContext& ctx, const http::Route& route) {
+                         return runner->mayWait(ctx, route);
+                       });
   return pipeline;
 }
 
@@ -684,9 +692,11 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string&
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
   middleware::RouteRunner* runner = s.runner.get();
-  pipeline->setInvoker([runner](http::RequestContext& ctx, const http::Route& route) {
-    return runner->run(ctx, route);
-  });
+  pipeline->setInvoker([runner](http::RequestContext& ctx,
+                                const http::Route& route) { return runner->run(ctx, route); },
+                       [runner](const http::RequestContext& ctx, const http::Route& route) {
+                         return runner->mayWait(ctx, route);
+                       });
   return pipeline;
 }
 
@@ -754,6 +764,8 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   h->set("connections_current", s.connections_current);
   h->set("connections_queued", s.connections_queued);
   h->set("connections_idle", s.connections_idle);
+  h->set("event_loops", s.event_loops);
+  h->set("requests_on_loops", s.requests_on_loops);
   h->set("connections_refused", s.connections_refused);
   h->set("connections_refused_per_client", s.connections_refused_per_client);
   h->set("clients_connected", s.clients_connected);

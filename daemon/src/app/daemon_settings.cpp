@@ -2,6 +2,9 @@
 
 #include <Poco/Net/IPAddress.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "config/key_table.h"
 #include "service/socket_activation.h"
 
@@ -12,6 +15,11 @@ http::ServerSettings publicListener(const config::Config& c) {
   http::ServerSettings s;
   s.name = "http";
   s.threads = c.getInt32("http.threads");
+  s.event_loops = c.getInt32("http.event_loops");
+  s.event_loop_nice = c.getInt32("http.event_loop_nice");
+  if (s.event_loops == 0) {
+    s.event_loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   s.queue = c.getInt32("http.queue");
   s.keepalive_timeout_s = c.getInt32("http.keepalive_timeout_s");
   s.max_keepalive_requests = c.getInt32("http.max_keepalive_requests");
@@ -32,6 +40,7 @@ http::ServerSettings adminListener(const config::Config& c, const std::string& n
   http::ServerSettings s = publicListener(c);
   s.name = name;
   s.threads = c.getInt32("admin.threads");
+  s.event_loops = 1;
   s.queue = 64;
   return s;
 }

@@ -55,6 +55,18 @@ common::Result<IssuedToken> TokenService::issue(const std::string& username, dom
   return issued;
 }
 
+bool TokenService::answersFromCache(const std::string& token) const {
+  if (token.empty() || !wellFormed(token)) return true;
+  const std::string hash = hashToken(token);
+  const int64_t now = clock_.wallMillis();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = index_.find(hash);
+  if (it == index_.end()) return false;
+  if (it->second->identity.expires_at_ms <= now) return true;
+  return options_.cache_lifetime_ms == 0 ||
+         now - it->second->cached_at_ms < options_.cache_lifetime_ms;
+}
+
 common::Result<domain::Identity> TokenService::validate(const std::string& token,
                                                         common::SteadyTime deadline) {
   if (token.empty()) return unauthorized("missing bearer token");

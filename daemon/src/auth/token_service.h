@@ -77,6 +77,9 @@ class TokenService {
   /// revoked. Store failures on a cache miss come back as they are (503-class).
   common::Result<domain::Identity> validate(const std::string& token,
                                             common::SteadyTime deadline = store::kNoDeadline);
+  /// Whether validate() would answer for this token from the cache alone, without the store: a
+  /// malformed token, or one cached and not stale (expired ones included).
+  bool answersFromCache(const std::string& token) const;
   /// Revokes one token (unknown tokens are fine: revocation is idempotent).
   common::Status revoke(const std::string& token, common::SteadyTime deadline = store::kNoDeadline);
   /// Revokes every token of a user, in the store and in the cache; returns how many.

@@ -35,6 +35,17 @@ std::vector<KeySpec> buildTable() {
        "Worker threads serving HTTP connections; a keep-alive connection holds one while it is "
        "busy.",
        v::intRange(1, 1024)},
+      {"http.event_loops", K::kInt, "0", false,
+       "Event loop threads holding connections between requests and answering, without a "
+       "worker, the requests that need nothing but memory (/health, the system views, "
+       "rejections); 0: one per core.",
+       v::intRange(0, 64)},
+      {"http.event_loop_nice", K::kInt, "-10", false,
+       "Scheduling priority (nice value) of the event loops, above the workers so that what "
+       "they answer is answered at once while the workers are busy. Raising it needs "
+       "CAP_SYS_NICE or RLIMIT_NICE (the packaged unit sets LimitNICE=-10); refused, it is "
+       "logged once and the loops run at the default. 0 leaves them at the default.",
+       v::intRange(-20, 19)},
       {"http.queue", K::kInt, "1024", false,
        "Accepted connections that may wait for a worker; past it new connections are refused "
        "(closed at once) and counted.",

@@ -1,7 +1,5 @@
 #include "http/http_connection.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
@@ -15,7 +13,6 @@
 #include <chrono>
 #include <cstring>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -24,10 +21,9 @@
 #include <poll.h>
 #endif
 
-#include "common/logging.h"
-#include "common/unix_address.h"
 #include "http/body_source.h"
 #include "http/error_envelope.h"
+#include "http/exchange.h"
 #include "http/http_server.h"
 
 namespace cc::http {
@@ -72,44 +68,6 @@ class Session final : public Poco::Net::HTTPServerSession {
   Poco::Timespan idle_;
   bool deadline_passed_ = false;
 };
-
-const std::string& httpDate() {
-  thread_local std::string cached;
-  thread_local std::time_t cached_at = 0;
-  std::time_t now = std::time(nullptr);
-  if (now != cached_at) {
-    cached = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(now),
-                                             Poco::DateTimeFormat::HTTP_FORMAT);
-    cached_at = now;
-  }
-  return cached;
-}
-
-std::string randomId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  uint64_t a = rng();
-  uint64_t b = rng();
-  std::string id(32, '0');
-  for (int i = 0; i < 16; ++i) {
-    id[i] = hex[(a >> (i * 4)) & 0xF];
-    id[16 + i] = hex[(b >> (i * 4)) & 0xF];
-  }
-  return id;
-}
-
-// Answers a request that could not be parsed, writing the bytes itself: Poco's response
-// objects need a parsed request (without one, sendBuffer drops the body).
-void sendRawError(Poco::Net::StreamSocket& socket, common::ErrorCode code,
-                  const std::string& message) {
-  std::string all = rawErrorResponse({code, message, {}, 0}, randomId(), httpDate());
-  try {
-    socket.sendBytes(all.data(), static_cast<int>(all.size()));
-    socket.shutdownSend();
-  } catch (const Poco::Exception&) {
-    // The client is gone; nothing left to tell it.
-  }
-}
 
 // Poco reports framing problems as MessageException with a text; map them to the status a
 // client can act on.
@@ -435,17 +393,6 @@ StreamOutcome sendStreamed(Poco::Net::StreamSocket& socket, HTTPServerResponseIm
 
 }  // namespace
 
-std::string requestIdFor(const std::string& client_value) {
-  if (!client_value.empty() && client_value.size() <= 128) {
-    bool sane = true;
-    for (char c : client_value) {
-      sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._:-", c));
-    }
-    if (sane) return client_value;
-  }
-  return randomId();
-}
-
 HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpServer& server)
     : TCPServerConnection(socket), server_(server) {}
 
@@ -487,15 +434,14 @@ void HttpConnection::run() {
   }
   Session session(socket(), server_.sessionParams());
   const Pipeline& pipeline = server_.pipeline();
-  std::string peer_ip = "local";  // a Unix-domain socket has no host address
-  try {
-    const Poco::Net::SocketAddress peer = socket().peerAddress();
-    if (!common::isUnixAddress(peer)) peer_ip = peer.host().toString();
-  } catch (const Poco::Exception&) {
-    // Reset before the first request: it will fail to parse and end the connection anyway.
-  }
+  const std::string peer_ip = peerIpOf(socket());
   const auto slice = std::chrono::microseconds(50 * 1000);
   int served = 0;
+  // Requests in a row an event loop would have answered itself: past kQuickToPark the connection
+  // waits there for its next one instead of on this worker (not after one alone, so that a
+  // client mixing store and quick requests is not passed back and forth).
+  int quick_in_a_row = 0;
+  constexpr int kQuickToPark = 8;
   // While other connections wait for a worker, this one keeps its worker for one slice only.
   const auto held_since = std::chrono::steady_clock::now();
 
@@ -509,15 +455,17 @@ void HttpConnection::run() {
       if (next_waiting) {
         server_.requeue(detached, std::chrono::steady_clock::now() +
                                       std::chrono::milliseconds(settings.header_timeout_ms));
-      } else if (!server_.park(detached)) {
+      } else if (!server_.park(detached, quick_in_a_row >= kQuickToPark)) {
         return;  // draining: an idle connection closes
       }
       done.requeued = true;
     };
-    if (served > 0 && server_.canPark() && session.buffered() == 0 && server_.queued() > 0 &&
-        std::chrono::steady_clock::now() - held_since >= kWorkerSlice) {
+    if (served > 0 && server_.canPark() && session.buffered() == 0 &&
+        (quick_in_a_row >= kQuickToPark ||
+         (server_.queued() > 0 && std::chrono::steady_clock::now() - held_since >= kWorkerSlice))) {
       try {
-        hand_back(readable(socket(), std::chrono::microseconds(0)));
+        hand_back(quick_in_a_row < kQuickToPark &&
+                  readable(socket(), std::chrono::microseconds(0)));
       } catch (const Poco::Exception&) {
         // Broken: closing it is all that is left.
       }
@@ -599,37 +547,11 @@ void HttpConnection::run() {
     server_.countRequest();
     ++server_.inflight();
     RequestContext ctx;
-    ctx.started = std::chrono::steady_clock::now();
-    ctx.budget = std::chrono::milliseconds(settings.request_timeout_ms.load());
-    ctx.deadline = ctx.started + ctx.budget;
-    ctx.request = request.get();
+    std::optional<Reply> early = startContext(ctx, *request, peer_ip, settings, pipeline);
     ctx.upgrade_request = request.get();
     ctx.upgrade_response = &response;
     response.setVersion(request->getVersion());
-    ctx.request_id = requestIdFor(request->get("X-Request-ID", ""));
-    ctx.method = request->getMethod();
-    ctx.peer_ip = peer_ip;
-    ctx.normalise(pipeline.clientResolver());
-
-    std::optional<Reply> early;
     bool body_complete = true;
-    const std::string& uri = request->getURI();
-    std::size_t qmark = uri.find('?');
-    try {
-      Poco::URI::decode(uri.substr(0, qmark), ctx.path);
-      if (qmark != std::string::npos) {
-        ctx.raw_query = uri.substr(qmark + 1);
-        decodeQuery(ctx.raw_query, ctx.query);
-      }
-    } catch (const Poco::Exception& e) {
-      early =
-          errorReply(common::Error::badRequest("malformed URI: " + e.message()), ctx.request_id);
-    }
-    if (!early && ctx.path.empty()) ctx.path = "/";
-    if (!early && ctx.path.front() != '/') {
-      early = errorReply(common::Error::badRequest("request target must be an absolute path"),
-                         ctx.request_id);
-    }
     if (!early && !singleContentLength(*request)) {
       early = errorReply(
           common::Error::badRequest("Content-Length must be one non-negative decimal number"),
@@ -699,10 +621,7 @@ void HttpConnection::run() {
     // A streamed reply is in flight until its body has been sent.
     if (!reply.stream) --server_.inflight();
     if (ctx.upgraded) {
-      if (settings.access_log.load(std::memory_order_relaxed)) {
-        common::accessLogger().info("{} {} {} {} 101 0 upgraded", ctx.request_id, ctx.client_ip,
-                                    ctx.method, ctx.path);
-      }
+      logAccess(settings, ctx, 101, 0, "upgraded");
       return;
     }
 
@@ -718,13 +637,7 @@ void HttpConnection::run() {
     // (HttpServer::admit): a client that reads nothing for that long makes the send fail.
     const int send_timeout_ms = settings.send_timeout_ms.load(std::memory_order_relaxed);
     try {
-      response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-      response.setVersion(request->getVersion());
-      response.setKeepAlive(keep_alive);
-      response.set("Date", httpDate());
-      response.set("X-Request-ID", ctx.request_id);
-      if (!reply.content_type.empty()) response.setContentType(reply.content_type);
-      for (const auto& [name, value] : reply.headers) response.set(name, value);
+      setResponseHead(response, reply, request->getVersion(), keep_alive, ctx.request_id);
       if (reply.stream) {
         streamed = sendStreamed(socket(), response, *reply.stream, ctx.method == "HEAD", server_,
                                 send_timeout_ms);
@@ -765,25 +678,17 @@ void HttpConnection::run() {
       }
     }
 
-    if (settings.access_log.load(std::memory_order_relaxed)) {
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - ctx.started)
-                        .count();
-      if (streamed) {
-        common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms {}", ctx.request_id,
-                                    ctx.client_ip, ctx.method, ctx.path, reply.status,
-                                    streamed->bytes, micros / 1000, micros % 1000,
-                                    streamed->complete ? "streamed" : "cut short");
-      } else {
-        common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
-                                    ctx.method, ctx.path, reply.status, reply.body.size(),
-                                    micros / 1000, micros % 1000);
-      }
+    if (streamed) {
+      logAccess(settings, ctx, reply.status, streamed->bytes,
+                streamed->complete ? "streamed" : "cut short");
+    } else {
+      logAccess(settings, ctx, reply.status, reply.body.size());
     }
     if (!keep_alive) {
       linger.armed = !body_complete;
       return;
     }
+    quick_in_a_row = !early && pipeline.answersAtOnce(ctx) ? quick_in_a_row + 1 : 0;
     // The response goes out when `response` is destroyed, at the end of this iteration; the
     // connection is parked or requeued at the top of the next one, never before.
   }

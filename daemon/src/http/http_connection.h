@@ -19,8 +19,4 @@ class HttpConnection final : public Poco::Net::TCPServerConnection {
   HttpServer& server_;
 };
 
-/// A request id from the client's X-Request-ID when it is sane (1-128 characters of
-/// [A-Za-z0-9._:-]), otherwise a new random one.
-std::string requestIdFor(const std::string& client_value);
-
 }  // namespace cc::http

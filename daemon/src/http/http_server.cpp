@@ -8,7 +8,9 @@
 #include "common/unix_address.h"
 #include "http/accepted_socket.h"
 #include "http/error_envelope.h"
+#include "http/exchange.h"
 #include "http/http_connection.h"
+#include "http/loop_answer.h"
 
 namespace cc::http {
 namespace {
@@ -54,17 +56,47 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   pool_ = std::make_unique<Poco::ThreadPool>(1, settings_->threads, 60);
   dispatcher_ =
       new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
-  idle_ = std::make_unique<IdleConnections>(
-      [this](Poco::Net::StreamSocket& idle) { dispatcher_->enqueue(idle); },
-      [this](Poco::Net::StreamSocket& idle) {
-        connectionDone(idle);
-        try {
-          idle.shutdownSend();
-        } catch (const Poco::Exception&) {
-          // Already reset by the peer; closing is all that is left.
+  loops_ = std::make_unique<EventLoops>(
+      EventLoops::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name},
+      [this](Poco::Net::StreamSocket& client, bool fresh) {
+        EventLoops::Answer answer = answerOnLoop(client, fresh, *this);
+        if (!answer.out.empty()) ++requests_on_loops_;
+        return answer;
+      },
+      [this](Poco::Net::StreamSocket& client, bool fresh,
+             std::chrono::steady_clock::time_point deadline) {
+        // A new connection keeps its header deadline on the worker; a keep-alive one gets a new
+        // one there, for the request that has begun to arrive.
+        if (fresh) {
+          requeue(client, deadline);
+        } else {
+          dispatcher_->enqueue(client);
         }
-        idle.close();
+      },
+      [this](Poco::Net::StreamSocket& client, bool fresh, EventLoops::Why why) {
+        expire(client, fresh, why);
       });
+}
+
+void HttpServer::expire(Poco::Net::StreamSocket& socket, bool fresh, EventLoops::Why why) {
+  if (why == EventLoops::Why::kSlowReader) {
+    countSlowReader();
+    spdlog::info(
+        "{} listener: client read nothing of an answer for http.send_timeout_ms ({} ms); "
+        "connection closed",
+        settings_->name, settings_->send_timeout_ms.load());
+  }
+  if (fresh && why == EventLoops::Why::kIdle) {
+    sendRawError(socket, common::ErrorCode::kRequestTimeout,
+                 "no request received within http.header_timeout_ms");
+  }
+  connectionDone(socket);
+  try {
+    socket.shutdownSend();
+  } catch (const Poco::Exception&) {
+    // Already reset by the peer; closing is all that is left.
+  }
+  socket.close();
 }
 
 HttpServer::~HttpServer() {
@@ -73,21 +105,21 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
-  idle_->start();
-  can_park_ = idle_->available();
+  loops_->start();
+  can_park_ = loops_->available();
   accepting_ = true;
   acceptor_ = std::thread([this] { acceptLoop(); });
 }
 
 void HttpServer::setDraining() {
   draining_ = true;
-  idle_->closeAll();
+  loops_->closeAll();
 }
 
-bool HttpServer::park(const Poco::Net::StreamSocket& socket) {
+bool HttpServer::park(const Poco::Net::StreamSocket& socket, bool answer_there) {
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(settings_->keepalive_timeout_s);
-  return can_park_ && !draining_ && idle_->park(socket, deadline);
+  return can_park_ && !draining_ && loops_->park(socket, deadline, false, answer_there);
 }
 
 void HttpServer::acceptLoop() {
@@ -153,9 +185,16 @@ void HttpServer::admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketA
   {
     std::lock_guard<std::mutex> lock(connections_mutex_);
     ConnectionRecord record;
-    if (tcp) record.peer = from.host();
+    if (tcp) {
+      record.peer = from.host();
+      record.peer_ip = from.host().toString();
+    }
     connections_.insert_or_assign(client.impl(), std::move(record));
   }
+  // Its first request is awaited on an event loop, which sends 408 if none comes in time.
+  const auto header_deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_->header_timeout_ms);
+  if (can_park_ && !draining_ && loops_->park(client, header_deadline, true)) return;
   dispatcher_->enqueue(client);
 }
 
@@ -186,9 +225,9 @@ void HttpServer::acceptFailed(int error, const std::string& failure) {
 }
 
 bool HttpServer::shedForDescriptors() {
-  std::size_t closed = idle_->closeOldest(kIdleClosedPerShed);
+  std::size_t closed = loops_->closeOldest(kIdleClosedPerShed);
   if (closed == 0 && room_donor_ != nullptr) {
-    closed = room_donor_->idle_->closeOldest(kIdleClosedPerShed);
+    closed = room_donor_->loops_->closeOldest(kIdleClosedPerShed);
   }
   if (closed > 0) {
     // The next accept takes the newcomer on a freed descriptor and serves it as usual.
@@ -243,7 +282,7 @@ void HttpServer::stop() {
   stopping_ = true;
   stopAccepting();
   draining_ = true;
-  idle_->stop();
+  loops_->stop();
   dispatcher_->stop();
   pool_->joinAll();
 }
@@ -279,6 +318,15 @@ void HttpServer::connectionDone(const Poco::Net::StreamSocket& socket) {
   if (peer) limiter_.release(*peer);
 }
 
+std::string HttpServer::peerIp(const Poco::Net::StreamSocket& socket) {
+  {
+    std::lock_guard<std::mutex> lock(connections_mutex_);
+    auto it = connections_.find(socket.impl());
+    if (it != connections_.end()) return it->second.peer_ip;
+  }
+  return peerIpOf(socket);
+}
+
 int HttpServer::countServed(const Poco::Net::StreamSocket& socket) {
   std::lock_guard<std::mutex> lock(connections_mutex_);
   auto it = connections_.find(socket.impl());
@@ -291,7 +339,9 @@ ServerStats HttpServer::stats() const {
   s.threads_max = settings_->threads;
   s.connections_current = dispatcher_->currentConnections();
   s.connections_queued = dispatcher_->queuedConnections();
-  s.connections_idle = static_cast<int>(idle_->size());
+  s.connections_idle = static_cast<int>(loops_->size());
+  s.event_loops = can_park_ ? loops_->loops() : 0;
+  s.requests_on_loops = requests_on_loops_.load();
   s.connections_refused = refused_.load();
   s.connections_refused_per_client = limiter_.refused();
   s.clients_connected = static_cast<int64_t>(limiter_.clients());

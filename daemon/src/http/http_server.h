@@ -20,7 +20,7 @@
 #include "common/error.h"
 #include "http/accept_failure_log.h"
 #include "http/connection_limiter.h"
-#include "http/idle_connections.h"
+#include "http/event_loops.h"
 #include "http/memory_budget.h"
 #include "http/pipeline.h"
 #include "http/reserve_descriptor.h"
@@ -36,6 +36,8 @@ struct ServerSettings {
   ServerSettings& operator=(const ServerSettings& other) {
     name = other.name;
     threads = other.threads;
+    event_loops = other.event_loops;
+    event_loop_nice = other.event_loop_nice;
     queue = other.queue;
     keepalive_timeout_s = other.keepalive_timeout_s;
     max_keepalive_requests = other.max_keepalive_requests;
@@ -58,6 +60,8 @@ struct ServerSettings {
 
   std::string name = "http";  // for logs: "http" or "admin"
   int threads = 32;
+  int event_loops = 1;      // threads of EventLoops (http.event_loops)
+  int event_loop_nice = 0;  // their priority (http.event_loop_nice)
   int queue = 1024;
   int keepalive_timeout_s = 5;
   int max_keepalive_requests = 1000;  // 0: no limit
@@ -75,10 +79,12 @@ struct ServerSettings {
 struct ServerStats {
   int threads_busy = 0;
   int threads_max = 0;
-  int connections_current = 0;                 // being served by a worker
-  int connections_queued = 0;                  // waiting for a worker
-  int connections_idle = 0;                    // keep-alive, between requests, holding no worker
-  int64_t connections_refused = 0;             // queue full
+  int connections_current = 0;      // being served by a worker
+  int connections_queued = 0;       // waiting for a worker
+  int connections_idle = 0;         // on an event loop: new or between requests, holding no worker
+  int event_loops = 0;              // 0 where there are none (connections keep their worker)
+  int64_t requests_on_loops = 0;    // answered by an event loop without a worker
+  int64_t connections_refused = 0;  // queue full
   int64_t connections_refused_per_client = 0;  // http.max_connections_per_client
   int64_t clients_connected = 0;               // distinct addresses with a connection open
   int64_t connections_total = 0;               // accepted since start, refused ones included
@@ -100,9 +106,11 @@ struct ServerStats {
 /// - connections past `queue` are answered at once with a 503 envelope and counted, never
 ///   silently dropped; a client address past its connection cap gets a 429 envelope the same
 ///   way, before the connection reaches the queue or a worker;
-/// - between requests a keep-alive connection holds no worker: it waits in IdleConnections
-///   (one epoll set) and goes back to the queue when its next request arrives, so idle clients
-///   cost no thread and a busy one keeps its worker only for a short slice while others wait;
+/// - a new connection, and a keep-alive one between requests, holds no worker: it waits on one of
+///   a few EventLoops (http.event_loops), which answer what needs nothing but memory themselves
+///   (/health, the system views, rejections: answerOnLoop) and hand the rest to the worker
+///   queue, so idle and quick clients cost no thread, and a busy one keeps its worker only for
+///   a short slice while others wait;
 /// - out of file descriptors (EMFILE/ENFILE), it closes idle keep-alive connections, oldest
 ///   first, to make room; with none idle it accepts the newcomer on a reserved descriptor,
 ///   answers 503 `overloaded` and closes, so no client waits in the backlog for an answer; the
@@ -151,6 +159,9 @@ class HttpServer {
   bool stopping() const { return stopping_; }
   int queued() const { return dispatcher_->queuedConnections(); }
   void countRequest() { ++requests_total_; }
+  /// The client's address of an admitted connection ("local" on a Unix-domain socket), as taken
+  /// at accept.
+  std::string peerIp(const Poco::Net::StreamSocket& socket);
   /// Counts a connection closed because its client read nothing of a response for
   /// http.send_timeout_ms.
   void countSlowReader() { ++slow_readers_closed_; }
@@ -170,9 +181,10 @@ class HttpServer {
   void connectionDone(const Poco::Net::StreamSocket& socket);
   /// Counts a request served on the connection; returns how many it has served in all.
   int countServed(const Poco::Net::StreamSocket& socket);
-  /// Lets an idle keep-alive connection (nothing buffered) wait for its next request without a
-  /// worker; false when it cannot (the caller then keeps waiting itself).
-  bool park(const Poco::Net::StreamSocket& socket);
+  /// Lets an idle keep-alive connection (nothing buffered) wait for its next request on an event
+  /// loop, without a worker; false when it cannot (the caller then keeps waiting itself).
+  /// `answer_there`: the loop answers what it can itself (EventLoops::park).
+  bool park(const Poco::Net::StreamSocket& socket, bool answer_there);
   bool canPark() const { return can_park_; }
 
  private:
@@ -186,6 +198,8 @@ class HttpServer {
   bool shedForDescriptors();
   /// Answers `error` on a client no connection has taken yet, then closes it.
   void refuse(Poco::Net::StreamSocket& socket, const common::Error& error);
+  /// What an event loop does with a connection it gives up (EventLoops::Expire).
+  void expire(Poco::Net::StreamSocket& socket, bool fresh, EventLoops::Why why);
 
   Poco::Net::ServerSocket socket_;
   std::shared_ptr<ServerSettings> settings_;
@@ -216,13 +230,15 @@ class HttpServer {
   ConnectionLimiter limiter_;
   struct ConnectionRecord {
     std::optional<Poco::Net::IPAddress> peer;  // none for a Unix-domain client
+    std::string peer_ip = "local";             // as the request context names it
     int served = 0;
   };
   std::mutex connections_mutex_;
   // Keyed by the socket object, which lives until its last holder lets go, so a key cannot be
   // reused while an entry still names it (a file descriptor can be, as soon as it is closed).
   std::map<const Poco::Net::SocketImpl*, ConnectionRecord> connections_;
-  std::unique_ptr<IdleConnections> idle_;
+  std::atomic<int64_t> requests_on_loops_{0};
+  std::unique_ptr<EventLoops> loops_;
   bool can_park_ = false;
   HttpServer* room_donor_ = nullptr;
 };

@@ -22,6 +22,12 @@ class Middleware {
   /// (a body over the limit or too slow, a malformed target), for the headers every answer must
   /// carry. onRequest never ran for it.
   virtual void onEarlyReply(const RequestContext& /*ctx*/, Reply& /*reply*/) {}
+  /// Whether onRequest may wait for something outside memory for this request (a store, a
+  /// shared rate-limit store): such a request is not answered on an event loop. `route` is null
+  /// for unknown paths.
+  virtual bool mayWait(const RequestContext& /*ctx*/, const Route* /*route*/) const {
+    return false;
+  }
 };
 
 }  // namespace cc::http

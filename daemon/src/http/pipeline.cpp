@@ -61,6 +61,19 @@ void Pipeline::holdForSending(const RequestContext& ctx, Reply& reply) {
       ctx.request_id);
 }
 
+bool Pipeline::answersAtOnce(const RequestContext& ctx) const {
+  RouteMatch match = router_->match(ctx.method, ctx.path);
+  const Route* route = match.route;
+  if (route != nullptr) {
+    const RouteOptions& o = route->options;
+    if (o.uses_store || o.bulk || o.streams_body) return false;
+  }
+  for (const auto& stage : middleware_) {
+    if (stage->mayWait(ctx, route)) return false;
+  }
+  return route == nullptr || !invoker_waits_ || !invoker_waits_(ctx, *route);
+}
+
 Reply Pipeline::finishEarly(const RequestContext& ctx, Reply reply) const {
   for (auto it = middleware_.rbegin(); it != middleware_.rend(); ++it) {
     (*it)->onEarlyReply(ctx, reply);

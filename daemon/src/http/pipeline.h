@@ -20,9 +20,15 @@ class Pipeline {
   explicit Pipeline(std::shared_ptr<const Router> router) : router_(std::move(router)) {}
   /// Runs a matched route's handler; the default calls it inline. Set before serving.
   using Invoker = std::function<Reply(RequestContext&, const Route&)>;
+  /// Whether the invoker may wait for something outside memory to run a route (the executor, a
+  /// cache entry another thread computes).
+  using InvokerWaits = std::function<bool(const RequestContext&, const Route&)>;
 
   void use(std::shared_ptr<Middleware> middleware) { middleware_.push_back(std::move(middleware)); }
-  void setInvoker(Invoker invoker) { invoker_ = std::move(invoker); }
+  void setInvoker(Invoker invoker, InvokerWaits waits = {}) {
+    invoker_ = std::move(invoker);
+    invoker_waits_ = std::move(waits);
+  }
   /// Who the client is behind trusted proxies; without one, the socket peer. Set before serving.
   void setClientResolver(ClientResolver resolver) { client_resolver_ = std::move(resolver); }
   const ClientResolver& clientResolver() const { return client_resolver_; }
@@ -31,6 +37,11 @@ class Pipeline {
   /// onEarlyReply applied.
   Reply finishEarly(const RequestContext& ctx, Reply reply) const;
   const Router& router() const { return *router_; }
+  /// Whether the request, its head parsed and no body to read, can be answered without waiting
+  /// for anything but memory: its route (or its 404, 405 or OPTIONS answer) touches no store
+  /// and streams nothing, and no stage or the invoker would wait for it. The event loops answer
+  /// such requests themselves instead of handing them to a worker.
+  bool answersAtOnce(const RequestContext& ctx) const;
 
  private:
   Reply dispatch(RequestContext& ctx) const;
@@ -40,6 +51,7 @@ class Pipeline {
   std::shared_ptr<const Router> router_;
   std::vector<std::shared_ptr<Middleware>> middleware_;
   Invoker invoker_;
+  InvokerWaits invoker_waits_;
   ClientResolver client_resolver_;
 };
 

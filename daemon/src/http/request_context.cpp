@@ -1,6 +1,6 @@
 #include "http/request_context.h"
 
-#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPRequest.h>
 #include <Poco/URI.h>
 
 namespace cc::http {

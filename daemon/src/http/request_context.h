@@ -10,6 +10,7 @@
 #include "common/clock.h"
 
 namespace Poco::Net {
+class HTTPRequest;
 class HTTPServerRequest;
 class HTTPServerResponse;
 }  // namespace Poco::Net
@@ -50,7 +51,7 @@ std::string_view routingMethod(std::string_view method);
 std::string bearerToken(std::string_view authorization);
 
 /// Per-request state, created by the connection and passed through middleware to the handler.
-/// Lives on one worker thread; not shared.
+/// Lives on the one thread serving the request (a worker or an event loop); not shared.
 struct RequestContext {
   std::string request_id;
   std::string method;          // as sent
@@ -78,7 +79,7 @@ struct RequestContext {
   /// The bearer token presented, "" if none; `identity` says whether it was accepted.
   std::string bearer_token;
   StageNotes notes;
-  const Poco::Net::HTTPServerRequest* request = nullptr;  // headers; null in unit tests
+  const Poco::Net::HTTPRequest* request = nullptr;  // headers; null in unit tests
   /// Derives, once, what several stages read from the request as sent: routing_method from
   /// `method`, bearer_token from Authorization and client_ip from `peer_ip` and X-Forwarded-For
   /// (through `resolve_client` when there is one and the header is present; the peer otherwise).

@@ -24,6 +24,8 @@ struct RouteOptions {
   /// Bulk import and export: the handler runs on the connection's thread and is bounded per
   /// step instead of as a whole (each page read or batch write gets the request's budget of its
   /// own), a streamed body is not cut by the request deadline, and answers are never cached.
+  /// A handler that answers with a stream (Reply::streamed) must be bulk: the event loops
+  /// answer only what is whole in memory, and leave bulk routes to a worker.
   bool bulk = false;
   /// The handler reads the body itself, as it arrives, from RequestContext::body_source, bounded
   /// by http.import_max_body_bytes instead of http.max_body_bytes (bulk import). Needs `bulk`:

@@ -14,10 +14,23 @@ http::Reply unauthorized(const std::string& message, const std::string& request_
 
 }  // namespace
 
+namespace {
+
+bool needsToken(const http::RequestContext& ctx, const http::Route* route) {
+  if (route != nullptr && route->options.is_public) return false;
+  return ctx.path.rfind("/api/", 0) == 0 || ctx.path == "/api";
+}
+
+}  // namespace
+
+bool Authenticator::mayWait(const http::RequestContext& ctx, const http::Route* route) const {
+  return needsToken(ctx, route) && !ctx.bearer_token.empty() &&
+         !tokens_.answersFromCache(ctx.bearer_token);
+}
+
 std::optional<http::Reply> Authenticator::onRequest(http::RequestContext& ctx,
                                                     const http::Route* route) {
-  if (route != nullptr && route->options.is_public) return std::nullopt;
-  if (ctx.path.rfind("/api/", 0) != 0 && ctx.path != "/api") return std::nullopt;
+  if (!needsToken(ctx, route)) return std::nullopt;
 
   if (ctx.bearer_token.empty()) {
     return unauthorized("this route needs Authorization: Bearer <token> (POST /api/auth/login)",

@@ -16,6 +16,8 @@ class Authenticator final : public http::Middleware {
   explicit Authenticator(auth::TokenService& tokens) : tokens_(tokens) {}
   std::optional<http::Reply> onRequest(http::RequestContext& ctx,
                                        const http::Route* route) override;
+  /// Only a token the cache cannot answer for sends validation to the store.
+  bool mayWait(const http::RequestContext& ctx, const http::Route* route) const override;
 
  private:
   auth::TokenService& tokens_;

@@ -11,6 +11,10 @@ RateLimitStage::RateLimitStage(std::shared_ptr<RateLimiter> limiter, metrics::Re
       decisions_(registry.counterFamily("controlcenter_ratelimit_decisions_total",
                                         "Rate limiter decisions by rule.", {"rule", "decision"})) {}
 
+bool RateLimitStage::mayWait(const http::RequestContext& ctx, const http::Route*) const {
+  return !limiter()->decidesInMemory(ctx.routing_method, ctx.path);
+}
+
 std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
                                                      const http::Route*) {
   auto limiter = this->limiter();

@@ -19,6 +19,8 @@ namespace cc::middleware {
 class RateLimitStage final : public http::Middleware {
  public:
   RateLimitStage(std::shared_ptr<RateLimiter> limiter, metrics::Registry& registry);
+  /// A rule whose buckets are in Redis waits for Redis.
+  bool mayWait(const http::RequestContext& ctx, const http::Route* route) const override;
   std::optional<http::Reply> onRequest(http::RequestContext& ctx,
                                        const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;

@@ -84,6 +84,12 @@ const RateLimiter::RuleState* RateLimiter::stateOf(const std::string& rule) cons
   return it == states_.end() ? nullptr : &it->second;
 }
 
+bool RateLimiter::decidesInMemory(std::string_view method, std::string_view path) const {
+  if (!config_->enabled || config_->isExempt(path)) return true;
+  const RateLimitRule* rule = config_->match(method, path);
+  return rule == nullptr || stateOf(rule->name)->store->kind() == "local";
+}
+
 RateDecision RateLimiter::decide(const RequestInfo& request) const {
   RateDecision d;
   d.enforced = config_->enforce;

@@ -89,6 +89,9 @@ class RateLimiter {
               const RateLimiter* previous = nullptr, StoreFactory store_factory = {});
 
   RateDecision decide(const RequestInfo& request) const;
+  /// Whether decide() answers for a request to `path` from memory: limiting is off, the path is
+  /// exempt, no rule names it, or its rule's buckets are local (not in Redis).
+  bool decidesInMemory(std::string_view method, std::string_view path) const;
 
   /// Forgets the buckets of a rule, or only `key`'s; true if anything was forgotten.
   /// Unknown rule: not_found; a shared store that cannot reach its server: its error.

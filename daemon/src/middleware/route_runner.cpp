@@ -73,6 +73,11 @@ http::Reply RouteRunner::execute(http::RequestContext& ctx, const http::Route& r
   return callHandler(route, ctx);
 }
 
+bool RouteRunner::mayWait(const http::RequestContext& ctx, const http::Route& route) const {
+  if (route.options.uses_store || route.options.bulk) return true;
+  return cache_ && cache_->config()->match(ctx.routing_method, ctx.path).has_value();
+}
+
 http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route) {
   // Bulk answers are never cached nor shared between callers: a waiter coalesced onto an export
   // would be handed the same one-use stream.

@@ -26,6 +26,9 @@ class RouteRunner {
       : executor_(executor), cache_(std::move(cache)), clock_(clock) {}
 
   http::Reply run(http::RequestContext& ctx, const http::Route& route);
+  /// Whether run() may wait for another thread: a store route (the executor) or a route named by
+  /// a cache rule (an entry another caller computes).
+  bool mayWait(const http::RequestContext& ctx, const http::Route& route) const;
 
  private:
   http::Reply execute(http::RequestContext& ctx, const http::Route& route);

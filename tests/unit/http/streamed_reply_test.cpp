@@ -68,15 +68,20 @@ class StreamedReplyTest : public ::testing::Test {
   // Serves GET /s with whatever stream make() returns; records how each stream ended.
   void serve(std::function<std::shared_ptr<BodyStream>()> make, bool with_metrics = false) {
     auto router = std::make_shared<Router>();
-    router->add("GET", "/s", [this, make](RequestContext&) {
-      Reply reply = Reply::streamed(200, "application/x-ndjson", make());
-      reply.on_stream_end.emplace_back([this](const StreamOutcome& outcome) {
-        std::lock_guard<std::mutex> lock(mu_);
-        outcomes_.push_back(outcome);
-        cv_.notify_all();
-      });
-      return reply;
-    });
+    RouteOptions bulk;  // streams come from bulk routes, which workers serve
+    bulk.bulk = true;
+    router->add(
+        "GET", "/s",
+        [this, make](RequestContext&) {
+          Reply reply = Reply::streamed(200, "application/x-ndjson", make());
+          reply.on_stream_end.emplace_back([this](const StreamOutcome& outcome) {
+            std::lock_guard<std::mutex> lock(mu_);
+            outcomes_.push_back(outcome);
+            cv_.notify_all();
+          });
+          return reply;
+        },
+        bulk);
     router->add("GET", "/plain", [](RequestContext&) { return Reply::json(200, "{}"); });
     auto pipeline = std::make_shared<Pipeline>(router);
     if (with_metrics) pipeline->use(std::make_shared<middleware::RequestMetrics>(registry_));

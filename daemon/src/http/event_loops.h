@@ -1,0 +1,110 @@
+#pragma once
+// The event loops: keep-alive connections between requests, and the requests answered at once.
+
+#include <Poco/Net/StreamSocket.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace cc::http {
+
+/// A fixed set of event loops, each one thread with one epoll set, that own connections while no
+/// worker does: a new connection until its first request, and a keep-alive connection between
+/// requests, so that a client costs a file descriptor, not a thread. When bytes arrive on a
+/// connection, its loop asks `serve` what to do:
+/// - answer it on the loop (the request needs nothing that waits: /health, the system views, a
+///   rejection): the loop writes the answer without blocking, holding what the socket does not
+///   take yet until it can (back-pressure, bounded by the answer's send deadline), then keeps
+///   the connection for its next request or closes it;
+/// - hand it to a worker (`hand_off`: a store request, a body, an upgrade, an incomplete head),
+///   which then owns it until it parks it again.
+/// A connection idle past its deadline, one whose client reads nothing of an answer until its
+/// send deadline, and every connection still held at stop() go to `expire` (to close it).
+/// Each connection reaches exactly one of hand_off and expire for each time it was parked.
+/// Where epoll is missing park() returns false and connections keep their worker, as before.
+/// Thread-safe.
+class EventLoops {
+ public:
+  using Clock = std::chrono::steady_clock;
+  /// What the loop does with a readable connection.
+  struct Answer {
+    enum class Next {
+      kKeep,     ///< send `out`, then wait for the next request until `idle_deadline` (with
+                 ///< nothing to send and no deadline: wait as before, nothing was read)
+      kClose,    ///< send `out`, then close (through `expire`, as kAnswered)
+      kHandOff,  ///< nothing read: give it to a worker
+    };
+    Next next = Next::kHandOff;
+    std::string out;
+    /// Whatever must live until `out` has been sent (the answer's share of the response budget).
+    std::shared_ptr<void> held;
+    Clock::time_point idle_deadline{};
+    Clock::time_point send_deadline{};  ///< past it with `out` unsent: expired as kSlowReader
+  };
+  /// Why a connection is expired.
+  enum class Why {
+    kIdle,        ///< no request before its idle deadline
+    kSlowReader,  ///< an answer not taken by the client before its send deadline
+    kAnswered,    ///< its last answer sent (Answer::Next::kClose)
+    kStopping,    ///< closeAll() or stop()
+  };
+  /// `fresh`: parked at accept, before its first request.
+  using Serve = std::function<Answer(Poco::Net::StreamSocket&, bool fresh)>;
+  using HandOff = std::function<void(Poco::Net::StreamSocket&, bool fresh, Clock::time_point)>;
+  using Expire = std::function<void(Poco::Net::StreamSocket&, bool fresh, Why)>;
+
+  struct Options {
+    int loops = 1;  ///< threads (at least 1)
+    /// Their priority (nice value; 0: the default). A loop does only short work that never
+    /// waits, and every connection it holds waits for it: above the workers it answers at once
+    /// even while they are all busy. A refused priority is logged once; the loops then run at
+    /// the default.
+    int nice = 0;
+    std::string name = "http";  ///< for the log
+  };
+  /// hand_off gets the connection's idle deadline, which for a fresh one is its header deadline.
+  EventLoops(Options options, Serve serve, HandOff hand_off, Expire expire);
+  ~EventLoops();
+  EventLoops(const EventLoops&) = delete;
+  EventLoops& operator=(const EventLoops&) = delete;
+
+  /// Starts the loops; park() refuses until then.
+  void start();
+  /// Stops the loops and expires every connection they hold.
+  void stop();
+
+  /// Gives `socket` (nothing buffered for it outside the kernel) to a loop until readable or
+  /// `idle_deadline`. `fresh`: it has sent no request yet. `answer_here`: when bytes arrive the
+  /// loop asks `serve`, and keeps asking while it answers; otherwise it hands the connection off
+  /// at once (a client busy with what needs a worker goes straight back to one, instead of
+  /// being passed back and forth). False when it cannot (stopped, closing, or unsupported): the
+  /// caller keeps the connection.
+  bool park(const Poco::Net::StreamSocket& socket, Clock::time_point idle_deadline,
+            bool fresh = false, bool answer_here = true);
+  /// Hands connections that already have a request waiting, and new ones that have sent none
+  /// yet, to `hand_off`, expires the rest (those still sending an answer once it is sent), and
+  /// refuses further parking: for draining.
+  void closeAll();
+  /// Takes up to `count` idle keep-alive connections (not new ones, which have not sent their
+  /// first request yet), those parked longest first, and gives each to
+  /// `expire` on the calling thread before returning (so their descriptors are free when it
+  /// returns): room for new connections when the process runs out of descriptors. Returns how
+  /// many it expired.
+  std::size_t closeOldest(std::size_t count);
+
+  /// Whether park() can work here (after start()).
+  bool available() const;
+  /// Connections held now.
+  std::size_t size() const;
+  /// How many loops there are.
+  int loops() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cc::http

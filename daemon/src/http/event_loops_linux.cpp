@@ -1,0 +1,446 @@
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "common/thread_priority.h"
+#include "http/event_loops.h"
+
+namespace cc::http {
+namespace {
+
+using Clock = EventLoops::Clock;
+
+// Deadlines are checked on this period: a keep-alive or send timeout is honoured within it.
+constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
+
+bool hasBytes(int fd) {
+  char c;
+  return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+enum class Sent { kAll, kPartly, kFailed };
+
+// Sends what the socket takes now, without waiting.
+Sent sendSome(int fd, const std::string& out, std::size_t& sent) {
+  while (sent < out.size()) {
+    ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Sent::kPartly;
+    return Sent::kFailed;
+  }
+  return Sent::kAll;
+}
+
+}  // namespace
+
+// One loop: a thread, its epoll set and the connections it holds, by file descriptor (open while
+// held).
+struct Loop {
+  struct Entry {
+    Poco::Net::StreamSocket socket;
+    Clock::time_point deadline;  // idle (or header) deadline; the send deadline while writing
+    bool fresh = false;
+    bool answer_here = true;  // ask serve() when readable; otherwise hand off at once
+    bool busy = false;        // its loop is asking serve() about it, outside the mutex
+    // An answer the socket has not taken whole yet.
+    bool writing = false;
+    std::string out;
+    std::size_t sent = 0;
+    std::shared_ptr<void> held;
+    bool close_after = false;
+    Clock::time_point idle_after{};
+  };
+  struct Expiry {
+    Poco::Net::StreamSocket socket;
+    bool fresh;
+    EventLoops::Why why;
+  };
+  struct Handing {
+    Poco::Net::StreamSocket socket;
+    bool fresh;
+    Clock::time_point deadline;
+  };
+
+  const EventLoops::Serve* serve = nullptr;
+  const EventLoops::HandOff* hand_off = nullptr;
+  const EventLoops::Expire* expire = nullptr;
+  const std::atomic<bool>* closing = nullptr;
+  const std::atomic<bool>* stopping = nullptr;
+  int nice = 0;
+  const std::string* name = nullptr;
+  std::atomic<bool>* told = nullptr;  // a refused priority has been logged
+  int epoll_fd = -1;
+  int event_fd = -1;
+  mutable std::mutex mutex;
+  std::unordered_map<int, Entry> held;
+  std::atomic<std::size_t> count{0};  // held.size(), for size() without the mutex
+  std::thread thread;
+
+  void signal() const {
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(event_fd, &one, sizeof one);
+  }
+  bool watch(int op, int fd, uint32_t events) const {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    return ::epoll_ctl(epoll_fd, op, fd, &ev) == 0;
+  }
+  void forget(int fd) const { ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr); }
+  void run();
+  // All three with `mutex` held; what is to be handed off or expired is collected for after.
+  void answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
+                std::vector<Handing>& handed);
+  void wrote(int fd, Entry& entry, std::vector<Expiry>& expired);
+  void sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
+             std::vector<Handing>& handed);
+};
+
+namespace {
+constexpr uint32_t kReadable = EPOLLIN | EPOLLRDHUP;
+}  // namespace
+
+void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
+                    std::vector<Handing>& handed) {
+  if (answer.next == EventLoops::Answer::Next::kHandOff) {
+    forget(fd);
+    handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
+    held.erase(fd);
+    count.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  if (answer.next == EventLoops::Answer::Next::kKeep && answer.out.empty() &&
+      answer.idle_deadline == Clock::time_point{}) {
+    return;  // nothing was there after all: it waits as it did
+  }
+  entry.fresh = false;
+  entry.out = std::move(answer.out);
+  entry.sent = 0;
+  entry.held = std::move(answer.held);
+  entry.close_after = answer.next == EventLoops::Answer::Next::kClose;
+  entry.idle_after = answer.idle_deadline;
+  switch (sendSome(fd, entry.out, entry.sent)) {
+    case Sent::kAll:
+      wrote(fd, entry, expired);
+      return;
+    case Sent::kFailed:
+      entry.close_after = true;
+      wrote(fd, entry, expired);
+      return;
+    case Sent::kPartly:
+      // Until the client takes the rest, its next request waits (answers stay in order).
+      entry.writing = true;
+      entry.deadline = answer.send_deadline;
+      if (!watch(EPOLL_CTL_MOD, fd, EPOLLOUT)) {
+        entry.close_after = true;
+        wrote(fd, entry, expired);
+      }
+      return;
+  }
+}
+
+void Loop::wrote(int fd, Entry& entry, std::vector<Expiry>& expired) {
+  const bool was_writing = entry.writing;
+  entry.writing = false;
+  entry.out.clear();
+  entry.out.shrink_to_fit();
+  entry.held.reset();
+  if (entry.close_after || (was_writing && !watch(EPOLL_CTL_MOD, fd, kReadable))) {
+    forget(fd);
+    expired.push_back({std::move(entry.socket), false, EventLoops::Why::kAnswered});
+    held.erase(fd);
+    count.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  entry.deadline = entry.idle_after;
+}
+
+void Loop::sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
+                 std::vector<Handing>& handed) {
+  const bool stop_now = stopping->load();
+  for (auto it = held.begin(); it != held.end();) {
+    Entry& entry = it->second;
+    const bool due = entry.deadline <= now;
+    // Closing: an answer being sent still goes out (until its send deadline).
+    if (!(all && (!entry.writing || stop_now)) && !due) {
+      ++it;
+      continue;
+    }
+    forget(it->first);
+    if (entry.writing) {
+      expired.push_back({std::move(entry.socket), false,
+                         due ? EventLoops::Why::kSlowReader : EventLoops::Why::kStopping});
+    } else if (all && !stop_now && (entry.fresh || hasBytes(it->first))) {
+      // A request on its way, or a new connection that may still send its first one: a worker
+      // serves it (waiting out its header deadline, within the drain's grace).
+      handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
+    } else {
+      expired.push_back({std::move(entry.socket), entry.fresh,
+                         all ? EventLoops::Why::kStopping : EventLoops::Why::kIdle});
+    }
+    it = held.erase(it);
+    count.fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+void Loop::run() {
+  if (nice != 0) {
+    common::Status raised = common::setThreadNice(nice);
+    if (!raised.ok() && !told->exchange(true)) {
+      spdlog::warn("{}.event_loop_nice = {}: {}; the event loops run at the default priority",
+                   *name, nice, raised.error().message);
+    }
+  }
+  std::vector<epoll_event> events(256);
+  auto next_sweep = Clock::now() + kSweepPeriod;
+  std::vector<Expiry> expired;
+  std::vector<Handing> handed;
+  while (true) {
+    int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
+                         static_cast<int>(kSweepPeriod.count()));
+    for (int i = 0; i < n; ++i) {
+      const epoll_event& event = events[static_cast<std::size_t>(i)];
+      const int fd = event.data.fd;
+      if (fd == event_fd) {
+        uint64_t signals;
+        [[maybe_unused]] auto r = ::read(event_fd, &signals, sizeof signals);
+        continue;
+      }
+      Poco::Net::StreamSocket socket;
+      bool fresh = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = held.find(fd);
+        if (it == held.end()) continue;
+        Entry& entry = it->second;
+        if (entry.writing) {
+          if (sendSome(fd, entry.out, entry.sent) != Sent::kPartly) wrote(fd, entry, expired);
+          continue;
+        }
+        if (!entry.answer_here) {
+          answered(fd, entry, EventLoops::Answer{}, expired, handed);
+          continue;
+        }
+        entry.busy = true;
+        socket = entry.socket;
+        fresh = entry.fresh;
+      }
+      EventLoops::Answer answer = (*serve)(socket, fresh);
+      std::lock_guard<std::mutex> lock(mutex);
+      auto it = held.find(fd);  // busy entries are left alone by every other thread
+      it->second.busy = false;
+      answered(fd, it->second, std::move(answer), expired, handed);
+    }
+    const auto now = Clock::now();
+    const bool all = closing->load() || stopping->load();
+    bool done = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (all || now >= next_sweep) {
+        sweep(now, all, expired, handed);
+        next_sweep = now + kSweepPeriod;
+      }
+      done = stopping->load() && held.empty();
+    }
+    for (auto& h : handed) (*hand_off)(h.socket, h.fresh, h.deadline);
+    for (auto& e : expired) (*expire)(e.socket, e.fresh, e.why);
+    handed.clear();
+    expired.clear();
+    if (done) return;
+  }
+}
+
+struct EventLoops::State {
+  Serve serve;
+  HandOff hand_off;
+  Expire expire;
+  Options options;
+  int count = 1;
+  std::atomic<bool> told{false};
+  std::mutex mutex;  // start() and stop()
+  std::atomic<bool> running{false};
+  std::atomic<bool> closing{false};   // closeAll() asked; no more parking
+  std::atomic<bool> stopping{false};  // stop() asked; the threads end
+  std::vector<std::unique_ptr<Loop>> loops;
+
+  Loop& loopOf(int fd) { return *loops[static_cast<std::size_t>(fd) % loops.size()]; }
+};
+
+EventLoops::EventLoops(Options options, Serve serve, HandOff hand_off, Expire expire)
+    : state_(std::make_unique<State>()) {
+  state_->serve = std::move(serve);
+  state_->hand_off = std::move(hand_off);
+  state_->expire = std::move(expire);
+  state_->count = std::max(1, options.loops);
+  state_->options = std::move(options);
+}
+
+EventLoops::~EventLoops() { stop(); }
+
+void EventLoops::start() {
+  State& s = *state_;
+  std::lock_guard<std::mutex> guard(s.mutex);
+  if (s.running || !s.loops.empty()) return;  // started once
+  std::vector<std::unique_ptr<Loop>> loops;
+  for (int i = 0; i < s.count; ++i) {
+    auto loop = std::make_unique<Loop>();
+    loop->serve = &s.serve;
+    loop->hand_off = &s.hand_off;
+    loop->expire = &s.expire;
+    loop->closing = &s.closing;
+    loop->stopping = &s.stopping;
+    loop->nice = s.options.nice;
+    loop->name = &s.options.name;
+    loop->told = &s.told;
+    loop->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    loop->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    const bool made = loop->epoll_fd >= 0 && loop->event_fd >= 0 &&
+                      loop->watch(EPOLL_CTL_ADD, loop->event_fd, EPOLLIN);
+    if (!made) {
+      // Without them connections simply keep their worker between requests, as elsewhere.
+      for (auto& l : loops) {
+        ::close(l->epoll_fd);
+        ::close(l->event_fd);
+      }
+      if (loop->epoll_fd >= 0) ::close(loop->epoll_fd);
+      if (loop->event_fd >= 0) ::close(loop->event_fd);
+      return;
+    }
+    loops.push_back(std::move(loop));
+  }
+  s.loops = std::move(loops);
+  s.stopping = false;
+  s.closing = false;
+  s.running = true;
+  for (auto& loop : s.loops) {
+    Loop* l = loop.get();
+    l->thread = std::thread([l] { l->run(); });
+  }
+}
+
+void EventLoops::stop() {
+  State& s = *state_;
+  std::lock_guard<std::mutex> guard(s.mutex);
+  if (!s.running) return;
+  s.stopping = true;
+  for (auto& loop : s.loops) loop->signal();
+  for (auto& loop : s.loops) loop->thread.join();
+  s.running = false;
+  // The loops themselves stay until destruction: a park() racing with the stop may still look
+  // at one (and finds it stopping).
+  for (auto& loop : s.loops) {
+    std::lock_guard<std::mutex> lock(loop->mutex);
+    ::close(loop->epoll_fd);
+    ::close(loop->event_fd);
+    loop->epoll_fd = loop->event_fd = -1;
+  }
+}
+
+bool EventLoops::park(const Poco::Net::StreamSocket& socket, Clock::time_point idle_deadline,
+                      bool fresh, bool answer_here) {
+  State& s = *state_;
+  if (!s.running || s.closing || s.stopping) return false;
+  const int fd = socket.impl()->sockfd();
+  if (fd < 0) return false;
+  Loop& loop = s.loopOf(fd);
+  std::lock_guard<std::mutex> lock(loop.mutex);
+  // Checked again under the loop's mutex: its closing sweep takes the same mutex, so nothing
+  // parked after it is left behind.
+  if (s.closing || s.stopping) return false;
+  Loop::Entry entry;
+  entry.socket = socket;
+  entry.deadline = idle_deadline;
+  entry.fresh = fresh;
+  entry.answer_here = answer_here;
+  auto [it, inserted] = loop.held.insert_or_assign(fd, std::move(entry));
+  if (!loop.watch(EPOLL_CTL_ADD, fd, kReadable)) {
+    loop.held.erase(it);
+    if (!inserted) loop.count.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (inserted) loop.count.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void EventLoops::closeAll() {
+  State& s = *state_;
+  if (!s.running) return;
+  s.closing = true;
+  for (auto& loop : s.loops) {
+    // Taken and let go so that a park() that passed its first check has finished: the loop's
+    // sweep then sees its connection.
+    { std::lock_guard<std::mutex> lock(loop->mutex); }
+    loop->signal();
+  }
+}
+
+std::size_t EventLoops::closeOldest(std::size_t count) {
+  State& s = *state_;
+  if (count == 0 || !s.running) return 0;
+  std::vector<Poco::Net::StreamSocket> to_expire;
+  std::vector<bool> fresh;
+  // Every loop's mutex, in order, so that the oldest are found across all of them.
+  std::vector<std::unique_lock<std::mutex>> locks;
+  for (auto& loop : s.loops) locks.emplace_back(loop->mutex);
+  struct Candidate {
+    Clock::time_point deadline;
+    Loop* loop;
+    int fd;
+  };
+  std::vector<Candidate> idle;
+  for (auto& loop : s.loops) {
+    for (const auto& [fd, entry] : loop->held) {
+      // Not a new one: it is a newcomer like the one room is made for, and may have a request
+      // on its way that closing would lose.
+      if (!entry.busy && !entry.writing && !entry.fresh) {
+        idle.push_back({entry.deadline, loop.get(), fd});
+      }
+    }
+  }
+  count = std::min(count, idle.size());
+  // Connections are parked with the same keep-alive timeout, so the earliest deadline is the
+  // one parked longest ago.
+  std::partial_sort(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(count), idle.end(),
+                    [](const Candidate& a, const Candidate& b) { return a.deadline < b.deadline; });
+  for (std::size_t i = 0; i < count; ++i) {
+    Loop& loop = *idle[i].loop;
+    auto it = loop.held.find(idle[i].fd);
+    loop.forget(it->first);
+    to_expire.push_back(std::move(it->second.socket));
+    fresh.push_back(it->second.fresh);
+    loop.held.erase(it);
+    loop.count.fetch_sub(1, std::memory_order_relaxed);
+  }
+  locks.clear();
+  for (std::size_t i = 0; i < to_expire.size(); ++i) {
+    s.expire(to_expire[i], fresh[i], Why::kStopping);
+  }
+  return to_expire.size();
+}
+
+bool EventLoops::available() const { return state_->running; }
+
+std::size_t EventLoops::size() const {
+  std::size_t total = 0;
+  for (const auto& loop : state_->loops) total += loop->count.load(std::memory_order_relaxed);
+  return total;
+}
+
+int EventLoops::loops() const { return state_->count; }
+
+}  // namespace cc::http

@@ -1,0 +1,136 @@
+#include "http/exchange.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <random>
+
+#include "common/logging.h"
+#include "common/unix_address.h"
+#include "http/error_envelope.h"
+#include "http/http_server.h"
+#include "http/pipeline.h"
+
+namespace cc::http {
+
+const std::string& httpDate() {
+  thread_local std::string cached;
+  thread_local std::time_t cached_at = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_at) {
+    cached = Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(now),
+                                             Poco::DateTimeFormat::HTTP_FORMAT);
+    cached_at = now;
+  }
+  return cached;
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char* hex = "0123456789abcdef";
+  uint64_t a = rng();
+  uint64_t b = rng();
+  std::string id(32, '0');
+  for (int i = 0; i < 16; ++i) {
+    id[i] = hex[(a >> (i * 4)) & 0xF];
+    id[16 + i] = hex[(b >> (i * 4)) & 0xF];
+  }
+  return id;
+}
+
+std::string requestIdFor(const std::string& client_value) {
+  if (!client_value.empty() && client_value.size() <= 128) {
+    bool sane = true;
+    for (char c : client_value) {
+      sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("._:-", c));
+    }
+    if (sane) return client_value;
+  }
+  return newRequestId();
+}
+
+std::string peerIpOf(const Poco::Net::StreamSocket& socket) {
+  try {
+    const Poco::Net::SocketAddress peer = socket.peerAddress();
+    if (!common::isUnixAddress(peer)) return peer.host().toString();
+  } catch (const Poco::Exception&) {
+    // Reset before the first request: it will fail to parse and end the connection anyway.
+  }
+  return "local";
+}
+
+std::optional<Reply> startContext(RequestContext& ctx, const Poco::Net::HTTPRequest& request,
+                                  const std::string& peer_ip, const ServerSettings& settings,
+                                  const Pipeline& pipeline) {
+  ctx.started = std::chrono::steady_clock::now();
+  ctx.budget = std::chrono::milliseconds(settings.request_timeout_ms.load());
+  ctx.deadline = ctx.started + ctx.budget;
+  ctx.request = &request;
+  ctx.request_id = requestIdFor(request.get("X-Request-ID", ""));
+  ctx.method = request.getMethod();
+  ctx.peer_ip = peer_ip;
+  ctx.normalise(pipeline.clientResolver());
+
+  const std::string& uri = request.getURI();
+  std::size_t qmark = uri.find('?');
+  try {
+    Poco::URI::decode(uri.substr(0, qmark), ctx.path);
+    if (qmark != std::string::npos) {
+      ctx.raw_query = uri.substr(qmark + 1);
+      decodeQuery(ctx.raw_query, ctx.query);
+    }
+  } catch (const Poco::Exception& e) {
+    return errorReply(common::Error::badRequest("malformed URI: " + e.message()), ctx.request_id);
+  }
+  if (ctx.path.empty()) ctx.path = "/";
+  if (ctx.path.front() != '/') {
+    return errorReply(common::Error::badRequest("request target must be an absolute path"),
+                      ctx.request_id);
+  }
+  return std::nullopt;
+}
+
+void setResponseHead(Poco::Net::HTTPResponse& response, const Reply& reply,
+                     const std::string& version, bool keep_alive, const std::string& request_id) {
+  response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+  response.setVersion(version);
+  response.setKeepAlive(keep_alive);
+  response.set("Date", httpDate());
+  response.set("X-Request-ID", request_id);
+  if (!reply.content_type.empty()) response.setContentType(reply.content_type);
+  for (const auto& [name, value] : reply.headers) response.set(name, value);
+}
+
+void logAccess(const ServerSettings& settings, const RequestContext& ctx, int status,
+               uint64_t bytes, std::string_view note) {
+  if (!settings.access_log.load(std::memory_order_relaxed)) return;
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - ctx.started)
+                    .count();
+  if (note.empty()) {
+    common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms", ctx.request_id, ctx.client_ip,
+                                ctx.method, ctx.path, status, bytes, micros / 1000, micros % 1000);
+  } else {
+    common::accessLogger().info("{} {} {} {} {} {} {}.{:03}ms {}", ctx.request_id, ctx.client_ip,
+                                ctx.method, ctx.path, status, bytes, micros / 1000, micros % 1000,
+                                note);
+  }
+}
+
+void sendRawError(Poco::Net::StreamSocket& socket, common::ErrorCode code,
+                  const std::string& message) {
+  std::string all = rawErrorResponse({code, message, {}, 0}, newRequestId(), httpDate());
+  try {
+    socket.sendBytes(all.data(), static_cast<int>(all.size()));
+    socket.shutdownSend();
+  } catch (const Poco::Exception&) {
+    // The client is gone; nothing left to tell it.
+  }
+}
+
+}  // namespace cc::http

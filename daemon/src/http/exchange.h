@@ -1,0 +1,57 @@
+#pragma once
+// What serving one request takes on whichever thread serves it (a worker or an event loop): its
+// id, its context built from the parsed head, the answer's head, the access log line.
+
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+#include "http/reply.h"
+#include "http/request_context.h"
+
+namespace cc::http {
+
+struct ServerSettings;
+class Pipeline;
+
+/// The Date header's value for now (formatted once a second per thread).
+const std::string& httpDate();
+/// A new random request id: 32 hex digits.
+std::string newRequestId();
+/// A request id from the client's X-Request-ID when it is sane (1-128 characters of
+/// [A-Za-z0-9._:-]), otherwise a new random one.
+std::string requestIdFor(const std::string& client_value);
+/// The client's address as the context names it: the peer's host, "local" on a Unix-domain
+/// socket (or when the peer is already gone).
+std::string peerIpOf(const Poco::Net::StreamSocket& socket);
+
+/// Fills `ctx` from a parsed request head: the id, the start and deadline
+/// (http.request_timeout_ms), the method and peer, what RequestContext::normalise derives, and the
+/// decoded path and query. Returns the answer for a target that cannot be served (a malformed
+/// escape, not an absolute path); the context is complete enough to answer it.
+std::optional<Reply> startContext(RequestContext& ctx, const Poco::Net::HTTPRequest& request,
+                                  const std::string& peer_ip, const ServerSettings& settings,
+                                  const Pipeline& pipeline);
+
+/// Puts the status line and headers of `reply` on `response`: the request's version, the status,
+/// keep-alive, Date, X-Request-ID, the content type and the reply's own headers.
+void setResponseHead(Poco::Net::HTTPResponse& response, const Reply& reply,
+                     const std::string& version, bool keep_alive, const std::string& request_id);
+
+/// Writes the access log line of an answer when log.access is on: `bytes` of body sent, and a
+/// `note` ("streamed", "cut short") when there is one.
+void logAccess(const ServerSettings& settings, const RequestContext& ctx, int status,
+               uint64_t bytes, std::string_view note = {});
+
+/// Answers a request that could not be parsed (or never came), writing the bytes itself with
+/// Connection: close, then stops sending.
+void sendRawError(Poco::Net::StreamSocket& socket, common::ErrorCode code,
+                  const std::string& message);
+
+}  // namespace cc::http

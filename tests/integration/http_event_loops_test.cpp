@@ -1,0 +1,248 @@
+// The event loops: connections wait on them without a worker, and requests that need nothing
+// but memory are answered there; everything else still reaches a worker on the same connection.
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/api_calls.h"
+#include "support/daemon_process.h"
+
+namespace cc::testing {
+namespace {
+
+// Threads of a process now, from /proc/<pid>/status.
+int threadsOf(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// One answer read off a keep-alive connection: its head and its body (by Content-Length).
+struct Answer {
+  std::string head;
+  std::string body;
+};
+
+class Connection {
+ public:
+  explicit Connection(const std::string& address) : socket_(Poco::Net::SocketAddress(address)) {
+    socket_.setReceiveTimeout(Poco::Timespan(10, 0));
+  }
+  void send(const std::string& bytes) {
+    socket_.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+  }
+  // The next answer; `head_only` for the answer to HEAD (a Content-Length but no body).
+  Answer read(bool head_only = false) {
+    Answer a;
+    std::size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!fill()) return a;
+    }
+    a.head = buffer_.substr(0, end + 4);
+    buffer_.erase(0, end + 4);
+    std::size_t length = 0;
+    auto at = a.head.find("Content-Length: ");
+    if (at != std::string::npos && !head_only) length = std::stoul(a.head.substr(at + 16));
+    while (buffer_.size() < length) {
+      if (!fill()) return a;
+    }
+    a.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return a;
+  }
+  // True when the server has closed the connection (end of stream or reset).
+  bool closedByServer() {
+    try {
+      char c;
+      return socket_.receiveBytes(&c, 1) == 0;
+    } catch (const Poco::TimeoutException&) {
+      return false;
+    } catch (const Poco::Exception&) {
+      return true;
+    }
+  }
+
+ private:
+  bool fill() {
+    char buf[16384];
+    int n = 0;
+    try {
+      n = socket_.receiveBytes(buf, sizeof buf);
+    } catch (const Poco::Exception&) {
+      return false;
+    }
+    if (n <= 0) return false;
+    buffer_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  }
+  Poco::Net::StreamSocket socket_;
+  std::string buffer_;
+};
+
+int64_t statusNumber(DaemonProcess& d, const std::string& field) {
+  return std::stoll(jsonField(d.admin("GET", "/admin/status").body, field));
+}
+
+const std::string kHealth = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+
+// 1,000 clients, each busy on its own keep-alive connection, are served by the event loops: the
+// daemon's threads stay what they are idle (loops, executor and the fixed few), where a worker
+// per busy connection would have taken http.threads (256) of them.
+TEST(HttpEventLoopsTest, AThousandBusyKeepAliveClientsDoNotTakeAThreadEach) {
+  constexpr int kClients = 1000;
+  constexpr int kRounds = 5;
+  DaemonProcess d({"-D", "http.max_connections_per_client=2000", "-D", "log.access=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.get("/health").status, 200);
+  const int idle_threads = threadsOf(d.pid());
+  ASSERT_GT(idle_threads, 0);
+
+  std::atomic<int> answered{0};
+  std::atomic<int> wrong{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> peak{idle_threads};
+  std::thread watcher([&] {
+    while (!done) {
+      int now = threadsOf(d.pid());
+      if (now > peak) peak = now;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  });
+  std::vector<std::thread> clients;
+  constexpr int kThreads = 10;
+  for (int t = 0; t < kThreads; ++t) {
+    clients.emplace_back([&] {
+      std::vector<Connection> mine;
+      for (int i = 0; i < kClients / kThreads; ++i) mine.emplace_back(d.httpAddress());
+      for (int round = 0; round < kRounds; ++round) {
+        // Every connection has a request in flight at once: all of them are busy together.
+        for (auto& c : mine) c.send(kHealth);
+        for (auto& c : mine) {
+          Answer a = c.read();
+          if (a.head.rfind("HTTP/1.1 200", 0) == 0 &&
+              a.body.find("\"status\"") != std::string::npos) {
+            ++answered;
+          } else {
+            ++wrong;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  done = true;
+  watcher.join();
+
+  EXPECT_EQ(answered.load(), kClients * kRounds);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GE(statusNumber(d, "http.requests_on_loops"), kClients * kRounds);
+  // A few threads may come and go (a worker for the admin status calls, the store's writer);
+  // not one per client, nor the 256 workers.
+  EXPECT_LE(peak.load(), idle_threads + 16) << "idle: " << idle_threads;
+}
+
+// A store request on a connection the loop holds goes to a worker and is answered; the same
+// connection then comes back to the loop for /health, and pipelined requests keep their order.
+TEST(HttpEventLoopsTest, StoreRequestsReachAWorkerAndTheConnectionReturnsToTheLoop) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string token = mintToken(d, "admin");
+  ASSERT_FALSE(token.empty());
+  Connection c(d.httpAddress());
+  c.send(kHealth);
+  EXPECT_EQ(c.read().head.substr(0, 12), "HTTP/1.1 200");
+  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+
+  c.send("GET /api/agents?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+         "\r\n\r\n");
+  Answer agents = c.read();
+  EXPECT_EQ(agents.head.substr(0, 12), "HTTP/1.1 200") << agents.head << agents.body;
+  EXPECT_NE(agents.body.find("\"items\""), std::string::npos) << agents.body;
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "a worker answered it";
+
+  // The worker keeps the connection while it asks for what needs one, and for the quick requests
+  // that follow (a client mixing both is not passed back and forth); after 8 of those in a row
+  // the connection waits on the loop again, which answers the next ones itself.
+  c.send("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  Answer head = c.read(true);
+  EXPECT_EQ(head.head.substr(0, 12), "HTTP/1.1 200") << head.head;
+  EXPECT_NE(head.head.find("Content-Length: "), std::string::npos) << head.head;
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "still on its worker";
+  for (int i = 0; i < 10; ++i) {
+    c.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.read().head.substr(0, 12), "HTTP/1.1 200");
+  }
+  EXPECT_GE(statusNumber(d, "http.requests_on_loops"), on_loops + 2);
+}
+
+// Requests sent in one write are answered in order, each with its own id; HEAD without a body.
+TEST(HttpEventLoopsTest, PipelinedRequestsAreAnsweredInOrder) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start()) << d.log();
+  Connection c(d.httpAddress());
+  c.send(
+      "HEAD /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: first\r\n\r\n"
+      "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Request-ID: second\r\n\r\n"
+      "GET /health HTTP/1.1\r\nHost: x\r\nX-Request-ID: third\r\n\r\n");
+  Answer first = c.read(true);
+  Answer second = c.read();
+  Answer third = c.read();
+  EXPECT_NE(first.head.find("X-Request-ID: first"), std::string::npos) << first.head;
+  EXPECT_NE(first.head.find("Content-Length: "), std::string::npos) << first.head;
+  EXPECT_NE(second.head.find("X-Request-ID: second"), std::string::npos) << second.head;
+  EXPECT_NE(third.head.find("X-Request-ID: third"), std::string::npos) << third.head;
+  EXPECT_NE(third.body.find("\"status\""), std::string::npos) << third.body;
+  EXPECT_GE(statusNumber(d, "http.requests_on_loops"), 3);
+}
+
+// Rejections need no worker either: 404, 405 and 401 come from the loop, as envelopes.
+TEST(HttpEventLoopsTest, RejectionsAreAnsweredOnTheLoop) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start()) << d.log();
+  Connection c(d.httpAddress());
+  c.send(kHealth);
+  c.read();
+  const int64_t before = statusNumber(d, "http.requests_on_loops");
+  c.send("GET /no/such/path HTTP/1.1\r\nHost: x\r\n\r\n");
+  Answer missing = c.read();
+  EXPECT_EQ(missing.head.substr(0, 12), "HTTP/1.1 404") << missing.head;
+  EXPECT_NE(missing.body.find("\"code\":\"not_found\""), std::string::npos) << missing.body;
+  c.send("DELETE /health HTTP/1.1\r\nHost: x\r\n\r\n");
+  Answer wrong_method = c.read();
+  EXPECT_EQ(wrong_method.head.substr(0, 12), "HTTP/1.1 405") << wrong_method.head;
+  EXPECT_NE(wrong_method.head.find("Allow: "), std::string::npos) << wrong_method.head;
+  c.send("GET /api/system/cpu HTTP/1.1\r\nHost: x\r\n\r\n");
+  Answer no_token = c.read();
+  EXPECT_EQ(no_token.head.substr(0, 12), "HTTP/1.1 401") << no_token.head;
+  EXPECT_GE(statusNumber(d, "http.requests_on_loops"), before + 3);
+}
+
+// Connection: close and HTTP/1.0 are honoured on the loop: the answer, then the close.
+TEST(HttpEventLoopsTest, TheLoopClosesWhenTheClientAsks) {
+  DaemonProcess d;
+  ASSERT_TRUE(d.start()) << d.log();
+  Connection c(d.httpAddress());
+  c.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  Answer a = c.read();
+  EXPECT_EQ(a.head.substr(0, 12), "HTTP/1.1 200") << a.head;
+  EXPECT_NE(a.head.find("Connection: Close"), std::string::npos) << a.head;  // Poco's spelling
+  EXPECT_TRUE(c.closedByServer());
+  Connection old(d.httpAddress());
+  old.send("GET /health HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.read().head.substr(0, 12), "HTTP/1.0 200");
+  EXPECT_TRUE(old.closedByServer());
+}
+
+}  // namespace
+}  // namespace cc::testing
