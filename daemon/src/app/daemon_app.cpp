@@ -842,11 +842,15 @@ int runDaemon(int argc, char** argv) {
   // options are the process's command line (the service's ImagePath), not the start parameters.
   if (auto rc = service::runAsService([&] { return runService(argc, argv); },
                                       [] { Poco::Util::ServerApplication::terminate(); })) {
-    return *rc;
+    return service::finishProcess(*rc);
   }
   if (!startNetwork()) return kExitFailure;
-  DaemonApp app;
-  return app.run(argc, argv);
+  int rc = 0;
+  {
+    DaemonApp app;
+    rc = app.run(argc, argv);
+  }  // the application's own clean-up (its threads joined) before the process ends
+  return service::finishProcess(rc);
 }
 
 }  // namespace cc::app
