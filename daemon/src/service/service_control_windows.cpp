@@ -177,11 +177,10 @@ int finishProcess(int code) {
   // thread_local destructors): winpthreads' pthread_key_delete waited in
   // pthread_rwlock_wrlock on its key lock, with no other thread left in the process to release
   // it (winedbg: the main thread alone, in msvcrt's exit, _cexit, the atexit table; issue 18,
-  // docs/windows.md). By now the daemon's threads are joined and its files closed; what is
-  // left is the runtime's own clean-up, which the system does for an ended process anyway.
-  // TerminateProcess skips it all, the DLLs' detach (winpthreads' among them) included;
-  // ExitProcess, should it fail, still skips the destructors.
-  TerminateProcess(GetCurrentProcess(), static_cast<UINT>(code));
+  // docs/windows.md). By now the daemon's threads are joined and its files closed, so the
+  // static destructors have nothing left to do that the system does not do for an ended
+  // process. ExitProcess skips them and still lets the DLLs detach (msvcrt flushes and closes
+  // its streams there).
   ExitProcess(static_cast<UINT>(code));
 }
 
