@@ -12,6 +12,7 @@ is stopped at the end, also on failure. Servers listen on loopback, on ports the
 """
 
 import argparse
+import bisect
 import json
 import os
 import re
@@ -115,9 +116,76 @@ class Wine:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
         return p.returncode, ""
 
+    def backtrace(self, exe_name):
+        """winedbg's backtrace of every thread of the running process EXE_NAME (a hung one, before
+        it is killed: what it waits for), or why there is none."""
+        try:
+            procs = self.run(["winedbg", "--command", "info proc"], timeout=120)[1]
+            pids = [int(pid, 16) for pid, name in re.findall(
+                r"^\s*[=\s]?([0-9a-fA-F]{8})\s+\d+\s+(?:\\_ )?'([^']*)'", procs, re.M)
+                    if name.lower().endswith(exe_name.lower())]
+            if not pids:
+                return "no %s among Wine's processes:\n%s" % (exe_name, procs)
+            commands = os.path.join(os.path.dirname(self.prefix), "winedbg-commands")
+            with open(commands, "w") as f:
+                f.write("bt all\ndetach\nquit\n")
+            out = self.run(["winedbg", "--file", win_path(commands), str(pids[0])], timeout=180)[1]
+        except (OSError, subprocess.SubprocessError) as e:
+            return "winedbg failed: %s" % e
+        # bt all walks every Wine process; keep the threads of ours.
+        sections = out.split("\nBacktracing for ")
+        return "\n".join("Backtracing for " + s for s in sections[1:]
+                         if exe_name.lower() in s.split("\n", 1)[0].lower()) or out
+
     def stop_server(self):
         subprocess.run([self.server, "-k"], env=self.env, timeout=60)
         subprocess.run([self.server, "-w"], env=self.env, timeout=60)
+
+
+def symbolize(exe, text):
+    """Names the frames winedbg shows as "0xADDR in controlcenterd (+0xOFF)": the executables
+    carry a symbol table (no debug information), which MinGW's nm reads."""
+    nm = shutil.which("x86_64-w64-mingw32-nm")
+    if not nm:
+        return text
+    try:
+        out = subprocess.run([nm, "-C", "--defined-only", exe], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, timeout=120).stdout
+        out = out.decode("utf-8", "replace")
+    except (OSError, subprocess.SubprocessError):
+        return text
+    symbols = sorted((int(addr, 16), name) for addr, kind, name in
+                     (line.split(" ", 2) for line in out.splitlines() if line.count(" ") >= 2)
+                     if kind in "tT")
+    addresses = [a for a, _ in symbols]
+    module = re.escape(os.path.splitext(os.path.basename(exe))[0])
+
+    def name(match):
+        address = int(match.group(1), 16)
+        i = bisect.bisect_right(addresses, address) - 1
+        if i < 0:
+            return match.group(0)
+        return "0x%s in %s (%s+0x%x)" % (match.group(1), match.group(2), symbols[i][1],
+                                        address - symbols[i][0])
+
+    return re.sub(r"0x([0-9a-fA-F]+) in (%s) \(\+0x[0-9a-fA-F]+\)" % module, name, text)
+
+
+def unix_threads(pid):
+    """The Linux side of a Wine process: each thread's name, state and kernel wait channel (a
+    process past ExitProcess is no longer among Wine's, but may still be here)."""
+    lines = []
+    try:
+        for tid in sorted(os.listdir("/proc/%d/task" % pid), key=int):
+            task = "/proc/%d/task/%s/" % (pid, tid)
+            stat = read_text(task + "stat")
+            # "pid (comm) state ...": comm may hold spaces and parentheses.
+            state = stat[stat.rfind(")") + 2:].split(" ", 1)[0] if ")" in stat else "?"
+            lines.append("  tid %s %s state %s wchan %s" % (
+                tid, read_text(task + "comm").strip(), state, read_text(task + "wchan") or "-"))
+    except OSError as e:
+        lines.append("  (%s)" % e)
+    return "Linux threads of pid %d:\n%s" % (pid, "\n".join(lines))
 
 
 def http(method, url, body=None, token=None, timeout=15):
@@ -242,6 +310,11 @@ def console_daemon(wine, exe, ctl, work):
     try:
         rc = daemon.wait(60)
     except subprocess.TimeoutExpired:
+        # Where it is stuck, in full (check() keeps only the end of a detail): a CI failure then
+        # shows the cause.
+        note("the daemon has not exited 60 s after Ctrl-C; its threads:\n" +
+             symbolize(exe, wine.backtrace(os.path.basename(exe))) + "\n" +
+             unix_threads(daemon.pid))
         daemon.kill()
         rc = None
     log = read_text(log_path)

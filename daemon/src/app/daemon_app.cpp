@@ -16,7 +16,6 @@
 #include <iostream>
 #include <limits>
 #include <mutex>
-#include <thread>
 
 #include "admin/admin_api.h"
 #include "admin/admin_token.h"
@@ -309,14 +308,6 @@ int DaemonApp::serve(const DaemonSettings& settings) {
 
   // Block the daemon's signals before the first thread exists so every thread inherits it.
   signals_ = std::make_unique<SignalWaiter>();
-#if defined(_WIN32)
-  // A service stop (service/service_control.h) and Poco's console handler end in
-  // ServerApplication::terminate(), not in our signal waiter: forward it.
-  std::thread([this] {
-    waitForTerminationRequest();
-    signals_->post(LifecycleEvent::kTerminate);
-  }).detach();
-#endif
   // Before the worker threads exist, so that they share the bounded arenas from the start.
   if (common::limitAllocatorArenas(c.getInt32("overload.allocator_arenas"))) {
     allocator_arenas_ = c.getInt32("overload.allocator_arenas");
@@ -854,11 +845,15 @@ int runDaemon(int argc, char** argv) {
   // options are the process's command line (the service's ImagePath), not the start parameters.
   if (auto rc = service::runAsService([&] { return runService(argc, argv); },
                                       [] { Poco::Util::ServerApplication::terminate(); })) {
-    return *rc;
+    return service::finishProcess(*rc);
   }
   if (!startNetwork()) return kExitFailure;
-  DaemonApp app;
-  return app.run(argc, argv);
+  int rc = 0;
+  {
+    DaemonApp app;
+    rc = app.run(argc, argv);
+  }  // the application's own clean-up (its threads joined) before the process ends
+  return service::finishProcess(rc);
 }
 
 }  // namespace cc::app

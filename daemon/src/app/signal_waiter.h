@@ -1,6 +1,7 @@
 #pragma once
-// What the main thread waits for: OS signals (SIGHUP, SIGTERM, ...) and requests posted by
-// other threads (an admin restart, a Windows service stop).
+// What the main thread waits for: OS signals (SIGHUP, SIGTERM, ...), on Windows Ctrl+C and
+// ServerApplication::terminate() (a service stop), and requests posted by other threads (an
+// admin restart).
 
 #include <atomic>
 #include <chrono>

@@ -3,8 +3,12 @@
 #endif
 #include <windows.h>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <iostream>
 #include <mutex>
 
 #include "service/service_control.h"
@@ -161,6 +165,23 @@ bool extendServiceWait(std::chrono::milliseconds wait_hint) {
     setStatusLocked(s, state, wait_hint);
   }
   return true;
+}
+
+int finishProcess(int code) {
+  spdlog::shutdown();  // flushes every logger's sinks (stderr, log.file)
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  // Not through exit(): under Wine 8 the exit after a Ctrl-C now and then hung for good in a
+  // static destructor, libstdc++'s for its __cxa_thread_atexit key (the per-thread list of
+  // thread_local destructors): winpthreads' pthread_key_delete waited in
+  // pthread_rwlock_wrlock on its key lock, with no other thread left in the process to release
+  // it (winedbg: the main thread alone, in msvcrt's exit, _cexit, the atexit table; issue 18,
+  // docs/windows.md). By now the daemon's threads are joined and its files closed, so the
+  // static destructors have nothing left to do that the system does not do for an ended
+  // process. ExitProcess skips them and still lets the DLLs detach (msvcrt flushes and closes
+  // its streams there).
+  ExitProcess(static_cast<UINT>(code));
 }
 
 }  // namespace cc::service
