@@ -35,6 +35,12 @@ HB_CONNS=${HB_CONNS:-256}
 HB_FLEET=${HB_FLEET:-100000}
 # READS=0 skips the per-read runs (only the seed, and at the largest size the mix and heartbeats).
 READS=${READS:-1}
+# HB_STEADY=1 adds, at the largest size, heartbeats alone from a fleet already active: one
+# unmeasured cycle (HB_FLEET / HB_RATE s, and a fifth more) wakes the fleet's idle and offline
+# agents, then DUR s are measured. Each wrk run restarts the fleet's cycle, so without it every
+# heartbeat measured is an agent's first since the seed, and a wake-up of an idle or offline one
+# (55% of the seed) moves every status index.
+HB_STEADY=${HB_STEADY:-0}
 OUT=$ROOT/bench/results
 mkdir -p "$OUT"
 RAW=$OUT/data_scale.jsonl
@@ -268,6 +274,14 @@ for N in $SIZES; do
       conns="$HB_CONNS" with=mix
     echo "  both done"
     settle both
+    if [ "$HB_STEADY" = 1 ]; then
+      heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((HB_FLEET * 6 / 5 / HB_RATE + 1)) "$HB_FLEET" >/dev/null
+      settle wake
+      record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR" "$HB_FLEET")" bench=heartbeats \
+        size="$N" target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none steady=true
+      echo "  heartbeats alone from a fleet already active done"
+      settle steady
+    fi
     STATS_AFTER=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
     record "{}" bench=after size="$N" stats_total="$STATS_AFTER" rss_kb="$(rss_kb "$DAEMON_PID")"
     # Diagnostic, not the shipped configuration: the same heartbeats when a commit does not

@@ -120,7 +120,8 @@ if fp:
           ", ".join(f"{x['rss_kb'] / 1024:,.0f} MiB at {s:,}" for s, x in sorted(fp.items())) + ".")
 
 mixes = {(m["size"], m.get("with")): m for m in by.get("mix", [])}
-hbs = {(h.get("with"), h.get("synchronous", "full")): h for h in by.get("heartbeats", [])}
+hbs = {(h.get("with"), h.get("synchronous", "full"), bool(h.get("steady"))): h
+       for h in by.get("heartbeats", [])}
 WRITES = ("POST /api/agents", "DELETE /api/agents/{id}")
 
 
@@ -133,7 +134,7 @@ def writes_p99(m):
                default=None)
 
 
-mix_top = (mixes.get((largest, "none")) or {}).get("size") or (hbs.get(("none", "full")) or {}).get("size")
+mix_top = (mixes.get((largest, "none")) or {}).get("size") or (hbs.get(("none", "full", False)) or {}).get("size")
 if mixes or hbs:
     print(f"\n### At {mix_top:,} agents: the replaced system's mix and heartbeats\n")
     print("| load | agents | while | requests | req/s | p50 ms | p99 ms | p99 of its writes ms | not ok (5xx) |")
@@ -143,11 +144,14 @@ if mixes or hbs:
         print(f"| mix, 150 users (`loadtest --scenario mixed`) | {size:,} | "
               f"{'alone' if w == 'none' else 'heartbeats at target'} | {t['requests']:,} | {f(t['rps'])} | "
               f"{f(t['p50_ms'], 1)} | {f(t['p99_ms'], 1)} | {f(writes_p99(m), 1)} | {not_ok(t):,} ({t.get('server_errors', 0):,}) |")
-    for key in (("none", "full"), ("mix", "full"), ("none", "normal")):
+    for key in (("none", "full", False), ("none", "full", True), ("mix", "full", False),
+                ("none", "normal", False)):
         h = hbs.get(key)
         if not h:
             continue
         label = f"heartbeats, target {h['target_rate']:,}/s, {h['conns']} connections"
+        if key[2]:
+            label += ", from a fleet already active"
         if key[1] == "normal":
             label += " (diagnostic: `db.synchronous=normal`)"
         print(f"| {label} | {h['size']:,} | {'alone' if key[0] == 'none' else 'the mix'} | "
@@ -191,7 +195,7 @@ for w in ("none", "heartbeats"):
         print(f"| the mix at {m['size']:,} agents{' with heartbeats' if w == 'heartbeats' else ''}: "
               f"p99 < 50 ms, no error | p99 {f(t['p99_ms'], 1)} ms, {not_ok(t):,} not ok "
               f"(its writes alone: p99 {f(writes_p99(m), 1)} ms) | {'met' if ok else '**missed**'} |")
-h = hbs.get(("mix", "full"))
+h = hbs.get(("mix", "full", False))
 if h:
     ok = h["rps"] >= 0.98 * h["target_rate"] and h["p99_ms"] < 50 and errors([h]) == 0
     print(f"| {h['target_rate']:,} heartbeats/s with the mix running, p99 < 50 ms | {f(h['rps'])}/s, "

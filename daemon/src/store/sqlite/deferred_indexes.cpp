@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/statement_cache.h"
+
 namespace cc::store::sqlite {
 namespace {
 
@@ -23,13 +25,13 @@ void execDeferred(sqlite3* db, const std::string& statement) {
 }
 
 // Runs `sql` with text parameters and hands each row's first two columns to `row` (a statement
-// that returns no row: never called).
+// that returns no row: never called). Prepared once a connection (the statement cache): every
+// write of agents asks pending(), a heartbeat included.
 template <class F>
-void eachDeferredRow(sqlite3* db, const char* sql, const std::vector<std::string>& params,
+void eachDeferredRow(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
                      F&& row) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
-  if (rc != SQLITE_OK) throwDeferred(db, rc, sql);
+  sql::PreparedStatement prepared(db, sql);
+  sqlite3_stmt* stmt = prepared.get();
   for (std::size_t i = 0; i < params.size(); ++i) {
     sqlite3_bind_text(stmt, static_cast<int>(i + 1), params[i].data(),
                       static_cast<int>(params[i].size()), SQLITE_STATIC);
@@ -38,8 +40,8 @@ void eachDeferredRow(sqlite3* db, const char* sql, const std::vector<std::string
     const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
     return p == nullptr ? std::string() : std::string(p);
   };
+  int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) row(column(0), column(1));
-  sqlite3_finalize(stmt);
   if (rc != SQLITE_DONE) throwDeferred(db, rc, sql);
 }
 
@@ -51,8 +53,10 @@ sqlite3* handleOf(Poco::Data::Session& session) {
 
 bool DeferredIndexes::pending(Poco::Data::Session& session, const std::string& table) {
   bool any = false;
-  eachDeferredRow(handleOf(session), "SELECT tbl, name FROM deferred_indexes WHERE tbl = ? LIMIT 1",
-                  {table}, [&](const std::string&, const std::string&) { any = true; });
+  static const std::string kPending =
+      "SELECT tbl, name FROM deferred_indexes WHERE tbl = ? LIMIT 1";
+  eachDeferredRow(handleOf(session), kPending, {table},
+                  [&](const std::string&, const std::string&) { any = true; });
   return any;
 }
 
@@ -61,7 +65,7 @@ bool DeferredIndexes::begin(Poco::Data::Session& session, const std::string& tab
   sqlite3* db = handleOf(session);
   // `table` is one of our own table names, never input.
   bool empty = true;
-  eachDeferredRow(db, ("SELECT 1, '' FROM \"" + table + "\" LIMIT 1").c_str(), {},
+  eachDeferredRow(db, "SELECT 1, '' FROM \"" + table + "\" LIMIT 1", {},
                   [&](const std::string&, const std::string&) { empty = false; });
   if (!empty) return false;
   // Indexes SQLite made for UNIQUE and PRIMARY KEY constraints have no sql and stay, as do the
@@ -86,10 +90,10 @@ bool DeferredIndexes::begin(Poco::Data::Session& session, const std::string& tab
 int64_t DeferredIndexes::build(Poco::Data::Session& session, const std::string& table) {
   sqlite3* db = handleOf(session);
   std::vector<std::pair<std::string, std::string>> deferred;
-  const char* select = table.empty()
-                           ? "SELECT name, definition FROM deferred_indexes ORDER BY tbl, name"
-                           : "SELECT name, definition FROM deferred_indexes WHERE tbl = ?"
-                             " ORDER BY name";
+  const std::string select =
+      table.empty() ? "SELECT name, definition FROM deferred_indexes ORDER BY tbl, name"
+                    : "SELECT name, definition FROM deferred_indexes WHERE tbl = ?"
+                      " ORDER BY name";
   eachDeferredRow(db, select, table.empty() ? std::vector<std::string>{} : std::vector{table},
                   [&](const std::string& name, const std::string& definition) {
                     deferred.emplace_back(name, definition);

@@ -43,6 +43,9 @@ int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, 
   if (wake) c->wake_.notify_one();
   if (pages >= c->options_.backstop_pages) {
     // The background checkpoints are not keeping up: this writer pays, as it would without us.
+    // The writer holds no lock of the database here (its transaction has ended), so the thread's
+    // PASSIVE checkpoint, which never waits, ends without it.
+    std::lock_guard<std::mutex> checkpointing(c->checkpoint_mu_);
     int log = 0;
     int done = 0;
     const int rc =
@@ -81,6 +84,7 @@ void WalCheckpointer::checkpointOnce() {
   try {
     if (session_ == nullptr) session_ = open_();
     sqlite3* handle = Poco::Data::SQLite::Utility::dbHandle(*session_);
+    std::lock_guard<std::mutex> checkpointing(checkpoint_mu_);
     const int rc =
         sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     // BUSY: another checkpoint (the writer's backstop, a backup) is running; the next try counts.

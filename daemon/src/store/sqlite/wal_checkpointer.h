@@ -39,11 +39,16 @@ struct CheckpointStats {
 /// once it reaches `threshold_pages`; the thread then runs a PASSIVE checkpoint on its own
 /// connection, which copies what no reader still needs while the writer goes on committing.
 /// Should the log still reach `backstop_pages` (a disk too slow for the write rate, a checkpoint
-/// failing), the writer checkpoints itself after its COMMIT, as SQLite would: writes slow down
-/// rather than the log growing without bound. The checkpointing connection has the database's
-/// `synchronous` setting, so a checkpoint syncs the log before and the database file after
-/// copying; durability is that of the commits themselves. A failed checkpoint is counted and
-/// logged once until one succeeds; its connection is reopened for the next. Thread-safe.
+/// failing, or simply writes that never pause: a background checkpoint copies what was in the log
+/// when it began, so under a steady write rate the log is never all copied and SQLite never starts
+/// it afresh), the writer checkpoints itself after its COMMIT, as SQLite would: it first waits for
+/// a background checkpoint in progress to end (two checkpoints at once would make its own give up
+/// with SQLITE_BUSY, and the log grow without bound), then copies the rest, so that its next
+/// transaction starts the log afresh. Writes slow down rather than the log growing. The
+/// checkpointing connection has the database's `synchronous` setting, so a checkpoint syncs the log
+/// before and the database file after copying; durability is that of the commits themselves. A
+/// failed checkpoint is counted and logged once until one succeeds; its connection is reopened for
+/// the next. Thread-safe.
 class WalCheckpointer {
  public:
   struct Options {
@@ -75,6 +80,9 @@ class WalCheckpointer {
   const Options options_;
   const Open open_;
   mutable std::mutex mu_;
+  // Held while one of our checkpoints runs (the thread's or the writer's backstop), so that the
+  // backstop waits for the thread's instead of failing with SQLITE_BUSY. Taken before mu_.
+  std::mutex checkpoint_mu_;
   std::condition_variable wake_;
   bool pending_ = false;                          // guarded by mu_
   bool stop_ = false;                             // guarded by mu_

@@ -42,6 +42,37 @@ TEST_F(DatabaseTest, EveryPooledSessionHasWalFullSyncBusyTimeoutAndForeignKeys) 
   }
 }
 
+TEST_F(DatabaseTest, ANewDatabaseHasSmallPagesAndAnExistingOneKeepsItsOwn) {
+  {
+    auto db = Database::open(options_, clock_);
+    ASSERT_TRUE(db.ok());
+    auto lease = (*db)->pool().acquire(kNoDeadline);
+    ASSERT_TRUE(lease.ok());
+    EXPECT_EQ(sql::scalar(lease->session(), "PRAGMA page_size"), 1024);
+  }
+  // A database written with SQLite's default page size (as every one before this change) opens
+  // and is written as it is: WAL mode cannot change a page size.
+  StoreOptions older = options_;
+  older.path = options_.path + ".older";
+  {
+    Poco::Data::Session s("SQLite", older.path);
+    sql::exec(s, "PRAGMA page_size = 4096");
+    sql::exec(s, "PRAGMA journal_mode = WAL");
+    sql::exec(s, "CREATE TABLE kept (x INTEGER)");
+  }
+  auto db = Database::open(older, clock_);
+  ASSERT_TRUE(db.ok());
+  auto written = (*db)->write(kNoDeadline, [](Poco::Data::Session& s) -> common::Status {
+    sql::exec(s, "INSERT INTO kept (x) VALUES (1)");
+    return common::Ok{};
+  });
+  ASSERT_TRUE(written.ok());
+  auto lease = (*db)->pool().acquire(kNoDeadline);
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ(sql::scalar(lease->session(), "PRAGMA page_size"), 4096);
+  EXPECT_EQ(sql::scalar(lease->session(), "SELECT COUNT(*) FROM kept"), 1);
+}
+
 // Each test runs in a process of its own (ctest), so this open is the process's first: SQLite is
 // then in multi-thread mode, and a connection has no mutex of its own to take on every call.
 TEST_F(DatabaseTest, ConnectionsTakeNoPerCallMutex) {

@@ -8,6 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "store/sqlite/sql.h"
 #include "unit/eventually.h"
@@ -90,6 +93,101 @@ TEST_F(WalCheckpointerTest, AtTheBackstopTheWriterCheckpointsInsideItsCommit) {
   EXPECT_EQ(stats.backstop_total, 1u);
   EXPECT_EQ(stats.checkpoints_total, 1u);
   EXPECT_GE(stats.last_backfilled_pages, 400);
+}
+
+// The default VFS with one change: while held, syncing a database file (which only a checkpoint
+// does in WAL mode, after copying the log back) waits, so that a checkpoint can be caught in the
+// middle, holding SQLite's checkpoint lock.
+class HeldCheckpoints {
+ public:
+  HeldCheckpoints() {
+    real_ = sqlite3_vfs_find(nullptr);
+    vfs_ = *real_;
+    vfs_.zName = "held-checkpoints";
+    vfs_.xOpen = &HeldCheckpoints::open;
+    self_ = this;
+    sqlite3_vfs_register(&vfs_, 1);
+  }
+  ~HeldCheckpoints() {
+    sqlite3_vfs_register(real_, 1);
+    sqlite3_vfs_unregister(&vfs_);
+    self_ = nullptr;
+  }
+
+  void hold() {
+    std::lock_guard<std::mutex> lock(mu_);
+    holding_ = true;
+  }
+  // Until a checkpoint waits in its sync.
+  bool waitUntilHeld() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return held_; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    holding_ = false;
+    cv_.notify_all();
+  }
+
+ private:
+  static int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out) {
+    const int rc = self_->real_->xOpen(self_->real_, name, file, flags, out);
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) != 0 && file->pMethods != nullptr) {
+      self_->real_methods_ = file->pMethods;
+      self_->methods_ = *file->pMethods;
+      self_->methods_.xSync = &HeldCheckpoints::sync;
+      file->pMethods = &self_->methods_;
+    }
+    return rc;
+  }
+  static int sync(sqlite3_file* file, int flags) {
+    {
+      std::unique_lock<std::mutex> lock(self_->mu_);
+      if (self_->holding_) {
+        self_->held_ = true;
+        self_->cv_.notify_all();
+        self_->cv_.wait(lock, [] { return !self_->holding_; });
+      }
+    }
+    return self_->real_methods_->xSync(file, flags);
+  }
+
+  static inline HeldCheckpoints* self_ = nullptr;
+  sqlite3_vfs* real_ = nullptr;
+  sqlite3_vfs vfs_{};
+  const sqlite3_io_methods* real_methods_ = nullptr;
+  sqlite3_io_methods methods_{};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool holding_ = false;
+  bool held_ = false;
+};
+
+TEST_F(WalCheckpointerTest, TheBackstopWaitsForTheThreadsCheckpointAndCopiesTheRest) {
+  // Under a steady write rate the thread's checkpoint is nearly always running when the log
+  // reaches the backstop; a backstop that gave up with SQLITE_BUSY then left the log growing
+  // without bound, since only a checkpoint that copies everything lets SQLite start it afresh.
+  HeldCheckpoints vfs;
+  WalCheckpointer checkpointer({100, 400, 1h}, opener());
+  auto w = writer(checkpointer);
+  vfs.hold();
+  fill(*w, 150);
+  ASSERT_TRUE(vfs.waitUntilHeld());  // the thread's checkpoint of those 150 pages, caught in it
+  // Released once the writer's commit has passed the backstop: the writer then waits for it.
+  std::thread releaser([&] {
+    cc::testing::eventually([&] { return checkpointer.stats().wal_pages >= 400; }, 10s);
+    vfs.release();
+  });
+  fill(*w, 300);
+  releaser.join();
+  CheckpointStats stats = checkpointer.stats();
+  EXPECT_EQ(stats.backstop_total, 1u);
+  EXPECT_GE(stats.last_backfilled_pages, 450);
+  // Everything was copied back, so the next commit starts the log afresh.
+  fill(*w, 10);
+  stats = checkpointer.stats();
+  EXPECT_LT(stats.wal_pages, 100);
+  EXPECT_EQ(stats.failures_total, 0u);
 }
 
 TEST_F(WalCheckpointerTest, AFailedCheckpointIsCountedAndRetriedOnANewConnection) {
