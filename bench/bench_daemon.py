@@ -8,8 +8,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class Daemon:
-    def __init__(self, binary, env_extra=None, defines=(), open_files=None):
-        """env_extra: environment added; defines: KEY=VALUE for -D; open_files: RLIMIT_NOFILE."""
+    def __init__(self, binary, env_extra=None, defines=(), open_files=None, config=None):
+        """env_extra: environment added; defines: KEY=VALUE for -D; open_files: RLIMIT_NOFILE;
+        config: the reference configuration to start from (this tree's by default; another
+        build's own for a comparison)."""
         self.dir = tempfile.mkdtemp(prefix="cc-bench-")
         env = dict(os.environ, CONTROLCENTER_ADMIN_PASSWORD="bench-password-123", **(env_extra or {}))
         self.log_path = os.path.join(self.dir, "daemon.log")
@@ -24,7 +26,7 @@ class Daemon:
                     "http.max_connections_per_client": "0", "ws.max_connections_per_client": "5000"}
         settings.update(kv.split("=", 1) for kv in defines)
         self.proc = subprocess.Popen(
-            [binary, "--config", os.path.join(ROOT, "etc/controlcenterd.properties")]
+            [binary, "--config", config or os.path.join(ROOT, "etc/controlcenterd.properties")]
             + [a for k, v in settings.items() for a in ("-D", f"{k}={v}")],
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=limit_files if open_files else None)
