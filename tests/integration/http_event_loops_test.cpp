@@ -244,5 +244,49 @@ TEST(HttpEventLoopsTest, TheLoopClosesWhenTheClientAsks) {
   EXPECT_TRUE(old.closedByServer());
 }
 
+// An answer larger than the socket takes is sent as the client reads it, by the loop, without a
+// worker; a client that stops reading is closed at http.send_timeout_ms and counted as a slow
+// reader, and everybody else is served meanwhile.
+TEST(HttpEventLoopsTest, ASlowReaderOfALoopAnswerIsClosedAtTheSendTimeout) {
+  DaemonProcess d({"-D", "http.send_timeout_ms=500"});
+  ASSERT_TRUE(d.start()) << d.log();
+  // A reader that takes the whole of a large answer (the OpenAPI document, ~120 KiB) slowly.
+  Connection patient(d.httpAddress());
+  patient.send("GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  Answer doc = patient.read();
+  EXPECT_EQ(doc.head.substr(0, 12), "HTTP/1.1 200") << doc.head;
+  EXPECT_NE(doc.body.find("\"openapi\""), std::string::npos);
+  EXPECT_GT(doc.body.size(), 100000u);
+
+  // One that asks for it fifty times over and reads nothing.
+  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  Poco::Net::StreamSocket stalled{Poco::Net::SocketAddress(d.httpAddress())};
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n";
+  stalled.sendBytes(many.data(), static_cast<int>(many.size()));
+  int64_t slow = 0;
+  for (int i = 0; i < 100 && slow == 0; ++i) {
+    EXPECT_EQ(d.get("/health/live").status, 200) << "others are served meanwhile";
+    slow = statusNumber(d, "http.slow_readers_closed");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(slow, 1);
+  EXPECT_GT(statusNumber(d, "http.requests_on_loops"), on_loops + 1) << "answered on a loop";
+  // Closed: reading on ends (by a reset, with its answers unsent) well short of fifty answers.
+  stalled.setReceiveTimeout(Poco::Timespan(5, 0));
+  std::size_t received = 0;
+  char buf[65536];
+  try {
+    int n;
+    while ((n = stalled.receiveBytes(buf, sizeof buf)) > 0) received += static_cast<std::size_t>(n);
+  } catch (const Poco::Exception&) {
+    // A reset: closed with data unsent.
+  }
+  EXPECT_LT(received, 50 * doc.body.size());
+  EXPECT_NE(d.log().find("client read nothing of an answer for http.send_timeout_ms (500 ms)"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace cc::testing
