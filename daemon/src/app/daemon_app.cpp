@@ -478,8 +478,10 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
   // The listening sockets stay open across exec (the servers are stopped, not destroyed):
   // connections arriving meanwhile wait in the kernel backlog instead of being refused, and the
   // admin.socket file is neither removed nor bound again.
-  std::vector<service::PassedFd> sockets{{http_->socket().impl()->sockfd(), "http"},
-                                         {admin_->socket().impl()->sockfd(), "admin"}};
+  // Descriptors are ints where exec can pass them on (Windows refuses a restart in place).
+  std::vector<service::PassedFd> sockets{
+      {static_cast<int>(http_->socket().impl()->sockfd()), "http"},
+      {static_cast<int>(admin_->socket().impl()->sockfd()), "admin"}};
   http_->stop();
   admin_->stop();
   std::vector<std::string> env = service::currentEnvironment();
@@ -488,7 +490,8 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
                            [&](const std::string& e) { return e.rfind(owned_prefix, 0) == 0; }),
             env.end());
   if (admin_unix_) {
-    sockets.push_back({admin_unix_->socket().impl()->sockfd(), service::kAdminUnixFdName});
+    sockets.push_back(
+        {static_cast<int>(admin_unix_->socket().impl()->sockfd()), service::kAdminUnixFdName});
     admin_unix_->stop();
     if (!admin_unix_owned_path_.empty()) {
       env.push_back(owned_prefix + admin_unix_owned_path_);
