@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "support/api_calls.h"
 #include "support/daemon_process.h"
@@ -149,6 +151,31 @@ TEST_F(UserAdminTest, TheLastEnabledAdminCannotBeDisabledOrDemoted) {
   EXPECT_EQ(patch("admin", R"({"role":"viewer"})").status, 200);
   EXPECT_EQ(writeAgent(admin_, "gone"), 401);
   EXPECT_EQ(patch("ann", R"({"disabled":true})").status, 409);
+}
+
+}  // namespace
+}  // namespace cc::testing
+
+namespace cc::testing {
+namespace {
+
+// Expired token records are deleted from the store in the background (auth.token_purge_interval_s);
+// the tokens still valid are left alone.
+TEST(TokenPurgeTest, ExpiredTokenRecordsAreDeletedAndLiveOnesKept) {
+  DaemonProcess d({"-D", "auth.token_purge_interval_s=1"});
+  ASSERT_TRUE(d.start()) << d.log();
+  auto expiring = d.admin("POST", "/admin/tokens", R"({"role":"viewer","ttl_s":1})");
+  ASSERT_EQ(expiring.status, 201) << expiring.body;
+  const std::string live = mintToken(d, "viewer");
+  ASSERT_FALSE(live.empty());
+  bool deleted = false;
+  for (int i = 0; i < 100 && !deleted; ++i) {
+    deleted = d.log().find("deleted 1 expired token record(s)") != std::string::npos;
+    if (!deleted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(deleted) << d.log();
+  EXPECT_EQ(d.get("/api/agents", jsonHeaders(jsonField(expiring.body, "token"))).status, 401);
+  EXPECT_EQ(d.get("/api/agents", jsonHeaders(live)).status, 200) << "a live token is kept";
 }
 
 }  // namespace

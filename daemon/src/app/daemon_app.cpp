@@ -106,6 +106,9 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   void checkOpenFileLimit(const config::Config& c);
   std::vector<http::ServerStats> listenerStats() const;
   void releaseMemoryAfterBursts();
+  /// Once every auth.token_purge_interval_s (the first time at start), deletes the expired
+  /// token records from the store, on the executor: the lifecycle loop only waits for signals.
+  void purgeExpiredTokensWhenDue();
   void writeListenersFile() const;
   void drainListeners(bool restarting);
   void stopAdminUnix();
@@ -136,6 +139,8 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   std::optional<service::OpenFileLimit> open_file_limit_;  // as in force after start-up
   int allocator_arenas_ = 0;                               // as set at start; 0: the default
   std::optional<MemoryTrimmer> memory_trimmer_;            // run by the lifecycle loop
+  std::chrono::seconds token_purge_interval_{3600};
+  std::chrono::steady_clock::time_point next_token_purge_{};  // run by the lifecycle loop
 };
 
 void DaemonApp::defineOptions(OptionSet& options) {
@@ -313,6 +318,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
     allocator_arenas_ = c.getInt32("overload.allocator_arenas");
   }
   memory_trimmer_.emplace(c.getInt("overload.release_memory_after_bytes"));
+  token_purge_interval_ = std::chrono::seconds(c.getInt("auth.token_purge_interval_s"));
   started_at_ = std::chrono::steady_clock::now();
   started_wall_ms_ = common::Clock::system().wallMillis();
 
@@ -400,6 +406,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   while (event != LifecycleEvent::kTerminate && event != LifecycleEvent::kRestart) {
     event = signals_->wait(std::chrono::milliseconds(1000));
     releaseMemoryAfterBursts();
+    purgeExpiredTokensWhenDue();
     if (event == LifecycleEvent::kReload) {
       spdlog::info("SIGHUP: reloading configuration");
       notifier_.reloading("reloading the configuration");
@@ -549,6 +556,24 @@ std::vector<http::ServerStats> DaemonApp::listenerStats() const {
   std::vector<http::ServerStats> all{http_->stats(), admin_->stats()};
   if (admin_unix_) all.push_back(admin_unix_->stats());
   return all;
+}
+
+void DaemonApp::purgeExpiredTokensWhenDue() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_token_purge_) return;
+  next_token_purge_ = now + token_purge_interval_;
+  auth::TokenService* tokens = services_->tokens.get();
+  const bool queued = services_->executor->submit([tokens] {
+    auto purged = tokens->purgeExpired(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+    if (!purged.ok()) {
+      spdlog::warn("deleting expired tokens failed: {}; tried again in auth.token_purge_interval_s",
+                   purged.error().message);
+    } else if (*purged > 0) {
+      spdlog::info("deleted {} expired token record(s)", *purged);
+    }
+  });
+  // The executor full of requests: the next loop tries again.
+  if (!queued) next_token_purge_ = now;
 }
 
 void DaemonApp::releaseMemoryAfterBursts() {

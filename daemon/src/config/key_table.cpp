@@ -328,6 +328,11 @@ std::vector<KeySpec> buildTable() {
        "A cached token is looked up in the store again once cached this long, so that a "
        "revocation by another daemon on the same database holds here within it; 0: never.",
        v::intRange(0, 86400000)},
+      {"auth.token_purge_interval_s", K::kInt, "3600", false,
+       "Seconds between deletions of expired token records from the store (the first at "
+       "start); an expired token is refused either way, this keeps the table the size of the "
+       "tokens in use.",
+       v::intRange(1, 604800)},
       {"agents.active_window_s", K::kInt, "60", false,
        "An agent counts as active when its last heartbeat is at most this old.",
        v::intRange(1, 86400)},
