@@ -51,8 +51,8 @@ class EventLoops {
     kAnswered,    ///< its last answer sent (Answer::Next::kClose)
     kStopping,    ///< closeAll() or stop()
   };
+  using Serve = std::function<Answer(Poco::Net::StreamSocket&)>;
   /// `fresh`: parked at accept, before its first request.
-  using Serve = std::function<Answer(Poco::Net::StreamSocket&, bool fresh)>;
   using HandOff = std::function<void(Poco::Net::StreamSocket&, bool fresh, Clock::time_point)>;
   using Expire = std::function<void(Poco::Net::StreamSocket&, bool fresh, Why)>;
 

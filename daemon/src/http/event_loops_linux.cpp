@@ -23,6 +23,8 @@ using Clock = EventLoops::Clock;
 
 // Deadlines are checked on this period: a keep-alive or send timeout is honoured within it.
 constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
+// What a connection is watched for between requests (level-triggered: its loop alone owns it).
+constexpr uint32_t kReadable = EPOLLIN | EPOLLRDHUP;
 
 bool hasBytes(int fd) {
   char c;
@@ -110,10 +112,6 @@ struct Loop {
   void sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
              std::vector<Handing>& handed);
 };
-
-namespace {
-constexpr uint32_t kReadable = EPOLLIN | EPOLLRDHUP;
-}  // namespace
 
 void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
                     std::vector<Handing>& handed) {
@@ -222,7 +220,6 @@ void Loop::run() {
         continue;
       }
       Poco::Net::StreamSocket socket;
-      bool fresh = false;
       {
         std::lock_guard<std::mutex> lock(mutex);
         auto it = held.find(fd);
@@ -238,9 +235,8 @@ void Loop::run() {
         }
         entry.busy = true;
         socket = entry.socket;
-        fresh = entry.fresh;
       }
-      EventLoops::Answer answer = (*serve)(socket, fresh);
+      EventLoops::Answer answer = (*serve)(socket);
       std::lock_guard<std::mutex> lock(mutex);
       auto it = held.find(fd);  // busy entries are left alone by every other thread
       it->second.busy = false;

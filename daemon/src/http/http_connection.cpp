@@ -434,7 +434,7 @@ void HttpConnection::run() {
   }
   Session session(socket(), server_.sessionParams());
   const Pipeline& pipeline = server_.pipeline();
-  const std::string peer_ip = peerIpOf(socket());
+  const std::string peer_ip = server_.peerIp(socket());
   const auto slice = std::chrono::microseconds(50 * 1000);
   int served = 0;
   // Requests in a row an event loop would have answered itself: past kQuickToPark the connection
@@ -447,8 +447,8 @@ void HttpConnection::run() {
 
   while (true) {
     // Between requests a connection keeps its worker only while it is busy: idle for a whole
-    // slice, or past its slice while others wait, it gives the worker back, waiting in
-    // IdleConnections (nothing sent yet) or at the back of the queue (next request here).
+    // slice, or past its slice while others wait, it gives the worker back, waiting on an event
+    // loop (nothing sent yet) or at the back of the queue (next request here).
     // Without parking it closes instead, when others wait.
     auto hand_back = [&](bool next_waiting) {
       Poco::Net::StreamSocket detached = session.detachSocket();

@@ -46,7 +46,7 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   tcp_params->setMaxThreads(settings_->threads);
   // The acceptor enforces the queue bound itself (answering 503), so the dispatcher never
   // reaches its own silent limit, even with every worker requeuing a slow connection at once.
-  // Connections coming back from IdleConnections are bounded by the connections open, not by
+  // Connections coming back from the event loops are bounded by the connections open, not by
   // the queue: the dispatcher must never drop one silently.
   tcp_params->setMaxQueued(1 << 30);
   // Also bounds shutdown: a dispatcher thread that misses TCPServerDispatcher::stop()'s wake-up
@@ -58,8 +58,8 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
       new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
   loops_ = std::make_unique<EventLoops>(
       EventLoops::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name},
-      [this](Poco::Net::StreamSocket& client, bool fresh) {
-        EventLoops::Answer answer = answerOnLoop(client, fresh, *this);
+      [this](Poco::Net::StreamSocket& client) {
+        EventLoops::Answer answer = answerOnLoop(client, *this);
         if (!answer.out.empty()) ++requests_on_loops_;
         return answer;
       },

@@ -60,8 +60,7 @@ bool servableHere(const Poco::Net::HTTPRequest& request) {
 
 }  // namespace
 
-EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, bool /*fresh*/,
-                                HttpServer& server) {
+EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& server) {
   thread_local std::string peeked(kPeekMax, '\0');
   const int n = receiveNow(socket, peeked.data(), kPeekMax, MSG_PEEK);
   if (n == -1) return next(Next::kKeep);  // nothing after all: keep waiting as before

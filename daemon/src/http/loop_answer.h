@@ -16,6 +16,6 @@ class HttpServer;
 /// Everything else is handed to a worker untouched: a store route, a body, an upgrade, an
 /// incomplete or malformed head (whose errors the worker gives). A closed or failed connection
 /// is closed. Runs on the loop's thread; must not block.
-EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, bool fresh, HttpServer& server);
+EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& server);
 
 }  // namespace cc::http

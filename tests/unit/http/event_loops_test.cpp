@@ -64,7 +64,7 @@ class EventLoopsTest : public ::testing::Test {
   std::function<Answer(Poco::Net::StreamSocket&)> serve_;
   EventLoops idle_{
       EventLoops::Options{2, 0, "test"},
-      [this](Poco::Net::StreamSocket& s, bool) { return serve_ ? serve_(s) : Answer{}; },
+      [this](Poco::Net::StreamSocket& s) { return serve_ ? serve_(s) : Answer{}; },
       [this](Poco::Net::StreamSocket& s, bool, Clock::time_point) { record(woken_, s); },
       [this](Poco::Net::StreamSocket& s, bool fresh, EventLoops::Why why) {
         {
