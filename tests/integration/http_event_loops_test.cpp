@@ -1,11 +1,14 @@
-// The event loops: connections wait on them without a worker, and requests that need nothing
-// but memory are answered there; everything else still reaches a worker on the same connection.
+// The event loops: connections wait on them without a worker; requests that need nothing but
+// memory are answered there, store requests are served from there with their handlers on the
+// executor, and everything else still reaches a worker on the same connection.
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -151,39 +154,131 @@ TEST(HttpEventLoopsTest, AThousandBusyKeepAliveClientsDoNotTakeAThreadEach) {
   EXPECT_LE(peak.load(), idle_threads + 16) << "idle: " << idle_threads;
 }
 
-// A store request on a connection the loop holds goes to a worker and is answered; the same
-// connection then comes back to the loop for /health, and pipelined requests keep their order.
-TEST(HttpEventLoopsTest, StoreRequestsReachAWorkerAndTheConnectionReturnsToTheLoop) {
-  DaemonProcess d;
+// A store request on a connection a loop holds is served there: the stages on the loop, the
+// handler on the executor, the answer sent from there; bodies that came with their head too.
+TEST(HttpEventLoopsTest, StoreRequestsAreServedOnTheLoopTheirHandlersOnTheExecutor) {
+  DaemonProcess d({"-D", "ratelimit.enabled=false"});
   ASSERT_TRUE(d.start()) << d.log();
   const std::string token = mintToken(d, "admin");
   ASSERT_FALSE(token.empty());
+  // Validated once, by a worker (the store is asked), and cached: from then on a loop can check it.
+  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  const std::string auth = "Authorization: Bearer " + token + "\r\n";
   Connection c(d.httpAddress());
   c.send(kHealth);
   EXPECT_EQ(c.read().head.substr(0, 12), "HTTP/1.1 200");
   const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
 
-  c.send("GET /api/agents?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
-         "\r\n\r\n");
+  c.send("GET /api/agents?limit=1 HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
   Answer agents = c.read();
   EXPECT_EQ(agents.head.substr(0, 12), "HTTP/1.1 200") << agents.head << agents.body;
   EXPECT_NE(agents.body.find("\"items\""), std::string::npos) << agents.body;
-  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "a worker answered it";
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 1) << "a loop took it";
 
-  // The worker keeps the connection while it asks for what needs one, and for the quick requests
-  // that follow (a client mixing both is not passed back and forth); after 8 of those in a row
-  // the connection waits on the loop again, which answers the next ones itself.
-  c.send("HEAD /health HTTP/1.1\r\nHost: x\r\n\r\n");
-  Answer head = c.read(true);
-  EXPECT_EQ(head.head.substr(0, 12), "HTTP/1.1 200") << head.head;
-  EXPECT_NE(head.head.find("Content-Length: "), std::string::npos) << head.head;
-  EXPECT_TRUE(head.body.empty());
-  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "still on its worker";
-  for (int i = 0; i < 10; ++i) {
-    c.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
-    EXPECT_EQ(c.read().head.substr(0, 12), "HTTP/1.1 200");
-  }
-  EXPECT_GE(statusNumber(d, "http.requests_on_loops"), on_loops + 2);
+  const std::string body = R"({"name":"on-the-loop"})";
+  c.send("POST /api/projects HTTP/1.1\r\nHost: x\r\n" + auth +
+         "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body);
+  Answer created = c.read();
+  EXPECT_EQ(created.head.substr(0, 12), "HTTP/1.1 201") << created.head << created.body;
+  const std::string id = jsonField(created.body, "id");
+  ASSERT_FALSE(id.empty()) << created.body;
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 2);
+
+  // Pipelined: a write and the read after it, answered in order, each from the store.
+  c.send("PATCH /api/projects/" + id + " HTTP/1.1\r\nHost: x\r\n" + auth +
+         "Content-Type: application/json\r\nContent-Length: 22\r\nX-Request-ID: write\r\n\r\n"
+         R"({"name":"renamed-now"})"
+         "GET /api/projects/" +
+         id + " HTTP/1.1\r\nHost: x\r\nX-Request-ID: read\r\n" + auth + "\r\n");
+  Answer patched = c.read();
+  Answer read = c.read();
+  EXPECT_EQ(patched.head.substr(0, 12), "HTTP/1.1 200") << patched.head << patched.body;
+  EXPECT_NE(patched.head.find("X-Request-ID: write"), std::string::npos) << patched.head;
+  EXPECT_NE(read.head.find("X-Request-ID: read"), std::string::npos) << read.head;
+  EXPECT_EQ(jsonField(read.body, "name"), "renamed-now") << read.body;
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 4);
+  EXPECT_EQ(statusNumber(d, "http.inflight"), 0) << "every request answered";
+}
+
+// A body that has not all arrived with its head is read by a worker, which waits for it; the
+// answer is the same.
+TEST(HttpEventLoopsTest, ABodyStillOnItsWayIsReadByAWorker) {
+  DaemonProcess d({"-D", "ratelimit.enabled=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string token = mintToken(d, "admin");
+  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  Connection c(d.httpAddress());
+  c.send(kHealth);
+  c.read();
+  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  const std::string body = R"({"name":"sent-in-two"})";
+  c.send("POST /api/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body.substr(0, 5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  c.send(body.substr(5));
+  Answer created = c.read();
+  EXPECT_EQ(created.head.substr(0, 12), "HTTP/1.1 201") << created.head << created.body;
+  EXPECT_EQ(jsonField(created.body, "name"), "sent-in-two") << created.body;
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "a worker answered it";
+}
+
+// A store request a loop took that outlives its deadline is answered 504 by the loop at the
+// deadline; the handler's late reply is dropped, and the connection serves its next requests.
+TEST(HttpEventLoopsTest, AStoreRequestPastItsDeadlineIsAnswered504AndTheConnectionGoesOn) {
+  TempDir dir;
+  const std::string conf = dir.path() + "/cc.properties";
+  std::ofstream(conf) << "ratelimit.enabled = false\n";
+  DaemonProcess d({"--config", conf});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string token = mintToken(d, "viewer");
+  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  // Lowered once the token exists: minting it hashes a password, which may take a while.
+  std::ofstream(conf, std::ios::app) << "http.request_timeout_ms = 500\n";
+  ASSERT_EQ(d.admin("POST", "/admin/reload").status, 200);
+  Connection c(d.httpAddress());
+  c.send(kHealth);
+  c.read();
+  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  ASSERT_EQ(d.admin("PUT", "/admin/faults/db", R"({"delay_ms":1500})").status, 200);
+  const std::string agents =
+      "GET /api/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
+  c.send(agents);
+  Answer slow = c.read();
+  EXPECT_EQ(slow.head.substr(0, 12), "HTTP/1.1 504") << slow.head << slow.body;
+  EXPECT_EQ(jsonField(slow.body, "error.code"), "timeout") << slow.body;
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 1);
+  ASSERT_EQ(d.admin("DELETE", "/admin/faults/db").status, 200);
+  // Past the handler's own end: nothing more comes for the first request.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  c.send(kHealth);
+  Answer health = c.read();
+  EXPECT_EQ(health.head.substr(0, 12), "HTTP/1.1 200") << health.head;
+  EXPECT_NE(health.body.find("\"status\""), std::string::npos) << health.body;
+  c.send(agents);
+  Answer back = c.read();
+  EXPECT_EQ(back.head.substr(0, 12), "HTTP/1.1 200") << back.head << back.body;
+}
+
+// Draining waits for a store request a loop took: its answer goes out before the daemon exits.
+TEST(HttpEventLoopsTest, DrainingAnswersAStoreRequestTheLoopTookBeforeExiting) {
+  DaemonProcess d({"-D", "ratelimit.enabled=false"});
+  ASSERT_TRUE(d.start()) << d.log();
+  const std::string token = mintToken(d, "viewer");
+  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  Connection c(d.httpAddress());
+  c.send(kHealth);
+  c.read();
+  ASSERT_EQ(d.admin("PUT", "/admin/faults/db", R"({"delay_ms":800})").status, 200);
+  c.send("GET /api/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  d.signal(SIGTERM);
+  Answer a = c.read();
+  EXPECT_EQ(a.head.substr(0, 12), "HTTP/1.1 200") << a.head << a.body;
+  EXPECT_NE(a.head.find("Connection: Close"), std::string::npos) << "draining: " << a.head;
+  EXPECT_TRUE(c.closedByServer());
+  EXPECT_EQ(d.waitExit(std::chrono::seconds(20)), 0) << d.log();
 }
 
 // Requests sent in one write are answered in order, each with its own id; HEAD without a body.

@@ -670,6 +670,21 @@ void DaemonApp::applyReloadable(const DaemonSettings& next) {
   if (admin_unix_) admin_unix_->settings().applyReloadable(next.admin_unix);
 }
 
+namespace {
+// The handler of every route runs through the RouteRunner: its deadline, the executor, the cache.
+void useRunner(http::Pipeline& pipeline, middleware::RouteRunner* runner) {
+  pipeline.setInvoker([runner](http::RequestContext& ctx,
+                               const http::Route& route) { return runner->run(ctx, route); },
+                      [runner](const http::RequestContext& ctx, const http::Route& route) {
+                        return runner->pace(ctx, route);
+                      },
+                      [runner](http::RequestContext& ctx, const http::Route& route,
+                               std::function<void(http::Reply)> done) {
+                        runner->submit(ctx, route, std::move(done));
+                      });
+}
+}  // namespace
+
 std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const DaemonSettings& settings,
                                                                const std::string& metrics_key) {
   Services& s = *services_;
@@ -695,12 +710,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildPublicPipeline(const DaemonSetti
   pipeline->use(std::make_shared<middleware::BreakerStage>(
       *s.db_breaker, [store](common::SteadyTime deadline) { return store->probeWrite(deadline); }));
   pipeline->use(std::make_shared<middleware::Authenticator>(*s.tokens));
-  middleware::RouteRunner* runner = s.runner.get();
-  pipeline->setInvoker([runner](http::RequestContext& ctx,
-                                const http::Route& route) { return runner->run(ctx, route); },
-                       [runner](const http::RequestContext& ctx, const http::Route& route) {
-                         return runner->mayWait(ctx, route);
-                       });
+  useRunner(*pipeline, s.runner.get());
   return pipeline;
 }
 
@@ -710,12 +720,7 @@ std::shared_ptr<http::Pipeline> DaemonApp::buildAdminPipeline(const std::string&
   addAdminListenerRoutes(*router, s, *this);
   auto pipeline = std::make_shared<http::Pipeline>(router);
   pipeline->use(std::make_shared<admin::AdminAuth>(admin_token));
-  middleware::RouteRunner* runner = s.runner.get();
-  pipeline->setInvoker([runner](http::RequestContext& ctx,
-                                const http::Route& route) { return runner->run(ctx, route); },
-                       [runner](const http::RequestContext& ctx, const http::Route& route) {
-                         return runner->mayWait(ctx, route);
-                       });
+  useRunner(*pipeline, s.runner.get());
   return pipeline;
 }
 

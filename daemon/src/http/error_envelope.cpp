@@ -2,6 +2,8 @@
 
 #include <Poco/Net/HTTPResponse.h>
 
+#include <chrono>
+
 #include "common/json_text.h"
 
 namespace cc::http {
@@ -40,6 +42,16 @@ std::string rawErrorResponse(const common::Error& error, const std::string& requ
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   out += body;
   return out;
+}
+
+Reply deadlineReply(const RequestContext& ctx) {
+  auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.started);
+  return errorReply(
+      {common::ErrorCode::kTimeout,
+       "request did not finish within its budget of " + std::to_string(budget.count()) + " ms",
+       {},
+       0},
+      ctx.request_id);
 }
 
 }  // namespace cc::http

@@ -6,6 +6,7 @@
 
 #include "common/error.h"
 #include "http/reply.h"
+#include "http/request_context.h"
 
 namespace cc::http {
 
@@ -17,6 +18,9 @@ std::string errorBody(const common::Error& error, const std::string& request_id)
 /// The envelope as a Reply, with the status from the error table and the typed code set; adds
 /// Retry-After when the error asks for it.
 Reply errorReply(const common::Error& error, const std::string& request_id);
+
+/// 504 `timeout`: the request's handler did not answer within its budget (ctx.budget).
+Reply deadlineReply(const RequestContext& ctx);
 
 /// A whole HTTP/1.1 answer carrying the envelope, with Connection: close, for the places that
 /// write bytes to a socket without a Poco response: before a request has been parsed, and at

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,16 +20,29 @@ namespace cc::http {
 ///   rejection): the loop writes the answer without blocking, holding what the socket does not
 ///   take yet until it can (back-pressure, bounded by the answer's send deadline), then keeps
 ///   the connection for its next request or closes it;
-/// - hand it to a worker (`hand_off`: a store request, a body, an upgrade, an incomplete head),
-///   which then owns it until it parks it again.
+/// - answer it later (`kLater`: a store request whose handler runs on the executor): the
+///   connection waits, watched for nothing, until complete() brings its answer (written at once
+///   by the completing thread, the rest by the loop as above) or its deadline passes, when the
+///   loop calls the answer's `on_deadline` (which completes it with a timeout);
+/// - hand it to a worker (`hand_off`: a body not all received, an upgrade, an incomplete head,
+///   anything that may wait before its handler), which then owns it until it parks it again.
 /// A connection idle past its deadline, one whose client reads nothing of an answer until its
 /// send deadline, and every connection still held at stop() go to `expire` (to close it).
 /// Each connection reaches exactly one of hand_off and expire for each time it was parked.
+/// closeAll() leaves a connection waiting for its answer until complete() (it then closes);
+/// stop() expires it.
 /// Where epoll is missing park() returns false and connections keep their worker, as before.
 /// Thread-safe.
 class EventLoops {
  public:
   using Clock = std::chrono::steady_clock;
+  /// Names a connection waiting for an answer made elsewhere (Answer::Next::kLater), for
+  /// complete().
+  struct Ticket {
+    std::size_t loop = 0;
+    int fd = -1;
+    uint64_t serial = 0;
+  };
   /// What the loop does with a readable connection.
   struct Answer {
     enum class Next {
@@ -36,8 +50,15 @@ class EventLoops {
                  ///< nothing to send and no deadline: wait as before, nothing was read)
       kClose,    ///< send `out`, then close (through `expire`, as kAnswered)
       kHandOff,  ///< nothing read: give it to a worker
+      kLater,    ///< a request was taken: wait for complete() with its answer
     };
     Next next = Next::kHandOff;
+    /// kLater: called on the loop once the connection waits, with the ticket complete() takes.
+    std::function<void(const Ticket&)> start;
+    /// kLater: called on the loop when no answer has come by `later_deadline`; it is to
+    /// complete() the connection (with a timeout) unless an answer is already on its way.
+    std::function<void()> on_deadline;
+    Clock::time_point later_deadline{};
     std::string out;
     /// Whatever must live until `out` has been sent (the answer's share of the response budget).
     std::shared_ptr<void> held;
@@ -94,6 +115,15 @@ class EventLoops {
   /// returns): room for new connections when the process runs out of descriptors. Returns how
   /// many it expired.
   std::size_t closeOldest(std::size_t count);
+
+  /// Gives a connection waiting for it (Answer::Next::kLater) its answer, `out` sent at once on
+  /// the calling thread as far as the socket takes it without blocking, the rest by its loop;
+  /// then the connection waits for its next request or closes, as for an answer made on the
+  /// loop. `expire` may run on the calling thread. False when the ticket names no waiting
+  /// connection any more (stop() expired it): the answer is dropped.
+  bool complete(const Ticket& ticket, Answer answer);
+  /// Connections waiting for complete().
+  std::size_t waiting() const;
 
   /// Whether park() can work here (after start()).
   bool available() const;

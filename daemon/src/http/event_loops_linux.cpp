@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -59,6 +60,12 @@ struct Loop {
     bool fresh = false;
     bool answer_here = true;  // ask serve() when readable; otherwise hand off at once
     bool busy = false;        // its loop is asking serve() about it, outside the mutex
+    bool watched = true;      // in the epoll set (not while it waits for complete())
+    // Waiting for complete() (Answer::Next::kLater), named by `serial`; `deadline` is then the
+    // answer's, past which on_deadline is called once.
+    bool waiting = false;
+    uint64_t serial = 0;
+    std::function<void()> on_deadline;
     // An answer the socket has not taken whole yet.
     bool writing = false;
     std::string out;
@@ -78,6 +85,7 @@ struct Loop {
     Clock::time_point deadline;
   };
 
+  std::size_t index = 0;  // in EventLoops::State::loops, for tickets
   const EventLoops::Serve* serve = nullptr;
   const EventLoops::HandOff* hand_off = nullptr;
   const EventLoops::Expire* expire = nullptr;
@@ -90,7 +98,11 @@ struct Loop {
   int event_fd = -1;
   mutable std::mutex mutex;
   std::unordered_map<int, Entry> held;
-  std::atomic<std::size_t> count{0};  // held.size(), for size() without the mutex
+  std::atomic<std::size_t> count{0};    // held.size(), for size() without the mutex
+  std::atomic<std::size_t> waiting{0};  // entries waiting for complete()
+  uint64_t next_serial = 0;
+  // When the loop's thread next sweeps: every kSweepPeriod, sooner for an answer's deadline.
+  Clock::time_point next_sweep{};
   std::thread thread;
 
   void signal() const {
@@ -104,22 +116,35 @@ struct Loop {
     return ::epoll_ctl(epoll_fd, op, fd, &ev) == 0;
   }
   void forget(int fd) const { ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr); }
+  // Watches a held connection for `events`, adding it back to the set if it waited outside it.
+  bool watchHeld(int fd, Entry& entry, uint32_t events) {
+    const bool ok = watch(entry.watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events);
+    entry.watched = entry.watched || ok;
+    return ok;
+  }
+  // Takes an entry out of `held`, its descriptor out of the set.
+  void drop(std::unordered_map<int, Entry>::iterator it) {
+    if (it->second.watched) forget(it->first);
+    if (it->second.waiting) waiting.fetch_sub(1, std::memory_order_relaxed);
+    held.erase(it);
+    count.fetch_sub(1, std::memory_order_relaxed);
+  }
   void run();
   // All three with `mutex` held; what is to be handed off or expired is collected for after.
   void answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
                 std::vector<Handing>& handed);
   void wrote(int fd, Entry& entry, std::vector<Expiry>& expired);
   void sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
-             std::vector<Handing>& handed);
+             std::vector<Handing>& handed, std::vector<std::function<void()>>& overdue);
+  // A connection whose request was taken: it waits, outside the set, for complete().
+  void waitForAnswer(int fd, Entry& entry, EventLoops::Answer& answer);
 };
 
 void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
                     std::vector<Handing>& handed) {
   if (answer.next == EventLoops::Answer::Next::kHandOff) {
-    forget(fd);
     handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
-    held.erase(fd);
-    count.fetch_sub(1, std::memory_order_relaxed);
+    drop(held.find(fd));
     return;
   }
   if (answer.next == EventLoops::Answer::Next::kKeep && answer.out.empty() &&
@@ -144,7 +169,7 @@ void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector
       // Until the client takes the rest, its next request waits (answers stay in order).
       entry.writing = true;
       entry.deadline = answer.send_deadline;
-      if (!watch(EPOLL_CTL_MOD, fd, EPOLLOUT)) {
+      if (!watchHeld(fd, entry, EPOLLOUT)) {
         entry.close_after = true;
         wrote(fd, entry, expired);
       }
@@ -158,28 +183,35 @@ void Loop::wrote(int fd, Entry& entry, std::vector<Expiry>& expired) {
   entry.out.clear();
   entry.out.shrink_to_fit();
   entry.held.reset();
-  if (entry.close_after || (was_writing && !watch(EPOLL_CTL_MOD, fd, kReadable))) {
-    forget(fd);
+  if (entry.close_after || ((was_writing || !entry.watched) && !watchHeld(fd, entry, kReadable))) {
     expired.push_back({std::move(entry.socket), false, EventLoops::Why::kAnswered});
-    held.erase(fd);
-    count.fetch_sub(1, std::memory_order_relaxed);
+    drop(held.find(fd));
     return;
   }
   entry.deadline = entry.idle_after;
 }
 
 void Loop::sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
-                 std::vector<Handing>& handed) {
+                 std::vector<Handing>& handed, std::vector<std::function<void()>>& overdue) {
   const bool stop_now = stopping->load();
+  next_sweep = now + kSweepPeriod;
   for (auto it = held.begin(); it != held.end();) {
     Entry& entry = it->second;
     const bool due = entry.deadline <= now;
+    if (entry.waiting && !stop_now) {
+      // Its answer comes by complete(), closing or not; past its deadline, once, on_deadline
+      // is to bring one.
+      if (due && entry.on_deadline) overdue.push_back(std::move(entry.on_deadline));
+      entry.on_deadline = nullptr;
+      if (!due) next_sweep = std::min(next_sweep, entry.deadline);
+      ++it;
+      continue;
+    }
     // Closing: an answer being sent still goes out (until its send deadline).
     if (!(all && (!entry.writing || stop_now)) && !due) {
       ++it;
       continue;
     }
-    forget(it->first);
     if (entry.writing) {
       expired.push_back({std::move(entry.socket), false,
                          due ? EventLoops::Why::kSlowReader : EventLoops::Why::kStopping});
@@ -191,9 +223,22 @@ void Loop::sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
       expired.push_back({std::move(entry.socket), entry.fresh,
                          all ? EventLoops::Why::kStopping : EventLoops::Why::kIdle});
     }
-    it = held.erase(it);
-    count.fetch_sub(1, std::memory_order_relaxed);
+    drop(it++);
   }
+}
+
+void Loop::waitForAnswer(int fd, Entry& entry, EventLoops::Answer& answer) {
+  // Not watched meanwhile: a pipelined request waits in the kernel, and a hang-up is noticed
+  // when the answer is sent.
+  forget(fd);
+  entry.watched = false;
+  entry.waiting = true;
+  entry.fresh = false;
+  entry.serial = ++next_serial;
+  entry.deadline = answer.later_deadline;
+  entry.on_deadline = std::move(answer.on_deadline);
+  waiting.fetch_add(1, std::memory_order_relaxed);
+  next_sweep = std::min(next_sweep, entry.deadline);
 }
 
 void Loop::run() {
@@ -205,12 +250,18 @@ void Loop::run() {
     }
   }
   std::vector<epoll_event> events(256);
-  auto next_sweep = Clock::now() + kSweepPeriod;
+  next_sweep = Clock::now() + kSweepPeriod;
   std::vector<Expiry> expired;
   std::vector<Handing> handed;
+  std::vector<std::function<void()>> overdue;
   while (true) {
-    int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()),
-                         static_cast<int>(kSweepPeriod.count()));
+    const auto until_sweep =
+        std::chrono::duration_cast<std::chrono::microseconds>(next_sweep - Clock::now());
+    // Rounded up, so that a deadline is never woken for a moment too early to be due.
+    const int wait_ms = static_cast<int>(std::clamp<int64_t>(
+        (until_sweep.count() + 999) / 1000, 0,
+        std::chrono::duration_cast<std::chrono::milliseconds>(kSweepPeriod).count()));
+    int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms);
     for (int i = 0; i < n; ++i) {
       const epoll_event& event = events[static_cast<std::size_t>(i)];
       const int fd = event.data.fd;
@@ -223,7 +274,7 @@ void Loop::run() {
       {
         std::lock_guard<std::mutex> lock(mutex);
         auto it = held.find(fd);
-        if (it == held.end()) continue;
+        if (it == held.end() || it->second.waiting) continue;
         Entry& entry = it->second;
         if (entry.writing) {
           if (sendSome(fd, entry.out, entry.sent) != Sent::kPartly) wrote(fd, entry, expired);
@@ -237,26 +288,37 @@ void Loop::run() {
         socket = entry.socket;
       }
       EventLoops::Answer answer = (*serve)(socket);
-      std::lock_guard<std::mutex> lock(mutex);
-      auto it = held.find(fd);  // busy entries are left alone by every other thread
-      it->second.busy = false;
-      answered(fd, it->second, std::move(answer), expired, handed);
+      std::function<void(const EventLoops::Ticket&)> start;
+      EventLoops::Ticket ticket{index, fd, 0};
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = held.find(fd);  // busy entries are left alone by every other thread
+        it->second.busy = false;
+        if (answer.next == EventLoops::Answer::Next::kLater) {
+          waitForAnswer(fd, it->second, answer);
+          ticket.serial = it->second.serial;
+          start = std::move(answer.start);
+        } else {
+          answered(fd, it->second, std::move(answer), expired, handed);
+        }
+      }
+      // Outside the mutex: the answer may come back (complete()) before start returns.
+      if (start) start(ticket);
     }
     const auto now = Clock::now();
     const bool all = closing->load() || stopping->load();
     bool done = false;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (all || now >= next_sweep) {
-        sweep(now, all, expired, handed);
-        next_sweep = now + kSweepPeriod;
-      }
+      if (all || now >= next_sweep) sweep(now, all, expired, handed, overdue);
       done = stopping->load() && held.empty();
     }
     for (auto& h : handed) (*hand_off)(h.socket, h.fresh, h.deadline);
     for (auto& e : expired) (*expire)(e.socket, e.fresh, e.why);
+    for (auto& late : overdue) late();
     handed.clear();
     expired.clear();
+    overdue.clear();
     if (done) return;
   }
 }
@@ -295,6 +357,7 @@ void EventLoops::start() {
   std::vector<std::unique_ptr<Loop>> loops;
   for (int i = 0; i < s.count; ++i) {
     auto loop = std::make_unique<Loop>();
+    loop->index = loops.size();
     loop->serve = &s.serve;
     loop->hand_off = &s.hand_off;
     loop->expire = &s.expire;
@@ -403,7 +466,7 @@ std::size_t EventLoops::closeOldest(std::size_t count) {
     for (const auto& [fd, entry] : loop->held) {
       // Not a new one: it is a newcomer like the one room is made for, and may have a request
       // on its way that closing would lose.
-      if (!entry.busy && !entry.writing && !entry.fresh) {
+      if (!entry.busy && !entry.writing && !entry.fresh && !entry.waiting) {
         idle.push_back({entry.deadline, loop.get(), fd});
       }
     }
@@ -416,17 +479,44 @@ std::size_t EventLoops::closeOldest(std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     Loop& loop = *idle[i].loop;
     auto it = loop.held.find(idle[i].fd);
-    loop.forget(it->first);
     to_expire.push_back(std::move(it->second.socket));
     fresh.push_back(it->second.fresh);
-    loop.held.erase(it);
-    loop.count.fetch_sub(1, std::memory_order_relaxed);
+    loop.drop(it);
   }
   locks.clear();
   for (std::size_t i = 0; i < to_expire.size(); ++i) {
     s.expire(to_expire[i], fresh[i], Why::kStopping);
   }
   return to_expire.size();
+}
+
+bool EventLoops::complete(const Ticket& ticket, Answer answer) {
+  State& s = *state_;
+  if (ticket.loop >= s.loops.size()) return false;
+  Loop& loop = *s.loops[ticket.loop];
+  std::vector<Loop::Expiry> expired;
+  std::vector<Loop::Handing> handed;
+  {
+    std::lock_guard<std::mutex> lock(loop.mutex);
+    auto it = loop.held.find(ticket.fd);
+    if (it == loop.held.end() || !it->second.waiting || it->second.serial != ticket.serial) {
+      return false;
+    }
+    Loop::Entry& entry = it->second;
+    entry.waiting = false;
+    entry.on_deadline = nullptr;
+    loop.waiting.fetch_sub(1, std::memory_order_relaxed);
+    loop.answered(ticket.fd, entry, std::move(answer), expired, handed);
+  }
+  for (auto& h : handed) s.hand_off(h.socket, h.fresh, h.deadline);
+  for (auto& e : expired) s.expire(e.socket, e.fresh, e.why);
+  return true;
+}
+
+std::size_t EventLoops::waiting() const {
+  std::size_t total = 0;
+  for (const auto& loop : state_->loops) total += loop->waiting.load(std::memory_order_relaxed);
+  return total;
 }
 
 bool EventLoops::available() const { return state_->running; }

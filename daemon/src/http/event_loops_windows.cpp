@@ -20,6 +20,8 @@ bool EventLoops::park(const Poco::Net::StreamSocket&, Clock::time_point, bool, b
 }
 void EventLoops::closeAll() {}
 std::size_t EventLoops::closeOldest(std::size_t) { return 0; }
+bool EventLoops::complete(const Ticket&, Answer) { return false; }
+std::size_t EventLoops::waiting() const { return 0; }
 bool EventLoops::available() const { return false; }
 std::size_t EventLoops::size() const { return 0; }
 int EventLoops::loops() const { return state_->count; }

@@ -437,7 +437,7 @@ void HttpConnection::run() {
   const std::string peer_ip = server_.peerIp(socket());
   const auto slice = std::chrono::microseconds(50 * 1000);
   int served = 0;
-  // Requests in a row an event loop would have answered itself: past kQuickToPark the connection
+  // Requests in a row an event loop would have served itself: past kQuickToPark the connection
   // waits there for its next one instead of on this worker (not after one alone, so that a
   // client mixing store and quick requests is not passed back and forth).
   int quick_in_a_row = 0;
@@ -688,7 +688,8 @@ void HttpConnection::run() {
       linger.armed = !body_complete;
       return;
     }
-    quick_in_a_row = !early && pipeline.answersAtOnce(ctx) ? quick_in_a_row + 1 : 0;
+    quick_in_a_row =
+        !early && pipeline.pace(ctx) != Pipeline::Pace::kWaits ? quick_in_a_row + 1 : 0;
     // The response goes out when `response` is destroyed, at the end of this iteration; the
     // connection is parked or requeued at the top of the next one, never before.
   }

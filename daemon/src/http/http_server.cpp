@@ -60,7 +60,9 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
       EventLoops::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name},
       [this](Poco::Net::StreamSocket& client) {
         EventLoops::Answer answer = answerOnLoop(client, *this);
-        if (!answer.out.empty()) ++requests_on_loops_;
+        if (!answer.out.empty() || answer.next == EventLoops::Answer::Next::kLater) {
+          ++requests_on_loops_;
+        }
         return answer;
       },
       [this](Poco::Net::StreamSocket& client, bool fresh,
@@ -271,7 +273,8 @@ void HttpServer::stopAccepting() {
 
 bool HttpServer::drain(std::chrono::milliseconds grace) {
   auto until = std::chrono::steady_clock::now() + grace;
-  while (dispatcher_->queuedConnections() > 0 || dispatcher_->currentConnections() > 0) {
+  while (dispatcher_->queuedConnections() > 0 || dispatcher_->currentConnections() > 0 ||
+         unanswered_.load() > 0) {
     if (std::chrono::steady_clock::now() >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -282,6 +285,9 @@ void HttpServer::stop() {
   stopping_ = true;
   stopAccepting();
   draining_ = true;
+  // Requests whose answers the executor makes are answered by their deadlines, which the loops
+  // keep: they run until then.
+  while (unanswered_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   loops_->stop();
   dispatcher_->stop();
   pool_->joinAll();

@@ -186,6 +186,12 @@ class HttpServer {
   /// `answer_there`: the loop answers what it can itself (EventLoops::park).
   bool park(const Poco::Net::StreamSocket& socket, bool answer_there);
   bool canPark() const { return can_park_; }
+  EventLoops& loops() { return *loops_; }
+  /// A request an event loop took whose answer comes from the executor (answerOnLoop), and its
+  /// answer sent or dropped: drain() and stop() wait for every such request to be answered,
+  /// which its deadline bounds.
+  void laterBegun() { ++unanswered_; }
+  void laterAnswered() { --unanswered_; }
 
  private:
   void acceptLoop();
@@ -238,6 +244,7 @@ class HttpServer {
   // reused while an entry still names it (a file descriptor can be, as soon as it is closed).
   std::map<const Poco::Net::SocketImpl*, ConnectionRecord> connections_;
   std::atomic<int64_t> requests_on_loops_{0};
+  std::atomic<int64_t> unanswered_{0};  // see laterBegun()
   std::unique_ptr<EventLoops> loops_;
   bool can_park_ = false;
   HttpServer* room_donor_ = nullptr;

@@ -5,12 +5,16 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketDefs.h>
+#include <Poco/String.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
+#include "http/error_envelope.h"
 #include "http/exchange.h"
 #include "http/http_server.h"
 #include "http/memory_budget.h"
@@ -20,7 +24,7 @@ namespace {
 
 using Next = EventLoops::Answer::Next;
 
-// A head longer than this goes to a worker, where Poco's header limits decide.
+// A head (and body) longer than this goes to a worker, where Poco's header limits decide.
 constexpr int kPeekMax = 16384;
 
 #if defined(_WIN32)
@@ -47,15 +51,90 @@ EventLoops::Answer next(Next what) {
   return answer;
 }
 
-// Whether the head is one the loop may answer: a version it speaks and nothing after the head
-// (no body, no 100-continue, no protocol switch).
-bool servableHere(const Poco::Net::HTTPRequest& request) {
+// The body's length when the loop may take the request whole: a version it speaks, no
+// 100-continue, no protocol switch, no chunked body, and at most one plain Content-Length
+// (a worker answers the ambiguous ones). nullopt: a worker serves it.
+std::optional<std::size_t> bodyLengthHere(const Poco::Net::HTTPRequest& request) {
   const std::string& version = request.getVersion();
   if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0) {
-    return false;
+    return std::nullopt;
   }
-  return !request.has("Content-Length") && !request.has("Transfer-Encoding") &&
-         !request.has("Expect") && !request.has("Upgrade");
+  if (request.has("Transfer-Encoding") || request.has("Expect") || request.has("Upgrade")) {
+    return std::nullopt;
+  }
+  std::optional<std::size_t> length;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, "Content-Length") != 0) continue;
+    if (length || value.empty() || value.size() > 9 ||
+        value.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    length = static_cast<std::size_t>(std::stoul(value));
+  }
+  return length.value_or(0);
+}
+
+// What an answer must keep until it has been sent: the body's and the answer's shares of the
+// listener's memory budgets.
+struct Held {
+  Held(HttpServer& server, const ServerSettings& settings)
+      : body(server.requestMemory(), settings.max_request_bytes.load()),
+        reply(server.responseMemory(), settings.max_response_bytes.load()) {}
+  BudgetLease body;
+  BudgetLease reply;
+};
+
+// One request served by a loop, from its head to its answer; shared with the executor while
+// its handler runs there (Pipeline::Pace::kOnExecutor).
+struct LoopExchange {
+  HttpServer* server = nullptr;
+  Poco::Net::HTTPRequest request;  // ctx.request points here
+  RequestContext ctx;
+  std::shared_ptr<Held> held;  // until answered; then the answer keeps it until sent
+  int served_in_all = 0;
+  // Later answers only:
+  Pipeline::Begun begun;
+  EventLoops::Ticket ticket;
+  std::atomic<bool> answered{false};  // by the handler's reply or at the deadline, once
+};
+
+// The bytes of `reply` for the loop to send, and what follows them; logs the access line.
+EventLoops::Answer answerWith(LoopExchange& x, const Reply& reply) {
+  HttpServer& server = *x.server;
+  const ServerSettings& settings = server.settings();
+  const bool keep_alive =
+      x.request.getKeepAlive() && !server.draining() &&
+      (settings.max_keepalive_requests == 0 || x.served_in_all < settings.max_keepalive_requests);
+  Poco::Net::HTTPResponse response;
+  setResponseHead(response, reply, x.request.getVersion(), keep_alive, x.ctx.request_id);
+  const bool no_body = reply.status == 204 || reply.status == 304;
+  response.setContentLength(no_body ? 0 : static_cast<std::streamsize>(reply.body.size()));
+  std::ostringstream head;
+  response.write(head);
+
+  EventLoops::Answer answer;
+  answer.next = keep_alive ? Next::kKeep : Next::kClose;
+  answer.out = head.str();
+  if (!no_body && x.ctx.method != "HEAD") answer.out += reply.body;
+  answer.held = std::move(x.held);
+  const auto now = EventLoops::Clock::now();
+  answer.idle_deadline = now + std::chrono::seconds(settings.keepalive_timeout_s);
+  answer.send_deadline =
+      now + std::chrono::milliseconds(settings.send_timeout_ms.load(std::memory_order_relaxed));
+  logAccess(settings, x.ctx, reply.status, reply.body.size());
+  return answer;
+}
+
+// The answer to a request whose handler ran elsewhere: its reply, or the timeout at its
+// deadline, whichever comes first; the other is dropped.
+void finishLater(const std::shared_ptr<LoopExchange>& x, Reply reply) {
+  if (x->answered.exchange(true)) return;  // the server may be gone: touch nothing of it
+  HttpServer& server = *x->server;
+  Reply sent = server.pipeline().end(x->ctx, x->begun, std::move(reply));
+  EventLoops::Answer answer = answerWith(*x, sent);
+  --server.inflight();
+  server.loops().complete(x->ticket, std::move(answer));
+  server.laterAnswered();  // the last use of the server
 }
 
 }  // namespace
@@ -70,64 +149,76 @@ EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& ser
   if (end == std::string_view::npos) return next(Next::kHandOff);
   const std::size_t head_size = end + 4;
 
-  Poco::Net::HTTPRequest request;
+  auto x = std::make_shared<LoopExchange>();
+  x->server = &server;
   try {
     Poco::MemoryInputStream in(peeked.data(), static_cast<std::streamsize>(head_size));
-    request.read(in);
+    x->request.read(in);
   } catch (const Poco::Exception&) {
     return next(Next::kHandOff);
   }
-  if (!servableHere(request)) return next(Next::kHandOff);
-
+  const std::optional<std::size_t> body_size = bodyLengthHere(x->request);
   const ServerSettings& settings = server.settings();
+  // A body over the limit is refused by a worker, which reads the rest away before closing; one
+  // not all received yet is read by a worker too.
+  if (!body_size ||
+      static_cast<int64_t>(*body_size) > settings.max_body_bytes.load(std::memory_order_relaxed) ||
+      head_size + *body_size > bytes.size()) {
+    return next(Next::kHandOff);
+  }
   const Pipeline& pipeline = server.pipeline();
-  RequestContext ctx;
-  if (startContext(ctx, request, server.peerIp(socket), settings, pipeline)) {
+  RequestContext& ctx = x->ctx;
+  if (startContext(ctx, x->request, server.peerIp(socket), settings, pipeline)) {
     return next(Next::kHandOff);  // a malformed target: the worker answers it
   }
-  if (!pipeline.answersAtOnce(ctx)) return next(Next::kHandOff);
-
-  // Taken now: exactly the head, which the peek saw whole; a pipelined request stays queued.
-  if (receiveNow(socket, peeked.data(), static_cast<int>(head_size), 0) !=
-      static_cast<int>(head_size)) {
-    return next(Next::kClose);
+  const Pipeline::Pace pace = pipeline.pace(ctx);
+  if (pace == Pipeline::Pace::kWaits) return next(Next::kHandOff);
+  x->held = std::make_shared<Held>(server, settings);
+  if (*body_size > 0 && !x->held->body.holdUpTo(static_cast<int64_t>(*body_size))) {
+    return next(Next::kHandOff);  // a worker answers 503 overloaded
   }
-  const int served_in_all = server.countServed(socket);
+
+  // Taken now: exactly the request, which the peek saw whole; a pipelined one stays queued.
+  const int taken = static_cast<int>(head_size + *body_size);
+  if (receiveNow(socket, peeked.data(), taken, 0) != taken) return next(Next::kClose);
+  ctx.body.assign(peeked.data() + head_size, *body_size);
+  x->served_in_all = server.countServed(socket);
   server.countRequest();
   ++server.inflight();
-  auto reply_held =
-      std::make_shared<BudgetLease>(server.responseMemory(), settings.max_response_bytes.load());
-  ctx.reply_memory = reply_held.get();
-  Reply reply = pipeline.handle(ctx);
-  --server.inflight();
-  if (reply.stream || ctx.upgraded) {
-    // answersAtOnce() admits no route that streams or upgrades.
-    spdlog::error("request {} {} {}: answered on an event loop with a stream or an upgrade",
-                  ctx.request_id, ctx.method, ctx.path);
-    return next(Next::kClose);
+  ctx.reply_memory = &x->held->reply;
+
+  if (pace == Pipeline::Pace::kAtOnce) {
+    Reply reply = pipeline.handle(ctx);
+    --server.inflight();
+    if (reply.stream || ctx.upgraded) {
+      // pace() admits no route that streams or upgrades.
+      spdlog::error("request {} {} {}: answered on an event loop with a stream or an upgrade",
+                    ctx.request_id, ctx.method, ctx.path);
+      return next(Next::kClose);
+    }
+    return answerWith(*x, reply);
   }
 
-  const bool keep_alive =
-      request.getKeepAlive() && !server.draining() &&
-      (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
-  Poco::Net::HTTPResponse response;
-  setResponseHead(response, reply, request.getVersion(), keep_alive, ctx.request_id);
-  const bool no_body = reply.status == 204 || reply.status == 304;
-  response.setContentLength(no_body ? 0 : static_cast<std::streamsize>(reply.body.size()));
-  std::ostringstream head;
-  response.write(head);
-
-  EventLoops::Answer answer;
-  answer.next = keep_alive ? Next::kKeep : Next::kClose;
-  answer.out = head.str();
-  if (!no_body && ctx.method != "HEAD") answer.out += reply.body;
-  answer.held = std::move(reply_held);
-  const auto now = EventLoops::Clock::now();
-  answer.idle_deadline = now + std::chrono::seconds(settings.keepalive_timeout_s);
-  answer.send_deadline =
-      now + std::chrono::milliseconds(settings.send_timeout_ms.load(std::memory_order_relaxed));
-  logAccess(settings, ctx, reply.status, reply.body.size());
-  return answer;
+  // Only the handler waits: the stages run here, the handler on the executor, and the answer is
+  // sent by whichever thread has it first: the executor with the reply, or this loop with 504
+  // at the deadline (the handler then finishes in the background, its reply dropped).
+  x->begun = pipeline.begin(ctx);
+  if (x->begun.reply) {
+    Reply reply = pipeline.end(ctx, x->begun, std::move(*x->begun.reply));
+    --server.inflight();
+    return answerWith(*x, reply);
+  }
+  server.laterBegun();
+  EventLoops::Answer later;
+  later.next = Next::kLater;
+  later.later_deadline = ctx.deadline;
+  later.on_deadline = [x] { finishLater(x, deadlineReply(x->ctx)); };
+  later.start = [x](const EventLoops::Ticket& ticket) {
+    x->ticket = ticket;
+    x->server->pipeline().submit(x->ctx, x->begun,
+                                 [x](Reply reply) { finishLater(x, std::move(reply)); });
+  };
+  return later;
 }
 
 }  // namespace cc::http

@@ -8,7 +8,8 @@
 
 namespace cc::http {
 
-Reply Pipeline::dispatch(RequestContext& ctx) const {
+Pipeline::Begun Pipeline::enter(RequestContext& ctx) const {
+  Begun begun;
   RouteMatch match = router_->match(ctx.method, ctx.path);
   if (match.route != nullptr) {
     ctx.route = match.route->pattern;
@@ -19,35 +20,34 @@ Reply Pipeline::dispatch(RequestContext& ctx) const {
       ctx.deadline = ctx.started + ctx.budget;
     }
   }
-  std::size_t ran = 0;
-  std::optional<Reply> early;
-  for (; ran < middleware_.size() && !early; ++ran) {
-    early = middleware_[ran]->onRequest(ctx, match.route);
+  begun.route = match.route;
+  for (; begun.ran < middleware_.size() && !begun.reply; ++begun.ran) {
+    begun.reply = middleware_[begun.ran]->onRequest(ctx, match.route);
   }
-  Reply reply;
-  if (early) {
-    reply = std::move(*early);
-  } else if (match.options_request) {
-    reply = Reply::noContent();
-    reply.setHeader("Allow", match.allow);
+  if (begun.reply) return begun;
+  if (match.options_request) {
+    begun.reply = Reply::noContent();
+    begun.reply->setHeader("Allow", match.allow);
   } else if (match.status == 404) {
-    reply = errorReply({common::ErrorCode::kNotFound, "no route for " + ctx.path, {}, 0},
-                       ctx.request_id);
+    begun.reply = errorReply({common::ErrorCode::kNotFound, "no route for " + ctx.path, {}, 0},
+                             ctx.request_id);
   } else if (match.status == 405) {
-    reply = errorReply({common::ErrorCode::kMethodNotAllowed,
-                        ctx.method + " is not allowed on " + ctx.path + "; allowed: " + match.allow,
-                        {},
-                        0},
-                       ctx.request_id);
-    reply.setHeader("Allow", match.allow);
-  } else {
-    reply = invoker_ ? invoker_(ctx, *match.route) : match.route->handler(ctx);
+    begun.reply =
+        errorReply({common::ErrorCode::kMethodNotAllowed,
+                    ctx.method + " is not allowed on " + ctx.path + "; allowed: " + match.allow,
+                    {},
+                    0},
+                   ctx.request_id);
+    begun.reply->setHeader("Allow", match.allow);
   }
-  holdForSending(ctx, reply);
-  while (ran > 0) middleware_[--ran]->onReply(ctx, reply);
-  return reply;
+  return begun;
 }
 
+Reply Pipeline::leave(const RequestContext& ctx, const Begun& begun, Reply reply) const {
+  holdForSending(ctx, reply);
+  for (std::size_t ran = begun.ran; ran > 0;) middleware_[--ran]->onReply(ctx, reply);
+  return reply;
+}
 void Pipeline::holdForSending(const RequestContext& ctx, Reply& reply) {
   // A streamed body is produced a chunk at a time as it is sent: it holds no more than a chunk.
   if (ctx.reply_memory == nullptr || reply.stream) return;
@@ -61,17 +61,20 @@ void Pipeline::holdForSending(const RequestContext& ctx, Reply& reply) {
       ctx.request_id);
 }
 
-bool Pipeline::answersAtOnce(const RequestContext& ctx) const {
+Pipeline::Pace Pipeline::pace(const RequestContext& ctx) const {
   RouteMatch match = router_->match(ctx.method, ctx.path);
   const Route* route = match.route;
-  if (route != nullptr) {
-    const RouteOptions& o = route->options;
-    if (o.uses_store || o.bulk || o.streams_body) return false;
-  }
   for (const auto& stage : middleware_) {
-    if (stage->mayWait(ctx, route)) return false;
+    if (stage->mayWait(ctx, route)) return Pace::kWaits;
   }
-  return route == nullptr || !invoker_waits_ || !invoker_waits_(ctx, *route);
+  if (route == nullptr) return Pace::kAtOnce;
+  const RouteOptions& o = route->options;
+  if (o.bulk || o.streams_body) return Pace::kWaits;
+  const Pace invoker = invoker_pace_ ? invoker_pace_(ctx, *route) : Pace::kAtOnce;
+  // Without an invoker that moves it elsewhere, a store route would block where it runs.
+  if (o.uses_store && invoker == Pace::kAtOnce) return Pace::kWaits;
+  if (invoker == Pace::kOnExecutor && !submitter_) return Pace::kWaits;
+  return invoker;
 }
 
 Reply Pipeline::finishEarly(const RequestContext& ctx, Reply reply) const {
@@ -81,10 +84,18 @@ Reply Pipeline::finishEarly(const RequestContext& ctx, Reply reply) const {
   return reply;
 }
 
-Reply Pipeline::handle(RequestContext& ctx) const {
-  std::string what;
+Reply Pipeline::failed(const RequestContext& ctx, const std::string& what) {
+  spdlog::error("request {} {} {} failed: {}", ctx.request_id, ctx.method, ctx.path, what);
+  return errorReply({common::ErrorCode::kInternal, "internal error; see the daemon log", {}, 0},
+                    ctx.request_id);
+}
+
+namespace {
+// Runs `step`, turning anything it throws into the text of the failure.
+template <typename Step>
+auto guarded(Step step, std::string& what) -> std::optional<decltype(step())> {
   try {
-    return dispatch(ctx);
+    return step();
   } catch (const Poco::Exception& e) {
     what = e.displayText();
   } catch (const std::exception& e) {
@@ -92,9 +103,42 @@ Reply Pipeline::handle(RequestContext& ctx) const {
   } catch (...) {
     what = "unknown exception";
   }
-  spdlog::error("request {} {} {} failed: {}", ctx.request_id, ctx.method, ctx.path, what);
-  return errorReply({common::ErrorCode::kInternal, "internal error; see the daemon log", {}, 0},
-                    ctx.request_id);
+  return std::nullopt;
+}
+}  // namespace
+
+Reply Pipeline::handle(RequestContext& ctx) const {
+  std::string what;
+  auto reply = guarded(
+      [&] {
+        Begun begun = enter(ctx);
+        Reply r = begun.reply ? std::move(*begun.reply)
+                  : invoker_  ? invoker_(ctx, *begun.route)
+                              : begun.route->handler(ctx);
+        return leave(ctx, begun, std::move(r));
+      },
+      what);
+  return reply ? std::move(*reply) : failed(ctx, what);
+}
+
+Pipeline::Begun Pipeline::begin(RequestContext& ctx) const {
+  std::string what;
+  auto begun = guarded([&] { return enter(ctx); }, what);
+  if (begun) return std::move(*begun);
+  Begun refused;  // no stage sees the 500 on its way out, as in handle()
+  refused.reply = failed(ctx, what);
+  return refused;
+}
+
+void Pipeline::submit(RequestContext& ctx, const Begun& begun,
+                      std::function<void(Reply)> done) const {
+  submitter_(ctx, *begun.route, std::move(done));
+}
+
+Reply Pipeline::end(const RequestContext& ctx, const Begun& begun, Reply reply) const {
+  std::string what;
+  auto out = guarded([&] { return leave(ctx, begun, std::move(reply)); }, what);
+  return out ? std::move(*out) : failed(ctx, what);
 }
 
 }  // namespace cc::http

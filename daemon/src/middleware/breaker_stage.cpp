@@ -43,6 +43,11 @@ std::optional<http::Reply> BreakerStage::onRequest(http::RequestContext& ctx,
   return std::nullopt;
 }
 
+bool BreakerStage::mayWait(const http::RequestContext&, const http::Route* route) const {
+  return route != nullptr && route->options.uses_store && write_probe_ &&
+         breaker_.state() != breaker::BreakerState::kClosed;
+}
+
 void BreakerStage::onReply(const http::RequestContext& ctx, http::Reply& reply) {
   if (!ctx.notes.breaker_permit) return;
   breaker::Permit permit;

@@ -28,6 +28,9 @@ class BreakerStage final : public http::Middleware {
   std::optional<http::Reply> onRequest(http::RequestContext& ctx,
                                        const http::Route* route) override;
   void onReply(const http::RequestContext& ctx, http::Reply& reply) override;
+  /// While the breaker is not closed, a store route's request may be the half-open probe, which
+  /// writes to the store before the handler runs.
+  bool mayWait(const http::RequestContext& ctx, const http::Route* route) const override;
 
   /// Whether a reply's error code (none for a reply that is not an error) means the store is
   /// failing.

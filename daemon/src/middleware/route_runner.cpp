@@ -36,32 +36,32 @@ http::Reply callHandler(const http::Route& route, http::RequestContext& ctx) {
 
 }  // namespace
 
+void RouteRunner::submit(http::RequestContext& ctx, const http::Route& route,
+                         std::function<void(http::Reply)> done) {
+  // Shared by the task and the refusal: submit() takes the task whether it runs or not.
+  auto finish = std::make_shared<std::function<void(http::Reply)>>(std::move(done));
+  bool queued = executor_.submit([finish, &ctx, &route] { (*finish)(callHandler(route, ctx)); });
+  if (!queued) {
+    (*finish)(http::errorReply(
+        common::Error::unavailable(common::ErrorCode::kUnavailable,
+                                   "too many requests are waiting for the store; retry", 1),
+        ctx.request_id));
+  }
+}
+
 http::Reply RouteRunner::runWithDeadline(http::RequestContext& ctx, const http::Route& route) {
   auto pending = std::make_shared<PendingReply>();
   pending->ctx = ctx;
   pending->ctx.detachFromRequest();
-  bool queued = executor_.submit([pending, &route] {
-    http::Reply reply = callHandler(route, pending->ctx);
+  submit(pending->ctx, route, [pending](http::Reply reply) {
     std::lock_guard<std::mutex> lock(pending->mutex);
     pending->reply = std::move(reply);
     pending->done = true;
     pending->done_cv.notify_all();
   });
-  if (!queued) {
-    return http::errorReply(
-        common::Error::unavailable(common::ErrorCode::kUnavailable,
-                                   "too many requests are waiting for the store; retry", 1),
-        ctx.request_id);
-  }
   std::unique_lock<std::mutex> lock(pending->mutex);
   if (!pending->done_cv.wait_until(lock, ctx.deadline, [&] { return pending->done; })) {
-    auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(ctx.deadline - ctx.started);
-    return http::errorReply(
-        {common::ErrorCode::kTimeout,
-         "request did not finish within its budget of " + std::to_string(budget.count()) + " ms",
-         {},
-         0},
-        ctx.request_id);
+    return http::deadlineReply(ctx);
   }
   return std::move(pending->reply);
 }
@@ -73,9 +73,14 @@ http::Reply RouteRunner::execute(http::RequestContext& ctx, const http::Route& r
   return callHandler(route, ctx);
 }
 
-bool RouteRunner::mayWait(const http::RequestContext& ctx, const http::Route& route) const {
-  if (route.options.uses_store || route.options.bulk) return true;
-  return cache_ && cache_->config()->match(ctx.routing_method, ctx.path).has_value();
+http::Pipeline::Pace RouteRunner::pace(const http::RequestContext& ctx,
+                                       const http::Route& route) const {
+  if (route.options.bulk) return http::Pipeline::Pace::kWaits;
+  if (cache_ && cache_->config()->match(ctx.routing_method, ctx.path).has_value()) {
+    return http::Pipeline::Pace::kWaits;
+  }
+  return route.options.uses_store ? http::Pipeline::Pace::kOnExecutor
+                                  : http::Pipeline::Pace::kAtOnce;
 }
 
 http::Reply RouteRunner::run(http::RequestContext& ctx, const http::Route& route) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common/task_executor.h"
+#include "http/pipeline.h"
 #include "http/reply.h"
 #include "http/request_context.h"
 #include "http/router.h"
@@ -26,9 +27,15 @@ class RouteRunner {
       : executor_(executor), cache_(std::move(cache)), clock_(clock) {}
 
   http::Reply run(http::RequestContext& ctx, const http::Route& route);
-  /// Whether run() may wait for another thread: a store route (the executor) or a route named by
-  /// a cache rule (an entry another caller computes).
-  bool mayWait(const http::RequestContext& ctx, const http::Route& route) const;
+  /// How run() serves the route: kWaits for a route named by a cache rule (an entry another
+  /// caller computes) or a bulk one, kOnExecutor for another store route, kAtOnce otherwise.
+  http::Pipeline::Pace pace(const http::RequestContext& ctx, const http::Route& route) const;
+  /// Runs a store route's handler on the executor and calls `done` there with its reply; when
+  /// the executor's queue is full, calls it at once with 503 `unavailable`. `ctx` must live
+  /// until `done` has been called, which is exactly once, even past the request's deadline:
+  /// whoever waits decides what a late reply is worth (http::deadlineReply).
+  void submit(http::RequestContext& ctx, const http::Route& route,
+              std::function<void(http::Reply)> done);
 
  private:
   http::Reply execute(http::RequestContext& ctx, const http::Route& route);

@@ -286,5 +286,126 @@ TEST_F(EventLoopsTest, ManyConnectionsSpreadOverTheLoopsAreAllAnswered) {
   EXPECT_EQ(idle_.size(), 40u);
 }
 
+// What serve() answers with for a request whose answer comes later: the ticket goes to `tickets`
+// when the loop starts waiting; past `deadline` the loop calls on_deadline, counted in `overdue`.
+struct Later {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<EventLoops::Ticket> tickets;
+  int overdue = 0;
+  bool waitForTickets(std::size_t count) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, 3s, [&] { return tickets.size() >= count; });
+  }
+  bool waitForOverdue(int count) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, 3s, [&] { return overdue >= count; });
+  }
+  EventLoops::Answer answer(Poco::Net::StreamSocket& s, Clock::duration deadline) {
+    char c;
+    s.receiveBytes(&c, 1);
+    EventLoops::Answer later;
+    later.next = EventLoops::Answer::Next::kLater;
+    later.later_deadline = Clock::now() + deadline;
+    later.start = [this](const EventLoops::Ticket& ticket) {
+      std::lock_guard<std::mutex> lock(mutex);
+      tickets.push_back(ticket);
+      changed.notify_all();
+    };
+    later.on_deadline = [this] {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++overdue;
+      changed.notify_all();
+    };
+    return later;
+  }
+};
+
+EventLoops::Answer made(std::string out, EventLoops::Answer::Next next) {
+  EventLoops::Answer answer;
+  answer.next = next;
+  answer.out = std::move(out);
+  answer.idle_deadline = Clock::now() + 60s;
+  answer.send_deadline = Clock::now() + 10s;
+  return answer;
+}
+
+TEST_F(EventLoopsTest, AnAnswerMadeElsewhereIsSentAndTheConnectionServedAgain) {
+  Later later;
+  serve_ = [&later](Poco::Net::StreamSocket& s) { return later.answer(s, 60s); };
+  idle_.start();
+  auto [client, server] = connectPair();
+  ASSERT_TRUE(idle_.park(server, Clock::now() + 60s));
+  client.sendBytes("a", 1);
+  ASSERT_TRUE(later.waitForTickets(1));
+  EXPECT_EQ(idle_.waiting(), 1u);
+  // Sent while waiting: read only once the first answer has gone (answers stay in order).
+  client.sendBytes("b", 1);
+  std::thread elsewhere([&] {
+    EXPECT_TRUE(idle_.complete(later.tickets[0], made("one", EventLoops::Answer::Next::kKeep)));
+  });
+  elsewhere.join();
+  EXPECT_EQ(receive(client, 3), "one");
+  ASSERT_TRUE(later.waitForTickets(2)) << "the pipelined request is served next";
+  EXPECT_FALSE(idle_.complete(later.tickets[0], made("stale", EventLoops::Answer::Next::kKeep)))
+      << "a ticket is good for one answer";
+  EXPECT_TRUE(idle_.complete(later.tickets[1], made("two", EventLoops::Answer::Next::kKeep)));
+  EXPECT_EQ(receive(client, 3), "two");
+  EXPECT_EQ(idle_.waiting(), 0u);
+  EXPECT_EQ(idle_.size(), 1u);
+  EXPECT_EQ(later.overdue, 0);
+  EXPECT_TRUE(expired_.empty());
+  EXPECT_TRUE(woken_.empty());
+}
+
+TEST_F(EventLoopsTest, PastItsDeadlineAWaitingConnectionIsToldOnceAndStillWaits) {
+  Later later;
+  serve_ = [&later](Poco::Net::StreamSocket& s) { return later.answer(s, 200ms); };
+  idle_.start();
+  auto [client, server] = connectPair();
+  const auto start = Clock::now();
+  ASSERT_TRUE(idle_.park(server, Clock::now() + 60s));
+  client.sendBytes("a", 1);
+  ASSERT_TRUE(later.waitForOverdue(1));
+  EXPECT_GE(Clock::now() - start, 200ms);
+  std::this_thread::sleep_for(300ms);  // more sweeps: on_deadline is not called again
+  EXPECT_EQ(later.overdue, 1);
+  EXPECT_EQ(idle_.waiting(), 1u) << "not expired: the answer on its way is still sent";
+  ASSERT_TRUE(later.waitForTickets(1));
+  EXPECT_TRUE(idle_.complete(later.tickets[0], made("late", EventLoops::Answer::Next::kClose)));
+  EXPECT_EQ(receive(client, 4), "late");
+  ASSERT_TRUE(waitFor(expired_, 1));
+  EXPECT_EQ(expired_how_.front().second, EventLoops::Why::kAnswered);
+}
+
+TEST_F(EventLoopsTest, CloseAllLeavesAWaitingConnectionForItsAnswerAndStopExpiresIt) {
+  Later later;
+  serve_ = [&later](Poco::Net::StreamSocket& s) { return later.answer(s, 60s); };
+  idle_.start();
+  auto [client, server] = connectPair();
+  auto [client2, server2] = connectPair();
+  ASSERT_TRUE(idle_.park(server, Clock::now() + 60s));
+  ASSERT_TRUE(idle_.park(server2, Clock::now() + 60s));
+  client.sendBytes("a", 1);
+  client2.sendBytes("a", 1);
+  ASSERT_TRUE(later.waitForTickets(2));
+  idle_.closeAll();
+  std::this_thread::sleep_for(300ms);  // a closing sweep or more
+  EXPECT_EQ(idle_.waiting(), 2u);
+  EXPECT_TRUE(expired_.empty());
+  EXPECT_TRUE(woken_.empty());
+  // The two loops may have started them in either order.
+  const bool first_is_client = later.tickets[0].fd == server.impl()->sockfd();
+  const EventLoops::Ticket mine = later.tickets[first_is_client ? 0 : 1];
+  const EventLoops::Ticket other = later.tickets[first_is_client ? 1 : 0];
+  EXPECT_TRUE(idle_.complete(mine, made("done", EventLoops::Answer::Next::kClose)));
+  EXPECT_EQ(receive(client, 4), "done");
+  idle_.stop();
+  EXPECT_EQ(expired_.size(), 2u);
+  EXPECT_EQ(expired_how_.back().second, EventLoops::Why::kStopping);
+  EXPECT_FALSE(idle_.complete(other, made("gone", EventLoops::Answer::Next::kKeep)))
+      << "stopped: the answer is dropped";
+}
+
 }  // namespace
 }  // namespace cc::http
