@@ -32,13 +32,15 @@ std::vector<KeySpec> buildTable() {
        "${daemon.state_dir}/listeners.json).",
        v::intRange(0, 65535)},
       {"http.threads", K::kInt, "256", false,
-       "Worker threads serving HTTP connections; a keep-alive connection holds one while it is "
-       "busy.",
+       "Worker threads serving what the event loops hand over (bodies not received with their "
+       "head, bulk and streamed routes, cached routes, Redis rate limits, upgrades); a "
+       "keep-alive connection holds one while it is busy with those.",
        v::intRange(1, 1024)},
       {"http.event_loops", K::kInt, "0", false,
-       "Event loop threads holding connections between requests and answering, without a "
+       "Event loop threads holding connections between requests and serving, without a "
        "worker, the requests that need nothing but memory (/health, the system views, "
-       "rejections); 0: one per core.",
+       "rejections) and the store requests they read whole (their handlers on the executor); "
+       "0: one per core.",
        v::intRange(0, 64)},
       {"http.event_loop_nice", K::kInt, "-10", false,
        "Scheduling priority (nice value) of the event loops, above the workers so that what "

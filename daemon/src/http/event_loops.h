@@ -51,6 +51,9 @@ class EventLoops {
       kClose,    ///< send `out`, then close (through `expire`, as kAnswered)
       kHandOff,  ///< nothing read: give it to a worker
       kLater,    ///< a request was taken: wait for complete() with its answer
+      kAwait,    ///< nothing read: a request has begun but is not all here; ask again once
+                 ///< `await_bytes` are buffered, or hand it off at `idle_deadline` if they
+                 ///< have not come by then
     };
     Next next = Next::kHandOff;
     /// kLater: called on the loop once the connection waits, with the ticket complete() takes.
@@ -59,6 +62,7 @@ class EventLoops {
     /// complete() the connection (with a timeout) unless an answer is already on its way.
     std::function<void()> on_deadline;
     Clock::time_point later_deadline{};
+    std::size_t await_bytes = 0;  ///< kAwait: the whole request's size
     std::string out;
     /// Whatever must live until `out` has been sent (the answer's share of the response budget).
     std::shared_ptr<void> held;

@@ -61,6 +61,9 @@ struct Loop {
     bool answer_here = true;  // ask serve() when readable; otherwise hand off at once
     bool busy = false;        // its loop is asking serve() about it, outside the mutex
     bool watched = true;      // in the epoll set (not while it waits for complete())
+    // Answer::Next::kAwait: readable only once the whole request is buffered (SO_RCVLOWAT);
+    // handed off at `deadline` if it has not come.
+    bool awaiting = false;
     // Waiting for complete() (Answer::Next::kLater), named by `serial`; `deadline` is then the
     // answer's, past which on_deadline is called once.
     bool waiting = false;
@@ -142,6 +145,18 @@ struct Loop {
 
 void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
                     std::vector<Handing>& handed) {
+  if (answer.next == EventLoops::Answer::Next::kAwait) {
+    // The kernel wakes the loop when the rest has come (or the peer hangs up), not for each
+    // piece of it; past the deadline a worker serves what there is.
+    const int want = static_cast<int>(std::min<std::size_t>(answer.await_bytes, 1 << 20));
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want) != 0) {
+      answer.next = EventLoops::Answer::Next::kHandOff;  // a worker waits for it instead
+    } else {
+      entry.awaiting = true;
+      entry.deadline = answer.idle_deadline;
+      return;
+    }
+  }
   if (answer.next == EventLoops::Answer::Next::kHandOff) {
     handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
     drop(held.find(fd));
@@ -215,9 +230,14 @@ void Loop::sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
     if (entry.writing) {
       expired.push_back({std::move(entry.socket), false,
                          due ? EventLoops::Why::kSlowReader : EventLoops::Why::kStopping});
-    } else if (all && !stop_now && (entry.fresh || hasBytes(it->first))) {
-      // A request on its way, or a new connection that may still send its first one: a worker
-      // serves it (waiting out its header deadline, within the drain's grace).
+    } else if (!stop_now && (entry.awaiting || (all && (entry.fresh || hasBytes(it->first))))) {
+      // A request still arriving past its deadline (the worker answers what it makes of it),
+      // or, closing, a request on its way or a new connection that may still send its first
+      // one: a worker serves it (waiting out its header deadline, within the drain's grace).
+      if (entry.awaiting) {
+        const int one = 1;  // the worker reads as usual
+        ::setsockopt(it->first, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+      }
       handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
     } else {
       expired.push_back({std::move(entry.socket), entry.fresh,
@@ -283,6 +303,12 @@ void Loop::run() {
         if (!entry.answer_here) {
           answered(fd, entry, EventLoops::Answer{}, expired, handed);
           continue;
+        }
+        if (entry.awaiting) {
+          // Readable again as usual from now on, whatever serve() makes of what came.
+          const int one = 1;
+          ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+          entry.awaiting = false;
         }
         entry.busy = true;
         socket = entry.socket;

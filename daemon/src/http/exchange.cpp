@@ -10,6 +10,10 @@
 #include <ctime>
 #include <random>
 
+#if !defined(_WIN32)
+#include <poll.h>
+#endif
+
 #include "common/logging.h"
 #include "common/unix_address.h"
 #include "http/error_envelope.h"
@@ -64,10 +68,21 @@ std::string peerIpOf(const Poco::Net::StreamSocket& socket) {
   return "local";
 }
 
+bool peerStoppedSending(const Poco::Net::StreamSocket& socket) {
+#ifdef POLLRDHUP
+  pollfd p{socket.impl()->sockfd(), POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+#else
+  (void)socket;
+  return false;
+#endif
+}
+
 std::optional<Reply> startContext(RequestContext& ctx, const Poco::Net::HTTPRequest& request,
                                   const std::string& peer_ip, const ServerSettings& settings,
-                                  const Pipeline& pipeline) {
-  ctx.started = std::chrono::steady_clock::now();
+                                  const Pipeline& pipeline,
+                                  std::optional<common::SteadyTime> began) {
+  ctx.started = began.value_or(std::chrono::steady_clock::now());
   ctx.budget = std::chrono::milliseconds(settings.request_timeout_ms.load());
   ctx.deadline = ctx.started + ctx.budget;
   ctx.request = &request;

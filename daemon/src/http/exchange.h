@@ -31,13 +31,20 @@ std::string requestIdFor(const std::string& client_value);
 /// socket (or when the peer is already gone).
 std::string peerIpOf(const Poco::Net::StreamSocket& socket);
 
-/// Fills `ctx` from a parsed request head: the id, the start and deadline
-/// (http.request_timeout_ms), the method and peer, what RequestContext::normalise derives, and the
-/// decoded path and query. Returns the answer for a target that cannot be served (a malformed
-/// escape, not an absolute path); the context is complete enough to answer it.
+/// True when the client has shut down its sending side: an incomplete request can then never
+/// complete, and waiting for the rest would only hold its place for nothing. False where the
+/// platform cannot tell.
+bool peerStoppedSending(const Poco::Net::StreamSocket& socket);
+
+/// Fills `ctx` from a parsed request head: the id, the start (`began` when the request began
+/// to arrive earlier, on an event loop; now otherwise) and deadline (http.request_timeout_ms), the
+/// method and peer, what RequestContext::normalise derives, and the decoded path and query. Returns
+/// the answer for a target that cannot be served (a malformed escape, not an absolute path); the
+/// context is complete enough to answer it.
 std::optional<Reply> startContext(RequestContext& ctx, const Poco::Net::HTTPRequest& request,
                                   const std::string& peer_ip, const ServerSettings& settings,
-                                  const Pipeline& pipeline);
+                                  const Pipeline& pipeline,
+                                  std::optional<common::SteadyTime> began = std::nullopt);
 
 /// Puts the status line and headers of `reply` on `response`: the request's version, the status,
 /// keep-alive, Date, X-Request-ID, the content type and the reply's own headers.

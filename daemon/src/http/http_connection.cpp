@@ -221,19 +221,6 @@ bool readable(const Poco::Net::StreamSocket& socket, std::chrono::microseconds t
 #endif
 }
 
-// True when the client has shut down its sending side: an incomplete head can then never
-// complete, and waiting out the header timeout would only hold its place (and its share of
-// http.max_connections_per_client) for nothing.
-bool peerStoppedSending(const Poco::Net::StreamSocket& socket) {
-#ifdef POLLRDHUP
-  pollfd p{socket.impl()->sockfd(), POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-#else
-  (void)socket;
-  return false;
-#endif
-}
-
 // Bounds of a lingering close, as nginx's lingering_time and lingering_timeout (30 s and 5 s
 // there; shorter here, since a lingering connection holds a worker thread), plus an amount.
 constexpr auto kLingerTotal = std::chrono::seconds(2);
@@ -547,7 +534,8 @@ void HttpConnection::run() {
     server_.countRequest();
     ++server_.inflight();
     RequestContext ctx;
-    std::optional<Reply> early = startContext(ctx, *request, peer_ip, settings, pipeline);
+    std::optional<Reply> early = startContext(ctx, *request, peer_ip, settings, pipeline,
+                                              server_.takeRequestBegan(socket()));
     ctx.upgrade_request = request.get();
     ctx.upgrade_response = &response;
     response.setVersion(request->getVersion());

@@ -3,7 +3,10 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/Socket.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
+
 #include <spdlog/spdlog.h>
+#include <algorithm>
+#include <utility>
 
 #include "common/unix_address.h"
 #include "http/accepted_socket.h"
@@ -337,6 +340,23 @@ int HttpServer::countServed(const Poco::Net::StreamSocket& socket) {
   std::lock_guard<std::mutex> lock(connections_mutex_);
   auto it = connections_.find(socket.impl());
   return it == connections_.end() ? 1 : ++it->second.served;
+}
+
+common::SteadyTime HttpServer::noteRequestBegan(const Poco::Net::StreamSocket& socket,
+                                                common::SteadyTime now) {
+  std::lock_guard<std::mutex> lock(connections_mutex_);
+  auto it = connections_.find(socket.impl());
+  if (it == connections_.end()) return now;
+  if (!it->second.request_began) it->second.request_began = now;
+  return *it->second.request_began;
+}
+
+std::optional<common::SteadyTime> HttpServer::takeRequestBegan(
+    const Poco::Net::StreamSocket& socket) {
+  std::lock_guard<std::mutex> lock(connections_mutex_);
+  auto it = connections_.find(socket.impl());
+  if (it == connections_.end()) return std::nullopt;
+  return std::exchange(it->second.request_began, std::nullopt);
 }
 
 ServerStats HttpServer::stats() const {

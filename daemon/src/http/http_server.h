@@ -181,6 +181,12 @@ class HttpServer {
   void connectionDone(const Poco::Net::StreamSocket& socket);
   /// Counts a request served on the connection; returns how many it has served in all.
   int countServed(const Poco::Net::StreamSocket& socket);
+  /// When the connection's request began to arrive, if a loop waited for the rest of it: its
+  /// budget counts from then, whoever serves it. noteRequestBegan keeps the first time noted;
+  /// takeRequestBegan forgets it.
+  common::SteadyTime noteRequestBegan(const Poco::Net::StreamSocket& socket,
+                                      common::SteadyTime now);
+  std::optional<common::SteadyTime> takeRequestBegan(const Poco::Net::StreamSocket& socket);
   /// Lets an idle keep-alive connection (nothing buffered) wait for its next request on an event
   /// loop, without a worker; false when it cannot (the caller then keeps waiting itself).
   /// `answer_there`: the loop answers what it can itself (EventLoops::park).
@@ -238,6 +244,8 @@ class HttpServer {
     std::optional<Poco::Net::IPAddress> peer;  // none for a Unix-domain client
     std::string peer_ip = "local";             // as the request context names it
     int served = 0;
+    // When the request now arriving began to, if an event loop waited for its body.
+    std::optional<common::SteadyTime> request_began;
   };
   std::mutex connections_mutex_;
   // Keyed by the socket object, which lives until its last holder lets go, so a key cannot be

@@ -159,16 +159,32 @@ EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& ser
   }
   const std::optional<std::size_t> body_size = bodyLengthHere(x->request);
   const ServerSettings& settings = server.settings();
-  // A body over the limit is refused by a worker, which reads the rest away before closing; one
-  // not all received yet is read by a worker too.
+  // A body over the limit is refused by a worker, which reads the rest away before closing.
   if (!body_size ||
-      static_cast<int64_t>(*body_size) > settings.max_body_bytes.load(std::memory_order_relaxed) ||
-      head_size + *body_size > bytes.size()) {
+      static_cast<int64_t>(*body_size) > settings.max_body_bytes.load(std::memory_order_relaxed)) {
     return next(Next::kHandOff);
+  }
+  if (head_size + *body_size > bytes.size()) {
+    // A body sent after its head (as many clients write them): the loop waits for the rest if
+    // it fits what it reads, unless the client has stopped sending; a worker reads it otherwise.
+    if (head_size + *body_size > static_cast<std::size_t>(kPeekMax) || peerStoppedSending(socket)) {
+      return next(Next::kHandOff);
+    }
+    EventLoops::Answer await = next(Next::kAwait);
+    await.await_bytes = head_size + *body_size;
+    // A body not all here within the time a worker lets a read wait (http.header_timeout_ms)
+    // goes to a worker, which reads what comes until the request's deadline (counted from
+    // now) and answers 408 past it.
+    const auto began = server.noteRequestBegan(socket, EventLoops::Clock::now());
+    await.idle_deadline =
+        began + std::chrono::milliseconds(
+                    std::min(settings.header_timeout_ms, settings.request_timeout_ms.load()));
+    return await;
   }
   const Pipeline& pipeline = server.pipeline();
   RequestContext& ctx = x->ctx;
-  if (startContext(ctx, x->request, server.peerIp(socket), settings, pipeline)) {
+  if (startContext(ctx, x->request, server.peerIp(socket), settings, pipeline,
+                   server.takeRequestBegan(socket))) {
     return next(Next::kHandOff);  // a malformed target: the worker answers it
   }
   const Pipeline::Pace pace = pipeline.pace(ctx);

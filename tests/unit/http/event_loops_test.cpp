@@ -4,6 +4,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -15,6 +16,50 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+// What serve() answers with for a request whose answer comes later: the ticket goes to `tickets`
+// when the loop starts waiting; past `deadline` the loop calls on_deadline, counted in `overdue`.
+struct Later {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<EventLoops::Ticket> tickets;
+  int overdue = 0;
+  bool waitForTickets(std::size_t count) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, 3s, [&] { return tickets.size() >= count; });
+  }
+  // A copy, taken under the mutex: the loop may be adding the next one.
+  EventLoops::Ticket ticket(std::size_t i) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return tickets.at(i);
+  }
+  int overdueCount() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return overdue;
+  }
+  bool waitForOverdue(int count) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, 3s, [&] { return overdue >= count; });
+  }
+  EventLoops::Answer answer(Poco::Net::StreamSocket& s, Clock::duration deadline) {
+    char c;
+    s.receiveBytes(&c, 1);
+    EventLoops::Answer later;
+    later.next = EventLoops::Answer::Next::kLater;
+    later.later_deadline = Clock::now() + deadline;
+    later.start = [this](const EventLoops::Ticket& ticket) {
+      std::lock_guard<std::mutex> lock(mutex);
+      tickets.push_back(ticket);
+      changed.notify_all();
+    };
+    later.on_deadline = [this] {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++overdue;
+      changed.notify_all();
+    };
+    return later;
+  }
+};
 
 // Connected loopback pairs, and a record of what the loops handed off and expired. Unless a test
 // sets `serve_`, every readable connection is handed off, as a worker-bound request would be.
@@ -62,6 +107,7 @@ class EventLoopsTest : public ::testing::Test {
   std::vector<Poco::Net::StreamSocket> expired_;
   std::vector<std::pair<bool, EventLoops::Why>> expired_how_;  // fresh, why
   std::function<Answer(Poco::Net::StreamSocket&)> serve_;
+  Later later_;  // for serve_ to answer later with; outlives the loops' use of it
   EventLoops idle_{
       EventLoops::Options{2, 0, "test"},
       [this](Poco::Net::StreamSocket& s) { return serve_ ? serve_(s) : Answer{}; },
@@ -286,41 +332,6 @@ TEST_F(EventLoopsTest, ManyConnectionsSpreadOverTheLoopsAreAllAnswered) {
   EXPECT_EQ(idle_.size(), 40u);
 }
 
-// What serve() answers with for a request whose answer comes later: the ticket goes to `tickets`
-// when the loop starts waiting; past `deadline` the loop calls on_deadline, counted in `overdue`.
-struct Later {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::vector<EventLoops::Ticket> tickets;
-  int overdue = 0;
-  bool waitForTickets(std::size_t count) {
-    std::unique_lock<std::mutex> lock(mutex);
-    return changed.wait_for(lock, 3s, [&] { return tickets.size() >= count; });
-  }
-  bool waitForOverdue(int count) {
-    std::unique_lock<std::mutex> lock(mutex);
-    return changed.wait_for(lock, 3s, [&] { return overdue >= count; });
-  }
-  EventLoops::Answer answer(Poco::Net::StreamSocket& s, Clock::duration deadline) {
-    char c;
-    s.receiveBytes(&c, 1);
-    EventLoops::Answer later;
-    later.next = EventLoops::Answer::Next::kLater;
-    later.later_deadline = Clock::now() + deadline;
-    later.start = [this](const EventLoops::Ticket& ticket) {
-      std::lock_guard<std::mutex> lock(mutex);
-      tickets.push_back(ticket);
-      changed.notify_all();
-    };
-    later.on_deadline = [this] {
-      std::lock_guard<std::mutex> lock(mutex);
-      ++overdue;
-      changed.notify_all();
-    };
-    return later;
-  }
-};
-
 EventLoops::Answer made(std::string out, EventLoops::Answer::Next next) {
   EventLoops::Answer answer;
   answer.next = next;
@@ -331,7 +342,7 @@ EventLoops::Answer made(std::string out, EventLoops::Answer::Next next) {
 }
 
 TEST_F(EventLoopsTest, AnAnswerMadeElsewhereIsSentAndTheConnectionServedAgain) {
-  Later later;
+  Later& later = later_;
   serve_ = [&later](Poco::Net::StreamSocket& s) { return later.answer(s, 60s); };
   idle_.start();
   auto [client, server] = connectPair();
@@ -342,24 +353,24 @@ TEST_F(EventLoopsTest, AnAnswerMadeElsewhereIsSentAndTheConnectionServedAgain) {
   // Sent while waiting: read only once the first answer has gone (answers stay in order).
   client.sendBytes("b", 1);
   std::thread elsewhere([&] {
-    EXPECT_TRUE(idle_.complete(later.tickets[0], made("one", EventLoops::Answer::Next::kKeep)));
+    EXPECT_TRUE(idle_.complete(later.ticket(0), made("one", EventLoops::Answer::Next::kKeep)));
   });
   elsewhere.join();
   EXPECT_EQ(receive(client, 3), "one");
   ASSERT_TRUE(later.waitForTickets(2)) << "the pipelined request is served next";
-  EXPECT_FALSE(idle_.complete(later.tickets[0], made("stale", EventLoops::Answer::Next::kKeep)))
+  EXPECT_FALSE(idle_.complete(later.ticket(0), made("stale", EventLoops::Answer::Next::kKeep)))
       << "a ticket is good for one answer";
-  EXPECT_TRUE(idle_.complete(later.tickets[1], made("two", EventLoops::Answer::Next::kKeep)));
+  EXPECT_TRUE(idle_.complete(later.ticket(1), made("two", EventLoops::Answer::Next::kKeep)));
   EXPECT_EQ(receive(client, 3), "two");
   EXPECT_EQ(idle_.waiting(), 0u);
   EXPECT_EQ(idle_.size(), 1u);
-  EXPECT_EQ(later.overdue, 0);
+  EXPECT_EQ(later.overdueCount(), 0);
   EXPECT_TRUE(expired_.empty());
   EXPECT_TRUE(woken_.empty());
 }
 
 TEST_F(EventLoopsTest, PastItsDeadlineAWaitingConnectionIsToldOnceAndStillWaits) {
-  Later later;
+  Later& later = later_;
   serve_ = [&later](Poco::Net::StreamSocket& s) { return later.answer(s, 200ms); };
   idle_.start();
   auto [client, server] = connectPair();
@@ -369,17 +380,17 @@ TEST_F(EventLoopsTest, PastItsDeadlineAWaitingConnectionIsToldOnceAndStillWaits)
   ASSERT_TRUE(later.waitForOverdue(1));
   EXPECT_GE(Clock::now() - start, 200ms);
   std::this_thread::sleep_for(300ms);  // more sweeps: on_deadline is not called again
-  EXPECT_EQ(later.overdue, 1);
+  EXPECT_EQ(later.overdueCount(), 1);
   EXPECT_EQ(idle_.waiting(), 1u) << "not expired: the answer on its way is still sent";
   ASSERT_TRUE(later.waitForTickets(1));
-  EXPECT_TRUE(idle_.complete(later.tickets[0], made("late", EventLoops::Answer::Next::kClose)));
+  EXPECT_TRUE(idle_.complete(later.ticket(0), made("late", EventLoops::Answer::Next::kClose)));
   EXPECT_EQ(receive(client, 4), "late");
   ASSERT_TRUE(waitFor(expired_, 1));
   EXPECT_EQ(expired_how_.front().second, EventLoops::Why::kAnswered);
 }
 
 TEST_F(EventLoopsTest, CloseAllLeavesAWaitingConnectionForItsAnswerAndStopExpiresIt) {
-  Later later;
+  Later& later = later_;
   serve_ = [&later](Poco::Net::StreamSocket& s) { return later.answer(s, 60s); };
   idle_.start();
   auto [client, server] = connectPair();
@@ -395,9 +406,9 @@ TEST_F(EventLoopsTest, CloseAllLeavesAWaitingConnectionForItsAnswerAndStopExpire
   EXPECT_TRUE(expired_.empty());
   EXPECT_TRUE(woken_.empty());
   // The two loops may have started them in either order.
-  const bool first_is_client = later.tickets[0].fd == server.impl()->sockfd();
-  const EventLoops::Ticket mine = later.tickets[first_is_client ? 0 : 1];
-  const EventLoops::Ticket other = later.tickets[first_is_client ? 1 : 0];
+  const bool first_is_client = later.ticket(0).fd == server.impl()->sockfd();
+  const EventLoops::Ticket mine = later.ticket(first_is_client ? 0 : 1);
+  const EventLoops::Ticket other = later.ticket(first_is_client ? 1 : 0);
   EXPECT_TRUE(idle_.complete(mine, made("done", EventLoops::Answer::Next::kClose)));
   EXPECT_EQ(receive(client, 4), "done");
   idle_.stop();
@@ -405,6 +416,61 @@ TEST_F(EventLoopsTest, CloseAllLeavesAWaitingConnectionForItsAnswerAndStopExpire
   EXPECT_EQ(expired_how_.back().second, EventLoops::Why::kStopping);
   EXPECT_FALSE(idle_.complete(other, made("gone", EventLoops::Answer::Next::kKeep)))
       << "stopped: the answer is dropped";
+}
+
+TEST_F(EventLoopsTest, ARequestStillArrivingIsAskedAboutAgainOnlyOnceItIsAllThere) {
+  std::atomic<int> asked{0};
+  serve_ = [&asked](Poco::Net::StreamSocket& s) {
+    ++asked;
+    char buf[16];
+    const int n = s.impl()->receiveBytes(buf, sizeof buf, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 10) {
+      EventLoops::Answer await;
+      await.next = EventLoops::Answer::Next::kAwait;
+      await.await_bytes = 10;
+      await.idle_deadline = Clock::now() + 60s;
+      return await;
+    }
+    s.receiveBytes(buf, 10);
+    return made("whole", EventLoops::Answer::Next::kKeep);
+  };
+  idle_.start();
+  auto [client, server] = connectPair();
+  ASSERT_TRUE(idle_.park(server, Clock::now() + 60s));
+  client.sendBytes("12", 2);
+  for (const char* piece : {"34", "56", "78"}) {
+    std::this_thread::sleep_for(50ms);
+    client.sendBytes(piece, 2);
+  }
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(asked.load(), 1) << "not woken for each piece";
+  client.sendBytes("90", 2);
+  EXPECT_EQ(receive(client, 5), "whole");
+  EXPECT_EQ(asked.load(), 2);
+  // Readable as usual again: one byte wakes it.
+  client.sendBytes("x", 1);
+  for (int i = 0; i < 100 && asked.load() < 3; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(asked.load(), 3);
+}
+
+TEST_F(EventLoopsTest, ARequestThatDoesNotArriveInTimeIsHandedOff) {
+  serve_ = [](Poco::Net::StreamSocket&) {
+    EventLoops::Answer await;
+    await.next = EventLoops::Answer::Next::kAwait;
+    await.await_bytes = 100;
+    await.idle_deadline = Clock::now() + 200ms;
+    return await;
+  };
+  idle_.start();
+  auto [client, server] = connectPair();
+  ASSERT_TRUE(idle_.park(server, Clock::now() + 60s));
+  client.sendBytes("part", 4);
+  ASSERT_TRUE(waitFor(woken_, 1));
+  EXPECT_TRUE(expired_.empty());
+  // Handed off readable as usual: a worker's blocking read returns what is there.
+  char buf[16];
+  woken_.front().setReceiveTimeout(Poco::Timespan(1, 0));
+  EXPECT_EQ(woken_.front().receiveBytes(buf, sizeof buf), 4);
 }
 
 }  // namespace
