@@ -32,8 +32,8 @@ std::vector<KeySpec> buildTable() {
        "${daemon.state_dir}/listeners.json).",
        v::intRange(0, 65535)},
       {"http.threads", K::kInt, "256", false,
-       "Worker threads serving what the event loops hand over (bodies not received with their "
-       "head, bulk and streamed routes, cached routes, Redis rate limits, upgrades); a "
+       "Worker threads serving what the event loops hand over (bodies over 16 KiB or slow to "
+       "come, bulk and streamed routes, cached routes, Redis rate limits, upgrades); a "
        "keep-alive connection holds one while it is busy with those.",
        v::intRange(1, 1024)},
       {"http.event_loops", K::kInt, "0", false,

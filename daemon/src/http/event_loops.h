@@ -24,7 +24,9 @@ namespace cc::http {
 ///   connection waits, watched for nothing, until complete() brings its answer (written at once
 ///   by the completing thread, the rest by the loop as above) or its deadline passes, when the
 ///   loop calls the answer's `on_deadline` (which completes it with a timeout);
-/// - hand it to a worker (`hand_off`: a body not all received, an upgrade, an incomplete head,
+/// - ask again once more has come (`kAwait`: a body still arriving), or hand it off if it has
+///   not come by a deadline;
+/// - hand it to a worker (`hand_off`: a large body, an upgrade, an incomplete head,
 ///   anything that may wait before its handler), which then owns it until it parks it again.
 /// A connection idle past its deadline, one whose client reads nothing of an answer until its
 /// send deadline, and every connection still held at stop() go to `expire` (to close it).

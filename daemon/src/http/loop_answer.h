@@ -17,10 +17,11 @@ class HttpServer;
 /// - kOnExecutor (a store route): runs the stages, submits the handler to the executor and
 ///   returns kLater; the executor's thread sends the answer (EventLoops::complete), or the loop
 ///   sends 504 at the request's deadline if the handler has not answered by then.
-/// Everything else is handed to a worker untouched: a route that may wait before its handler, a
-/// body not all received or over the limit, an upgrade, an incomplete or malformed head (whose
-/// errors the worker gives). A closed or failed connection is closed. Runs on the loop's
-/// thread; never blocks.
+/// A body still arriving after a whole head is awaited (EventLoops kAwait) when it fits the
+/// 16 KiB the loop looks at. Everything else is handed to a worker untouched: a route that may
+/// wait before its handler, a body over 16 KiB or the limit, an upgrade, an incomplete or malformed
+/// head (whose errors the worker gives). A closed or failed connection is closed. Runs on the
+/// loop's thread; never blocks.
 EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& server);
 
 }  // namespace cc::http

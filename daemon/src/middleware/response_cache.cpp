@@ -108,6 +108,28 @@ std::string ResponseCache::makeKey(std::string_view path, std::string_view query
   return key;
 }
 
+std::optional<CacheLookup> ResponseCache::hitLocked(const std::string& key,
+                                                    const std::string& rule) {
+  auto found = index_.find(key);
+  if (found == index_.end()) return std::nullopt;
+  auto it = found->second;
+  const auto now = clock_.now();
+  if (now >= it->expires) {
+    eraseEntry(it);
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it);
+  ++rules_[rule].hits;
+  ++totals_.hits;
+  return CacheLookup{it->response, CacheOutcome::kHit,
+                     std::chrono::duration_cast<common::Millis>(now - it->stored)};
+}
+
+std::optional<CacheLookup> ResponseCache::lookup(const std::string& key, const CacheRule& rule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return hitLocked(key, rule.name);
+}
+
 common::Result<CacheLookup> ResponseCache::getOrCompute(const std::string& key,
                                                         const CacheRule& rule,
                                                         const common::Deadline& deadline,
@@ -115,20 +137,8 @@ common::Result<CacheLookup> ResponseCache::getOrCompute(const std::string& key,
   std::shared_ptr<Flight> flight;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    auto now = clock_.now();
+    if (auto hit = hitLocked(key, rule.name)) return *hit;
     RuleCounters& rc = rules_[rule.name];
-    auto found = index_.find(key);
-    if (found != index_.end()) {
-      auto it = found->second;
-      if (now < it->expires) {
-        lru_.splice(lru_.begin(), lru_, it);
-        ++rc.hits;
-        ++totals_.hits;
-        return CacheLookup{it->response, CacheOutcome::kHit,
-                           std::chrono::duration_cast<common::Millis>(now - it->stored)};
-      }
-      eraseEntry(it);
-    }
     auto in_flight = flights_.find(key);
     if (in_flight != flights_.end()) {
       auto waiting = in_flight->second;

@@ -92,6 +92,9 @@ class ResponseCache {
   /// ?b=2&a=1 share an entry) and the caller's role (roles never see each other's answers).
   static std::string makeKey(std::string_view path, std::string_view query, std::string_view role);
 
+  /// The cached answer for `key` if there is one still fresh (a hit, counted as such), without
+  /// waiting for anything; nothing otherwise (no miss is counted: getOrCompute follows).
+  std::optional<CacheLookup> lookup(const std::string& key, const CacheRule& rule);
   /// The cached answer for `key`, or `compute()`'s, computed at most once at a time per key.
   common::Result<CacheLookup> getOrCompute(const std::string& key, const CacheRule& rule,
                                            const common::Deadline& deadline,
@@ -150,6 +153,8 @@ class ResponseCache {
   std::shared_ptr<const ResponseCacheConfig> config_;
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  /// A fresh entry's answer, counted as a hit; an expired one is dropped. With mu_ held.
+  std::optional<CacheLookup> hitLocked(const std::string& key, const std::string& rule);
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
   std::map<std::string, RuleCounters> rules_;
   CacheCounters totals_;

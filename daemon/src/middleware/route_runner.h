@@ -1,7 +1,10 @@
 #pragma once
 // Runs a route's handler within the request's deadline, through the response cache.
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "common/task_executor.h"
 #include "http/pipeline.h"
@@ -27,11 +30,13 @@ class RouteRunner {
       : executor_(executor), cache_(std::move(cache)), clock_(clock) {}
 
   http::Reply run(http::RequestContext& ctx, const http::Route& route);
-  /// How run() serves the route: kWaits for a route named by a cache rule (an entry another
-  /// caller computes) or a bulk one, kOnExecutor for another store route, kAtOnce otherwise.
+  /// How the route can be served: kWaits for a bulk one, kOnExecutor for a store route or one
+  /// named by a cache rule (an entry another caller may be computing), kAtOnce otherwise.
   http::Pipeline::Pace pace(const http::RequestContext& ctx, const http::Route& route) const;
-  /// Runs a store route's handler on the executor and calls `done` there with its reply; when
-  /// the executor's queue is full, calls it at once with 503 `unavailable`. `ctx` must live
+  /// For a route of pace kOnExecutor: a fresh cached answer is given to `done` at once, on the
+  /// calling thread; otherwise the handler runs on the executor (through the cache, inline
+  /// there) and `done` gets its reply there; when the executor's queue is full, `done` gets
+  /// 503 `unavailable` at once. `ctx` must live
   /// until `done` has been called, which is exactly once, even past the request's deadline:
   /// whoever waits decides what a late reply is worth (http::deadlineReply).
   void submit(http::RequestContext& ctx, const http::Route& route,
@@ -39,6 +44,14 @@ class RouteRunner {
 
  private:
   http::Reply execute(http::RequestContext& ctx, const http::Route& route);
+  /// The route's cache rule, if its answers may be cached (never a bulk route's).
+  std::optional<CacheRule> ruleFor(const http::RequestContext& ctx, const http::Route& route) const;
+  /// `handler`'s answer through the cache when the route has a rule, as is otherwise.
+  http::Reply throughCache(http::RequestContext& ctx, const http::Route& route,
+                           const std::function<http::Reply()>& handler);
+  /// `work` on the executor, its reply to `done` there; refused, 503 to `done` at once.
+  void runOnExecutor(std::function<http::Reply()> work, const std::string& request_id,
+                     std::function<void(http::Reply)> done);
   http::Reply runWithDeadline(http::RequestContext& ctx, const http::Route& route);
 
   common::TaskExecutor& executor_;

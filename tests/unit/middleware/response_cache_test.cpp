@@ -81,6 +81,26 @@ TEST_F(ResponseCacheTest, HitUntilTtlThenMiss) {
   EXPECT_EQ(cache_.counters("agents").hits, 1u);
 }
 
+// lookup() gives what is fresh without computing or waiting, counted as a hit; it counts no
+// miss (the getOrCompute that follows a miss does).
+TEST_F(ResponseCacheTest, LookupGivesOnlyAFreshAnswerAndNeverComputes) {
+  EXPECT_FALSE(cache_.lookup("/api/agents#a", rule()).has_value());
+  ASSERT_TRUE(get("/api/agents#a", "v1").ok());
+  clock_.advance(milliseconds(400));
+  auto hit = cache_.lookup("/api/agents#a", rule());
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->outcome, CacheOutcome::kHit);
+  EXPECT_EQ(hit->response->body, "v1");
+  EXPECT_EQ(hit->age, milliseconds(400));
+  clock_.advance(milliseconds(600));
+  EXPECT_FALSE(cache_.lookup("/api/agents#a", rule()).has_value()) << "expired";
+  EXPECT_EQ(cache_.entries(), 0u) << "and dropped";
+  EXPECT_EQ(computations_, 1);
+  auto c = cache_.counters();
+  EXPECT_EQ(c.hits, 1u);
+  EXPECT_EQ(c.misses, 1u);
+}
+
 TEST_F(ResponseCacheTest, EvictsLeastRecentlyUsedByEntries) {
   cache_.reconfigure(configWith(2, 1 << 20));
   get("/api/agents/1#a");
