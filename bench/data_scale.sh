@@ -35,9 +35,9 @@ HB_CONNS=${HB_CONNS:-256}
 HB_FLEET=${HB_FLEET:-100000}
 # READS=0 skips the per-read runs (only the seed, and at the largest size the mix and heartbeats).
 READS=${READS:-1}
-# HB_STEADY=1 adds, at the largest size, heartbeats alone from a fleet already active: one
-# unmeasured cycle (HB_FLEET / HB_RATE s, and a fifth more) wakes the fleet's idle and offline
-# agents, then DUR s are measured. Each wrk run restarts the fleet's cycle, so without it every
+# HB_STEADY=1 adds, at the largest size, heartbeats from a fleet already active, alone and with
+# the mix: one unmeasured cycle (HB_FLEET / HB_RATE s, and a fifth more) wakes the fleet's idle
+# and offline agents, then DUR s are measured each time. Each wrk run restarts the fleet's cycle, so without it every
 # heartbeat measured is an agent's first since the seed, and a wake-up of an idle or offline one
 # (55% of the seed) moves every status index.
 HB_STEADY=${HB_STEADY:-0}
@@ -281,6 +281,20 @@ for N in $SIZES; do
         size="$N" target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none steady=true
       echo "  heartbeats alone from a fleet already active done"
       settle steady
+      # The same fleet, still active, with the mix: what issue 12's target describes (100,000
+      # agents heartbeating every 20 s while operators and dashboards use the API).
+      heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) "$HB_FLEET" >"$WORK/hb.json" &
+      HBP=$!
+      PIDS+=("$HBP")
+      sleep 1
+      MIXED=$(mix "$DUR")
+      wait "$HBP"
+      forget_pid "$HBP"
+      record "$MIXED" bench=mix size="$N" with=heartbeats target_rate="$HB_RATE" steady=true
+      record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$N" target_rate="$HB_RATE" \
+        conns="$HB_CONNS" fleet="$HB_FLEET" with=mix steady=true
+      echo "  heartbeats from a fleet already active, with the mix, done"
+      settle steady-mix
     fi
     STATS_AFTER=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
     record "{}" bench=after size="$N" stats_total="$STATS_AFTER" rss_kb="$(rss_kb "$DAEMON_PID")"
