@@ -110,16 +110,13 @@ EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& ser
   const bool keep_alive =
       request.getKeepAlive() && !server.draining() &&
       (settings.max_keepalive_requests == 0 || served_in_all < settings.max_keepalive_requests);
-  Poco::Net::HTTPResponse response;
-  setResponseHead(response, reply, request.getVersion(), keep_alive, ctx.request_id);
   const bool no_body = reply.status == 204 || reply.status == 304;
-  response.setContentLength(no_body ? 0 : static_cast<std::streamsize>(reply.body.size()));
-  std::ostringstream head;
-  response.write(head);
+  std::string head = responseHead(reply, request.getVersion(), keep_alive, ctx.request_id,
+                                  no_body ? 0 : reply.body.size());
 
   EventLoops::Answer answer;
   answer.next = keep_alive ? Next::kKeep : Next::kClose;
-  answer.out = head.str();
+  answer.out = std::move(head);
   if (!no_body && ctx.method != "HEAD") answer.out += reply.body;
   answer.held = std::move(reply_held);
   const auto now = EventLoops::Clock::now();
