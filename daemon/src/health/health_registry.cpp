@@ -1,7 +1,7 @@
 #include "health/health_registry.h"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 
 #include "common/json_text.h"
 
@@ -19,9 +19,68 @@ const char* statusName(HealthStatus status) {
   return "fail";
 }
 
+struct HealthRegistry::Entry {
+  std::string name;
+  Check check;
+  bool gates_readiness;
+  std::atomic<Entry*> next{nullptr};
+  // The JSON of the result last answered, reused while the check answers the same: a check's
+  // output rarely changes, and escaping it again was most of the cost of an answer.
+  std::mutex rendered_mutex;
+  CheckResult rendered_result;
+  std::string rendered;
+};
+
+namespace {
+
+// `"name":{"status":…,"output":…}`
+void appendCheck(std::string& out, const std::string& name, const CheckResult& result) {
+  common::appendJsonString(out, name);
+  out += ":{\"status\":\"";
+  out += statusName(result.status);
+  out += "\",\"output\":";
+  common::appendJsonString(out, result.output);
+  out += '}';
+}
+
+// Everything before the checks; `out` is empty.
+void appendHead(std::string& out, HealthStatus status, double uptime_s) {
+  char uptime[32];
+  auto end = std::to_chars(uptime, uptime + sizeof uptime, uptime_s, std::chars_format::fixed, 3);
+  out += "{\"status\":\"";
+  out += statusName(status);
+  out += "\",\"version\":\"" CC_VERSION "\",\"uptime_s\":";
+  out.append(uptime, end.ptr);
+  out += ",\"checks\":{";
+}
+
+// /health takes the worst status; readiness fails only on a failure (a warning still takes
+// traffic).
+HealthStatus rollUp(HealthStatus so_far, HealthStatus next, bool readiness) {
+  if (readiness) return next == HealthStatus::kFail ? HealthStatus::kFail : so_far;
+  return std::max(so_far, next);
+}
+
+}  // namespace
+
+HealthRegistry::HealthRegistry() = default;
+HealthRegistry::~HealthRegistry() = default;
+
 void HealthRegistry::add(std::string name, Check check, bool gates_readiness) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  entries_.push_back({std::move(name), std::move(check), gates_readiness});
+  auto entry = std::make_unique<Entry>();
+  entry->name = std::move(name);
+  entry->check = std::move(check);
+  entry->gates_readiness = gates_readiness;
+  std::lock_guard<std::mutex> lock(adding_);
+  Entry* added = entry.get();
+  if (entries_.empty()) {
+    entries_.push_back(std::move(entry));
+    first_.store(added, std::memory_order_release);
+  } else {
+    Entry* last = entries_.back().get();
+    entries_.push_back(std::move(entry));
+    last->next.store(added, std::memory_order_release);
+  }
 }
 
 CheckResult HealthRegistry::lifecycle() const {
@@ -30,45 +89,88 @@ CheckResult HealthRegistry::lifecycle() const {
   return {HealthStatus::kPass, "serving"};
 }
 
-HealthReport HealthRegistry::health() const {
-  HealthReport report;
+template <typename Visit>
+HealthStatus HealthRegistry::evaluate(bool readiness, Visit&& visit) const {
   CheckResult life = lifecycle();
   // Draining is a readiness matter; the process itself is still healthy while it drains.
-  if (draining_) life.status = HealthStatus::kWarn;
-  report.checks.emplace_back("lifecycle", life);
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& e : entries_) report.checks.emplace_back(e.name, e.check());
-  for (const auto& [name, result] : report.checks) {
-    report.status = std::max(report.status, result.status);
+  if (!readiness && life.status == HealthStatus::kFail && draining_) {
+    life.status = HealthStatus::kWarn;
   }
+  HealthStatus status = rollUp(HealthStatus::kPass, life.status, readiness);
+  visit(nullptr, std::string("lifecycle"), std::move(life));
+  for (Entry* e = first_.load(std::memory_order_acquire); e != nullptr;
+       e = e->next.load(std::memory_order_acquire)) {
+    if (readiness && !e->gates_readiness) continue;
+    CheckResult result = e->check();
+    status = rollUp(status, result.status, readiness);
+    visit(e, e->name, std::move(result));
+  }
+  return status;
+}
+
+HealthReport HealthRegistry::health() const {
+  HealthReport report;
+  report.status = evaluate(false, [&](Entry*, const std::string& name, CheckResult&& result) {
+    report.checks.emplace_back(name, std::move(result));
+  });
   return report;
 }
 
 HealthReport HealthRegistry::readiness() const {
   HealthReport report;
-  report.checks.emplace_back("lifecycle", lifecycle());
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& e : entries_) {
-    if (e.gates_readiness) report.checks.emplace_back(e.name, e.check());
-  }
-  for (const auto& [name, result] : report.checks) {
-    // Only a failure makes the daemon not ready; a warning still takes traffic.
-    if (result.status == HealthStatus::kFail) report.status = HealthStatus::kFail;
-  }
+  report.status = evaluate(true, [&](Entry*, const std::string& name, CheckResult&& result) {
+    report.checks.emplace_back(name, std::move(result));
+  });
   return report;
 }
 
+HealthAnswer HealthRegistry::answer(bool readiness, double uptime_s) const {
+  // The checks go first into a buffer of the thread's, as the status before them is known only
+  // once they have all answered.
+  thread_local std::string checks;
+  checks.clear();
+  bool first = true;
+  HealthStatus status = evaluate(readiness, [&](Entry* e, const std::string& name,
+                                                CheckResult&& result) {
+    if (!first) checks += ',';
+    first = false;
+    std::unique_lock<std::mutex> lock;
+    if (e != nullptr) lock = std::unique_lock<std::mutex>(e->rendered_mutex, std::try_to_lock);
+    if (lock.owns_lock() && !e->rendered.empty() && e->rendered_result.status == result.status &&
+        e->rendered_result.output == result.output) {
+      checks += e->rendered;
+      return;
+    }
+    const std::size_t at = checks.size();
+    appendCheck(checks, name, result);
+    if (lock.owns_lock()) {
+      e->rendered.assign(checks, at, std::string::npos);
+      e->rendered_result = std::move(result);
+    }
+  });
+  HealthAnswer out;
+  out.status = status;
+  out.body.reserve(96 + checks.size());
+  appendHead(out.body, status, uptime_s);
+  out.body += checks;
+  out.body += "}}";
+  return out;
+}
+
+HealthAnswer HealthRegistry::healthAnswer(double uptime_s) const { return answer(false, uptime_s); }
+
+HealthAnswer HealthRegistry::readinessAnswer(double uptime_s) const {
+  return answer(true, uptime_s);
+}
+
 std::string HealthRegistry::toJson(const HealthReport& report, double uptime_s) {
-  char uptime[32];
-  std::snprintf(uptime, sizeof uptime, "%.3f", uptime_s);
-  std::string out = std::string("{\"status\":\"") + statusName(report.status) +
-                    "\",\"version\":\"" CC_VERSION "\",\"uptime_s\":" + uptime + ",\"checks\":{";
+  std::string out;
+  appendHead(out, report.status, uptime_s);
   bool first = true;
   for (const auto& [name, result] : report.checks) {
     if (!first) out += ',';
     first = false;
-    out += common::jsonString(name) + ":{\"status\":\"" + statusName(result.status) +
-           "\",\"output\":" + common::jsonString(result.output) + "}";
+    appendCheck(out, name, result);
   }
   out += "}}";
   return out;

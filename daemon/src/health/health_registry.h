@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,13 +25,26 @@ struct HealthReport {
   std::vector<std::pair<std::string, CheckResult>> checks;
 };
 
+/// A roll-up as it is answered: its status and its application/health+json body.
+struct HealthAnswer {
+  HealthStatus status = HealthStatus::kPass;
+  std::string body;
+};
+
 /// Holds the daemon's checks. A check marked `gates_readiness` that fails makes the daemon not
 /// ready; any failing check makes /health fail, a warning makes it warn. Checks are added
-/// during start-up; evaluating is thread-safe and must be cheap (checks read state that
-/// others keep up to date, they do no I/O).
+/// during start-up; evaluating is thread-safe, takes no lock while the checks run, and must be
+/// cheap (checks read state that others keep up to date, they do no I/O). Every evaluation asks
+/// every check again, so a failure shows in the very next answer; what is kept between answers
+/// is only the JSON of a check whose result has not changed.
 class HealthRegistry {
  public:
   using Check = std::function<CheckResult()>;
+
+  HealthRegistry();
+  ~HealthRegistry();
+  HealthRegistry(const HealthRegistry&) = delete;
+  HealthRegistry& operator=(const HealthRegistry&) = delete;
 
   void add(std::string name, Check check, bool gates_readiness);
   void setStarted(bool started) { started_ = started; }
@@ -42,18 +56,25 @@ class HealthRegistry {
   /// Started, not draining, and no readiness-gating check failing.
   HealthReport readiness() const;
 
+  /// health() as /health answers it: the same bytes as toJson(health(), uptime_s), built
+  /// without the report in between.
+  HealthAnswer healthAnswer(double uptime_s) const;
+  /// readiness() as /health/ready answers it (toJson(readiness(), uptime_s)).
+  HealthAnswer readinessAnswer(double uptime_s) const;
+
   /// application/health+json body: {"status","version","uptime_s","checks":{name:{status,output}}}.
   static std::string toJson(const HealthReport& report, double uptime_s);
 
  private:
-  struct Entry {
-    std::string name;
-    Check check;
-    bool gates_readiness;
-  };
+  struct Entry;
   CheckResult lifecycle() const;
-  mutable std::mutex mutex_;
-  std::vector<Entry> entries_;
+  template <typename Visit>
+  HealthStatus evaluate(bool readiness, Visit&& visit) const;
+  HealthAnswer answer(bool readiness, double uptime_s) const;
+
+  std::mutex adding_;  // serialises add(); readers follow the list without it
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::atomic<Entry*> first_{nullptr};
   std::atomic<bool> started_{false};
   std::atomic<bool> draining_{false};
 };

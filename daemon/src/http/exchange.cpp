@@ -1,14 +1,19 @@
 #include "http/exchange.h"
 
+#include <Poco/Ascii.h>
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <ctime>
 #include <random>
+#include <utility>
+#include <vector>
 
 #if !defined(_WIN32)
 #include <poll.h>
@@ -119,6 +124,52 @@ void setResponseHead(Poco::Net::HTTPResponse& response, const Reply& reply,
   response.set("X-Request-ID", request_id);
   if (!reply.content_type.empty()) response.setContentType(reply.content_type);
   for (const auto& [name, value] : reply.headers) response.set(name, value);
+}
+
+std::string responseHead(const Reply& reply, const std::string& version, bool keep_alive,
+                         const std::string& request_id, std::size_t content_length) {
+  using Header = std::pair<std::string_view, std::string_view>;
+  // Poco's MessageHeader::set: a name already there (compared without case) keeps its place.
+  thread_local std::vector<Header> headers;
+  headers.clear();
+  auto set = [](std::string_view name, std::string_view value) {
+    for (auto& [n, v] : headers) {
+      if (n.size() == name.size() &&
+          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+            return Poco::Ascii::toLower(a) == Poco::Ascii::toLower(b);
+          })) {
+        v = value;
+        return;
+      }
+    }
+    headers.emplace_back(name, value);
+  };
+  set("Connection", keep_alive ? Poco::Net::HTTPMessage::CONNECTION_KEEP_ALIVE
+                               : Poco::Net::HTTPMessage::CONNECTION_CLOSE);
+  set("Date", httpDate());
+  set("X-Request-ID", request_id);
+  if (!reply.content_type.empty()) set("Content-Type", reply.content_type);
+  for (const auto& [name, value] : reply.headers) set(name, value);
+  char length[24];
+  const auto length_end = std::to_chars(length, length + sizeof length, content_length).ptr;
+  set("Content-Length", std::string_view(length, static_cast<std::size_t>(length_end - length)));
+
+  const std::string& reason = Poco::Net::HTTPResponse::getReasonForStatus(
+      static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+  char status[16];
+  const auto status_end = std::to_chars(status, status + sizeof status, reply.status).ptr;
+  std::size_t size =
+      version.size() + 1 + static_cast<std::size_t>(status_end - status) + 1 + reason.size() + 4;
+  for (const auto& [name, value] : headers) size += name.size() + 2 + value.size() + 2;
+  std::string out;
+  out.reserve(size + content_length);
+  out.append(version).append(1, ' ').append(status, status_end).append(1, ' ').append(reason);
+  out.append("\r\n");
+  for (const auto& [name, value] : headers) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  out.append("\r\n");
+  return out;
 }
 
 void logAccess(const ServerSettings& settings, const RequestContext& ctx, int status,

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,13 @@ std::optional<Reply> startContext(RequestContext& ctx, const Poco::Net::HTTPRequ
 /// keep-alive, Date, X-Request-ID, the content type and the reply's own headers.
 void setResponseHead(Poco::Net::HTTPResponse& response, const Reply& reply,
                      const std::string& version, bool keep_alive, const std::string& request_id);
+
+/// The same status line and headers as setResponseHead followed by Content-Length
+/// `content_length`, in the bytes Poco's HTTPResponse::write gives (a header set twice, in any
+/// case, keeps its first place and its last value; the blank line at the end), formatted straight
+/// into a string. The string has room for `content_length` more bytes, for the body after it.
+std::string responseHead(const Reply& reply, const std::string& version, bool keep_alive,
+                         const std::string& request_id, std::size_t content_length);
 
 /// Writes the access log line of an answer when log.access is on: `bytes` of body sent, and a
 /// `note` ("streamed", "cut short") when there is one.

@@ -2,7 +2,6 @@
 
 #include <Poco/MemoryStream.h>
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketDefs.h>
 #include <Poco/String.h>
@@ -11,7 +10,6 @@
 #include <atomic>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
 #include "http/error_envelope.h"
@@ -105,16 +103,13 @@ EventLoops::Answer answerWith(LoopExchange& x, const Reply& reply) {
   const bool keep_alive =
       x.request.getKeepAlive() && !server.draining() &&
       (settings.max_keepalive_requests == 0 || x.served_in_all < settings.max_keepalive_requests);
-  Poco::Net::HTTPResponse response;
-  setResponseHead(response, reply, x.request.getVersion(), keep_alive, x.ctx.request_id);
   const bool no_body = reply.status == 204 || reply.status == 304;
-  response.setContentLength(no_body ? 0 : static_cast<std::streamsize>(reply.body.size()));
-  std::ostringstream head;
-  response.write(head);
+  std::string head = responseHead(reply, x.request.getVersion(), keep_alive, x.ctx.request_id,
+                                  no_body ? 0 : reply.body.size());
 
   EventLoops::Answer answer;
   answer.next = keep_alive ? Next::kKeep : Next::kClose;
-  answer.out = head.str();
+  answer.out = std::move(head);
   if (!no_body && x.ctx.method != "HEAD") answer.out += reply.body;
   answer.held = std::move(x.held);
   const auto now = EventLoops::Clock::now();

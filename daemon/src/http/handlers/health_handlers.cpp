@@ -3,11 +3,13 @@
 namespace cc::http::handlers {
 namespace {
 
-Reply healthReply(const health::HealthReport& report, common::SteadyTime started_at) {
-  double uptime =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
-  Reply reply = Reply::json(report.status == health::HealthStatus::kFail ? 503 : 200,
-                            health::HealthRegistry::toJson(report, uptime));
+double uptimeSince(common::SteadyTime started_at) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at).count();
+}
+
+Reply healthReply(health::HealthAnswer answer) {
+  Reply reply =
+      Reply::json(answer.status == health::HealthStatus::kFail ? 503 : 200, std::move(answer.body));
   reply.content_type = "application/health+json";
   reply.setHeader("Cache-Control", "no-store");
   return reply;
@@ -20,7 +22,7 @@ void addHealthRoutes(Router& router, const health::HealthRegistry& registry,
   RouteOptions open;
   open.is_public = true;
   auto aggregate = [&registry, started_at](RequestContext&) {
-    return healthReply(registry.health(), started_at);
+    return healthReply(registry.healthAnswer(uptimeSince(started_at)));
   };
   router.add("GET", "/health", aggregate, open);
   router.add("GET", "/api/health", aggregate, open);
@@ -30,13 +32,14 @@ void addHealthRoutes(Router& router, const health::HealthRegistry& registry,
         health::HealthReport live;
         live.checks.emplace_back(
             "process", health::CheckResult{health::HealthStatus::kPass, "serving requests"});
-        return healthReply(live, started_at);
+        return healthReply(
+            {live.status, health::HealthRegistry::toJson(live, uptimeSince(started_at))});
       },
       open);
   router.add(
       "GET", "/health/ready",
       [&registry, started_at](RequestContext&) {
-        return healthReply(registry.readiness(), started_at);
+        return healthReply(registry.readinessAnswer(uptimeSince(started_at)));
       },
       open);
 }
