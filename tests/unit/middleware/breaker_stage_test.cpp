@@ -96,6 +96,27 @@ TEST_F(BreakerStageTest, AFailingWriteProbeKeepsItOpenEvenForAReadThatWouldSucce
   EXPECT_EQ(probes, 2) << "only the half-open probe pays for a write";
 }
 
+// A request that may be the half-open probe writes to the store before its handler: while the
+// breaker is not closed, a store route's request is one that may wait (an event loop then hands
+// it to a worker); closed, and for routes without the store, it is not.
+TEST_F(BreakerStageTest, AStoreRequestMayWaitOnlyWhileTheBreakerIsNotClosed) {
+  BreakerStage stage(breaker_, [](common::SteadyTime) -> common::Status { return common::Ok{}; });
+  http::RequestContext ctx;
+  http::Route memory;
+  EXPECT_FALSE(stage.mayWait(ctx, &route_));
+  openBreaker(stage);
+  EXPECT_TRUE(stage.mayWait(ctx, &route_));
+  EXPECT_FALSE(stage.mayWait(ctx, &memory));
+  EXPECT_FALSE(stage.mayWait(ctx, nullptr));
+  clock_.advance(std::chrono::milliseconds(1000));
+  EXPECT_TRUE(stage.mayWait(ctx, &route_)) << "open past open_ms: the next one is the probe";
+  EXPECT_EQ(pass(stage, std::nullopt).status, 200);
+  EXPECT_FALSE(stage.mayWait(ctx, &route_)) << "closed again";
+  BreakerStage without_probe(breaker_);
+  openBreaker(without_probe);
+  EXPECT_FALSE(without_probe.mayWait(ctx, &route_)) << "no probe to write: nothing waits";
+}
+
 TEST_F(BreakerStageTest, AProbeThatFindsTheDiskFullLetsTheRequestDecide) {
   BreakerStage stage(breaker_, [](common::SteadyTime) -> common::Status {
     return common::Error::unavailable(common::ErrorCode::kInsufficientStorage, "disk full");
