@@ -161,6 +161,24 @@ heartbeats() { # ids rate conns seconds [fleet]
     -H "Authorization: Bearer $ADMIN" "http://$H/" | tail -n1
 }
 
+# Heartbeats for DUR+2 s around a DUR-second mix, so that both run for the mix's whole
+# duration; both recorded, with the extra fields given (e.g. steady=true).
+heartbeats_with_mix() { # ids [field=value ...]
+  local n=$1
+  shift
+  heartbeats "$n" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) "$HB_FLEET" >"$WORK/hb.json" &
+  local hbp=$!
+  PIDS+=("$hbp")
+  sleep 1
+  local mixed
+  mixed=$(mix "$DUR")
+  wait "$hbp"
+  forget_pid "$hbp"
+  record "$mixed" bench=mix size="$n" with=heartbeats target_rate="$HB_RATE" "$@"
+  record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$n" target_rate="$HB_RATE" \
+    conns="$HB_CONNS" fleet="$HB_FLEET" with=mix "$@"
+}
+
 # Between two loads at the largest size: record the store breaker's state, then wait (up to
 # 20 s) until the daemon is ready again, so that one phase's open breaker does not fail the next.
 settle() { # phase name
@@ -261,17 +279,7 @@ for N in $SIZES; do
       target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none
     echo "  heartbeats alone done"
     settle heartbeats
-    # Heartbeats for DUR+2 s around a DUR-second mix: both run for the mix's whole duration.
-    heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) "$HB_FLEET" >"$WORK/hb.json" &
-    HBP=$!
-    PIDS+=("$HBP")
-    sleep 1
-    MIXED=$(mix "$DUR")
-    wait "$HBP"
-    forget_pid "$HBP"
-    record "$MIXED" bench=mix size="$N" with=heartbeats target_rate="$HB_RATE"
-    record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$N" target_rate="$HB_RATE" \
-      conns="$HB_CONNS" with=mix
+    heartbeats_with_mix "$N"
     echo "  both done"
     settle both
     if [ "$HB_STEADY" = 1 ]; then
@@ -283,16 +291,7 @@ for N in $SIZES; do
       settle steady
       # The same fleet, still active, with the mix: what issue 12's target describes (100,000
       # agents heartbeating every 20 s while operators and dashboards use the API).
-      heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((DUR + 2)) "$HB_FLEET" >"$WORK/hb.json" &
-      HBP=$!
-      PIDS+=("$HBP")
-      sleep 1
-      MIXED=$(mix "$DUR")
-      wait "$HBP"
-      forget_pid "$HBP"
-      record "$MIXED" bench=mix size="$N" with=heartbeats target_rate="$HB_RATE" steady=true
-      record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$N" target_rate="$HB_RATE" \
-        conns="$HB_CONNS" fleet="$HB_FLEET" with=mix steady=true
+      heartbeats_with_mix "$N" steady=true
       echo "  heartbeats from a fleet already active, with the mix, done"
       settle steady-mix
     fi

@@ -98,6 +98,32 @@ int64_t statusNumber(DaemonProcess& d, const std::string& field) {
 
 const std::string kHealth = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
 
+// A token of `role` used once, so that it is validated (by a worker, which asks the store) and
+// cached: from then on a loop can check it itself.
+std::string cachedToken(DaemonProcess& d, const std::string& role) {
+  const std::string token = mintToken(d, role);
+  EXPECT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  return token;
+}
+
+// A connection a loop holds, its first request answered; then what the loops have served.
+int64_t onALoop(DaemonProcess& d, Connection& c) {
+  c.send(kHealth);
+  c.read();
+  return statusNumber(d, "http.requests_on_loops");
+}
+
+// A configuration file without rate limits, which a test may add to and reload.
+struct ConfigFile {
+  ConfigFile() { std::ofstream(path) << "ratelimit.enabled = false\n"; }
+  void reloadWith(DaemonProcess& d, const std::string& line) {
+    std::ofstream(path, std::ios::app) << line << "\n";
+    ASSERT_EQ(d.admin("POST", "/admin/reload").status, 200);
+  }
+  TempDir dir;
+  const std::string path = dir.path() + "/cc.properties";
+};
+
 // 1,000 clients, each busy on its own keep-alive connection, are served by the event loops: the
 // daemon's threads stay what they are idle (loops, executor and the fixed few), where a worker
 // per busy connection would have taken http.threads (256) of them.
@@ -159,15 +185,9 @@ TEST(HttpEventLoopsTest, AThousandBusyKeepAliveClientsDoNotTakeAThreadEach) {
 TEST(HttpEventLoopsTest, StoreRequestsAreServedOnTheLoopTheirHandlersOnTheExecutor) {
   DaemonProcess d({"-D", "ratelimit.enabled=false"});
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string token = mintToken(d, "admin");
-  ASSERT_FALSE(token.empty());
-  // Validated once, by a worker (the store is asked), and cached: from then on a loop can check it.
-  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
-  const std::string auth = "Authorization: Bearer " + token + "\r\n";
+  const std::string auth = "Authorization: Bearer " + cachedToken(d, "admin") + "\r\n";
   Connection c(d.httpAddress());
-  c.send(kHealth);
-  EXPECT_EQ(c.read().head.substr(0, 12), "HTTP/1.1 200");
-  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  const int64_t on_loops = onALoop(d, c);
 
   c.send("GET /api/agents?limit=1 HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
   Answer agents = c.read();
@@ -205,17 +225,12 @@ TEST(HttpEventLoopsTest, StoreRequestsAreServedOnTheLoopTheirHandlersOnTheExecut
 // loop, which is woken once it has all come; one that never comes goes to a worker at the
 // request's deadline, which answers 408.
 TEST(HttpEventLoopsTest, ABodySentAfterItsHeadIsAwaitedOnTheLoop) {
-  TempDir dir;
-  const std::string conf = dir.path() + "/cc.properties";
-  std::ofstream(conf) << "ratelimit.enabled = false\n";
-  DaemonProcess d({"--config", conf});
+  ConfigFile conf;
+  DaemonProcess d({"--config", conf.path});
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string token = mintToken(d, "admin");
-  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  const std::string token = cachedToken(d, "admin");
   Connection c(d.httpAddress());
-  c.send(kHealth);
-  c.read();
-  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  const int64_t on_loops = onALoop(d, c);
   const std::string body = R"({"name":"sent-in-three"})";
   const std::string head =
       "POST /api/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
@@ -231,8 +246,7 @@ TEST(HttpEventLoopsTest, ABodySentAfterItsHeadIsAwaitedOnTheLoop) {
   EXPECT_EQ(jsonField(created.body, "name"), "sent-in-three") << created.body;
   EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 1) << "a loop served it";
 
-  std::ofstream(conf, std::ios::app) << "http.request_timeout_ms = 500\n";
-  ASSERT_EQ(d.admin("POST", "/admin/reload").status, 200);
+  conf.reloadWith(d, "http.request_timeout_ms = 500");
   c.send(head + body.substr(0, 5));
   Answer late = c.read();
   EXPECT_EQ(late.head.substr(0, 12), "HTTP/1.1 408") << late.head << late.body;
@@ -243,20 +257,14 @@ TEST(HttpEventLoopsTest, ABodySentAfterItsHeadIsAwaitedOnTheLoop) {
 // A store request a loop took that outlives its deadline is answered 504 by the loop at the
 // deadline; the handler's late reply is dropped, and the connection serves its next requests.
 TEST(HttpEventLoopsTest, AStoreRequestPastItsDeadlineIsAnswered504AndTheConnectionGoesOn) {
-  TempDir dir;
-  const std::string conf = dir.path() + "/cc.properties";
-  std::ofstream(conf) << "ratelimit.enabled = false\n";
-  DaemonProcess d({"--config", conf});
+  ConfigFile conf;
+  DaemonProcess d({"--config", conf.path});
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string token = mintToken(d, "viewer");
-  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  const std::string token = cachedToken(d, "viewer");
   // Lowered once the token exists: minting it hashes a password, which may take a while.
-  std::ofstream(conf, std::ios::app) << "http.request_timeout_ms = 500\n";
-  ASSERT_EQ(d.admin("POST", "/admin/reload").status, 200);
+  conf.reloadWith(d, "http.request_timeout_ms = 500");
   Connection c(d.httpAddress());
-  c.send(kHealth);
-  c.read();
-  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  const int64_t on_loops = onALoop(d, c);
   ASSERT_EQ(d.admin("PUT", "/admin/faults/db", R"({"delay_ms":1500})").status, 200);
   const std::string agents =
       "GET /api/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n";
@@ -281,11 +289,9 @@ TEST(HttpEventLoopsTest, AStoreRequestPastItsDeadlineIsAnswered504AndTheConnecti
 TEST(HttpEventLoopsTest, DrainingAnswersAStoreRequestTheLoopTookBeforeExiting) {
   DaemonProcess d({"-D", "ratelimit.enabled=false"});
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string token = mintToken(d, "viewer");
-  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  const std::string token = cachedToken(d, "viewer");
   Connection c(d.httpAddress());
-  c.send(kHealth);
-  c.read();
+  onALoop(d, c);
   ASSERT_EQ(d.admin("PUT", "/admin/faults/db", R"({"delay_ms":800})").status, 200);
   c.send("GET /api/agents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -302,12 +308,9 @@ TEST(HttpEventLoopsTest, DrainingAnswersAStoreRequestTheLoopTookBeforeExiting) {
 TEST(HttpEventLoopsTest, ACachedAnswerIsGivenOnTheLoop) {
   DaemonProcess d({"-D", "ratelimit.enabled=false", "-D", "cache.rule.processes.ttl_ms=60000"});
   ASSERT_TRUE(d.start()) << d.log();
-  const std::string token = mintToken(d, "viewer");
-  ASSERT_EQ(d.get("/api/agents", jsonHeaders(token)).status, 200);
+  const std::string token = cachedToken(d, "viewer");
   Connection c(d.httpAddress());
-  c.send(kHealth);
-  c.read();
-  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  const int64_t on_loops = onALoop(d, c);
   const std::string processes =
       "GET /api/system/processes?limit=3 HTTP/1.1\r\nHost: x\r\n"
       "Authorization: Bearer " +
@@ -360,9 +363,7 @@ TEST(HttpEventLoopsTest, RejectionsAreAnsweredOnTheLoop) {
   DaemonProcess d;
   ASSERT_TRUE(d.start()) << d.log();
   Connection c(d.httpAddress());
-  c.send(kHealth);
-  c.read();
-  const int64_t before = statusNumber(d, "http.requests_on_loops");
+  const int64_t before = onALoop(d, c);
   c.send("GET /no/such/path HTTP/1.1\r\nHost: x\r\n\r\n");
   Answer missing = c.read();
   EXPECT_EQ(missing.head.substr(0, 12), "HTTP/1.1 404") << missing.head;
