@@ -125,11 +125,17 @@ EventLoops::Answer answerWith(LoopExchange& x, const Reply& reply) {
 void finishLater(const std::shared_ptr<LoopExchange>& x, Reply reply) {
   if (x->answered.exchange(true)) return;  // the server may be gone: touch nothing of it
   HttpServer& server = *x->server;
+  // However this ends, the request is no longer in flight, and stop() may go on (the last use
+  // of the server).
+  struct Answered {
+    HttpServer& server;
+    ~Answered() {
+      --server.inflight();
+      server.laterAnswered();
+    }
+  } answered{server};
   Reply sent = server.pipeline().end(x->ctx, x->begun, std::move(reply));
-  EventLoops::Answer answer = answerWith(*x, sent);
-  --server.inflight();
-  server.loops().complete(x->ticket, std::move(answer));
-  server.laterAnswered();  // the last use of the server
+  server.loops().complete(x->ticket, answerWith(*x, sent));
 }
 
 }  // namespace
