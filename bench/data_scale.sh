@@ -41,6 +41,9 @@ READS=${READS:-1}
 # heartbeat measured is an agent's first since the seed, and a wake-up of an idle or offline one
 # (55% of the seed) moves every status index.
 HB_STEADY=${HB_STEADY:-0}
+# DAEMON_ARGS: more -D key=value arguments for every daemon start, to compare a setting's values
+# on the same command (DAEMON_ARGS="-D db.writer_cache_mb=64").
+DAEMON_ARGS=${DAEMON_ARGS:-}
 OUT=$ROOT/bench/results
 mkdir -p "$OUT"
 RAW=$OUT/data_scale.jsonl
@@ -92,7 +95,7 @@ start_daemon() { # state dir, extra -D args...
   local t0; t0=$(now_ms)
   rm -f "$dir/listeners.json"
   CONTROLCENTER_ADMIN_PASSWORD=bench-password-123 "$D" --config etc/controlcenterd.properties \
-    -D daemon.state_dir="$dir" -D http.port=0 -D admin.port=0 -D log.access=off "$@" \
+    -D daemon.state_dir="$dir" -D http.port=0 -D admin.port=0 -D log.access=off $DAEMON_ARGS "$@" \
     >>"$dir/daemon.log" 2>&1 &
   DAEMON_PID=$!
   PIDS+=("$DAEMON_PID")
@@ -199,7 +202,7 @@ mix() { # seconds -> the loadtest's JSON (total and per endpoint)
 NPROC=$(nproc)
 MODEL=$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)
 record "{}" bench=machine nproc="$NPROC" model="$MODEL" kernel="$(uname -r)" \
-  sizes="$SIZES" dur_s="$DUR" runs="$RUNS" conns="$CONNS" hb_rate="$HB_RATE" \
+  sizes="$SIZES" dur_s="$DUR" runs="$RUNS" conns="$CONNS" hb_rate="$HB_RATE" daemon_args="$DAEMON_ARGS" \
   sqlite="$(sqlite3 --version | cut -d' ' -f1)" date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 LARGEST=0

@@ -49,7 +49,9 @@ def shown_path(read, size):
 print(f"Machine: {machine.get('nproc', '?')} cores ({machine.get('model', '?')}), Linux "
       f"{machine.get('kernel', '?')}, SQLite {machine.get('sqlite', '?')}; load generator on the "
       f"same machine. {machine.get('date', '')}; wrk -t2 -c{machine.get('conns', '?')}, "
-      f"{machine.get('dur_s', '?')} s a run, median of {machine.get('runs', '?')} run(s).\n")
+      f"{machine.get('dur_s', '?')} s a run, median of {machine.get('runs', '?')} run(s)."
+      + (f" Daemon started with `{machine['daemon_args']}`." if machine.get("daemon_args") else "")
+      + "\n")
 
 print("### Seeding (sqlite3 CLI, one transaction, triggers on)\n")
 print("| agents | seed s | database MiB | daemon start ms | /api/agents/stats total | load average before |")

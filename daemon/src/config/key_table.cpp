@@ -296,9 +296,9 @@ std::vector<KeySpec> buildTable() {
        "them. Raising it needs CAP_SYS_NICE or RLIMIT_NICE (the packaged unit's LimitNICE=-10); "
        "refused, the writer runs at the default priority. 0: the default.",
        v::intRange(-20, 19)},
-      {"db.writer_cache_mb", K::kInt, "64", false,
+      {"db.writer_cache_mb", K::kInt, "8", false,
        "Page cache of the writer connection, so that a batch of writes is not spilled to the "
-       "log before its COMMIT.",
+       "log before its COMMIT. Larger is slower: SQLite scans the whole cache at every COMMIT.",
        v::intRange(2, 4096)},
       {"db.pool.min", K::kInt, "5", false, "Database sessions kept open when idle.",
        v::intRange(0, 1000)},

@@ -201,27 +201,26 @@ Status SqlAgentRepository::remove(int64_t id, common::SteadyTime deadline) {
 }
 
 Result<Agent> SqlAgentRepository::heartbeat(int64_t id, common::SteadyTime deadline) {
+  // One statement a heartbeat: an agent already at work only moves its heartbeat (the row and
+  // the indexes that hold it, none of the status ones, and no count changes); the answer is the
+  // row as the statement left it. Built once: the writer looks each up in its statement cache.
+  static const std::string kBeat = std::string(
+                                       "UPDATE agents SET last_heartbeat = ? WHERE id = ?"
+                                       " AND status IN ('active', 'busy') RETURNING ") +
+                                   kAgentColumns;
+  // An idle or offline agent wakes: it becomes active, which is a change of the row.
+  static const std::string kWake =
+      std::string(
+          "UPDATE agents SET last_heartbeat = ?, status = 'active', updated_at = ?"
+          " WHERE id = ? RETURNING ") +
+      kAgentColumns;
   return db_.write(deadline, [&](Session& s) -> Result<Agent> {
     endLoadFirst(s);
     const int64_t now = db_.clock().wallMillis();
     std::optional<Agent> beat;
     auto read = [&](const SqlRow& row) { beat = readAgentRow(row); };
-    // One statement a heartbeat: an agent already at work only moves its heartbeat (the row and
-    // the indexes that hold it, none of the status ones, and no count changes); the answer is
-    // the row as the statement left it.
-    db_.query(s,
-              "UPDATE agents SET last_heartbeat = ? WHERE id = ?"
-              " AND status IN ('active', 'busy') RETURNING " +
-                  std::string(kAgentColumns),
-              {now, id}, read);
-    if (!beat) {
-      // An idle or offline agent wakes: it becomes active, which is a change of the row.
-      db_.query(s,
-                "UPDATE agents SET last_heartbeat = ?, status = 'active', updated_at = ?"
-                " WHERE id = ? RETURNING " +
-                    std::string(kAgentColumns),
-                {now, now, id}, read);
-    }
+    db_.query(s, kBeat, {now, id}, read);
+    if (!beat) db_.query(s, kWake, {now, now, id}, read);
     if (!beat) return noSuchAgent(id);
     return *beat;
   });

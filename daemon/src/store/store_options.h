@@ -35,7 +35,7 @@ struct StoreOptions {
   bool synchronous_full = true;                  // db.synchronous = full (true) or normal
   std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms
   int64_t checkpoint_pages = 1000;               // db.checkpoint_pages
-  int64_t writer_cache_mb = 64;                  // db.writer_cache_mb
+  int64_t writer_cache_mb = 8;                   // db.writer_cache_mb
   int writer_nice = -10;                         // db.writer_nice
   PoolOptions pool;                              // db.pool.*
   int64_t fault_delay_ms = 0;                    // fault.db.delay_ms

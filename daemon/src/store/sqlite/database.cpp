@@ -186,7 +186,9 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   hooks.open = [this] {
     auto session = openSession(options_);
     // Room for a whole batch's pages, which would otherwise spill into the log mid-transaction
-    // and be written there twice; a negative cache_size is in KiB.
+    // and be written there twice; a negative cache_size is in KiB. No more than that: every
+    // COMMIT walks the whole cache (SQLite truncates it to the database's size), which at 64 MiB
+    // was 40% of the writer's time at 1,000,000 agents (docs/benchmarks.md).
     *session << "PRAGMA cache_size = -" + std::to_string(options_.writer_cache_mb * 1024), now;
     // The log is reused from its start after a full checkpoint; past this it is also cut back.
     *session << "PRAGMA journal_size_limit = " +

@@ -96,6 +96,28 @@ TEST_F(DatabaseTest, SynchronousNormalIsApplied) {
   EXPECT_EQ(sql::scalar(lease->session(), "PRAGMA synchronous"), 1);
 }
 
+// SQLite walks the writer's whole page cache at every COMMIT (pager_end_transaction truncates it
+// to the database's size): a large cache makes every batch slower, so the default is small.
+TEST_F(DatabaseTest, TheWritersPageCacheIsDbWriterCacheMbEightByDefault) {
+  auto cacheOfWriter = [this] {
+    auto db = Database::open(options_, clock_);
+    EXPECT_TRUE(db.ok());
+    int64_t cache = 0;
+    EXPECT_TRUE((*db)
+                    ->write(kNoDeadline,
+                            [&](Poco::Data::Session& s) -> common::Status {
+                              cache = sql::scalar(s, "PRAGMA cache_size");
+                              return common::Ok{};
+                            })
+                    .ok());
+    return cache;
+  };
+  EXPECT_EQ(StoreOptions{}.writer_cache_mb, 8);
+  EXPECT_EQ(cacheOfWriter(), -8 * 1024);  // KiB
+  options_.writer_cache_mb = 3;
+  EXPECT_EQ(cacheOfWriter(), -3 * 1024);
+}
+
 TEST_F(DatabaseTest, ErrorResultRollsTheWriteBack) {
   auto db = Database::open(options_, clock_);
   ASSERT_TRUE(db.ok());
