@@ -125,6 +125,13 @@ struct Loop {
     entry.watched = entry.watched || ok;
     return ok;
   }
+  // Readable again as soon as a byte is there, for whoever reads it next (after kAwait).
+  static void stopAwaiting(int fd, Entry& entry) {
+    if (!entry.awaiting) return;
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+    entry.awaiting = false;
+  }
   // Takes an entry out of `held`, its descriptor out of the set.
   void drop(std::unordered_map<int, Entry>::iterator it) {
     if (it->second.watched) forget(it->first);
@@ -234,10 +241,7 @@ void Loop::sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
       // A request still arriving past its deadline (the worker answers what it makes of it),
       // or, closing, a request on its way or a new connection that may still send its first
       // one: a worker serves it (waiting out its header deadline, within the drain's grace).
-      if (entry.awaiting) {
-        const int one = 1;  // the worker reads as usual
-        ::setsockopt(it->first, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
-      }
+      stopAwaiting(it->first, entry);  // the worker reads as usual
       handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
     } else {
       expired.push_back({std::move(entry.socket), entry.fresh,
@@ -304,12 +308,7 @@ void Loop::run() {
           answered(fd, entry, EventLoops::Answer{}, expired, handed);
           continue;
         }
-        if (entry.awaiting) {
-          // Readable again as usual from now on, whatever serve() makes of what came.
-          const int one = 1;
-          ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
-          entry.awaiting = false;
-        }
+        stopAwaiting(fd, entry);  // whatever serve() makes of what came
         entry.busy = true;
         socket = entry.socket;
       }
@@ -490,9 +489,10 @@ std::size_t EventLoops::closeOldest(std::size_t count) {
   std::vector<Candidate> idle;
   for (auto& loop : s.loops) {
     for (const auto& [fd, entry] : loop->held) {
-      // Not a new one: it is a newcomer like the one room is made for, and may have a request
-      // on its way that closing would lose.
-      if (!entry.busy && !entry.writing && !entry.fresh && !entry.waiting) {
+      // Idle ones only. Not a new one: it is a newcomer like the one room is made for, and may
+      // have a request on its way that closing would lose, as one still arriving (awaiting) or
+      // being answered (waiting) has.
+      if (!entry.busy && !entry.writing && !entry.fresh && !entry.waiting && !entry.awaiting) {
         idle.push_back({entry.deadline, loop.get(), fd});
       }
     }

@@ -4,6 +4,7 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -71,6 +72,18 @@ std::string peerIpOf(const Poco::Net::StreamSocket& socket) {
     // Reset before the first request: it will fail to parse and end the connection anyway.
   }
   return "local";
+}
+
+bool singleContentLength(const Poco::Net::HTTPRequest& request) {
+  int count = 0;
+  for (const auto& [name, value] : request) {
+    if (Poco::icompare(name, "Content-Length") != 0) continue;
+    if (++count > 1 || value.empty() ||
+        value.find_first_not_of("0123456789") != std::string::npos) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool peerStoppedSending(const Poco::Net::StreamSocket& socket) {

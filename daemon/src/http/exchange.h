@@ -32,6 +32,11 @@ std::string requestIdFor(const std::string& client_value);
 /// socket (or when the peer is already gone).
 std::string peerIpOf(const Poco::Net::StreamSocket& socket);
 
+/// False when the head has two Content-Length headers, or one that is not a plain number: the
+/// body's end is then ambiguous (request smuggling through a proxy that picks the other one),
+/// and the request is refused instead of guessed at.
+bool singleContentLength(const Poco::Net::HTTPRequest& request);
+
 /// True when the client has shut down its sending side: an incomplete request can then never
 /// complete, and waiting for the rest would only hold its place for nothing. False where the
 /// platform cannot tell.

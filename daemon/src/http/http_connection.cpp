@@ -4,7 +4,6 @@
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/String.h>
 #include <Poco/URI.h>
 #include <spdlog/spdlog.h>
 
@@ -84,20 +83,6 @@ common::ErrorCode classify(const std::string& what) {
 bool isTimeout(const Session& session) {
   const Poco::Exception* e = session.networkException();
   return e != nullptr && dynamic_cast<const Poco::TimeoutException*>(e) != nullptr;
-}
-
-// Two Content-Length headers, or one that is not a plain number, make the body's end ambiguous
-// (request smuggling through a proxy that picks the other one): refuse instead of guessing.
-bool singleContentLength(const HTTPServerRequestImpl& request) {
-  int count = 0;
-  for (const auto& [name, value] : request) {
-    if (Poco::icompare(name, "Content-Length") != 0) continue;
-    if (++count > 1 || value.empty() ||
-        value.find_first_not_of("0123456789") != std::string::npos) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // How long a keep-alive connection keeps its worker while others are queued: short enough that
@@ -421,7 +406,6 @@ void HttpConnection::run() {
   }
   Session session(socket(), server_.sessionParams());
   const Pipeline& pipeline = server_.pipeline();
-  const std::string peer_ip = server_.peerIp(socket());
   const auto slice = std::chrono::microseconds(50 * 1000);
   int served = 0;
   // Requests in a row an event loop would have served itself: past kQuickToPark the connection
@@ -530,12 +514,13 @@ void HttpConnection::run() {
     }
 
     ++served;
+    const HttpServer::Arrival arrival = server_.arrival(socket());
     const int served_in_all = server_.countServed(socket());
     server_.countRequest();
     ++server_.inflight();
     RequestContext ctx;
-    std::optional<Reply> early = startContext(ctx, *request, peer_ip, settings, pipeline,
-                                              server_.takeRequestBegan(socket()));
+    std::optional<Reply> early =
+        startContext(ctx, *request, arrival.peer_ip, settings, pipeline, arrival.began);
     ctx.upgrade_request = request.get();
     ctx.upgrade_response = &response;
     response.setVersion(request->getVersion());

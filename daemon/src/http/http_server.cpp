@@ -327,19 +327,21 @@ void HttpServer::connectionDone(const Poco::Net::StreamSocket& socket) {
   if (peer) limiter_.release(*peer);
 }
 
-std::string HttpServer::peerIp(const Poco::Net::StreamSocket& socket) {
+HttpServer::Arrival HttpServer::arrival(const Poco::Net::StreamSocket& socket) {
   {
     std::lock_guard<std::mutex> lock(connections_mutex_);
     auto it = connections_.find(socket.impl());
-    if (it != connections_.end()) return it->second.peer_ip;
+    if (it != connections_.end()) return {it->second.peer_ip, it->second.request_began};
   }
-  return peerIpOf(socket);
+  return {peerIpOf(socket), std::nullopt};
 }
 
 int HttpServer::countServed(const Poco::Net::StreamSocket& socket) {
   std::lock_guard<std::mutex> lock(connections_mutex_);
   auto it = connections_.find(socket.impl());
-  return it == connections_.end() ? 1 : ++it->second.served;
+  if (it == connections_.end()) return 1;
+  it->second.request_began.reset();
+  return ++it->second.served;
 }
 
 common::SteadyTime HttpServer::noteRequestBegan(const Poco::Net::StreamSocket& socket,
@@ -349,14 +351,6 @@ common::SteadyTime HttpServer::noteRequestBegan(const Poco::Net::StreamSocket& s
   if (it == connections_.end()) return now;
   if (!it->second.request_began) it->second.request_began = now;
   return *it->second.request_began;
-}
-
-std::optional<common::SteadyTime> HttpServer::takeRequestBegan(
-    const Poco::Net::StreamSocket& socket) {
-  std::lock_guard<std::mutex> lock(connections_mutex_);
-  auto it = connections_.find(socket.impl());
-  if (it == connections_.end()) return std::nullopt;
-  return std::exchange(it->second.request_began, std::nullopt);
 }
 
 ServerStats HttpServer::stats() const {

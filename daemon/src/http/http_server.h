@@ -159,9 +159,15 @@ class HttpServer {
   bool stopping() const { return stopping_; }
   int queued() const { return dispatcher_->queuedConnections(); }
   void countRequest() { ++requests_total_; }
-  /// The client's address of an admitted connection ("local" on a Unix-domain socket), as taken
-  /// at accept.
-  std::string peerIp(const Poco::Net::StreamSocket& socket);
+  /// What the record made at accept says of a connection's next request, in one look: the
+  /// client's address ("local" on a Unix-domain socket), and when the request began to arrive
+  /// if a loop waited for the rest of it (noteRequestBegan): its budget counts from then,
+  /// whoever serves it.
+  struct Arrival {
+    std::string peer_ip;
+    std::optional<common::SteadyTime> began;
+  };
+  Arrival arrival(const Poco::Net::StreamSocket& socket);
   /// Counts a connection closed because its client read nothing of a response for
   /// http.send_timeout_ms.
   void countSlowReader() { ++slow_readers_closed_; }
@@ -179,14 +185,13 @@ class HttpServer {
   /// The connection is finished with (closed, or handed to another owner such as the WebSocket
   /// hub): its client address no longer holds it. Call once, while the socket is still held.
   void connectionDone(const Poco::Net::StreamSocket& socket);
-  /// Counts a request served on the connection; returns how many it has served in all.
+  /// Counts a request served (taken whole) on the connection, forgetting when it began;
+  /// returns how many it has served in all.
   int countServed(const Poco::Net::StreamSocket& socket);
-  /// When the connection's request began to arrive, if a loop waited for the rest of it: its
-  /// budget counts from then, whoever serves it. noteRequestBegan keeps the first time noted;
-  /// takeRequestBegan forgets it.
+  /// Notes that the connection's request has begun to arrive, keeping the first time noted
+  /// until countServed(); returns that time.
   common::SteadyTime noteRequestBegan(const Poco::Net::StreamSocket& socket,
                                       common::SteadyTime now);
-  std::optional<common::SteadyTime> takeRequestBegan(const Poco::Net::StreamSocket& socket);
   /// Lets an idle keep-alive connection (nothing buffered) wait for its next request on an event
   /// loop, without a worker; false when it cannot (the caller then keeps waiting itself).
   /// `answer_there`: the loop answers what it can itself (EventLoops::park).

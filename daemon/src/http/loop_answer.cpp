@@ -4,7 +4,6 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketDefs.h>
-#include <Poco/String.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -50,8 +49,8 @@ EventLoops::Answer next(Next what) {
 }
 
 // The body's length when the loop may take the request whole: a version it speaks, no
-// 100-continue, no protocol switch, no chunked body, and at most one plain Content-Length
-// (a worker answers the ambiguous ones). nullopt: a worker serves it.
+// 100-continue, no protocol switch, no chunked body, and at most one plain Content-Length of
+// a sane size (a worker answers the others). nullopt: a worker serves it.
 std::optional<std::size_t> bodyLengthHere(const Poco::Net::HTTPRequest& request) {
   const std::string& version = request.getVersion();
   if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0) {
@@ -60,16 +59,11 @@ std::optional<std::size_t> bodyLengthHere(const Poco::Net::HTTPRequest& request)
   if (request.has("Transfer-Encoding") || request.has("Expect") || request.has("Upgrade")) {
     return std::nullopt;
   }
-  std::optional<std::size_t> length;
-  for (const auto& [name, value] : request) {
-    if (Poco::icompare(name, "Content-Length") != 0) continue;
-    if (length || value.empty() || value.size() > 9 ||
-        value.find_first_not_of("0123456789") != std::string::npos) {
-      return std::nullopt;
-    }
-    length = static_cast<std::size_t>(std::stoul(value));
-  }
-  return length.value_or(0);
+  if (!singleContentLength(request)) return std::nullopt;
+  if (!request.hasContentLength()) return 0;
+  const std::string& length = request.get("Content-Length");
+  if (length.size() > 9) return std::nullopt;  // far past any limit; a worker refuses it
+  return static_cast<std::size_t>(std::stoul(length));
 }
 
 // What an answer must keep until it has been sent: the body's and the answer's shares of the
@@ -184,8 +178,8 @@ EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& ser
   }
   const Pipeline& pipeline = server.pipeline();
   RequestContext& ctx = x->ctx;
-  if (startContext(ctx, x->request, server.peerIp(socket), settings, pipeline,
-                   server.takeRequestBegan(socket))) {
+  const HttpServer::Arrival arrival = server.arrival(socket);
+  if (startContext(ctx, x->request, arrival.peer_ip, settings, pipeline, arrival.began)) {
     return next(Next::kHandOff);  // a malformed target: the worker answers it
   }
   const Pipeline::Pace pace = pipeline.pace(ctx);

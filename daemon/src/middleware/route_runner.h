@@ -36,9 +36,9 @@ class RouteRunner {
   /// For a route of pace kOnExecutor: a fresh cached answer is given to `done` at once, on the
   /// calling thread; otherwise the handler runs on the executor (through the cache, inline
   /// there) and `done` gets its reply there; when the executor's queue is full, `done` gets
-  /// 503 `unavailable` at once. `ctx` must live
-  /// until `done` has been called, which is exactly once, even past the request's deadline:
-  /// whoever waits decides what a late reply is worth (http::deadlineReply).
+  /// 503 `unavailable` at once. `ctx` must live until `done` has been called, which is exactly
+  /// once, even past the request's deadline: whoever waits decides what a late reply is worth
+  /// (http::deadlineReply).
   void submit(http::RequestContext& ctx, const http::Route& route,
               std::function<void(http::Reply)> done);
 
