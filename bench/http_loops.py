@@ -7,10 +7,12 @@ a machine whose speed drifts treats them alike. Besides req/s and p99 it reports
 time per request (user + system, from /proc), which background load on a shared box disturbs far
 less than throughput.
 
-    python3 bench/http_loops.py [--base OLD_BUILD_DIR] [--rounds 3] [--seconds 5]
+    python3 bench/http_loops.py [--build DIR] [--base OLD_BUILD_DIR] [--rounds 3] [--seconds 5]
+                                [--benches health,system-stats,mix]
 
-The build under test is build/release (built if missing); --base adds another build's
-controlcenterd and controlcenterctl, e.g. a worktree of an earlier commit. Results go to
+The build under test is build/release (built if missing) or --build; --base adds another build's
+controlcenterd and controlcenterctl, e.g. a worktree of an earlier commit. --benches runs only
+those named (all three by default). Results go to
 bench/results/http_loops.jsonl, one line per measurement, and a summary table to stdout."""
 import argparse, json, os, socket, statistics, subprocess, sys, tempfile, time
 
@@ -96,9 +98,12 @@ def main():
     ap.add_argument("--base", help="another build directory to compare (controlcenterd, ctl)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--build", help="the build directory under test (default build/release)")
+    ap.add_argument("--benches", default="health,system-stats,mix")
     args = ap.parse_args()
-    new = os.path.join(ROOT, "build/release")
-    if not os.path.exists(os.path.join(new, "controlcenterd")):
+    benches = set(args.benches.split(","))
+    new = os.path.abspath(args.build) if args.build else os.path.join(ROOT, "build/release")
+    if not args.build and not os.path.exists(os.path.join(new, "controlcenterd")):
         subprocess.run(["cmake", "--preset", "release"], cwd=ROOT, check=True)
         subprocess.run(["cmake", "--build", "--preset", "release", "--target", "controlcenterd",
                         "controlcenterctl"], cwd=ROOT, check=True)
@@ -126,14 +131,17 @@ def main():
                                config=os.path.join(build, "../../etc/controlcenterd.properties"))
                     try:
                         url = f"http://{d.http}"
-                        for conns in (10, 150, 1000):
+                        for conns in (10, 150, 1000) if "health" in benches else ():
                             record(name, "health", conns, measured(
                                 d, lambda: wrk(url + "/health", d.token, args.seconds, conns)))
-                        record(name, "system-stats", 150, measured(
-                            d, lambda: wrk(url + "/api/system/stats", d.token, args.seconds, 150)))
-                        record(name, "mix", 150, measured(
-                            d, lambda: mix(d, os.path.join(build, "controlcenterctl"),
-                                           args.seconds)))
+                        if "system-stats" in benches:
+                            record(name, "system-stats", 150, measured(
+                                d, lambda: wrk(url + "/api/system/stats", d.token, args.seconds,
+                                               150)))
+                        if "mix" in benches:
+                            record(name, "mix", 150, measured(
+                                d, lambda: mix(d, os.path.join(build, "controlcenterctl"),
+                                               args.seconds)))
                     finally:
                         d.stop()
     finally:
@@ -151,6 +159,8 @@ def main():
         for bench, conns in (("health", 10), ("health", 150), ("health", 1000),
                              ("system-stats", 150), ("mix", 150)):
             rps = median(name, bench, conns, "req_s")
+            if rps is None:
+                continue
             ng = median("nginx", "health", conns, "req_s") if bench == "health" else None
             ratio = f"{rps / ng:.2f}" if rps and ng else ""
             print(f"| {name} | {bench} | {conns} | {rps:,.0f} | {median(name, bench, conns, 'p99_ms')}"

@@ -180,6 +180,27 @@ TEST(HttpEventLoopsTest, AThousandBusyKeepAliveClientsDoNotTakeAThreadEach) {
   EXPECT_LE(peak.load(), idle_threads + 16) << "idle: " << idle_threads;
 }
 
+// A head the loop cannot parse (empty lines before its request line: Poco's parser stops at the
+// end of the bytes) goes to a worker, which refuses it, and the loop's parser (one stream a
+// thread, reused for every request) is ready for the next request all the same.
+TEST(HttpEventLoopsTest, AHeadTheLoopCannotParseGoesToAWorkerAndTheLoopParsesTheNext) {
+  DaemonProcess d({"-D", "ratelimit.enabled=false", "-D", "http.event_loops=1"});
+  ASSERT_TRUE(d.start()) << d.log();
+  Connection c(d.httpAddress());
+  const int64_t on_loops = onALoop(d, c);
+
+  Connection odd(d.httpAddress());
+  odd.send("\r\n\r\n" + kHealth);
+  Answer refused = odd.read();
+  EXPECT_EQ(refused.head.substr(0, 12), "HTTP/1.1 400") << refused.head;
+  EXPECT_NE(refused.body.find("\"error\""), std::string::npos) << refused.body;
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "a worker answered it";
+
+  c.send(kHealth);
+  EXPECT_EQ(c.read().head.substr(0, 12), "HTTP/1.1 200");
+  EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 1) << "the loop parsed it";
+}
+
 // A store request on a connection a loop holds is served there: the stages on the loop, the
 // handler on the executor, the answer sent from there; bodies that came with their head too.
 TEST(HttpEventLoopsTest, StoreRequestsAreServedOnTheLoopTheirHandlersOnTheExecutor) {

@@ -104,7 +104,7 @@ class DaemonApp final : public Poco::Util::ServerApplication, public admin::Admi
   void applyReloadable(const DaemonSettings& next);
   void registerListenerMetrics();
   void checkOpenFileLimit(const config::Config& c);
-  std::vector<http::ServerStats> listenerStats() const;
+  std::vector<http::ServerShedding> listenerShedding() const;
   void releaseMemoryAfterBursts();
   /// Once every auth.token_purge_interval_s (the first time at start), deletes the expired
   /// token records from the store, on the executor: the lifecycle loop only waits for signals.
@@ -376,7 +376,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   services_->health.add(
       "overload",
       [this] {
-        const auto listeners = listenerStats();
+        const auto listeners = listenerShedding();
         return overloadCheck(DescriptorShedding::of(listeners), MemoryShedding::of(listeners),
                              std::chrono::steady_clock::now());
       },
@@ -552,9 +552,9 @@ void DaemonApp::checkOpenFileLimit(const config::Config& c) {
   if (auto warning = descriptorLimitWarning(descriptor_budget_, soft)) spdlog::warn("{}", *warning);
 }
 
-std::vector<http::ServerStats> DaemonApp::listenerStats() const {
-  std::vector<http::ServerStats> all{http_->stats(), admin_->stats()};
-  if (admin_unix_) all.push_back(admin_unix_->stats());
+std::vector<http::ServerShedding> DaemonApp::listenerShedding() const {
+  std::vector<http::ServerShedding> all{http_->shedding(), admin_->shedding()};
+  if (admin_unix_) all.push_back(admin_unix_->shedding());
   return all;
 }
 
@@ -578,7 +578,7 @@ void DaemonApp::purgeExpiredTokensWhenDue() {
 
 void DaemonApp::releaseMemoryAfterBursts() {
   int64_t passed = 0;
-  for (const auto& s : listenerStats()) {
+  for (const auto& s : listenerShedding()) {
     passed += s.request_memory.reserved_total + s.response_memory.reserved_total;
   }
   if (memory_trimmer_->tick(passed)) {
@@ -619,7 +619,7 @@ void DaemonApp::registerListenerMetrics() {
                    {}});
   });
   services_->metrics.addCollector([this](std::vector<metrics::CollectedFamily>& out) {
-    const auto listeners = listenerStats();
+    const auto listeners = listenerShedding();
     const auto shedding = DescriptorShedding::of(listeners);
     const auto memory = MemoryShedding::of(listeners);
     out.push_back({"controlcenter_accept_failures_total",
@@ -802,7 +802,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
   o->set("websockets", services_->hub->statusJson());
   o->set("redis", services_->redisStatus());
   o->set("bus", services_->busStatus());
-  const auto shedding = DescriptorShedding::of(listenerStats());
+  const auto shedding = DescriptorShedding::of(listenerShedding());
   auto d = http::newObject();
   // null where there is no limit to read (Windows); an unlimited one is shown as null too.
   const bool limited =
@@ -818,7 +818,7 @@ Poco::JSON::Object::Ptr DaemonApp::status() const {
              : Poco::Dynamic::Var());
   auto overload = http::newObject();
   overload->set("descriptors", d);
-  const auto memory = MemoryShedding::of(listenerStats());
+  const auto memory = MemoryShedding::of(listenerShedding());
   auto budget = [&](const http::BudgetStats& b) {
     auto m = http::newObject();
     m->set("limit", b.limit);

@@ -5,7 +5,7 @@
 
 namespace cc::app {
 
-DescriptorShedding DescriptorShedding::of(const std::vector<http::ServerStats>& listeners) {
+DescriptorShedding DescriptorShedding::of(const std::vector<http::ServerShedding>& listeners) {
   DescriptorShedding sum;
   for (const auto& s : listeners) {
     sum.accept_failures += s.accept_failures;
@@ -31,7 +31,7 @@ void addBudget(http::BudgetStats& sum, const http::BudgetStats& one) {
 
 }  // namespace
 
-MemoryShedding MemoryShedding::of(const std::vector<http::ServerStats>& listeners) {
+MemoryShedding MemoryShedding::of(const std::vector<http::ServerShedding>& listeners) {
   MemoryShedding sum;
   for (const auto& s : listeners) {
     addBudget(sum.requests, s.request_memory);

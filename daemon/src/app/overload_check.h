@@ -23,7 +23,7 @@ struct DescriptorShedding {
   int64_t idle_closed = 0;                 // idle keep-alive connections closed to make room
   std::optional<common::SteadyTime> last;  // the latest EMFILE/ENFILE of any listener
 
-  static DescriptorShedding of(const std::vector<http::ServerStats>& listeners);
+  static DescriptorShedding of(const std::vector<http::ServerShedding>& listeners);
 };
 
 /// What every listener held and refused within its memory budgets, summed: request bodies
@@ -33,7 +33,7 @@ struct MemoryShedding {
   http::BudgetStats requests;
   http::BudgetStats responses;
 
-  static MemoryShedding of(const std::vector<http::ServerStats>& listeners);
+  static MemoryShedding of(const std::vector<http::ServerShedding>& listeners);
 };
 
 /// Warns while a listener ran out of file descriptors or of room for bodies or answers within

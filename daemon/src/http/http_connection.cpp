@@ -540,7 +540,7 @@ void HttpConnection::run() {
     // A route that reads its body itself gets it unread, as a source to pull from.
     std::optional<ConnectionBodySource> body_source;
     if (!early && ctx.method == "POST") {
-      const RouteMatch match = pipeline.router().match(ctx.method, ctx.path);
+      const RouteMatch& match = pipeline.lookup(ctx);
       if (match.route != nullptr && match.route->options.streams_body) {
         body_source.emplace(*request, session, settings.import_max_body_bytes.load());
         ctx.body_source = &*body_source;

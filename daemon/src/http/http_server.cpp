@@ -353,8 +353,23 @@ common::SteadyTime HttpServer::noteRequestBegan(const Poco::Net::StreamSocket& s
   return *it->second.request_began;
 }
 
+ServerShedding HttpServer::shedding() const {
+  ServerShedding s;
+  s.accept_failures = accept_failures_.load();
+  s.shed_descriptors = shed_descriptors_.load();
+  s.idle_closed_descriptors = idle_closed_.load();
+  if (int64_t at = exhausted_at_ns_.load(); at != 0) {
+    s.descriptors_exhausted_at = common::SteadyTime(
+        std::chrono::duration_cast<common::SteadyTime::duration>(std::chrono::nanoseconds(at)));
+  }
+  s.request_memory = request_memory_.stats(settings_->max_request_bytes.load());
+  s.response_memory = response_memory_.stats(settings_->max_response_bytes.load());
+  return s;
+}
+
 ServerStats HttpServer::stats() const {
   ServerStats s;
+  static_cast<ServerShedding&>(s) = shedding();
   s.threads_busy = dispatcher_->currentConnections();
   s.threads_max = settings_->threads;
   s.connections_current = dispatcher_->currentConnections();
@@ -368,16 +383,7 @@ ServerStats HttpServer::stats() const {
   s.connections_total = accepted_.load();
   s.requests_total = requests_total_.load();
   s.inflight = inflight_.load();
-  s.accept_failures = accept_failures_.load();
-  s.shed_descriptors = shed_descriptors_.load();
   s.slow_readers_closed = slow_readers_closed_.load();
-  s.request_memory = request_memory_.stats(settings_->max_request_bytes.load());
-  s.response_memory = response_memory_.stats(settings_->max_response_bytes.load());
-  s.idle_closed_descriptors = idle_closed_.load();
-  if (int64_t at = exhausted_at_ns_.load(); at != 0) {
-    s.descriptors_exhausted_at = common::SteadyTime(
-        std::chrono::duration_cast<common::SteadyTime::duration>(std::chrono::nanoseconds(at)));
-  }
   return s;
 }
 

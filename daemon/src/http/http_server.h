@@ -76,7 +76,21 @@ struct ServerSettings {
 };
 
 /// Counters of one listener, for /admin/status and /metrics.
-struct ServerStats {
+/// What a listener shed to protect itself since start: read without a lock, as the overload
+/// health check does at every /health.
+struct ServerShedding {
+  int64_t accept_failures = 0;          // accept() errors, out of descriptors included
+  int64_t shed_descriptors = 0;         // answered 503 overloaded on the reserve descriptor
+  int64_t idle_closed_descriptors = 0;  // idle keep-alive connections closed to make room
+  std::optional<common::SteadyTime> descriptors_exhausted_at;  // the last EMFILE/ENFILE
+  // Request bodies in memory (overload.max_request_bytes; refused: answered 503 overloaded, the
+  // body unread) and answers waiting to be sent (overload.max_response_bytes; refused: answered
+  // 503 overloaded instead of the answer built).
+  BudgetStats request_memory;
+  BudgetStats response_memory;
+};
+
+struct ServerStats : ServerShedding {
   int threads_busy = 0;
   int threads_max = 0;
   int connections_current = 0;      // being served by a worker
@@ -90,16 +104,7 @@ struct ServerStats {
   int64_t connections_total = 0;               // accepted since start, refused ones included
   int64_t requests_total = 0;
   int64_t inflight = 0;
-  int64_t accept_failures = 0;          // accept() errors, out of descriptors included
-  int64_t shed_descriptors = 0;         // answered 503 overloaded on the reserve descriptor
-  int64_t idle_closed_descriptors = 0;  // idle keep-alive connections closed to make room
-  std::optional<common::SteadyTime> descriptors_exhausted_at;  // the last EMFILE/ENFILE
   int64_t slow_readers_closed = 0;  // read nothing of a response for http.send_timeout_ms
-  // Request bodies in memory (overload.max_request_bytes; refused: answered 503 overloaded, the
-  // body unread) and answers waiting to be sent (overload.max_response_bytes; refused: answered
-  // 503 overloaded instead of the answer built).
-  BudgetStats request_memory;
-  BudgetStats response_memory;
 };
 
 /// Serves one listening socket. Unlike Poco's HTTPServer:
@@ -140,6 +145,8 @@ class HttpServer {
   void stop();
 
   ServerStats stats() const;
+  /// The shedding part of stats(), without taking a lock.
+  ServerShedding shedding() const;
   /// "127.0.0.1:8080" as bound.
   std::string boundAddress() const;
   Poco::Net::ServerSocket& socket() { return socket_; }

@@ -8,9 +8,15 @@
 
 namespace cc::http {
 
+const RouteMatch& Pipeline::lookup(RequestContext& ctx) const {
+  if (!ctx.match) ctx.match = router_->match(ctx.method, ctx.path);
+  return *ctx.match;
+}
+
 Pipeline::Begun Pipeline::enter(RequestContext& ctx) const {
   Begun begun;
-  RouteMatch match = router_->match(ctx.method, ctx.path);
+  lookup(ctx);
+  RouteMatch& match = *ctx.match;
   if (match.route != nullptr) {
     ctx.route = match.route->pattern;
     ctx.path_params = std::move(match.params);
@@ -61,9 +67,8 @@ void Pipeline::holdForSending(const RequestContext& ctx, Reply& reply) {
       ctx.request_id);
 }
 
-Pipeline::Pace Pipeline::pace(const RequestContext& ctx) const {
-  RouteMatch match = router_->match(ctx.method, ctx.path);
-  const Route* route = match.route;
+Pipeline::Pace Pipeline::pace(RequestContext& ctx) const {
+  const Route* route = lookup(ctx).route;
   for (const auto& stage : middleware_) {
     if (stage->mayWait(ctx, route)) return Pace::kWaits;
   }

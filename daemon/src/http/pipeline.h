@@ -71,7 +71,10 @@ class Pipeline {
   /// stage or the invoker would wait for it; kOnExecutor when only the handler would (a store
   /// route, not bulk, not reading its own body, with a submitter); kWaits otherwise. The event
   /// loops serve the first two themselves instead of handing them to a worker.
-  Pace pace(const RequestContext& ctx) const;
+  Pace pace(RequestContext& ctx) const;
+  /// The request's route (or its 404, 405 or OPTIONS outcome), asked of the router once per
+  /// request: the first call stores the answer in ctx.match, later calls return it.
+  const RouteMatch& lookup(RequestContext& ctx) const;
 
  private:
   Begun enter(RequestContext& ctx) const;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "http/route_match.h"
 
 namespace Poco::Net {
 class HTTPRequest;
@@ -60,7 +61,10 @@ struct RequestContext {
   std::string raw_query;
   std::map<std::string, std::string> query;  // decoded; the first value of a repeated name wins
   std::map<std::string, std::string> path_params;
-  std::string route;      // the matched route template, e.g. /api/agents/{id}; "" if none
+  std::string route;  // the matched route template, e.g. /api/agents/{id}; "" if none
+  /// The router's answer for method and path, once Pipeline::lookup has asked it (its params
+  /// then move to path_params).
+  std::optional<RouteMatch> match;
   std::string client_ip;  // after trusted-proxy handling; the peer's address otherwise
   std::string peer_ip;    // the socket peer ("local" on a Unix-domain socket)
   std::string body;

@@ -5,10 +5,12 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/reply.h"
 #include "http/request_context.h"
+#include "http/route_match.h"
 
 namespace cc::http {
 
@@ -41,24 +43,16 @@ struct Route {
   std::vector<std::string> segments;  // "{name}" marks a parameter
 };
 
-/// The outcome of a lookup: a route with its parameters, or the status to answer (404, or 405
-/// with the allowed methods).
-struct RouteMatch {
-  const Route* route = nullptr;
-  std::map<std::string, std::string> params;
-  int status = 0;                // 0 on a match, else 404 or 405
-  std::string allow;             // for 405 and OPTIONS: "GET, HEAD, POST"
-  bool options_request = false;  // OPTIONS on a known path
-};
-
 /// Routes are added at start-up, then the router is only read: matching is thread-safe.
 /// A literal segment beats a parameter (/api/agents/active before /api/agents/{id}); HEAD is
-/// served by GET routes; OPTIONS on a known path answers with Allow.
+/// served by GET routes; OPTIONS on a known path answers with Allow. A lookup splits the path
+/// without copying it and builds the Allow list only for 405 and OPTIONS; the pipeline looks a
+/// request up once (Pipeline::route).
 class Router {
  public:
   void add(const std::string& method, const std::string& pattern, Handler handler,
            RouteOptions options = {});
-  RouteMatch match(const std::string& method, const std::string& path) const;
+  RouteMatch match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

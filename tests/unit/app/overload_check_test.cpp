@@ -13,19 +13,19 @@ class OverloadCheckTest : public ::testing::Test {
 };
 
 TEST_F(OverloadCheckTest, PassesWhenNoListenerEverRanOutOfDescriptors) {
-  auto r = overloadCheck(DescriptorShedding::of({http::ServerStats{}, http::ServerStats{}}),
+  auto r = overloadCheck(DescriptorShedding::of({http::ServerShedding{}, http::ServerShedding{}}),
                          MemoryShedding{}, clock_.now());
   EXPECT_EQ(r.status, health::HealthStatus::kPass);
   EXPECT_NE(r.output.find("not shedding"), std::string::npos) << r.output;
 }
 
 TEST_F(OverloadCheckTest, WarnsWithinTheWindowAfterTheLastExhaustionSummingEveryListener) {
-  http::ServerStats pub;
+  http::ServerShedding pub;
   pub.shed_descriptors = 7;
   pub.idle_closed_descriptors = 12;
   pub.descriptors_exhausted_at = clock_.now();
   pub.accept_failures = 20;
-  http::ServerStats admin;
+  http::ServerShedding admin;
   admin.shed_descriptors = 1;
   admin.accept_failures = 2;
   clock_.advance(3s);
@@ -50,9 +50,9 @@ TEST_F(OverloadCheckTest, WarnsWithinTheWindowAfterTheLastExhaustionSummingEvery
 }
 
 TEST_F(OverloadCheckTest, WarnsWhileRequestsAreRefusedForWantOfRoomForTheirBodies) {
-  http::ServerStats pub;
+  http::ServerShedding pub;
   pub.request_memory = {1000, 4096, 3, clock_.now()};
-  http::ServerStats admin;
+  http::ServerShedding admin;
   admin.request_memory = {24, 4096, 0, std::nullopt};
   auto memory = MemoryShedding::of({pub, admin});
   EXPECT_EQ(memory.requests.held, 1024);
@@ -73,9 +73,9 @@ TEST_F(OverloadCheckTest, WarnsWhileRequestsAreRefusedForWantOfRoomForTheirBodie
 }
 
 TEST_F(OverloadCheckTest, WarnsWhileAnswersAreReplacedForWantOfRoomToSendThem) {
-  http::ServerStats pub;
+  http::ServerShedding pub;
   pub.response_memory = {5000, 8192, 2, clock_.now()};
-  http::ServerStats admin;
+  http::ServerShedding admin;
   admin.response_memory = {0, 8192, 1, std::nullopt};
   auto memory = MemoryShedding::of({pub, admin});
   EXPECT_EQ(memory.responses.held, 5000);

@@ -114,6 +114,24 @@ TEST_F(PipelinePaceTest, WithoutASubmitterOrAnInvokerAStoreRouteNeedsAWorker) {
   EXPECT_EQ(bare.pace(ctx), Pace::kWaits);
 }
 
+TEST_F(PipelinePaceTest, ARequestIsLookedUpOnceForItsPaceAndItsChain) {
+  withRunner(true);
+  RequestContext ctx;
+  ctx.method = ctx.routing_method = "GET";
+  ctx.path = "/store";
+  EXPECT_EQ(pipeline_->pace(ctx), Pace::kOnExecutor);
+  ASSERT_TRUE(ctx.match.has_value());
+  const Route* found = ctx.match->route;
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(&pipeline_->lookup(ctx), &*ctx.match) << "the answer kept is the one returned";
+  // The chain serves the route the pace was decided for, without asking the router again:
+  // a path changed after the lookup is not looked up anew.
+  ctx.path = "/memory";
+  Pipeline::Begun begun = pipeline_->begin(ctx);
+  EXPECT_EQ(begun.route, found);
+  EXPECT_EQ(ctx.route, "/store");
+}
+
 TEST_F(PipelinePaceTest, InTwoStepsTheStagesSeeTheRequestAndTheReplyAsInOne) {
   withRunner(true);
   RequestContext ctx;
