@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 
 namespace cc::app {
 
@@ -42,13 +43,18 @@ MemoryShedding MemoryShedding::of(const std::vector<http::ServerShedding>& liste
 
 health::CheckResult overloadCheck(const DescriptorShedding& descriptors,
                                   const MemoryShedding& memory, common::SteadyTime now) {
-  const std::string shed =
-      std::to_string(descriptors.refused) + " connection(s) answered 503 overloaded, " +
-      std::to_string(descriptors.idle_closed) + " idle keep-alive connection(s) closed, " +
-      std::to_string(memory.requests.refused) +
-      " request(s) refused for want of room for their body, " +
-      std::to_string(memory.responses.refused) +
-      " answer(s) replaced by 503 for want of room to send them since start";
+  // Built in one string: the check runs at every /health.
+  std::string shed;
+  shed.reserve(256);
+  auto count = [&shed](int64_t n, std::string_view what) {
+    shed += std::to_string(n);
+    shed += what;
+  };
+  count(descriptors.refused, " connection(s) answered 503 overloaded, ");
+  count(descriptors.idle_closed, " idle keep-alive connection(s) closed, ");
+  count(memory.requests.refused, " request(s) refused for want of room for their body, ");
+  count(memory.responses.refused,
+        " answer(s) replaced by 503 for want of room to send them since start");
   auto recent = [&](const std::optional<common::SteadyTime>& at) {
     return at && now - *at < kOverloadWindow;
   };
@@ -69,7 +75,8 @@ health::CheckResult overloadCheck(const DescriptorShedding& descriptors,
          " s ago");
   }
   if (!why.empty()) return {health::HealthStatus::kWarn, why + ": " + shed};
-  return {health::HealthStatus::kPass, "not shedding; " + shed};
+  shed.insert(0, "not shedding; ");
+  return {health::HealthStatus::kPass, std::move(shed)};
 }
 
 }  // namespace cc::app

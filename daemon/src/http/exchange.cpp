@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <istream>
 #include <random>
 #include <utility>
 #include <vector>
@@ -72,6 +73,109 @@ std::string peerIpOf(const Poco::Net::StreamSocket& socket) {
     // Reset before the first request: it will fail to parse and end the connection anyway.
   }
   return "local";
+}
+
+namespace {
+
+// Poco's limits (HTTPRequest, MessageHeader) for what the plain reading below takes.
+constexpr std::size_t kMaxMethod = 32;
+constexpr std::size_t kMaxFieldName = 256;
+constexpr std::size_t kMaxFieldValue = 8192;
+constexpr std::size_t kMaxFields = 100;
+
+bool isTokenChar(char c) {
+  return Poco::Ascii::isAlphaNumeric(c) || (c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c));
+}
+bool isValueChar(char c) { return (c >= 0x21 && c <= 0x7e) || c == ' ' || c == '\t'; }
+
+// The next line of `rest` without its CRLF; false when it has no CRLF or a lone CR or LF.
+bool takeLine(std::string_view& rest, std::string_view& line) {
+  const std::size_t end = rest.find("\r\n");
+  if (end == std::string_view::npos) return false;
+  line = rest.substr(0, end);
+  rest.remove_prefix(end + 2);
+  return line.find_first_of("\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+bool readPlainRequestHead(std::string_view head, Poco::Net::HTTPRequest& request) {
+  std::string_view line;
+  if (!takeLine(head, line)) return false;
+  const std::size_t sp1 = line.find(' ');
+  if (sp1 == 0 || sp1 == std::string_view::npos || sp1 > kMaxMethod) return false;
+  const std::string_view method = line.substr(0, sp1);
+  for (char c : method) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  const std::size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || sp2 == sp1 + 1) return false;
+  const std::string_view uri = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  for (char c : uri) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  const std::string_view version = line.substr(sp2 + 1);
+  if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0) {
+    return false;
+  }
+  struct Field {
+    std::string_view name;
+    std::string_view value;
+  };
+  thread_local std::vector<Field> fields;
+  fields.clear();
+  while (true) {
+    if (!takeLine(head, line)) return false;
+    if (line.empty()) break;
+    const std::size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos || colon > kMaxFieldName) return false;
+    const std::string_view name = line.substr(0, colon);
+    for (char c : name) {
+      if (!isTokenChar(c)) return false;
+    }
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    if (value.size() > kMaxFieldValue) return false;  // Poco's limit is before its right trim
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (value.find("=?") != std::string_view::npos) return false;  // Poco decodes those words
+    for (char c : value) {
+      if (!isValueChar(c)) return false;
+    }
+    if (fields.size() == kMaxFields) return false;
+    fields.push_back({name, value});
+  }
+  if (!head.empty()) return false;  // bytes past the empty line: not a head alone
+  request.setMethod(std::string(method));
+  request.setURI(std::string(uri));
+  request.setVersion(std::string(version));
+  for (const auto& f : fields) request.add(std::string(f.name), std::string(f.value));
+  return true;
+}
+
+namespace {
+
+// An istream over bytes in memory, made once per thread and pointed at each head Poco reads: a
+// std::istream made for every request costs more than the parse itself (its locale set-up).
+std::istream& streamOver(std::string_view bytes) {
+  struct View : std::streambuf {
+    void point(std::string_view b) {
+      char* begin = const_cast<char*>(b.data());  // only read: an istream's get area is char*
+      setg(begin, begin, begin + b.size());
+    }
+  };
+  thread_local View view;
+  thread_local std::istream in(&view);
+  view.point(bytes);
+  in.clear();
+  return in;
+}
+
+}  // namespace
+
+void readRequestHead(std::string_view head, Poco::Net::HTTPRequest& request) {
+  if (readPlainRequestHead(head, request)) return;
+  request.read(streamOver(head));
 }
 
 bool singleContentLength(const Poco::Net::HTTPRequest& request) {

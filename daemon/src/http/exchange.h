@@ -32,6 +32,16 @@ std::string requestIdFor(const std::string& client_value);
 /// socket (or when the peer is already gone).
 std::string peerIpOf(const Poco::Net::StreamSocket& socket);
 
+/// Reads a request head (its bytes up to and including the empty line that ends it) into
+/// `request`, with the result Poco's HTTPRequest::read gives: a plain head (a request line of an
+/// upper-case method, a target and HTTP/1.0 or 1.1, then at most 100 `Name: value` fields of
+/// printable ASCII within Poco's limits, no folded or encoded values) is split in place; any
+/// other is given to Poco's parser. Throws what Poco throws for a head it refuses.
+void readRequestHead(std::string_view head, Poco::Net::HTTPRequest& request);
+/// The in-place half of readRequestHead: false, `request` untouched, for a head it leaves to
+/// Poco's parser.
+bool readPlainRequestHead(std::string_view head, Poco::Net::HTTPRequest& request);
+
 /// False when the head has two Content-Length headers, or one that is not a plain number: the
 /// body's end is then ambiguous (request smuggling through a proxy that picks the other one),
 /// and the request is refused instead of guessed at.

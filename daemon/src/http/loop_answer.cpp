@@ -6,7 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <istream>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -40,20 +39,6 @@ int receiveNow(Poco::Net::StreamSocket& socket, char* buffer, int length, int fl
   } catch (const Poco::Exception&) {
     return -2;
   }
-}
-
-// An istream over bytes in memory, made once per thread and pointed at each request's head: a
-// std::istream made for every request costs more than Poco's parse of the head itself (its
-// locale set-up).
-std::istream& streamOver(char* bytes, std::size_t size) {
-  struct View : std::streambuf {
-    void point(char* begin, std::size_t length) { setg(begin, begin, begin + length); }
-  };
-  thread_local View view;
-  thread_local std::istream in(&view);
-  view.point(bytes, size);
-  in.clear();
-  return in;
 }
 
 EventLoops::Answer next(Next what) {
@@ -161,7 +146,7 @@ EventLoops::Answer answerOnLoop(Poco::Net::StreamSocket& socket, HttpServer& ser
   auto x = std::make_shared<LoopExchange>();
   x->server = &server;
   try {
-    x->request.read(streamOver(peeked.data(), head_size));
+    readRequestHead(bytes.substr(0, head_size), x->request);
   } catch (const Poco::Exception&) {
     return next(Next::kHandOff);
   }

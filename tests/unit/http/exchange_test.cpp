@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -78,6 +80,126 @@ TEST(ResponseHeadTest, MatchesPocosResponseWhateverTheReply) {
   std::string head = responseHead(clash, "HTTP/1.1", true, "rid", 1);
   EXPECT_NE(head.find("\r\nContent-Type: text/plain\r\n"), std::string::npos) << head;
   EXPECT_NE(head.find("\r\nContent-Length: 1\r\n"), std::string::npos) << head;
+}
+
+// What a head reads as: the request line and every field in order, or what was thrown.
+std::string readAs(const std::function<void(Poco::Net::HTTPRequest&)>& read) {
+  Poco::Net::HTTPRequest request;
+  try {
+    read(request);
+  } catch (const Poco::Exception& e) {
+    return std::string("threw ") + e.className();
+  }
+  std::string out = request.getMethod() + "|" + request.getURI() + "|" + request.getVersion();
+  for (const auto& [name, value] : request) out += "\n" + name + "=" + value;
+  return out;
+}
+
+std::string pocoReads(const std::string& head) {
+  return readAs([&](Poco::Net::HTTPRequest& r) {
+    std::istringstream in(head);
+    r.read(in);
+  });
+}
+
+std::string weRead(const std::string& head) {
+  return readAs([&](Poco::Net::HTTPRequest& r) { readRequestHead(head, r); });
+}
+
+TEST(RequestHeadTest, PlainHeadsAreReadInPlaceAsPocoReadsThem) {
+  const std::string heads[] = {
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+      "GET /api/agents?limit=5&q=a%20b HTTP/1.0\r\n\r\n",
+      "POST /api/projects HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: application/json\r\n"
+      "Content-Length: 22\r\nAuthorization: Bearer abc.def\r\nX-Empty:\r\n"
+      "X-Spaced: \t  padded value \t \r\nx-dup: 1\r\nX-Dup: 2\r\n\r\n",
+      "PATCH /a HTTP/1.1\r\nweird!#$%&'*+-.^_`|~name: ok\r\n\r\n",
+  };
+  for (const std::string& head : heads) {
+    Poco::Net::HTTPRequest request;
+    EXPECT_TRUE(readPlainRequestHead(head, request)) << head;
+    EXPECT_EQ(weRead(head), pocoReads(head)) << head;
+  }
+}
+
+TEST(RequestHeadTest, AnyOtherHeadIsLeftToPoco) {
+  const std::string heads[] = {
+      "\r\n\r\n",
+      "\r\nGET / HTTP/1.1\r\n\r\n",                  // an empty line before the request line
+      "GET  /two-spaces HTTP/1.1\r\n\r\n",           // two spaces
+      "get /lower HTTP/1.1\r\n\r\n",                 // a method Poco reads but we do not
+      "GET /x HTTP/2.0\r\n\r\n",                     // a version the plain reading does not take
+      "GET /x HTTP/1.1\r\nFolded: a\r\n b\r\n\r\n",  // an obsolete line folding
+      "GET /x HTTP/1.1\r\nEncoded: =?UTF-8?B?w6k=?=\r\n\r\n",
+      "GET /x HTTP/1.1\r\nNo colon here\r\n\r\n",
+      "GET /x HTTP/1.1\r\nBad Name: v\r\n\r\n",
+      "GET /x HTTP/1.1\r\nBare: cr\rin it\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHigh: \xc3\xa9\r\n\r\n",
+      "GET /x HTTP/1.1\r\nV: \v\r\n\r\n",
+      "GET /x HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\n\r\n",  // more than a head
+      "GET /x HTTP/1.1\nHost: x\n\n",                                  // bare line feeds
+      std::string(33, 'A') + " /long-method HTTP/1.1\r\n\r\n",
+      "GET /x HTTP/1.1\r\n" + std::string(257, 'n') + ": v\r\n\r\n",
+      "GET /x HTTP/1.1\r\nLong: " + std::string(8190, 'v') + "    \r\n\r\n",
+  };
+  for (const std::string& head : heads) {
+    Poco::Net::HTTPRequest request;
+    EXPECT_FALSE(readPlainRequestHead(head, request)) << head;
+    EXPECT_EQ(weRead(head), pocoReads(head)) << head;
+  }
+}
+
+TEST(RequestHeadTest, AtPocosLimitsBothReadTheSame) {
+  std::string many = "GET /x HTTP/1.1\r\n";
+  for (int i = 0; i < 100; ++i) many += "F" + std::to_string(i) + ": v\r\n";
+  const std::string heads[] = {
+      many + "\r\n",
+      many + "One-more: v\r\n\r\n",
+      std::string(32, 'A') + " /x HTTP/1.1\r\n\r\n",
+      "GET /x HTTP/1.1\r\n" + std::string(256, 'n') + ": v\r\n\r\n",
+      "GET /x HTTP/1.1\r\nLong: " + std::string(8192, 'v') + "\r\n\r\n",
+      "GET /x HTTP/1.1\r\nLong: " + std::string(8193, 'v') + "\r\n\r\n",
+  };
+  for (const std::string& head : heads) EXPECT_EQ(weRead(head), pocoReads(head)) << head.size();
+}
+
+// Heads changed at random places with the bytes that matter to a parser: whatever the plain
+// reading takes, it reads as Poco does, and it throws nothing Poco would not.
+TEST(RequestHeadTest, MutatedHeadsReadAsPocoReadsThem) {
+  const std::string bases[] = {
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\n",
+      "POST /api/agents HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nX-A: b c\r\n\r\n",
+  };
+  const std::string alphabet = std::string(" \t:\r\n=?Aa/%\x7f\x80\v\0", 15);
+  std::mt19937 rng(20261203);
+  int plain = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string head = bases[i % 2];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % head.size();
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          head[at] = c;
+          break;
+        case 1:
+          head.insert(head.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          head.erase(at, 1);
+          break;
+      }
+    }
+    // As the loop gives it: the bytes up to the first empty line.
+    const std::size_t end = head.find("\r\n\r\n");
+    if (end == std::string::npos) continue;
+    head.resize(end + 4);
+    Poco::Net::HTTPRequest request;
+    plain += readPlainRequestHead(head, request) ? 1 : 0;
+    ASSERT_EQ(weRead(head), pocoReads(head)) << "case " << i << ": " << head;
+  }
+  EXPECT_GT(plain, 1000) << "the mutations left some heads plain";
 }
 
 }  // namespace
