@@ -24,12 +24,30 @@ struct HealthRegistry::Entry {
   Check check;
   bool gates_readiness;
   std::atomic<Entry*> next{nullptr};
-  // The JSON of the result last answered, reused while the check answers the same: a check's
-  // output rarely changes, and escaping it again was most of the cost of an answer.
-  std::mutex rendered_mutex;
-  CheckResult rendered_result;
-  std::string rendered;
 };
+
+namespace {
+
+// The JSON of a check's result last answered on this thread, reused while the check answers the
+// same: a check's output rarely changes, and escaping it again was most of the cost of an
+// answer. Kept per thread (the event loops answer /health side by side) for one registry at a
+// time.
+struct Rendered {
+  const void* entry = nullptr;  // whose (a readiness answer leaves some checks out)
+  CheckResult result;
+  std::string json;
+};
+std::vector<Rendered>& renderedFor(const void* registry) {
+  thread_local const void* owner = nullptr;
+  thread_local std::vector<Rendered> rendered;
+  if (owner != registry) {
+    rendered.clear();
+    owner = registry;
+  }
+  return rendered;
+}
+
+}  // namespace
 
 namespace {
 
@@ -129,25 +147,31 @@ HealthAnswer HealthRegistry::answer(bool readiness, double uptime_s) const {
   // once they have all answered.
   thread_local std::string checks;
   checks.clear();
+  std::vector<Rendered>& rendered = renderedFor(this);
+  std::size_t index = 0;  // of the check in this answer; the lifecycle's is not kept
   bool first = true;
-  HealthStatus status = evaluate(readiness, [&](Entry* e, const std::string& name,
-                                                CheckResult&& result) {
-    if (!first) checks += ',';
-    first = false;
-    std::unique_lock<std::mutex> lock;
-    if (e != nullptr) lock = std::unique_lock<std::mutex>(e->rendered_mutex, std::try_to_lock);
-    if (lock.owns_lock() && !e->rendered.empty() && e->rendered_result.status == result.status &&
-        e->rendered_result.output == result.output) {
-      checks += e->rendered;
-      return;
-    }
-    const std::size_t at = checks.size();
-    appendCheck(checks, name, result);
-    if (lock.owns_lock()) {
-      e->rendered.assign(checks, at, std::string::npos);
-      e->rendered_result = std::move(result);
-    }
-  });
+  HealthStatus status =
+      evaluate(readiness, [&](Entry* e, const std::string& name, CheckResult&& result) {
+        if (!first) checks += ',';
+        first = false;
+        Rendered* kept = nullptr;
+        if (e != nullptr) {
+          if (rendered.size() <= index) rendered.resize(index + 1);
+          kept = &rendered[index++];
+          if (kept->entry == e && kept->result.status == result.status &&
+              kept->result.output == result.output) {
+            checks += kept->json;
+            return;
+          }
+        }
+        const std::size_t at = checks.size();
+        appendCheck(checks, name, result);
+        if (kept != nullptr) {
+          kept->entry = e;
+          kept->json.assign(checks, at, std::string::npos);
+          kept->result = std::move(result);
+        }
+      });
   HealthAnswer out;
   out.status = status;
   out.body.reserve(96 + checks.size());

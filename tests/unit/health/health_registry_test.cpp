@@ -120,6 +120,31 @@ TEST_F(HealthRegistryTest, ACheckAddedLaterIsInTheNextAnswer) {
   expectAnswersMatchReports();
 }
 
+// The JSON a thread keeps of each check is its own check's: a readiness answer leaves the
+// non-gating checks out, so the same place holds another check there, whose output may read the
+// same; and a thread answering for two registries keeps neither's for the other.
+TEST_F(HealthRegistryTest, AKeptCheckIsReusedOnlyForTheSameCheck) {
+  HealthRegistry other;
+  other.add(
+      "ungated",
+      [] {
+        return CheckResult{HealthStatus::kPass, "ok"};
+      },
+      false);
+  other.add(
+      "gated",
+      [] {
+        return CheckResult{HealthStatus::kPass, "ok"};
+      },
+      true);
+  other.setStarted(true);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(other.healthAnswer(1).body, HealthRegistry::toJson(other.health(), 1));
+    EXPECT_EQ(other.readinessAnswer(1).body, HealthRegistry::toJson(other.readiness(), 1));
+    expectAnswersMatchReports();
+  }
+}
+
 TEST_F(HealthRegistryTest, ThreadsAnsweringAtOnceEachGetTheResultTheirChecksGave) {
   std::atomic<int> calls{0};
   registry_.add(
