@@ -169,6 +169,15 @@ std::string DaemonProcess::adminToken() const {
 
 std::string DaemonProcess::log() const { return readFile(state_dir_ + "/daemon.log"); }
 
+bool DaemonProcess::waitForLog(const std::string& text, std::chrono::milliseconds timeout) const {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (log().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 HttpResult DaemonProcess::get(const std::string& path,
                               const std::map<std::string, std::string>& headers) {
   return httpRequest(http_, "GET", path, {}, headers);

@@ -71,6 +71,10 @@ class DaemonProcess {
   std::string adminAddress() const { return admin_; }
   std::string adminToken() const;
   std::string log() const;
+  /// Waits (up to `timeout`) for `text` to appear in the log; true once it has. For lines a thread
+  /// of the daemon writes after the answer (the access log).
+  bool waitForLog(const std::string& text,
+                  std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) const;
 
   HttpResult get(const std::string& path, const std::map<std::string, std::string>& headers = {});
   HttpResult request(const std::string& method, const std::string& path,

@@ -473,6 +473,7 @@ void DaemonApp::drainListeners(bool restarting) {
     if (!restarting) {
       Poco::File(config_->getString("daemon.state_dir") + "/listeners.json").remove();
     }
+    common::drainAccessLog();
     spdlog::shutdown();
     std::_Exit(restarting ? kExitFailure : EXIT_OK);
   }
@@ -516,6 +517,7 @@ int DaemonApp::restartInPlace(std::unique_ptr<service::PidLock> lock) {
     return kExitFailure;
   }
   spdlog::info("re-executing {} with the listening sockets", handoff->path);
+  common::drainAccessLog();
   spdlog::default_logger()->flush();
   auto failed = service::execHandoff(*handoff);
   spdlog::critical("restart failed: {}", failed.error().message);

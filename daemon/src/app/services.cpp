@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "common/logging.h"
 #include "metrics/process_metrics.h"
 #include "ws/session.h"
 #include "ws/ws_routes.h"
@@ -475,6 +476,10 @@ void Services::registerMetrics() {
                           [this] { return double(cache->counters().coalesced); });
   metrics.gaugeCallback("controlcenter_cache_entries", "Answers held in the response cache.",
                         [this] { return double(cache->entries()); });
+  metrics.counterCallback("controlcenter_access_log_dropped_total",
+                          "Access log lines dropped, the oldest waiting first, because their "
+                          "writer (stderr or log.file) had fallen 8192 lines behind.",
+                          [] { return double(common::accessLogDropped()); });
   metrics.gaugeCallback(
       "controlcenter_ready",
       "1 while /health/ready answers 200 (started, not draining, every readiness check passing).",

@@ -1,10 +1,16 @@
 #include "common/logging.h"
 
 #include <Poco/String.h>
+#include <spdlog/async_logger.h>
+#include <spdlog/details/thread_pool.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <sys/stat.h>
+
+#if defined(__linux__)
+#include <pthread.h>
+#endif
 
 #include <atomic>
 #include <cstdlib>
@@ -20,6 +26,10 @@ std::mutex g_mutex;
 // Loggers are kept alive for the life of the process so the hot path can read a plain pointer.
 std::vector<std::shared_ptr<spdlog::logger>> g_keep;
 std::atomic<spdlog::logger*> g_access{nullptr};
+// The access log's own writer thread and queue (kAccessLogQueueLines). Defined after g_keep so
+// that at exit it is destroyed first: its thread writes what is queued, then ends.
+std::shared_ptr<spdlog::details::thread_pool> g_access_writer;
+std::shared_ptr<spdlog::logger> g_access_sync;  // the same sinks, written at once
 
 // sd-daemon(3) priorities, so journald keeps each line's level.
 int syslogPriority(spdlog::level::level_enum level) {
@@ -94,18 +104,46 @@ void setupLogging(const LogSettings& settings) {
     sinks.push_back(file);
   }
   auto main = std::make_shared<spdlog::logger>("controlcenterd", sinks.begin(), sinks.end());
-  auto access = std::make_shared<spdlog::logger>("access", sinks.begin(), sinks.end());
+  if (!g_access_writer) {
+    g_access_writer = std::make_shared<spdlog::details::thread_pool>(kAccessLogQueueLines, 1, [] {
+#if defined(__linux__)
+      pthread_setname_np(pthread_self(), "cc-access-log");
+#endif
+    });
+  }
+  auto access =
+      std::make_shared<spdlog::async_logger>("access", sinks.begin(), sinks.end(), g_access_writer,
+                                             spdlog::async_overflow_policy::overrun_oldest);
+  auto access_sync = std::make_shared<spdlog::logger>("access", sinks.begin(), sinks.end());
   auto level = spdlog::level::from_str(settings.level);
-  main->set_level(level);
-  access->set_level(level);
-  main->flush_on(spdlog::level::info);
-  access->flush_on(spdlog::level::info);
+  for (const auto& logger : {main, std::shared_ptr<spdlog::logger>(access), access_sync}) {
+    logger->set_level(level);
+    logger->flush_on(spdlog::level::info);
+  }
   spdlog::drop("access");
   spdlog::register_logger(access);
   spdlog::set_default_logger(main);
   g_keep.push_back(access);
+  g_keep.push_back(access_sync);
   g_keep.push_back(main);
+  g_access_sync = access_sync;
   g_access = access.get();
+}
+
+void drainAccessLog() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!g_access_writer || g_access_sync == nullptr) return;
+  spdlog::logger* queued = g_access.exchange(g_access_sync.get());
+  g_access_sync->set_level(queued->level());
+  spdlog::drop("access");
+  spdlog::register_logger(g_access_sync);
+  // The queue holds its lines' logger; the writer thread writes them all, then ends.
+  g_access_writer.reset();
+}
+
+int64_t accessLogDropped() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_access_writer ? static_cast<int64_t>(g_access_writer->overrun_counter()) : 0;
 }
 
 bool setLogLevel(const std::string& name) {

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,8 +25,19 @@ void setupLogging(const LogSettings& settings);
 bool setLogLevel(const std::string& level);
 std::string logLevel();
 
-/// The access logger; never null (falls back to the default logger).
+/// How many access log lines wait at most for the access log's writer thread.
+constexpr std::size_t kAccessLogQueueLines = 8192;
+
+/// The access logger; never null (falls back to the default logger). Its lines are written by a
+/// thread of their own, so that a request never waits for stderr or log.file (a journald or a
+/// disk that stalls); with kAccessLogQueueLines lines waiting, the oldest waiting is dropped
+/// and counted (accessLogDropped).
 spdlog::logger& accessLogger();
+/// Access log lines dropped so far because their writer had fallen behind.
+int64_t accessLogDropped();
+/// Writes every access log line still queued, and from then on writes them at once: for the
+/// end of the process (or an exec), when nothing is served any more.
+void drainAccessLog();
 
 /// True when stderr is connected to the journal (JOURNAL_STREAM matches stderr's device:inode).
 bool stderrIsJournal();

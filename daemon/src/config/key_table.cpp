@@ -123,7 +123,13 @@ std::vector<KeySpec> buildTable() {
        {}},
       {"log.format", K::kString, "text", false, "text or json (one JSON object a line).",
        v::oneOf({"text", "json"})},
-      {"log.access", K::kBool, "on", true, "One access-log line per request.", {}},
+      {"log.access",
+       K::kBool,
+       "on",
+       true,
+       "One access-log line per request, written by a thread of its own (at most 8192 lines "
+       "waiting, the oldest dropped past that).",
+       {}},
       // system: host metrics sampler
       {"system.sample_interval_ms", K::kInt, "1000", true,
        "Milliseconds between two rounds of host metrics (CPU, memory, disks, network, "

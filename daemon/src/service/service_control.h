@@ -35,8 +35,9 @@ bool reportServiceState(ServiceState state, std::chrono::milliseconds wait_hint)
 bool extendServiceWait(std::chrono::milliseconds wait_hint);
 
 /// The daemon's last step once it has shut down (a console run or a service), called with its
-/// exit code, whose result main returns. POSIX: returns `code`, and the process exits through the
-/// static destructors as usual (the leak check runs there). Windows: flushes the logs and the
+/// exit code, whose result main returns. Both write the access log lines still queued first.
+/// POSIX: returns `code`, and the process exits through the static destructors as usual (the
+/// leak check runs there). Windows: flushes the logs and the
 /// standard streams and ends the process with `code` (ExitProcess) without running the static
 /// destructors (issue 18: under Wine one of them, libstdc++'s deletion of its thread_local
 /// cleanup key, waited forever in winpthreads for a lock no thread held).

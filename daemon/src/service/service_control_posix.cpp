@@ -1,5 +1,7 @@
 #include "service/service_control.h"
 
+#include "common/logging.h"
+
 namespace cc::service {
 
 // No service control manager on POSIX: systemd learns the daemon's state through sd_notify.
@@ -13,6 +15,9 @@ bool reportServiceState(ServiceState, std::chrono::milliseconds) { return false;
 
 bool extendServiceWait(std::chrono::milliseconds) { return false; }
 
-int finishProcess(int code) { return code; }
+int finishProcess(int code) {
+  common::drainAccessLog();
+  return code;
+}
 
 }  // namespace cc::service

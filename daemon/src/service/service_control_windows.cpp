@@ -13,6 +13,8 @@
 
 #include "service/service_control.h"
 
+#include "common/logging.h"
+
 namespace cc::service {
 namespace {
 
@@ -168,6 +170,7 @@ bool extendServiceWait(std::chrono::milliseconds wait_hint) {
 }
 
 int finishProcess(int code) {
+  common::drainAccessLog();
   spdlog::shutdown();  // flushes every logger's sinks (stderr, log.file)
   std::cout.flush();
   std::cerr.flush();
