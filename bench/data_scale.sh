@@ -4,6 +4,8 @@
 # rate. One command, on loopback:
 #
 #   bash bench/data_scale.sh     # SIZES="2000 10000 100000 1000000" DUR=10 RUNS=1 by default
+#   SIZES="2000 1000000" LOADS=0 READ_NAMES="agents agents-search" bash bench/data_scale.sh
+#                                # two reads at two sizes, without the mix and heartbeats
 #
 # For each size: a fresh state directory; the daemon starts once to migrate it and stops; the
 # sqlite3 CLI seeds 100 projects and N agents in one transaction (bench/data_scale_seed.sql; the
@@ -35,6 +37,11 @@ HB_CONNS=${HB_CONNS:-256}
 HB_FLEET=${HB_FLEET:-100000}
 # READS=0 skips the per-read runs (only the seed, and at the largest size the mix and heartbeats).
 READS=${READS:-1}
+# READ_NAMES="agents agents-search": only the reads so named (the names of the results table);
+# every read when empty.
+READ_NAMES=${READ_NAMES:-}
+# LOADS=0 skips the mix and the heartbeats (the reads alone, at every size).
+LOADS=${LOADS:-1}
 # HB_STEADY=1 adds, at the largest size, heartbeats from a fleet already active, alone and with
 # the mix: one unmeasured cycle (HB_FLEET / HB_RATE s, and a fifth more) wakes the fleet's idle
 # and offline agents, then DUR s are measured each time. Each wrk run restarts the fleet's cycle, so without it every
@@ -148,6 +155,7 @@ PY
 wrk_read() { # size name path [wrk args...]: RUNS runs of wrk at CONNS connections
   local size=$1 name=$2 path=$3; shift 3
   local i line p
+  if [ -n "$READ_NAMES" ] && [[ " $READ_NAMES " != *" $name "* ]]; then return 0; fi
   p=$(probe "$path")
   for i in $(seq 1 "$RUNS"); do
     line=$(wrk -t2 -c"$CONNS" -d"${DUR}s" --timeout 5s "$@" -H "Authorization: Bearer $VIEWER" \
@@ -253,11 +261,17 @@ for N in $SIZES; do
     wrk_read "$N" agents-search '/api/agents?q=0042' -s bench/report.lua
     # One region of six: a full page at every size, and a count that reaches its cap (1,000).
     wrk_read "$N" agents-search-wide '/api/agents?q=-eu' -s bench/report.lua
+    # A different four digits each request (0001..9999), so that the count a search keeps while
+    # the index is unchanged is rarely there: what a search asked for the first time costs.
+    CC_IDS=9999 CC_ID_FORMAT=%04d CC_PATH='/api/agents?q={id}' wrk_read "$N" agents-search-cold \
+      '/api/agents?q=4217' -s bench/random_ids.lua
     wrk_read "$N" agents-deep-cursor "/api/agents?cursor=$(id_cursor "$DEEP")" -s bench/report.lua
     # The active window (60 s) is relative to now and the seed is minutes old by here: the agents
     # heartbeat first, through the API, for 2 s at random ids (a few thousand at 1M).
-    WARM=$(heartbeats "$N" 0 16 2)
-    record "$WARM" bench=warm-heartbeats size="$N"
+    if [ -z "$READ_NAMES" ] || [[ " $READ_NAMES " == *" agents-active "* ]]; then
+      WARM=$(heartbeats "$N" 0 16 2)
+      record "$WARM" bench=warm-heartbeats size="$N"
+    fi
     wrk_read "$N" agents-active /api/agents/active -s bench/report.lua
     wrk_read "$N" agents-stats /api/agents/stats -s bench/report.lua
     # The probe reads one fixed agent; the runs read random ones.
@@ -268,12 +282,12 @@ for N in $SIZES; do
   fi
   record "{}" bench=footprint size="$N" rss_kb="$(rss_kb "$DAEMON_PID")"
 
-  if [ "$N" = "$SMALLEST" ] && [ "$N" != "$LARGEST" ]; then
+  if [ "$LOADS" = 1 ] && [ "$N" = "$SMALLEST" ] && [ "$N" != "$LARGEST" ]; then
     # The same mix at the baseline: what the largest size's figures compare with.
     record "$(mix "$DUR")" bench=mix size="$N" with=none
     echo "  mix alone done"
   fi
-  if [ "$N" = "$LARGEST" ]; then
+  if [ "$LOADS" = 1 ] && [ "$N" = "$LARGEST" ]; then
     echo "== $N agents: the mix, heartbeats at $HB_RATE/s, and both"
     record "$(mix "$DUR")" bench=mix size="$N" with=none
     echo "  mix alone done"

@@ -8,6 +8,10 @@
 -- taken once per cycle in a fixed scrambled order, so that paced at R/s every agent of the fleet
 -- heartbeats once each K/R seconds (100,000 agents at 5,000/s: every 20 s), as a real fleet does.
 --
+-- CC_ID_FORMAT (optional, a Lua format such as %04d) writes the id into the path in that form:
+-- CC_IDS=9999 CC_ID_FORMAT=%04d CC_PATH='/api/agents?q={id}' searches a different four digits
+-- each request.
+--
 -- CC_RATE (requests a second over all threads; 0 or unset: as fast as the connections go) is
 -- held by delay(): each thread owns CC_RATE / CC_THREADS evenly spaced send slots and every
 -- request waits for the next free one, so a thread that falls behind catches up instead of
@@ -32,6 +36,7 @@ local template = os.getenv("CC_PATH") or "/api/agents/{id}"
 local rate = tonumber(os.getenv("CC_RATE") or "0")
 local threads = tonumber(os.getenv("CC_THREADS") or "1")
 local fleet = tonumber(os.getenv("CC_FLEET") or "0")
+local id_format = os.getenv("CC_ID_FORMAT") or "%d"
 
 local counter = 0
 function setup(thread)
@@ -71,7 +76,7 @@ end
 
 function request()
   local id = fleet > 0 and fleet_id() or math.random(1, ids)
-  local path = template:gsub("{id}", tostring(id))
+  local path = template:gsub("{id}", string.format(id_format, id))
   if method == "GET" then return wrk.format("GET", path, nil, nil) end
   return wrk.format(method, path, nil, "")
 end

@@ -63,21 +63,51 @@ int64_t floorDiv(int64_t a, int64_t b) {
 }  // namespace
 
 // Computed, not gmtime_r: no time zone state, and the same code on every platform.
-std::string formatIsoTime(int64_t unix_ms) {
+void appendIsoTime(std::string& out, int64_t unix_ms) {
   const int64_t secs = floorDiv(unix_ms, 1000);
   const int64_t millis = unix_ms - secs * 1000;
   const int64_t days = floorDiv(secs, 86400);
   const int64_t of_day = secs - days * 86400;
   const CivilDate date = civilFromDays(days);
-  // Room for any int64_t in every field: the compiler cannot see that they are bounded, and
-  // -Wformat-truncation is an error in the sanitizer build.
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
-                static_cast<long long>(date.year), static_cast<long long>(date.month),
-                static_cast<long long>(date.day), static_cast<long long>(of_day / 3600),
-                static_cast<long long>(of_day / 60 % 60), static_cast<long long>(of_day % 60),
-                static_cast<long long>(millis));
-  return buf;
+  if (date.year < 0 || date.year > 9999) {
+    // Room for any int64_t in every field: the compiler cannot see that they are bounded, and
+    // -Wformat-truncation is an error in the sanitizer build.
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ",
+                  static_cast<long long>(date.year), static_cast<long long>(date.month),
+                  static_cast<long long>(date.day), static_cast<long long>(of_day / 3600),
+                  static_cast<long long>(of_day / 60 % 60), static_cast<long long>(of_day % 60),
+                  static_cast<long long>(millis));
+    out += buf;
+    return;
+  }
+  // Every field has its fixed width here: digits written straight, no formatted output (three
+  // times a row of every agent page).
+  char buf[24];
+  auto put = [&buf](std::size_t at, int64_t v, std::size_t width) {
+    for (std::size_t k = width; k-- > 0; v /= 10) buf[at + k] = static_cast<char>('0' + v % 10);
+  };
+  put(0, date.year, 4);
+  buf[4] = '-';
+  put(5, date.month, 2);
+  buf[7] = '-';
+  put(8, date.day, 2);
+  buf[10] = 'T';
+  put(11, of_day / 3600, 2);
+  buf[13] = ':';
+  put(14, of_day / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, of_day % 60, 2);
+  buf[19] = '.';
+  put(20, millis, 3);
+  buf[23] = 'Z';
+  out.append(buf, sizeof buf);
+}
+
+std::string formatIsoTime(int64_t unix_ms) {
+  std::string out;
+  appendIsoTime(out, unix_ms);
+  return out;
 }
 
 std::optional<int64_t> parseIsoTime(std::string_view text) {

@@ -46,6 +46,8 @@ class FakeClock final : public Clock {
 
 /// ISO-8601 UTC text ("2026-11-27T00:42:13.123Z") for a Unix time in milliseconds.
 std::string formatIsoTime(int64_t unix_ms);
+/// formatIsoTime's text appended to `out`.
+void appendIsoTime(std::string& out, int64_t unix_ms);
 
 /// The Unix time in milliseconds of ISO-8601 text: a date, 'T', a time to the second with an
 /// optional fraction (digits past milliseconds are dropped), and 'Z' or an offset (+02:00).

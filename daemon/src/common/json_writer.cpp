@@ -1,7 +1,9 @@
 #include "common/json_writer.h"
 
+#include "common/clock.h"
 #include "common/json_text.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -54,7 +56,8 @@ JsonWriter& JsonWriter::value(std::string_view v) {
 
 JsonWriter& JsonWriter::value(int64_t v) {
   separate();
-  out_.append(std::to_string(v));
+  char buf[24];
+  out_.append(buf, static_cast<std::size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
   return *this;
 }
 
@@ -89,6 +92,14 @@ JsonWriter& JsonWriter::value(bool v) {
 JsonWriter& JsonWriter::null() {
   separate();
   out_.append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::time(int64_t unix_ms) {
+  separate();
+  out_.push_back('"');
+  appendIsoTime(out_, unix_ms);
+  out_.push_back('"');
   return *this;
 }
 

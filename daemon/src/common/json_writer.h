@@ -29,6 +29,8 @@ class JsonWriter {
   JsonWriter& value(double v);
   JsonWriter& value(bool v);
   JsonWriter& null();
+  /// A Unix time in milliseconds as its ISO-8601 string (formatIsoTime), written in place.
+  JsonWriter& time(int64_t unix_ms);
   /// Inserts already-serialised JSON as one value.
   JsonWriter& raw(std::string_view json);
 

@@ -257,12 +257,12 @@ void writeJson(common::JsonWriter& w, const Agent& agent) {
   w.key("metadata").raw(agent.metadata.empty() ? std::string_view("{}") : agent.metadata);
   w.key("last_heartbeat");
   if (agent.last_heartbeat_ms) {
-    w.value(common::formatIsoTime(*agent.last_heartbeat_ms));
+    w.time(*agent.last_heartbeat_ms);
   } else {
     w.null();
   }
-  w.key("created_at").value(common::formatIsoTime(agent.created_at_ms));
-  w.key("updated_at").value(common::formatIsoTime(agent.updated_at_ms));
+  w.key("created_at").time(agent.created_at_ms);
+  w.key("updated_at").time(agent.updated_at_ms);
   w.endObject();
 }
 

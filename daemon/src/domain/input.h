@@ -66,7 +66,7 @@ template <class T>
 std::string pageToJson(const Page<T>& page, const std::string& sort, int64_t limit,
                        std::optional<int64_t> offset) {
   std::string out;
-  out.reserve(64 + page.items.size() * 320);
+  out.reserve(64 + page.items.size() * 384);
   common::JsonWriter w(out);
   w.beginObject().key("items").beginArray();
   for (const auto& item : page.items) writeJson(w, item);

@@ -128,8 +128,8 @@ void writeJson(common::JsonWriter& w, const Project& project) {
   w.key("description").value(project.description);
   w.key("status").value(toString(project.status));
   w.key("path").value(project.path);
-  w.key("created_at").value(common::formatIsoTime(project.created_at_ms));
-  w.key("updated_at").value(common::formatIsoTime(project.updated_at_ms));
+  w.key("created_at").time(project.created_at_ms);
+  w.key("updated_at").time(project.updated_at_ms);
   w.endObject();
 }
 

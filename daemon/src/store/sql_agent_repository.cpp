@@ -97,13 +97,12 @@ Result<Page<Agent>> SqlAgentRepository::list(const AgentFilter& filter,
   l.columns = kAgentColumns;
   l.from = "agents";
   l.id_column = "agents.id";
-  std::string search_from;
+  std::optional<NameSearch> found;
   if (search) {
-    NameSearch found = db_.nameSearch("agents", filter.q);
-    l.from = found.from;
-    l.id_column = found.id_column;
-    l.where.add(found.condition, std::move(found.value));
-    search_from = found.count_from;
+    found = db_.nameSearch("agents", filter.q);
+    l.from = found->from;
+    l.id_column = found->id_column;
+    l.where.add(found->condition, found->value);
   }
   if (filter.status) l.where.add("agents.status = ?", std::string(toString(*filter.status)));
   if (filter.level) l.where.add("agents.level = ?", std::string(toString(*filter.level)));
@@ -126,10 +125,10 @@ Result<Page<Agent>> SqlAgentRepository::list(const AgentFilter& filter,
     } else if (auto counted = agentCountFor(filter)) {
       page.total = maintainedAgentCount(db_, s, counted->first, counted->second);
     } else {
-      // A search alone is counted in its index, without joining each match to its row.
-      const std::string& from = search && l.where.params.size() == 1 ? search_from : l.from;
-      page.total = db_.cappedCount(s, "SELECT 1 FROM " + from + l.where.text, l.where.params,
-                                   domain::kCountCap);
+      page.total = search && l.where.params.size() == 1
+                       ? db_.searchCount(s, *found, domain::kCountCap)
+                       : db_.cappedCount(s, "SELECT 1 FROM " + l.from + l.where.text,
+                                         l.where.params, domain::kCountCap);
       page.total_is_lower_bound = page.total >= domain::kCountCap;
     }
     return page;

@@ -30,4 +30,10 @@ int64_t SqlDatabase::cappedCount(Poco::Data::Session& session, const std::string
   return scalar(session, q.sql, q.params);
 }
 
+int64_t SqlDatabase::searchCount(Poco::Data::Session& session, const NameSearch& search,
+                                 int64_t cap) {
+  return cappedCount(session, "SELECT 1 FROM " + search.count_from + " WHERE " + search.condition,
+                     {search.value}, cap);
+}
+
 }  // namespace cc::store

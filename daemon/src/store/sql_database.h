@@ -122,6 +122,10 @@ class SqlDatabase {
   /// COUNT(*) of `select` (a "SELECT 1 FROM … WHERE …") but at most `cap`.
   int64_t cappedCount(Poco::Data::Session& session, const std::string& select,
                       const sql::Params& params, int64_t cap);
+  /// The rows a name search alone matches, at most `cap`, counted in its index (`count_from`),
+  /// without joining each match to its row. A backend may answer from a count it made earlier
+  /// when it can tell, in this transaction, that the index has not changed since.
+  virtual int64_t searchCount(Poco::Data::Session& session, const NameSearch& search, int64_t cap);
 
   /// The name search of `table` for `text`.
   virtual NameSearch nameSearch(const std::string& table, const std::string& text) const = 0;

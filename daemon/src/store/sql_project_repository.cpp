@@ -51,13 +51,12 @@ Result<Page<Project>> SqlProjectRepository::list(const ProjectFilter& filter,
   l.columns = kProjectColumns;
   l.from = "projects";
   l.id_column = "projects.id";
-  std::string search_from;
+  std::optional<NameSearch> found;
   if (search) {
-    NameSearch found = db_.nameSearch("projects", filter.q);
-    l.from = found.from;
-    l.id_column = found.id_column;
-    l.where.add(found.condition, std::move(found.value));
-    search_from = found.count_from;
+    found = db_.nameSearch("projects", filter.q);
+    l.from = found->from;
+    l.id_column = found->id_column;
+    l.where.add(found->condition, found->value);
   }
   if (filter.status) l.where.add("projects.status = ?", std::string(toString(*filter.status)));
   l.key = order.column == "id" ? "" : "projects." + order.column;
@@ -76,10 +75,9 @@ Result<Page<Project>> SqlProjectRepository::list(const ProjectFilter& filter,
                               {std::string(filter.status ? "status" : "total"),
                                filter.status ? std::string(toString(*filter.status)) : ""});
     } else {
-      // A search alone is counted in its index, without joining each match to its row.
-      const std::string& from = filter.status ? l.from : search_from;
-      page.total = db_.cappedCount(s, "SELECT 1 FROM " + from + l.where.text, l.where.params,
-                                   domain::kCountCap);
+      page.total = filter.status ? db_.cappedCount(s, "SELECT 1 FROM " + l.from + l.where.text,
+                                                   l.where.params, domain::kCountCap)
+                                 : db_.searchCount(s, *found, domain::kCountCap);
       page.total_is_lower_bound = page.total >= domain::kCountCap;
     }
     return page;

@@ -24,6 +24,19 @@ TEST(IsoTimeTest, FormatsKnownInstantsExactly) {
   EXPECT_EQ(formatIsoTime(253402300799999), "9999-12-31T23:59:59.999Z");
 }
 
+TEST(IsoTimeTest, AppendIsoTimeAppendsWhatFormatIsoTimeWrites) {
+  std::string out = "at ";
+  appendIsoTime(out, 1700000000123);
+  EXPECT_EQ(out, "at 2023-11-14T22:13:20.123Z");
+  // Years past four digits keep the formatted form they always had.
+  for (int64_t ms : {int64_t{253402300800000} /* 10000-01-01 */, int64_t{-62167219200001}}) {
+    out.clear();
+    appendIsoTime(out, ms);
+    EXPECT_EQ(out, formatIsoTime(ms));
+  }
+  EXPECT_EQ(formatIsoTime(253402300800000), "10000-01-01T00:00:00.000Z");
+}
+
 TEST(IsoTimeTest, EveryDayFrom1970To2400ReadsBack) {
   // Midday and the last millisecond of each day: month and leap-year edges all come by.
   for (int64_t day = 0; day < 157400; ++day) {

@@ -56,6 +56,28 @@ TEST_F(JsonWriterTest, NumbersAreCompactAndFinite) {
   EXPECT_EQ(out, "[37.5,100,0,0.33,0,null,null,18446744073709551615,-5]");
 }
 
+TEST_F(JsonWriterTest, TimesAreQuotedIsoTextAndIntegersTheirDigits) {
+  std::string out;
+  JsonWriter w(out);
+  w.beginObject()
+      .key("at")
+      .time(1700000000123)
+      .key("min")
+      .value(std::numeric_limits<int64_t>::min())
+      .key("zero")
+      .value(int64_t{0})
+      .endObject();
+  EXPECT_EQ(out, R"({"at":"2023-11-14T22:13:20.123Z","min":-9223372036854775808,"zero":0})");
+}
+
+TEST_F(JsonWriterTest, EscapesWithinAndBetweenRunsOfPlainText) {
+  // The plain bytes around each escape are kept in order, whatever the lengths of the runs.
+  EXPECT_EQ(quoted(std::string(40, 'x') + "\"" + std::string(3, 'y') + "\n"),
+            "\"" + std::string(40, 'x') + "\\\"yyy\\n\"");
+  EXPECT_EQ(quoted("\x7f~ \xC3\xA9!"), "\"\\u007f~ \xC3\xA9!\"");
+  EXPECT_EQ(quoted(""), "\"\"");
+}
+
 TEST_F(JsonWriterTest, EscapesAndRepairsUtf8) {
   EXPECT_EQ(quoted("a\"b\\c\n\t\x01"), R"("a\"b\\c\n\t\u0001")");
   EXPECT_EQ(quoted("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"),

@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/count_memo.h"
 #include "store/fault_injector.h"
 #include "store/session_pool.h"
 #include "store/sql_database.h"
@@ -67,6 +68,8 @@ class Database final : public SqlDatabase {
   std::size_t query(Poco::Data::Session& session, const std::string& sql,
                     const store::sql::Params& params, const RowHandler& row) override;
   NameSearch nameSearch(const std::string& table, const std::string& text) const override;
+  /// Kept in search_counts_ for the FTS5 index's structure record as this transaction sees it.
+  int64_t searchCount(Poco::Data::Session& session, const NameSearch& search, int64_t cap) override;
   const char* nullSafeEquals() const override;
   const char* lockClause(RowLock lock) const override;
   store::sql::Value boolValue(bool value) const override;
@@ -110,6 +113,8 @@ class Database final : public SqlDatabase {
   // Before the committer: the writer connection it closes at destruction feeds the checkpointer.
   std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<GroupCommitter> committer_;
+
+  CountMemo search_counts_;
 
   mutable std::mutex storage_mu_;
   StorageState storage_;

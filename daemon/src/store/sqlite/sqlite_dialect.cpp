@@ -21,6 +21,23 @@ NameSearch Database::nameSearch(const std::string& table, const std::string& tex
           fts + " MATCH ?", sql::ftsPhrase(text), fts};
 }
 
+int64_t Database::searchCount(Poco::Data::Session& session, const NameSearch& search, int64_t cap) {
+  // Every committed change of an FTS5 index rewrites its structure record (rowid 10 of
+  // `<index>_data`, part of FTS5's file format): a flush adds a segment and its write counter
+  // only grows. Read in this reader's snapshot, an equal record means the index, and so the
+  // count of a search in it, is the one counted before. The record is a few dozen bytes.
+  std::string version;
+  sql::forEachRow(session, "SELECT block FROM " + search.count_from + "_data WHERE id = ?",
+                  {int64_t{10}}, [&](const sql::Row& row) { version = row.text(0); });
+  if (version.empty()) return SqlDatabase::searchCount(session, search, cap);
+  const std::string key = search.count_from + '\x1f' + std::to_string(cap) + '\x1f' +
+                          std::get<std::string>(search.value);
+  if (auto kept = search_counts_.find(key, version)) return *kept;
+  const int64_t counted = SqlDatabase::searchCount(session, search, cap);
+  search_counts_.keep(key, version, counted);
+  return counted;
+}
+
 const char* Database::nullSafeEquals() const { return "IS"; }
 
 // Writes are serialised (one writer connection), so nothing can change a row a write has read.
