@@ -112,7 +112,7 @@ class WsStreamTest : public ::testing::Test {
     server_settings->access_log = false;
     server_ = std::make_unique<http::HttpServer>(
         Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)), server_settings,
-        std::make_shared<http::Pipeline>(router));
+        std::make_shared<http::Pipeline>(router), &reactor_);
     server_->start();
     port_ = server_->socket().address().port();
   }
