@@ -125,6 +125,12 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   s->executor = std::make_unique<common::TaskExecutor>(threads, 4096);
   s->runner = std::make_unique<middleware::RouteRunner>(*s->executor, s->cache, clock);
 
+  if (config.entries().at("ws.io_threads").source != "default") {
+    spdlog::warn(
+        "ws.io_threads is deprecated and ignored: the WebSockets are served on the {} "
+        "http.event_loops threads",
+        settings.http.event_loops);
+  }
   s->reactor = std::make_unique<http::Reactor>(http::Reactor::Options{
       settings.http.event_loops, settings.http.event_loop_nice, settings.http.name});
   if (!s->reactor->start()) {
