@@ -201,6 +201,25 @@ TEST(HttpEventLoopsTest, AHeadTheLoopCannotParseGoesToAWorkerAndTheLoopParsesThe
   EXPECT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops + 1) << "the loop parsed it";
 }
 
+// The event loops are the daemon's only I/O threads: the WebSockets have none of their own any
+// more, so the retired ws.io_threads, still accepted with a warning, adds no thread (it added
+// eleven here before).
+TEST(HttpEventLoopsTest, TheRetiredWebSocketThreadsKeyStartsTheDaemonAndAddsNoThreads) {
+  DaemonProcess one({"-D", "http.event_loops=2", "-D", "ws.io_threads=1"});
+  DaemonProcess twelve({"-D", "http.event_loops=2", "-D", "ws.io_threads=12"});
+  ASSERT_TRUE(one.start()) << one.log();
+  ASSERT_TRUE(twelve.start()) << twelve.log();
+  ASSERT_EQ(one.get("/health").status, 200);
+  ASSERT_EQ(twelve.get("/health").status, 200);
+  const int with_one = threadsOf(one.pid());
+  const int with_twelve = threadsOf(twelve.pid());
+  ASSERT_GT(with_one, 0);
+  // A pool thread may come or go between the two counts; eleven more would be the hub's own.
+  EXPECT_LT(with_twelve, with_one + 6) << "ws.io_threads=1: " << with_one;
+  EXPECT_NE(twelve.log().find("ws.io_threads is deprecated and ignored"), std::string::npos)
+      << twelve.log();
+}
+
 // A store request on a connection a loop holds is served there: the stages on the loop, the
 // handler on the executor, the answer sent from there; bodies that came with their head too.
 TEST(HttpEventLoopsTest, StoreRequestsAreServedOnTheLoopTheirHandlersOnTheExecutor) {

@@ -332,9 +332,9 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   }
   services_ = std::move(*services);
 
-  http_ = std::make_unique<http::HttpServer>(*http_socket,
-                                             std::make_shared<http::ServerSettings>(settings.http),
-                                             buildPublicPipeline(settings, metrics_key));
+  http_ = std::make_unique<http::HttpServer>(
+      *http_socket, std::make_shared<http::ServerSettings>(settings.http),
+      buildPublicPipeline(settings, metrics_key), services_->reactor.get());
   http_->connectionLimiter().setLimit(settings.max_connections_per_client);
   // A trusted proxy carries many clients over its connections; follows ratelimit reloads.
   http_->connectionLimiter().setExempt(
@@ -343,7 +343,8 @@ int DaemonApp::serve(const DaemonSettings& settings) {
       });
   auto admin_pipeline = buildAdminPipeline(*admin_token);
   admin_ = std::make_unique<http::HttpServer>(
-      *admin_socket, std::make_shared<http::ServerSettings>(settings.admin), admin_pipeline);
+      *admin_socket, std::make_shared<http::ServerSettings>(settings.admin), admin_pipeline,
+      services_->reactor.get());
   // The admin Unix socket comes last: binding it may replace a stale file, which should not
   // happen when the daemon then fails to start for another reason.
   const char* owned = std::getenv(kOwnedAdminSocketVariable);
@@ -367,7 +368,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   if (unix_socket->socket) {
     admin_unix_ = std::make_unique<http::HttpServer>(
         *unix_socket->socket, std::make_shared<http::ServerSettings>(settings.admin_unix),
-        admin_pipeline);
+        admin_pipeline, services_->reactor.get());
     admin_unix_->takeRoomFrom(*http_);
     admin_unix_->start();
   }

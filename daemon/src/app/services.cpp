@@ -21,6 +21,7 @@ Services::~Services() {
   // queued still goes out).
   if (bus) bus->stop();
   if (hub) hub->shutdown();
+  if (reactor) reactor->stop();
   if (sampler) sampler->stop();
   if (db_probe) db_probe->stop();
 }
@@ -125,6 +126,20 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
   s->executor = std::make_unique<common::TaskExecutor>(threads, 4096);
   s->runner = std::make_unique<middleware::RouteRunner>(*s->executor, s->cache, clock);
 
+  if (config.entries().at("ws.io_threads").source != "default") {
+    spdlog::warn(
+        "ws.io_threads is deprecated and ignored: the WebSockets are served on the {} "
+        "http.event_loops threads",
+        settings.http.event_loops);
+  }
+  s->reactor = std::make_unique<http::Reactor>(http::Reactor::Options{
+      settings.http.event_loops, settings.http.event_loop_nice, settings.http.name});
+  if (!s->reactor->start()) {
+    return common::Error{common::ErrorCode::kInternal,
+                         "cannot start the event loops (http.event_loops): no poll set or wake-up",
+                         {},
+                         0};
+  }
   auth::TokenService* tokens = s->tokens.get();
   s->hub = std::make_unique<ws::Hub>(
       settings.hub, ws::snapshotsOf(*s->sampler),
@@ -132,7 +147,8 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
         auto identity = tokens->validate(token);
         if (!identity) return std::nullopt;
         return http::Identity{identity->username, std::string(domain::toString(identity->role))};
-      });
+      },
+      *s->reactor);
   s->hub->registerMetrics(s->metrics);
   s->hub->start();
 

@@ -14,6 +14,7 @@
 #include "health/health_registry.h"
 #include "health/periodic_probe.h"
 #include "http/handlers/domain_services.h"
+#include "http/reactor.h"
 #include "metrics/registry.h"
 #include "middleware/rate_limit_stage.h"
 #include "middleware/response_cache.h"
@@ -59,6 +60,10 @@ class Services {
   std::shared_ptr<shared_state::RedisPool> redis;
   std::shared_ptr<shared_state::RedisRateLimitBackend> redis_rate_limit;
   std::shared_ptr<middleware::RateLimitStage> rate_limit;
+  /// The daemon's I/O threads (http.event_loops of them, at http.event_loop_nice): the
+  /// listeners' parked connections and the hub's WebSockets. Started here, before the hub;
+  /// declared before it, so stopped after it (and after the listeners, which stop first).
+  std::unique_ptr<http::Reactor> reactor;
   std::unique_ptr<ws::Hub> hub;
   std::unique_ptr<http::handlers::DomainServices> domain;
   /// With bus.backend = redis (else null): revocations, invalidations and events of the other

@@ -414,9 +414,13 @@ std::vector<KeySpec> buildTable() {
       {"ws.auth_timeout_ms", K::kInt, "5000", false,
        "Milliseconds a client without a token has to send its auth message; then 1008.",
        v::intRange(10, 600000)},
-      {"ws.io_threads", K::kInt, "2", false,
-       "Threads polling every WebSocket after the handshake (no HTTP worker is held).",
-       v::intRange(1, 64)},
+      // Kept so that an old file still loads; Services::create warns when it is set.
+      {"ws.io_threads",
+       K::kInt,
+       "2",
+       false,
+       "Deprecated and ignored: the WebSockets are served on the http.event_loops threads.",
+       {}},
   };
 }
 

@@ -10,12 +10,14 @@
 #include <memory>
 #include <string>
 
+#include "http/reactor.h"
+
 namespace cc::http {
 
-/// A fixed set of event loops, each one thread with one epoll set, that own connections while no
-/// worker does: a new connection until its first request, and a keep-alive connection between
-/// requests, so that a client costs a file descriptor, not a thread. When bytes arrive on a
-/// connection, its loop asks `serve` what to do:
+/// The connections the reactor's loops (http::Reactor, the daemon's I/O threads, which the
+/// WebSockets share) own while no worker does: a new connection until its first request, and a
+/// keep-alive connection between requests, so that a client costs a file descriptor, not a thread.
+/// When bytes arrive on a connection, its loop asks `serve` what to do:
 /// - answer it on the loop (the request needs nothing that waits: /health, the system views, a
 ///   rejection): the loop writes the answer without blocking, holding what the socket does not
 ///   take yet until it can (back-pressure, bounded by the answer's send deadline), then keeps
@@ -33,8 +35,8 @@ namespace cc::http {
 /// Each connection reaches exactly one of hand_off and expire for each time it was parked.
 /// closeAll() leaves a connection waiting for its answer until complete() (it then closes);
 /// stop() expires it.
-/// Where epoll is missing park() returns false and connections keep their worker, as before.
-/// Thread-safe.
+/// Where epoll is missing (or the reactor does not run) park() returns false and connections
+/// keep their worker, as before. Thread-safe.
 class EventLoops {
  public:
   using Clock = std::chrono::steady_clock;
@@ -83,24 +85,17 @@ class EventLoops {
   using HandOff = std::function<void(Poco::Net::StreamSocket&, bool fresh, Clock::time_point)>;
   using Expire = std::function<void(Poco::Net::StreamSocket&, bool fresh, Why)>;
 
-  struct Options {
-    int loops = 1;  ///< threads (at least 1)
-    /// Their priority (nice value; 0: the default). A loop does only short work that never
-    /// waits, and every connection it holds waits for it: above the workers it answers at once
-    /// even while they are all busy. A refused priority is logged once; the loops then run at
-    /// the default.
-    int nice = 0;
-    std::string name = "http";  ///< for the log
-  };
-  /// hand_off gets the connection's idle deadline, which for a fresh one is its header deadline.
-  EventLoops(Options options, Serve serve, HandOff hand_off, Expire expire);
+  /// On `reactor`'s loops, one share of them each (the reactor outlives its started loops'
+  /// stop()). hand_off gets the connection's idle deadline, which for a fresh one is its header
+  /// deadline.
+  EventLoops(Reactor& reactor, Serve serve, HandOff hand_off, Expire expire);
   ~EventLoops();
   EventLoops(const EventLoops&) = delete;
   EventLoops& operator=(const EventLoops&) = delete;
 
-  /// Starts the loops; park() refuses until then.
+  /// Starts serving on the reactor's loops (if it runs); park() refuses until then.
   void start();
-  /// Stops the loops and expires every connection they hold.
+  /// Expires every connection held and lets go of the reactor's loops.
   void stop();
 
   /// Gives `socket` (nothing buffered for it outside the kernel) to a loop until readable or
@@ -135,7 +130,7 @@ class EventLoops {
   bool available() const;
   /// Connections held now.
   std::size_t size() const;
-  /// How many loops there are.
+  /// How many loops there are (the reactor's).
   int loops() const;
 
  private:

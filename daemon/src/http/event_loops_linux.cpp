@@ -1,20 +1,13 @@
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
-#include "common/thread_priority.h"
 #include "http/event_loops.h"
 
 namespace cc::http {
@@ -24,8 +17,6 @@ using Clock = EventLoops::Clock;
 
 // Deadlines are checked on this period: a keep-alive or send timeout is honoured within it.
 constexpr auto kSweepPeriod = std::chrono::milliseconds(250);
-// What a connection is watched for between requests (level-triggered: its loop alone owns it).
-constexpr uint32_t kReadable = EPOLLIN | EPOLLRDHUP;
 
 bool hasBytes(int fd) {
   char c;
@@ -51,16 +42,15 @@ Sent sendSome(int fd, const std::string& out, std::size_t& sent) {
 
 }  // namespace
 
-// One loop: a thread, its epoll set and the connections it holds, by file descriptor (open while
-// held).
-struct Loop {
+// The connections one loop of the reactor holds, by file descriptor (open while held).
+struct Loop final : Reactor::Client {
   struct Entry {
     Poco::Net::StreamSocket socket;
     Clock::time_point deadline;  // idle (or header) deadline; the send deadline while writing
     bool fresh = false;
     bool answer_here = true;  // ask serve() when readable; otherwise hand off at once
     bool busy = false;        // its loop is asking serve() about it, outside the mutex
-    bool watched = true;      // in the epoll set (not while it waits for complete())
+    bool watched = true;      // in the reactor's set (not while it waits for complete())
     // Answer::Next::kAwait: readable only once the whole request is buffered (SO_RCVLOWAT);
     // handed off at `deadline` if it has not come.
     bool awaiting = false;
@@ -88,40 +78,32 @@ struct Loop {
     Clock::time_point deadline;
   };
 
-  std::size_t index = 0;  // in EventLoops::State::loops, for tickets
+  std::size_t index = 0;  // the reactor's loop, and in EventLoops::State::loops, for tickets
+  Reactor* reactor = nullptr;
+  int tag = -1;  // this client's on the reactor's loop
   const EventLoops::Serve* serve = nullptr;
   const EventLoops::HandOff* hand_off = nullptr;
   const EventLoops::Expire* expire = nullptr;
   const std::atomic<bool>* closing = nullptr;
   const std::atomic<bool>* stopping = nullptr;
-  int nice = 0;
-  const std::string* name = nullptr;
-  std::atomic<bool>* told = nullptr;  // a refused priority has been logged
-  int epoll_fd = -1;
-  int event_fd = -1;
   mutable std::mutex mutex;
   std::unordered_map<int, Entry> held;
   std::atomic<std::size_t> count{0};    // held.size(), for size() without the mutex
   std::atomic<std::size_t> waiting{0};  // entries waiting for complete()
   uint64_t next_serial = 0;
-  // When the loop's thread next sweeps: every kSweepPeriod, sooner for an answer's deadline.
+  // When the loop next sweeps: every kSweepPeriod, sooner for an answer's deadline.
   Clock::time_point next_sweep{};
-  std::thread thread;
+  // What this round of the loop hands off, expires and finds overdue: given out after it, once
+  // the mutex is let go (the loop's thread only).
+  std::vector<Expiry> round_expired;
+  std::vector<Handing> round_handed;
+  std::vector<std::function<void()>> round_overdue;
 
-  void signal() const {
-    uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(event_fd, &one, sizeof one);
-  }
-  bool watch(int op, int fd, uint32_t events) const {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.fd = fd;
-    return ::epoll_ctl(epoll_fd, op, fd, &ev) == 0;
-  }
-  void forget(int fd) const { ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, nullptr); }
-  // Watches a held connection for `events`, adding it back to the set if it waited outside it.
-  bool watchHeld(int fd, Entry& entry, uint32_t events) {
-    const bool ok = watch(entry.watched ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events);
+  // Watches a held connection for `events` (level-triggered: its loop alone owns it), adding it
+  // back to the set if it waited outside it.
+  bool watchHeld(Entry& entry, unsigned events) {
+    const bool ok = entry.watched ? reactor->modify(index, tag, entry.socket, events)
+                                  : reactor->add(index, tag, entry.socket, events);
     entry.watched = entry.watched || ok;
     return ok;
   }
@@ -132,14 +114,21 @@ struct Loop {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
     entry.awaiting = false;
   }
-  // Takes an entry out of `held`, its descriptor out of the set.
-  void drop(std::unordered_map<int, Entry>::iterator it) {
-    if (it->second.watched) forget(it->first);
+  // Takes an entry out of `held`, its descriptor out of the set; returns its socket.
+  Poco::Net::StreamSocket take(std::unordered_map<int, Entry>::iterator it) {
+    if (it->second.watched) reactor->remove(index, it->second.socket);
     if (it->second.waiting) waiting.fetch_sub(1, std::memory_order_relaxed);
+    Poco::Net::StreamSocket socket = std::move(it->second.socket);
     held.erase(it);
     count.fetch_sub(1, std::memory_order_relaxed);
+    return socket;
   }
-  void run();
+  // A held connection is readable (or, while it is written, writable).
+  void ready(int fd, unsigned events) override;
+  // Sweeps when due (every round while closing), then gives out what the round collected.
+  Clock::time_point tick(Clock::time_point now) override;
+  // Hands off and expires what was collected, outside the mutex.
+  void giveOut(std::vector<Expiry>& expired_now, std::vector<Handing>& handed_now);
   // All three with `mutex` held; what is to be handed off or expired is collected for after.
   void answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
                 std::vector<Handing>& handed);
@@ -147,7 +136,7 @@ struct Loop {
   void sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
              std::vector<Handing>& handed, std::vector<std::function<void()>>& overdue);
   // A connection whose request was taken: it waits, outside the set, for complete().
-  void waitForAnswer(int fd, Entry& entry, EventLoops::Answer& answer);
+  void waitForAnswer(Entry& entry, EventLoops::Answer& answer);
 };
 
 void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
@@ -165,8 +154,9 @@ void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector
     }
   }
   if (answer.next == EventLoops::Answer::Next::kHandOff) {
-    handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
-    drop(held.find(fd));
+    const bool fresh = entry.fresh;
+    const Clock::time_point deadline = entry.deadline;
+    handed.push_back({take(held.find(fd)), fresh, deadline});
     return;
   }
   if (answer.next == EventLoops::Answer::Next::kKeep && answer.out.empty() &&
@@ -191,7 +181,7 @@ void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector
       // Until the client takes the rest, its next request waits (answers stay in order).
       entry.writing = true;
       entry.deadline = answer.send_deadline;
-      if (!watchHeld(fd, entry, EPOLLOUT)) {
+      if (!watchHeld(entry, Reactor::kWritable)) {
         entry.close_after = true;
         wrote(fd, entry, expired);
       }
@@ -205,9 +195,9 @@ void Loop::wrote(int fd, Entry& entry, std::vector<Expiry>& expired) {
   entry.out.clear();
   entry.out.shrink_to_fit();
   entry.held.reset();
-  if (entry.close_after || ((was_writing || !entry.watched) && !watchHeld(fd, entry, kReadable))) {
-    expired.push_back({std::move(entry.socket), false, EventLoops::Why::kAnswered});
-    drop(held.find(fd));
+  if (entry.close_after ||
+      ((was_writing || !entry.watched) && !watchHeld(entry, Reactor::kReadable))) {
+    expired.push_back({take(held.find(fd)), false, EventLoops::Why::kAnswered});
     return;
   }
   entry.deadline = entry.idle_after;
@@ -234,27 +224,30 @@ void Loop::sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
       ++it;
       continue;
     }
+    const bool fresh = entry.fresh;
+    const Clock::time_point deadline = entry.deadline;
+    auto next = std::next(it);
     if (entry.writing) {
-      expired.push_back({std::move(entry.socket), false,
-                         due ? EventLoops::Why::kSlowReader : EventLoops::Why::kStopping});
+      expired.push_back(
+          {take(it), false, due ? EventLoops::Why::kSlowReader : EventLoops::Why::kStopping});
     } else if (!stop_now && (entry.awaiting || (all && (entry.fresh || hasBytes(it->first))))) {
       // A request still arriving past its deadline (the worker answers what it makes of it),
       // or, closing, a request on its way or a new connection that may still send its first
       // one: a worker serves it (waiting out its header deadline, within the drain's grace).
       stopAwaiting(it->first, entry);  // the worker reads as usual
-      handed.push_back({std::move(entry.socket), entry.fresh, entry.deadline});
+      handed.push_back({take(it), fresh, deadline});
     } else {
-      expired.push_back({std::move(entry.socket), entry.fresh,
-                         all ? EventLoops::Why::kStopping : EventLoops::Why::kIdle});
+      expired.push_back(
+          {take(it), fresh, all ? EventLoops::Why::kStopping : EventLoops::Why::kIdle});
     }
-    drop(it++);
+    it = next;
   }
 }
 
-void Loop::waitForAnswer(int fd, Entry& entry, EventLoops::Answer& answer) {
+void Loop::waitForAnswer(Entry& entry, EventLoops::Answer& answer) {
   // Not watched meanwhile: a pipelined request waits in the kernel, and a hang-up is noticed
   // when the answer is sent.
-  forget(fd);
+  reactor->remove(index, entry.socket);
   entry.watched = false;
   entry.waiting = true;
   entry.fresh = false;
@@ -265,112 +258,85 @@ void Loop::waitForAnswer(int fd, Entry& entry, EventLoops::Answer& answer) {
   next_sweep = std::min(next_sweep, entry.deadline);
 }
 
-void Loop::run() {
-  if (nice != 0) {
-    common::Status raised = common::setThreadNice(nice);
-    if (!raised.ok() && !told->exchange(true)) {
-      spdlog::warn("{}.event_loop_nice = {}: {}; the event loops run at the default priority",
-                   *name, nice, raised.error().message);
+void Loop::ready(int fd, unsigned /*events*/) {
+  Poco::Net::StreamSocket socket;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = held.find(fd);
+    if (it == held.end() || it->second.waiting) return;
+    Entry& entry = it->second;
+    if (entry.writing) {
+      if (sendSome(fd, entry.out, entry.sent) != Sent::kPartly) wrote(fd, entry, round_expired);
+      return;
+    }
+    if (!entry.answer_here) {
+      answered(fd, entry, EventLoops::Answer{}, round_expired, round_handed);
+      return;
+    }
+    stopAwaiting(fd, entry);  // whatever serve() makes of what came
+    entry.busy = true;
+    socket = entry.socket;
+  }
+  EventLoops::Answer answer = (*serve)(socket);
+  std::function<void(const EventLoops::Ticket&)> start;
+  EventLoops::Ticket ticket{index, fd, 0};
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = held.find(fd);  // busy entries are left alone by every other thread
+    it->second.busy = false;
+    if (answer.next == EventLoops::Answer::Next::kLater) {
+      waitForAnswer(it->second, answer);
+      ticket.serial = it->second.serial;
+      start = std::move(answer.start);
+    } else {
+      answered(fd, it->second, std::move(answer), round_expired, round_handed);
     }
   }
-  std::vector<epoll_event> events(256);
-  next_sweep = Clock::now() + kSweepPeriod;
-  std::vector<Expiry> expired;
-  std::vector<Handing> handed;
-  std::vector<std::function<void()>> overdue;
-  while (true) {
-    const auto until_sweep =
-        std::chrono::duration_cast<std::chrono::microseconds>(next_sweep - Clock::now());
-    // Rounded up, so that a deadline is never woken for a moment too early to be due.
-    const int wait_ms = static_cast<int>(std::clamp<int64_t>(
-        (until_sweep.count() + 999) / 1000, 0,
-        std::chrono::duration_cast<std::chrono::milliseconds>(kSweepPeriod).count()));
-    int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms);
-    for (int i = 0; i < n; ++i) {
-      const epoll_event& event = events[static_cast<std::size_t>(i)];
-      const int fd = event.data.fd;
-      if (fd == event_fd) {
-        uint64_t signals;
-        [[maybe_unused]] auto r = ::read(event_fd, &signals, sizeof signals);
-        continue;
-      }
-      Poco::Net::StreamSocket socket;
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        auto it = held.find(fd);
-        if (it == held.end() || it->second.waiting) continue;
-        Entry& entry = it->second;
-        if (entry.writing) {
-          if (sendSome(fd, entry.out, entry.sent) != Sent::kPartly) wrote(fd, entry, expired);
-          continue;
-        }
-        if (!entry.answer_here) {
-          answered(fd, entry, EventLoops::Answer{}, expired, handed);
-          continue;
-        }
-        stopAwaiting(fd, entry);  // whatever serve() makes of what came
-        entry.busy = true;
-        socket = entry.socket;
-      }
-      EventLoops::Answer answer = (*serve)(socket);
-      std::function<void(const EventLoops::Ticket&)> start;
-      EventLoops::Ticket ticket{index, fd, 0};
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        auto it = held.find(fd);  // busy entries are left alone by every other thread
-        it->second.busy = false;
-        if (answer.next == EventLoops::Answer::Next::kLater) {
-          waitForAnswer(fd, it->second, answer);
-          ticket.serial = it->second.serial;
-          start = std::move(answer.start);
-        } else {
-          answered(fd, it->second, std::move(answer), expired, handed);
-        }
-      }
-      // Outside the mutex: the answer may come back (complete()) before start returns.
-      if (start) start(ticket);
-    }
-    const auto now = Clock::now();
-    const bool all = closing->load() || stopping->load();
-    bool done = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (all || now >= next_sweep) sweep(now, all, expired, handed, overdue);
-      done = stopping->load() && held.empty();
-    }
-    for (auto& h : handed) (*hand_off)(h.socket, h.fresh, h.deadline);
-    for (auto& e : expired) (*expire)(e.socket, e.fresh, e.why);
-    for (auto& late : overdue) late();
-    handed.clear();
-    expired.clear();
-    overdue.clear();
-    if (done) return;
+  // Outside the mutex: the answer may come back (complete()) before start returns.
+  if (start) start(ticket);
+}
+
+Clock::time_point Loop::tick(Clock::time_point now) {
+  const bool all = closing->load() || stopping->load();
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (all || now >= next_sweep) sweep(now, all, round_expired, round_handed, round_overdue);
   }
+  giveOut(round_expired, round_handed);
+  for (auto& late : round_overdue) late();
+  round_overdue.clear();
+  return next_sweep;
+}
+
+void Loop::giveOut(std::vector<Expiry>& expired_now, std::vector<Handing>& handed_now) {
+  for (auto& h : handed_now) (*hand_off)(h.socket, h.fresh, h.deadline);
+  for (auto& e : expired_now) (*expire)(e.socket, e.fresh, e.why);
+  handed_now.clear();
+  expired_now.clear();
 }
 
 struct EventLoops::State {
+  Reactor* reactor = nullptr;
   Serve serve;
   HandOff hand_off;
   Expire expire;
-  Options options;
-  int count = 1;
-  std::atomic<bool> told{false};
+  int count = 1;     // the reactor's loops
   std::mutex mutex;  // start() and stop()
   std::atomic<bool> running{false};
   std::atomic<bool> closing{false};   // closeAll() asked; no more parking
-  std::atomic<bool> stopping{false};  // stop() asked; the threads end
+  std::atomic<bool> stopping{false};  // stop() asked; the loops let go
   std::vector<std::unique_ptr<Loop>> loops;
 
-  Loop& loopOf(int fd) { return *loops[static_cast<std::size_t>(fd) % loops.size()]; }
+  Loop& loopOf(int fd) { return *loops[reactor->loopOf(fd)]; }
 };
 
-EventLoops::EventLoops(Options options, Serve serve, HandOff hand_off, Expire expire)
+EventLoops::EventLoops(Reactor& reactor, Serve serve, HandOff hand_off, Expire expire)
     : state_(std::make_unique<State>()) {
+  state_->reactor = &reactor;
   state_->serve = std::move(serve);
   state_->hand_off = std::move(hand_off);
   state_->expire = std::move(expire);
-  state_->count = std::max(1, options.loops);
-  state_->options = std::move(options);
+  state_->count = reactor.loops();
 }
 
 EventLoops::~EventLoops() { stop(); }
@@ -378,43 +344,24 @@ EventLoops::~EventLoops() { stop(); }
 void EventLoops::start() {
   State& s = *state_;
   std::lock_guard<std::mutex> guard(s.mutex);
-  if (s.running || !s.loops.empty()) return;  // started once
-  std::vector<std::unique_ptr<Loop>> loops;
+  // Started once, on a running reactor; without one connections keep their worker.
+  if (s.running || !s.loops.empty() || !s.reactor->running()) return;
   for (int i = 0; i < s.count; ++i) {
     auto loop = std::make_unique<Loop>();
-    loop->index = loops.size();
+    loop->index = s.loops.size();
+    loop->reactor = s.reactor;
     loop->serve = &s.serve;
     loop->hand_off = &s.hand_off;
     loop->expire = &s.expire;
     loop->closing = &s.closing;
     loop->stopping = &s.stopping;
-    loop->nice = s.options.nice;
-    loop->name = &s.options.name;
-    loop->told = &s.told;
-    loop->epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-    loop->event_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    const bool made = loop->epoll_fd >= 0 && loop->event_fd >= 0 &&
-                      loop->watch(EPOLL_CTL_ADD, loop->event_fd, EPOLLIN);
-    if (!made) {
-      // Without them connections simply keep their worker between requests, as elsewhere.
-      for (auto& l : loops) {
-        ::close(l->epoll_fd);
-        ::close(l->event_fd);
-      }
-      if (loop->epoll_fd >= 0) ::close(loop->epoll_fd);
-      if (loop->event_fd >= 0) ::close(loop->event_fd);
-      return;
-    }
-    loops.push_back(std::move(loop));
+    loop->next_sweep = Clock::now() + kSweepPeriod;
+    loop->tag = s.reactor->attach(loop->index, *loop);
+    s.loops.push_back(std::move(loop));
   }
-  s.loops = std::move(loops);
   s.stopping = false;
   s.closing = false;
   s.running = true;
-  for (auto& loop : s.loops) {
-    Loop* l = loop.get();
-    l->thread = std::thread([l] { l->run(); });
-  }
 }
 
 void EventLoops::stop() {
@@ -422,17 +369,23 @@ void EventLoops::stop() {
   std::lock_guard<std::mutex> guard(s.mutex);
   if (!s.running) return;
   s.stopping = true;
-  for (auto& loop : s.loops) loop->signal();
-  for (auto& loop : s.loops) loop->thread.join();
+  // On each loop's thread (or here, once the reactor has stopped): every connection still held
+  // is expired, and the loop lets go of this client.
+  for (auto& loop : s.loops) {
+    Loop* l = loop.get();
+    s.reactor->call(l->index, [l] {
+      {
+        std::lock_guard<std::mutex> lock(l->mutex);
+        l->sweep(Clock::now(), true, l->round_expired, l->round_handed, l->round_overdue);
+      }
+      l->giveOut(l->round_expired, l->round_handed);
+      l->round_overdue.clear();
+      l->reactor->detach(l->index, l->tag);
+    });
+  }
   s.running = false;
   // The loops themselves stay until destruction: a park() racing with the stop may still look
   // at one (and finds it stopping).
-  for (auto& loop : s.loops) {
-    std::lock_guard<std::mutex> lock(loop->mutex);
-    ::close(loop->epoll_fd);
-    ::close(loop->event_fd);
-    loop->epoll_fd = loop->event_fd = -1;
-  }
 }
 
 bool EventLoops::park(const Poco::Net::StreamSocket& socket, Clock::time_point idle_deadline,
@@ -452,7 +405,7 @@ bool EventLoops::park(const Poco::Net::StreamSocket& socket, Clock::time_point i
   entry.fresh = fresh;
   entry.answer_here = answer_here;
   auto [it, inserted] = loop.held.insert_or_assign(fd, std::move(entry));
-  if (!loop.watch(EPOLL_CTL_ADD, fd, kReadable)) {
+  if (!s.reactor->add(loop.index, loop.tag, socket, Reactor::kReadable)) {
     loop.held.erase(it);
     if (!inserted) loop.count.fetch_sub(1, std::memory_order_relaxed);
     return false;
@@ -469,7 +422,7 @@ void EventLoops::closeAll() {
     // Taken and let go so that a park() that passed its first check has finished: the loop's
     // sweep then sees its connection.
     { std::lock_guard<std::mutex> lock(loop->mutex); }
-    loop->signal();
+    s.reactor->post(loop->index, [] {});  // a round, and its closing sweep
   }
 }
 
@@ -505,9 +458,8 @@ std::size_t EventLoops::closeOldest(std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     Loop& loop = *idle[i].loop;
     auto it = loop.held.find(idle[i].fd);
-    to_expire.push_back(std::move(it->second.socket));
     fresh.push_back(it->second.fresh);
-    loop.drop(it);
+    to_expire.push_back(loop.take(it));
   }
   locks.clear();
   for (std::size_t i = 0; i < to_expire.size(); ++i) {

@@ -3,14 +3,14 @@
 namespace cc::http {
 
 // Without epoll, connections keep their worker between requests (park() says no), which the
-// HTTP connection handles with its blocking, fair wait.
+// HTTP connection handles with its blocking, fair wait. The reactor still serves the WebSockets.
 struct EventLoops::State {
   int count = 1;
 };
 
-EventLoops::EventLoops(Options options, Serve, HandOff, Expire)
+EventLoops::EventLoops(Reactor& reactor, Serve, HandOff, Expire)
     : state_(std::make_unique<State>()) {
-  state_->count = options.loops < 1 ? 1 : options.loops;
+  state_->count = reactor.loops();
 }
 EventLoops::~EventLoops() = default;
 void EventLoops::start() {}

@@ -36,7 +36,7 @@ class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
 }  // namespace
 
 HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSettings> settings,
-                       std::shared_ptr<const Pipeline> pipeline)
+                       std::shared_ptr<const Pipeline> pipeline, Reactor* reactor)
     : socket_(std::move(socket)), settings_(std::move(settings)), pipeline_(std::move(pipeline)) {
   session_params_ = new Poco::Net::HTTPServerParams;
   session_params_->setTimeout(Poco::Timespan(settings_->header_timeout_ms * 1000LL));
@@ -59,8 +59,13 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
   pool_ = std::make_unique<Poco::ThreadPool>(1, settings_->threads, 60);
   dispatcher_ =
       new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
+  if (reactor == nullptr) {
+    own_reactor_ = std::make_unique<Reactor>(
+        Reactor::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name});
+    reactor = own_reactor_.get();
+  }
   loops_ = std::make_unique<EventLoops>(
-      EventLoops::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name},
+      *reactor,
       [this](Poco::Net::StreamSocket& client) {
         EventLoops::Answer answer = answerOnLoop(client, *this);
         if (!answer.out.empty() || answer.next == EventLoops::Answer::Next::kLater) {
@@ -110,6 +115,7 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::start() {
+  if (own_reactor_) own_reactor_->start();
   loops_->start();
   can_park_ = loops_->available();
   accepting_ = true;
@@ -292,6 +298,7 @@ void HttpServer::stop() {
   // keep: they run until then.
   while (unanswered_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   loops_->stop();
+  if (own_reactor_) own_reactor_->stop();
   dispatcher_->stop();
   pool_->joinAll();
 }

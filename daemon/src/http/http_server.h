@@ -111,8 +111,9 @@ struct ServerStats : ServerShedding {
 /// - connections past `queue` are answered at once with a 503 envelope and counted, never
 ///   silently dropped; a client address past its connection cap gets a 429 envelope the same
 ///   way, before the connection reaches the queue or a worker;
-/// - a new connection, and a keep-alive one between requests, holds no worker: it waits on one of
-///   a few EventLoops (http.event_loops), which answer what needs nothing but memory themselves
+/// - a new connection, and a keep-alive one between requests, holds no worker: it waits on the
+///   EventLoops, on the reactor's few loops (http.event_loops), which answer what needs nothing but
+///   memory themselves
 ///   (/health, the system views, rejections: answerOnLoop) and hand the rest to the worker
 ///   queue, so idle and quick clients cost no thread, and a busy one keeps its worker only for
 ///   a short slice while others wait;
@@ -126,8 +127,10 @@ struct ServerStats : ServerShedding {
 /// start/stop from one thread; stats() and the setters are thread-safe.
 class HttpServer {
  public:
+  /// Parks connections on `reactor`'s loops, which outlive its stop(); without one, on a
+  /// reactor of its own (`event_loops` threads), started and stopped with it.
   HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSettings> settings,
-             std::shared_ptr<const Pipeline> pipeline);
+             std::shared_ptr<const Pipeline> pipeline, Reactor* reactor = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -264,7 +267,8 @@ class HttpServer {
   // reused while an entry still names it (a file descriptor can be, as soon as it is closed).
   std::map<const Poco::Net::SocketImpl*, ConnectionRecord> connections_;
   std::atomic<int64_t> requests_on_loops_{0};
-  std::atomic<int64_t> unanswered_{0};  // see laterBegun()
+  std::atomic<int64_t> unanswered_{0};    // see laterBegun()
+  std::unique_ptr<Reactor> own_reactor_;  // without a reactor given; before loops_, which use it
   std::unique_ptr<EventLoops> loops_;
   bool can_park_ = false;
   HttpServer* room_donor_ = nullptr;

@@ -20,16 +20,18 @@ const char* refuseReasonName(RefuseReason reason) {
   return "";
 }
 
-Hub::Hub(HubSettings settings, SnapshotSource snapshots, TokenValidator validator)
+Hub::Hub(HubSettings settings, SnapshotSource snapshots, TokenValidator validator,
+         http::Reactor& reactor)
     : settings_(std::move(settings)),
       snapshots_(std::move(snapshots)),
       validator_(std::move(validator)),
       admission_(settings_.max_connections, settings_.max_connections_per_client) {
-  IoLoop::Hooks hooks;
+  ConnectionSet::Hooks hooks;
   hooks.latest_metrics = [this] { return latestMetrics(); };
   hooks.closed = [this](Endpoint, CloseReason reason) { ++closed_[static_cast<int>(reason)]; };
-  for (int i = 0; i < std::max(1, settings_.io_threads); ++i) {
-    loops_.push_back(std::make_unique<IoLoop>(settings_, validator_, hooks));
+  for (int i = 0; i < reactor.loops(); ++i) {
+    sets_.push_back(std::make_unique<ConnectionSet>(reactor, static_cast<std::size_t>(i), settings_,
+                                                    validator_, hooks));
   }
 }
 
@@ -38,7 +40,7 @@ Hub::~Hub() { shutdown(); }
 void Hub::start() {
   std::lock_guard<std::mutex> lock(lifecycle_mutex_);
   if (started_ || stopped_) return;
-  for (auto& loop : loops_) loop->start();
+  for (auto& set : sets_) set->start();
   started_ = true;
 }
 
@@ -46,13 +48,13 @@ void Hub::shutdown() {
   std::lock_guard<std::mutex> lock(lifecycle_mutex_);
   if (stopped_.exchange(true)) return;
   admission_.close();
-  for (auto& loop : loops_) loop->shutdown();
+  for (auto& set : sets_) set->shutdown();
 }
 
 void Hub::publish(Topic topic, std::string_view json) {
   if (!started_ || stopped_) return;
   FramePtr frame = textFrame(json);
-  for (auto& loop : loops_) loop->publish(topic, frame);
+  for (auto& set : sets_) set->publish(topic, frame);
 }
 
 common::Result<Admission::Ticket> Hub::admit(Endpoint endpoint, const std::string& client) {
@@ -80,9 +82,9 @@ std::optional<http::Identity> Hub::validate(const std::string& token) const {
 
 void Hub::adopt(Handoff handoff) {
   ++accepted_;
-  IoLoop* least = loops_.front().get();
-  for (auto& loop : loops_) {
-    if (loop->connections() < least->connections()) least = loop.get();
+  ConnectionSet* least = sets_.front().get();
+  for (auto& set : sets_) {
+    if (set->connections() < least->connections()) least = set.get();
   }
   least->adopt(std::move(handoff));
 }
@@ -132,7 +134,7 @@ Poco::JSON::Object::Ptr Hub::statusJson() const {
   limits->set("max_messages_per_s", settings_.max_messages_per_s);
   limits->set("max_message_bytes", static_cast<int64_t>(settings_.max_message_bytes));
   limits->set("max_send_queue", static_cast<int64_t>(settings_.max_send_queue));
-  limits->set("io_threads", static_cast<int>(loops_.size()));
+  limits->set("io_threads", static_cast<int>(sets_.size()));  // the reactor's loops
   o->set("limits", limits);
   return o;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The WebSocket hub: admission, a fixed set of I/O threads, topic fan-out, counters.
+// The WebSocket hub: admission, its connections on the reactor's loops, topic fan-out, counters.
 
 #include <Poco/JSON/Object.h>
 
@@ -14,8 +14,8 @@
 #include "metrics/registry.h"
 #include "system/system_snapshot.h"
 #include "ws/admission.h"
+#include "ws/connection_set.h"
 #include "ws/hub_settings.h"
-#include "ws/io_loop.h"
 #include "ws/session.h"
 
 namespace cc::ws {
@@ -41,23 +41,26 @@ struct HubStats {
 };
 
 /// Owns every WebSocket after its handshake. Upgrades are admitted against the connection caps
-/// (admit), then handed to the least loaded of `io_threads` IoLoops (adopt); no HTTP worker
-/// stays with a WebSocket. publish() serialises a frame once and queues the same shared bytes
-/// on every subscriber; metrics frames come from the latest SystemSnapshot, re-encoded only
-/// when sampled_at changes. shutdown() closes every connection with 1001 and joins the threads.
-/// All public methods are thread-safe.
+/// (admit), then handed to the least loaded of its ConnectionSets, one on each loop of the
+/// reactor (adopt); no thread of its own, and no HTTP worker, stays with a WebSocket. publish()
+/// serialises a frame once and queues the same shared bytes on every subscriber; metrics frames
+/// come from the latest SystemSnapshot, re-encoded only when sampled_at changes. shutdown() closes
+/// every connection with 1001 and leaves the loops. All public methods are thread-safe.
 class Hub {
  public:
   using SnapshotSource = std::function<std::shared_ptr<const system::SystemSnapshot>()>;
 
-  Hub(HubSettings settings, SnapshotSource snapshots, TokenValidator validator);
+  /// Serves its connections on `reactor`'s loops; the reactor outlives the hub and stops after
+  /// its shutdown().
+  Hub(HubSettings settings, SnapshotSource snapshots, TokenValidator validator,
+      http::Reactor& reactor);
   ~Hub();
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  /// Starts the I/O threads.
+  /// Starts serving on the reactor's loops.
   void start();
-  /// Refuses new upgrades, sends close 1001 to every connection and joins the I/O threads
+  /// Refuses new upgrades, sends close 1001 to every connection and leaves the reactor's loops
   /// (each waits at most the close grace for its frames to go out). Idempotent.
   void shutdown();
 
@@ -88,7 +91,7 @@ class Hub {
   SnapshotSource snapshots_;
   TokenValidator validator_;
   Admission admission_;
-  std::vector<std::unique_ptr<IoLoop>> loops_;
+  std::vector<std::unique_ptr<ConnectionSet>> sets_;
   std::atomic<bool> started_{false};
   std::atomic<bool> stopped_{false};
   std::mutex lifecycle_mutex_;

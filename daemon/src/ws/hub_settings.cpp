@@ -14,7 +14,6 @@ HubSettings HubSettings::fromConfig(const config::Config& c) {
   s.ping_interval = std::chrono::seconds(c.getInt("ws.ping_interval_s"));
   s.idle_timeout = std::chrono::seconds(c.getInt("ws.idle_timeout_s"));
   s.auth_timeout = std::chrono::milliseconds(c.getInt("ws.auth_timeout_ms"));
-  s.io_threads = c.getInt32("ws.io_threads");
   return s;
 }
 

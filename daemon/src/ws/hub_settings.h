@@ -21,7 +21,6 @@ struct HubSettings {
   std::chrono::milliseconds ping_interval{30000};    // ws.ping_interval_s
   std::chrono::milliseconds idle_timeout{75000};     // ws.idle_timeout_s
   std::chrono::milliseconds auth_timeout{5000};      // ws.auth_timeout_ms
-  int io_threads = 2;                                // ws.io_threads
   /// How long a closing connection may take to flush its close frame before it is cut.
   std::chrono::milliseconds close_grace{2000};
 

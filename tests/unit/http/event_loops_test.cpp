@@ -69,6 +69,7 @@ class EventLoopsTest : public ::testing::Test {
   void SetUp() override {
     listener_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true);
     listener_.listen();
+    ASSERT_TRUE(reactor_.start());
   }
   void TearDown() override { idle_.stop(); }
 
@@ -108,9 +109,9 @@ class EventLoopsTest : public ::testing::Test {
   std::vector<std::pair<bool, EventLoops::Why>> expired_how_;  // fresh, why
   std::function<Answer(Poco::Net::StreamSocket&)> serve_;
   Later later_;  // for serve_ to answer later with; outlives the loops' use of it
+  Reactor reactor_{Reactor::Options{2, 0, "test"}};  // outlives the loops
   EventLoops idle_{
-      EventLoops::Options{2, 0, "test"},
-      [this](Poco::Net::StreamSocket& s) { return serve_ ? serve_(s) : Answer{}; },
+      reactor_, [this](Poco::Net::StreamSocket& s) { return serve_ ? serve_(s) : Answer{}; },
       [this](Poco::Net::StreamSocket& s, bool, Clock::time_point) { record(woken_, s); },
       [this](Poco::Net::StreamSocket& s, bool fresh, EventLoops::Why why) {
         {

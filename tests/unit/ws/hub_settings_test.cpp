@@ -28,26 +28,32 @@ TEST_F(WsHubSettingsTest, DefaultsMatchTheDocumentedLimits) {
   EXPECT_EQ(s.ping_interval.count(), 30000);
   EXPECT_EQ(s.idle_timeout.count(), 75000);
   EXPECT_EQ(s.auth_timeout.count(), 5000);
-  EXPECT_EQ(s.io_threads, 2);
 }
 
 TEST_F(WsHubSettingsTest, ReadsEveryKey) {
   HubSettings s = load({{"ws.metrics_public", "false"},
                         {"ws.max_connections_per_client", "3"},
                         {"ws.ping_interval_s", "5"},
-                        {"ws.idle_timeout_s", "12"},
-                        {"ws.io_threads", "4"}});
+                        {"ws.idle_timeout_s", "12"}});
   EXPECT_FALSE(s.metrics_public);
   EXPECT_EQ(s.max_connections_per_client, 3);
   EXPECT_EQ(s.ping_interval.count(), 5000);
   EXPECT_EQ(s.idle_timeout.count(), 12000);
-  EXPECT_EQ(s.io_threads, 4);
 }
 
 TEST_F(WsHubSettingsTest, RejectsOutOfRangeValues) {
-  config::LoadResult loaded = config::ConfigLoader::load("", {{"ws.io_threads", "0"}});
+  config::LoadResult loaded = config::ConfigLoader::load("", {{"ws.max_send_queue", "0"}});
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.problems.front().find("ws.io_threads"), std::string::npos);
+  EXPECT_NE(loaded.problems.front().find("ws.max_send_queue"), std::string::npos);
+}
+
+// The hub has no threads of its own any more; an old file that still sets their number loads.
+TEST_F(WsHubSettingsTest, TheRetiredIoThreadsKeyIsStillAccepted) {
+  for (const char* value : {"0", "2", "64", "500"}) {
+    config::LoadResult loaded = config::ConfigLoader::load("", {{"ws.io_threads", value}});
+    EXPECT_TRUE(loaded.ok()) << value << ": "
+                             << (loaded.problems.empty() ? "" : loaded.problems.front());
+  }
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "http/http_server.h"
+#include "http/reactor.h"
 #include "metrics/registry.h"
 #include "system/host_probe.h"
 #include "system/system_sampler.h"
@@ -83,6 +84,7 @@ class WsStreamTest : public ::testing::Test {
   void TearDown() override {
     if (hub_) hub_->shutdown();
     if (server_) server_->stop();
+    reactor_.stop();
   }
 
   void start(int http_threads = 4, Hub::SnapshotSource source = {}) {
@@ -92,11 +94,14 @@ class WsStreamTest : public ::testing::Test {
         return snapshot_;
       };
     }
-    hub_ = std::make_unique<Hub>(settings_, std::move(source),
-                                 [](const std::string& token) -> std::optional<http::Identity> {
-                                   if (token == "secret") return http::Identity{"ops", "admin"};
-                                   return std::nullopt;
-                                 });
+    hub_ = std::make_unique<Hub>(
+        settings_, std::move(source),
+        [](const std::string& token) -> std::optional<http::Identity> {
+          if (token == "secret") return http::Identity{"ops", "admin"};
+          return std::nullopt;
+        },
+        reactor_);
+    ASSERT_TRUE(reactor_.start());
     hub_->start();
     auto router = std::make_shared<http::Router>();
     addWebSocketRoutes(*router, *hub_);
@@ -107,7 +112,7 @@ class WsStreamTest : public ::testing::Test {
     server_settings->access_log = false;
     server_ = std::make_unique<http::HttpServer>(
         Poco::Net::ServerSocket(Poco::Net::SocketAddress("127.0.0.1", 0)), server_settings,
-        std::make_shared<http::Pipeline>(router));
+        std::make_shared<http::Pipeline>(router), &reactor_);
     server_->start();
     port_ = server_->socket().address().port();
   }
@@ -180,6 +185,7 @@ class WsStreamTest : public ::testing::Test {
   }
 
   HubSettings settings_;
+  http::Reactor reactor_{http::Reactor::Options{2, 0, "test"}};  // outlives the hub and server
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<http::HttpServer> server_;
   uint16_t port_ = 0;
@@ -422,7 +428,8 @@ TEST_F(WsStreamTest, ShutdownSendsGoingAwayAndRefusesNewUpgrades) {
   start();
   auto a = connect("/api/system/metrics");
   auto b = connect("/api/system/ws", "secret");
-  // Both handed to their loops (one adopted after its loop ended gets 1001 too: IoLoopTest).
+  // Both handed to their loops (one adopted after its set left its loop gets 1001 too:
+  // ConnectionSetTest).
   ASSERT_TRUE(eventually([&] { return hub_->stats().accepted_total == 2; }));
   hub_->shutdown();
   EXPECT_EQ(closeCodeOf(*a), 1001);

@@ -1,5 +1,6 @@
-// An I/O loop that has ended still tells a client handed to it that the server is going away.
-#include "ws/io_loop.h"
+// A connection set that has left its loop still tells a client handed to it that the server is
+// going away.
+#include "ws/connection_set.h"
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -13,19 +14,21 @@
 namespace cc::ws {
 namespace {
 
-TEST(IoLoopTest, AClientAdoptedAfterTheLoopEndedGetsCloseGoingAway) {
+TEST(ConnectionSetTest, AClientAdoptedAfterTheSetLeftItsLoopGetsCloseGoingAway) {
+  http::Reactor reactor(http::Reactor::Options{1, 0, "test"});
+  ASSERT_TRUE(reactor.start());
   HubSettings settings;
   TokenValidator validator;
-  IoLoop loop(settings, validator, IoLoop::Hooks{});
-  loop.start();
-  loop.shutdown();  // the thread has ended: nothing more runs on it
+  ConnectionSet set(reactor, 0, settings, validator, ConnectionSet::Hooks{});
+  set.start();
+  set.shutdown();  // it has left the loop: nothing more of it runs there
 
   Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
   Poco::Net::StreamSocket client(listener.address());
   Handoff handoff;
   handoff.socket = listener.acceptConnection();
-  loop.adopt(std::move(handoff));
-  EXPECT_EQ(loop.connections(), 0);
+  set.adopt(std::move(handoff));
+  EXPECT_EQ(set.connections(), 0);
 
   client.setReceiveTimeout(Poco::Timespan(5, 0));
   std::string got;

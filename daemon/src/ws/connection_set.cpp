@@ -1,4 +1,4 @@
-#include "ws/io_loop.h"
+#include "ws/connection_set.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
@@ -33,7 +33,7 @@ std::chrono::milliseconds tickPeriod(const HubSettings& s) {
 
 }  // namespace
 
-struct IoLoop::Connection {
+struct ConnectionSet::Connection {
   Connection(Handoff h, const HubSettings& settings, const TokenValidator& validator)
       : socket(std::move(h.socket)),
         fd(socket.impl()->sockfd()),
@@ -48,7 +48,7 @@ struct IoLoop::Connection {
   Session session;
   Admission::Ticket ticket;
   std::string leftover;
-  int mode = Poco::Net::PollSet::POLL_READ;
+  unsigned mode = http::Reactor::kReadable;
   bool closing_seen = false;
   bool send_shut = false;
   bool dead = false;
@@ -57,39 +57,29 @@ struct IoLoop::Connection {
   std::optional<CloseReason> gone;  // set when the socket failed or the peer hung up
 };
 
-IoLoop::IoLoop(const HubSettings& settings, const TokenValidator& validator, Hooks hooks)
-    : settings_(settings), validator_(validator), hooks_(std::move(hooks)) {
-  wake_receiver_.bind(Poco::Net::SocketAddress("127.0.0.1", 0));
-  wake_receiver_.setBlocking(false);
-  wake_sender_.connect(wake_receiver_.address());
-  wake_sender_.setBlocking(false);
-  poll_set_.add(wake_receiver_, Poco::Net::PollSet::POLL_READ);
-}
+ConnectionSet::ConnectionSet(http::Reactor& reactor, std::size_t loop, const HubSettings& settings,
+                             const TokenValidator& validator, Hooks hooks)
+    : reactor_(reactor),
+      loop_(loop),
+      settings_(settings),
+      validator_(validator),
+      hooks_(std::move(hooks)) {}
 
-IoLoop::~IoLoop() { shutdown(); }
+ConnectionSet::~ConnectionSet() { shutdown(); }
 
-void IoLoop::start() {
+void ConnectionSet::start() {
   if (started_.exchange(true)) return;
-  thread_ = std::thread([this] { run(); });
+  next_tick_ = now();
+  next_metrics_ = now();
+  tag_ = reactor_.attach(loop_, *this);
 }
 
-bool IoLoop::post(Task task) {
-  {
-    std::lock_guard<std::mutex> lock(tasks_mutex_);
-    if (finished_) return false;
-    tasks_.push_back(std::move(task));
-  }
-  if (!wake_pending_.exchange(true)) {
-    try {
-      wake_sender_.sendBytes("w", 1);
-    } catch (const Poco::Exception&) {
-      // A full datagram buffer means a wake-up is already pending.
-    }
-  }
-  return true;
+bool ConnectionSet::post(Task task) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !finished_ && reactor_.post(loop_, std::move(task));
 }
 
-void IoLoop::adopt(Handoff handoff) {
+void ConnectionSet::adopt(Handoff handoff) {
   ++count_;
   auto shared = std::make_shared<Handoff>(std::move(handoff));
   const bool queued = post([this, shared] {
@@ -100,7 +90,7 @@ void IoLoop::adopt(Handoff handoff) {
     connections_.emplace(ref.fd, std::move(c));
     try {
       ref.socket.setBlocking(false);
-      poll_set_.add(ref.socket, ref.mode);
+      if (!reactor_.add(loop_, tag_, ref.socket, ref.mode)) ref.gone = CloseReason::kIoError;
     } catch (const Poco::Exception&) {
       ref.gone = CloseReason::kIoError;
     }
@@ -112,7 +102,7 @@ void IoLoop::adopt(Handoff handoff) {
     settle(ref, now());
   });
   if (!queued) {
-    // The loop has ended (the daemon is stopping): the client is told so, as those the loop
+    // The set has left its loop (the daemon is stopping): the client is told so, as those it
     // served were, instead of a connection dropped without a close frame.
     --count_;
     FramePtr bye = closeFrame(close_code::kGoingAway, "server shutting down");
@@ -126,7 +116,7 @@ void IoLoop::adopt(Handoff handoff) {
   }
 }
 
-void IoLoop::publish(Topic topic, FramePtr frame) {
+void ConnectionSet::publish(Topic topic, FramePtr frame) {
   post([this, topic, frame = std::move(frame)] {
     auto t = now();
     for (auto& [fd, c] : connections_) {
@@ -138,91 +128,67 @@ void IoLoop::publish(Topic topic, FramePtr frame) {
   });
 }
 
-void IoLoop::shutdown() {
-  if (!started_.load()) return;
-  if (thread_.joinable()) {
-    post([this] {
-      stopping_ = true;
-      stop_deadline_ = now() + settings_.close_grace;
-      auto t = now();
-      for (auto& [fd, c] : connections_) {
-        if (c->dead) continue;
-        c->session.close(CloseReason::kShutdown, "server shutting down", true);
-        settle(*c, t);
-      }
-      collectGarbage();
-    });
-    thread_.join();
-  }
-}
-
-void IoLoop::runTasks() {
-  char buf[64];
-  try {
-    while (wake_receiver_.receiveBytes(buf, sizeof buf) > 0) {
-    }
-  } catch (const Poco::Exception&) {
-    // Nothing left to drain.
-  }
-  // Only now: a post() after this sends a fresh wake-up. Clearing the flag before the drain
-  // could swallow that wake-up and leave the flag set for good, and every later task unrun.
-  wake_pending_.store(false);
-  std::vector<Task> tasks;
-  {
-    std::lock_guard<std::mutex> lock(tasks_mutex_);
-    tasks.swap(tasks_);
-  }
-  for (auto& task : tasks) task();
-}
-
-void IoLoop::run() {
-  const auto period = tickPeriod(settings_);
-  auto next_tick = now() + period;
-  next_metrics_ = now();
-  while (true) {
-    auto wait = std::chrono::duration_cast<std::chrono::microseconds>(next_tick - now());
-    if (wait.count() < 0) wait = std::chrono::microseconds(0);
-    Poco::Net::PollSet::SocketModeMap ready;
-    try {
-      ready = poll_set_.poll(Poco::Timespan(wait.count()));
-    } catch (const Poco::Exception&) {
-      // EINTR and friends: the next round polls again.
-    }
-    for (const auto& [socket, mode] : ready) {
-      if (socket == wake_receiver_) {
-        runTasks();
-        continue;
-      }
-      auto it = connections_.find(socket.impl()->sockfd());
-      if (it == connections_.end() || it->second->dead) continue;
-      Connection& c = *it->second;
-      if (mode & (Poco::Net::PollSet::POLL_READ | Poco::Net::PollSet::POLL_ERROR)) onReadable(c);
-      settle(c, now());
-    }
+void ConnectionSet::shutdown() {
+  if (!started_.load() || shut_.exchange(true)) return;
+  const bool queued = post([this] {
+    stopping_ = true;
+    stop_deadline_ = now() + settings_.close_grace;
     auto t = now();
-    if (t >= next_tick) {
-      tick(t);
-      next_tick = t + period;
+    for (auto& [fd, c] : connections_) {
+      if (c->dead) continue;
+      c->session.close(CloseReason::kShutdown, "server shutting down", true);
+      settle(*c, t);
     }
     collectGarbage();
-    if (stopping_ && (connections_.empty() || t >= stop_deadline_)) break;
+  });
+  if (!queued) {
+    finish();  // no loop runs: what is left is closed here
+    return;
   }
-  // Tasks posted after the last wake-up: an adoption among them closes with 1001 (stopping_),
-  // its close frame written now; from here on post() refuses.
-  std::vector<Task> late;
-  {
-    std::lock_guard<std::mutex> lock(tasks_mutex_);
-    finished_ = true;
-    late.swap(tasks_);
+  std::unique_lock<std::mutex> lock(mutex_);
+  finished_cv_.wait(lock, [this] { return done_; });
+}
+
+void ConnectionSet::ready(int fd, unsigned events) {
+  auto it = connections_.find(static_cast<poco_socket_t>(fd));
+  if (it == connections_.end() || it->second->dead) return;
+  Connection& c = *it->second;
+  if (events & (http::Reactor::kReadable | http::Reactor::kHangUp)) onReadable(c);
+  settle(c, now());
+}
+
+http::Reactor::Clock::time_point ConnectionSet::tick(http::Reactor::Clock::time_point t) {
+  if (t >= next_tick_) {
+    timers(t);
+    next_tick_ = t + tickPeriod(settings_);
   }
-  for (auto& task : late) task();
+  collectGarbage();
+  if (stopping_ && !leaving_ && (connections_.empty() || t >= stop_deadline_)) {
+    leaving_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+    }
+    // After every task posted before (an adoption among them closes with 1001: stopping_).
+    if (!reactor_.post(loop_, [this] { finish(); })) finish();
+  }
+  return stopping_ ? std::min(next_tick_, stop_deadline_) : next_tick_;
+}
+
+void ConnectionSet::finish() {
   for (auto& [fd, c] : connections_) {
     if (!c->dead) destroy(*c);
   }
   connections_.clear();
+  dead_.clear();
+  if (tag_ >= 0) reactor_.detach(loop_, tag_);
+  std::lock_guard<std::mutex> lock(mutex_);
+  finished_ = true;
+  done_ = true;
+  finished_cv_.notify_all();
 }
 
-void IoLoop::onReadable(Connection& c) {
+void ConnectionSet::onReadable(Connection& c) {
   char buf[kReadChunk];
   auto t = now();
   for (int i = 0; i < kReadsPerWake && !c.gone; ++i) {
@@ -254,7 +220,7 @@ void IoLoop::onReadable(Connection& c) {
   }
 }
 
-void IoLoop::settle(Connection& c, common::SteadyTime t) {
+void ConnectionSet::settle(Connection& c, common::SteadyTime t) {
   if (c.dead) return;
   Session& s = c.session;
   if (unsigned fresh = s.takeNewTopics(); fresh & kTopicMetrics) {
@@ -276,7 +242,7 @@ void IoLoop::settle(Connection& c, common::SteadyTime t) {
       c.gone = CloseReason::kIoError;
       break;
     }
-    if (n <= 0) break;  // the socket buffer is full: wait for POLL_WRITE
+    if (n <= 0) break;  // the socket buffer is full: wait until it is writable
     out.advance(static_cast<std::size_t>(n));
   }
   if (c.gone) {
@@ -313,18 +279,14 @@ void IoLoop::settle(Connection& c, common::SteadyTime t) {
       return;
     }
   }
-  int mode = Poco::Net::PollSet::POLL_READ | (out.empty() ? 0 : Poco::Net::PollSet::POLL_WRITE);
+  const unsigned mode = http::Reactor::kReadable | (out.empty() ? 0U : http::Reactor::kWritable);
   if (mode != c.mode) {
     c.mode = mode;
-    try {
-      poll_set_.update(c.socket, mode);
-    } catch (const Poco::Exception&) {
-      destroy(c);
-    }
+    if (!reactor_.modify(loop_, tag_, c.socket, mode)) destroy(c);
   }
 }
 
-void IoLoop::tick(common::SteadyTime t) {
+void ConnectionSet::timers(common::SteadyTime t) {
   MetricsFrame m;
   bool fan_out = false;
   if (t >= next_metrics_) {
@@ -344,14 +306,10 @@ void IoLoop::tick(common::SteadyTime t) {
   }
 }
 
-void IoLoop::destroy(Connection& c) {
+void ConnectionSet::destroy(Connection& c) {
   if (c.dead) return;
   c.dead = true;
-  try {
-    poll_set_.remove(c.socket);
-  } catch (const Poco::Exception&) {
-    // Not registered (adoption failed): nothing to remove.
-  }
+  reactor_.remove(loop_, c.socket);
   try {
     c.socket.close();
   } catch (const Poco::Exception&) {
@@ -366,7 +324,7 @@ void IoLoop::destroy(Connection& c) {
   dead_.push_back(c.fd);
 }
 
-void IoLoop::collectGarbage() {
+void ConnectionSet::collectGarbage() {
   for (poco_socket_t fd : dead_) {
     auto it = connections_.find(fd);
     if (it != connections_.end() && it->second->dead) connections_.erase(it);
