@@ -296,6 +296,11 @@ std::vector<KeySpec> buildTable() {
        "them. Raising it needs CAP_SYS_NICE or RLIMIT_NICE (the packaged unit's LimitNICE=-10); "
        "refused, the writer runs at the default priority. 0: the default.",
        v::intRange(-20, 19)},
+      {"db.writer_batch_ms", K::kInt, "5", false,
+       "While a quick write (a heartbeat) waits, the milliseconds of other writes (creates, "
+       "updates, deletes) one SQLite write transaction runs before its COMMIT; the rest go into "
+       "the next. Quick writes run first in each transaction.",
+       v::intRange(1, 60000)},
       {"db.writer_cache_mb", K::kInt, "8", false,
        "Page cache of the writer connection, so that a batch of writes is not spilled to the "
        "log before its COMMIT. Larger is slower: SQLite scans the whole cache at every COMMIT.",
