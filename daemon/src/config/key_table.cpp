@@ -288,7 +288,9 @@ std::vector<KeySpec> buildTable() {
        v::intRange(0, 600000)},
       {"db.checkpoint_pages", K::kInt, "1000", false,
        "Write-ahead log length (pages) at which a background thread copies it back into the "
-       "database file; at 64 times this the writer checkpoints itself.",
+       "database file; at 4 times this the writer copies the last few pages itself, so that the "
+       "log "
+       "starts afresh; at 64 times this the writer checkpoints itself.",
        v::intRange(100, 1000000)},
       {"db.writer_nice", K::kInt, "-10", false,
        "Priority (nice value, -20 highest) of the SQLite writer thread, which runs every write "

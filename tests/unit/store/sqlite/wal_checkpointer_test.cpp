@@ -95,6 +95,37 @@ TEST_F(WalCheckpointerTest, AtTheBackstopTheWriterCheckpointsInsideItsCommit) {
   EXPECT_GE(stats.last_backfilled_pages, 400);
 }
 
+// Under steady writes the thread's checkpoints never copy the whole log (each copies what was
+// there when it began), so SQLite never starts it afresh and it grew to the backstop, whose wait
+// held every write for hundreds of milliseconds. At restart_pages, with the thread idle and at
+// most threshold_pages left uncopied, the writer copies the rest inside its commit instead.
+TEST_F(WalCheckpointerTest, AtTheRestartLengthTheWriterCopiesTheLastPagesAndTheLogStartsAfresh) {
+  WalCheckpointer checkpointer({100000, 1000000, 1h, 300}, opener());
+  auto w = writer(checkpointer);
+  fill(*w, 200);
+  EXPECT_EQ(checkpointer.stats().catch_ups_total, 0u) << "below restart_pages";
+  fill(*w, 200);
+  CheckpointStats stats = checkpointer.stats();
+  EXPECT_EQ(stats.catch_ups_total, 1u);
+  EXPECT_EQ(stats.checkpoints_total, 1u) << "the writer's, inside its commit";
+  EXPECT_EQ(stats.wal_pages, 0) << "copied back before the commit returned";
+  EXPECT_GE(stats.last_backfilled_pages, 400);
+  EXPECT_EQ(stats.backstop_total, 0u);
+  fill(*w, 10);
+  EXPECT_LT(checkpointer.stats().wal_pages, 100) << "the next commit started the log afresh";
+}
+
+// More than threshold_pages that no checkpoint has copied are the thread's to copy, not the
+// writer's: a catch-up never makes a commit copy much.
+TEST_F(WalCheckpointerTest, TheWriterDoesNotCatchUpOnALogTheThreadHasNotCopied) {
+  WalCheckpointer checkpointer({100, 1000000, 1h, 300}, opener());
+  auto w = writer(checkpointer);
+  fill(*w, 400);
+  const CheckpointStats stats = checkpointer.stats();
+  EXPECT_EQ(stats.catch_ups_total, 0u);
+  EXPECT_EQ(stats.backstop_total, 0u);
+}
+
 // The default VFS with one change: while held, syncing a database file (which only a checkpoint
 // does in WAL mode, after copying the log back) waits, so that a checkpoint can be caught in the
 // middle, holding SQLite's checkpoint lock.
