@@ -294,7 +294,8 @@ std::vector<KeySpec> buildTable() {
        v::intRange(100, 1000000)},
       {"db.writer_nice", K::kInt, "-10", false,
        "Priority (nice value, -20 highest) of the SQLite writer thread, which runs every write "
-       "transaction: above the request threads', so that writes do not wait for a core behind "
+       "transaction, and of its log's checkpointer: above the request threads', so that writes do "
+       "not wait for a core behind "
        "them. Raising it needs CAP_SYS_NICE or RLIMIT_NICE (the packaged unit's LimitNICE=-10); "
        "refused, the writer runs at the default priority. 0: the default.",
        v::intRange(-20, 19)},

@@ -180,7 +180,8 @@ Database::Database(StoreOptions options, const common::Clock& clock)
       clock_);
   checkpointer_ = std::make_unique<WalCheckpointer>(
       WalCheckpointer::Options{options_.checkpoint_pages, 64 * options_.checkpoint_pages,
-                               std::chrono::milliseconds(1000), 4 * options_.checkpoint_pages},
+                               std::chrono::milliseconds(1000), 4 * options_.checkpoint_pages,
+                               options_.writer_nice},
       [opts = options_] { return openSession(opts); });
   GroupCommitter::Hooks hooks;
   hooks.open = [this] {

@@ -50,8 +50,8 @@ struct CheckpointStats {
 /// before and the database file after copying; durability is that of the commits themselves. A
 /// failed checkpoint is counted and logged once until one succeeds; its connection is reopened for
 /// the next. Long before the backstop, at `restart_pages`, the writer catches up instead: when the
-/// thread's latest checkpoint left at most `threshold_pages` of the log uncopied and none is
-/// running, the writer copies those after its COMMIT (a few milliseconds), so that its next
+/// thread's latest checkpoint left at most `threshold_pages` of the log uncopied, the thread waits
+/// and the writer copies those after its next COMMIT (a few milliseconds), so that its next
 /// transaction starts the log afresh; otherwise the log grows, under steady writes, to the
 /// backstop, whose wait for the thread's checkpoint and copy of the rest hold every write for
 /// hundreds of milliseconds (docs/benchmarks.md). Thread-safe.
@@ -64,6 +64,7 @@ class WalCheckpointer {
     /// folded back too) and retries after a failure.
     std::chrono::milliseconds idle_interval{1000};
     int64_t restart_pages = 0;  // where the writer catches up (see above); 0: never
+    int nice = 0;               // the thread's priority (db.writer_nice)
   };
   using Open = std::function<std::unique_ptr<Poco::Data::Session>()>;
 
@@ -98,6 +99,10 @@ class WalCheckpointer {
   CheckpointStats stats_;   // guarded by mu_
   int64_t log_pages_ = 0;   // the log's length at the latest commit; guarded by mu_
   int64_t backfilled_ = 0;  // of it, copied back by the latest checkpoint; guarded by mu_
+  // The thread's latest checkpoint left the log long and little of it uncopied: the writer's
+  // next commit copies the rest, and the thread waits for it (at most idle_interval) rather than
+  // start a checkpoint that the writer would have to wait for. Guarded by mu_.
+  bool catch_up_due_ = false;
   std::unique_ptr<Poco::Data::Session> session_;  // the thread's alone
   std::thread thread_;
 };

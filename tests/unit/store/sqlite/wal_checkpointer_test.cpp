@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/thread_priority.h"
 #include "store/sqlite/sql.h"
 #include "unit/eventually.h"
 #include "unit/store/store_fixture.h"
@@ -124,6 +125,22 @@ TEST_F(WalCheckpointerTest, TheWriterDoesNotCatchUpOnALogTheThreadHasNotCopied) 
   const CheckpointStats stats = checkpointer.stats();
   EXPECT_EQ(stats.catch_ups_total, 0u);
   EXPECT_EQ(stats.backstop_total, 0u);
+}
+
+// The thread runs at the writer's priority (db.writer_nice): one at the default priority fell
+// behind the writes on a busy machine and left the log to the backstop.
+TEST_F(WalCheckpointerTest, TheThreadRunsAtTheGivenPriority) {
+  std::atomic<int> nice_there{0};
+  WalCheckpointer checkpointer({100, 1000000, 1h, 0, 3}, [&] {
+    nice_there = common::threadNice();
+    return connect();
+  });
+  auto w = writer(checkpointer);
+  fill(*w, 200);
+  ASSERT_TRUE(
+      cc::testing::eventually([&] { return checkpointer.stats().checkpoints_total >= 1; }, 10s));
+  EXPECT_EQ(nice_there.load(), 3);
+  EXPECT_NE(common::threadNice(), 3) << "the caller's own priority is left alone";
 }
 
 // The default VFS with one change: while held, syncing a database file (which only a checkpoint
