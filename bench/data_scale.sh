@@ -51,6 +51,14 @@ HB_STEADY=${HB_STEADY:-0}
 # DAEMON_ARGS: more -D key=value arguments for every daemon start, to compare a setting's values
 # on the same command (DAEMON_ARGS="-D db.writer_cache_mb=64").
 DAEMON_ARGS=${DAEMON_ARGS:-}
+# SEED_CACHE=DIR keeps each size's seeded database there (n<N>.db) and copies it instead of
+# seeding again (the seed takes minutes at 1M on a shared box); delete it when the schema changes.
+SEED_CACHE=${SEED_CACHE:-}
+# BASE_DAEMON / BASE_CONFIG: a second daemon binary (and its properties file), e.g. one built from
+# the commit before a change, run in the same session on the same seeded database after the
+# worktree's build (BASE_CONFIG defaults to etc/controlcenterd.properties): an A/B back to back.
+BASE_DAEMON=${BASE_DAEMON:-}
+BASE_CONFIG=${BASE_CONFIG:-etc/controlcenterd.properties}
 OUT=$ROOT/bench/results
 mkdir -p "$OUT"
 RAW=$OUT/data_scale.jsonl
@@ -60,6 +68,7 @@ CC_BOOTSTRAP_EXTRA="wrk sqlite3 python3" scripts/bootstrap
 cmake --preset release >/dev/null
 cmake --build --preset release --target controlcenterd controlcenterctl
 D=$ROOT/build/release/controlcenterd
+DCONFIG=etc/controlcenterd.properties
 CTL=$ROOT/build/release/controlcenterctl
 
 WORK=$(mktemp -d /tmp/cc-datascale-XXXXXX)
@@ -101,7 +110,7 @@ start_daemon() { # state dir, extra -D args...
   local dir=$1; shift
   local t0; t0=$(now_ms)
   rm -f "$dir/listeners.json"
-  CONTROLCENTER_ADMIN_PASSWORD=bench-password-123 "$D" --config etc/controlcenterd.properties \
+  CONTROLCENTER_ADMIN_PASSWORD=bench-password-123 "$D" --config "$DCONFIG" \
     -D daemon.state_dir="$dir" -D http.port=0 -D admin.port=0 -D log.access=off $DAEMON_ARGS "$@" \
     >>"$dir/daemon.log" 2>&1 &
   DAEMON_PID=$!
@@ -220,16 +229,23 @@ for N in $SIZES; do
   { [ -z "$SMALLEST" ] || [ "$N" -lt "$SMALLEST" ]; } && SMALLEST=$N
 done
 
+run_sizes() {
 for N in $SIZES; do
-  echo "== $N agents"
+  echo "== $N agents ($D)"
   record "{}" bench=host size="$N" uptime="$(uptime)" loadavg="$(cut -d' ' -f1-3 /proc/loadavg)"
   DIR=$WORK/n$N
   mkdir -p "$DIR"
-  start_daemon "$DIR"   # migrates the new database
-  stop_daemon
-  echo "  seeding"
   t0=$(now_ms)
-  sqlite3 -bail "$DIR/controlcenter.db" -cmd ".parameter set @n $N" <bench/data_scale_seed.sql
+  if [ -n "$SEED_CACHE" ] && [ -s "$SEED_CACHE/n$N.db" ]; then
+    echo "  seeded database from $SEED_CACHE/n$N.db"
+    cp "$SEED_CACHE/n$N.db" "$DIR/controlcenter.db"
+  else
+    start_daemon "$DIR"   # migrates the new database
+    stop_daemon
+    echo "  seeding"
+    sqlite3 -bail "$DIR/controlcenter.db" -cmd ".parameter set @n $N" <bench/data_scale_seed.sql
+    if [ -n "$SEED_CACHE" ]; then mkdir -p "$SEED_CACHE" && cp "$DIR/controlcenter.db" "$SEED_CACHE/n$N.db"; fi
+  fi
   SEED_MS=$(($(now_ms) - t0))
   DB_BYTES=$(stat -c %s "$DIR/controlcenter.db")
   echo "  seeded in $((SEED_MS / 1000)).$(((SEED_MS % 1000) / 100)) s, $((DB_BYTES / 1048576)) MiB"
@@ -327,6 +343,8 @@ for N in $SIZES; do
   stop_daemon
   rm -rf "$DIR"
 done
+}
+run_sizes
 
 # A bulk import through the API is being built elsewhere; time it here once the ctl has it.
 if "$CTL" --help 2>&1 | grep -qE '^  import '; then
@@ -338,3 +356,15 @@ fi
 
 python3 bench/data_scale_summarize.py "$RAW" | tee "$OUT/data_scale.md"
 echo "results: $OUT/data_scale.md, $RAW"
+if [ -n "$BASE_DAEMON" ]; then
+  D=$BASE_DAEMON
+  DCONFIG=$BASE_CONFIG
+  RAW=$OUT/data_scale_base.jsonl
+  : >"$RAW"
+  record "{}" bench=machine nproc="$NPROC" model="$MODEL" kernel="$(uname -r)" daemon="$D" \
+    sizes="$SIZES" dur_s="$DUR" runs="$RUNS" conns="$CONNS" hb_rate="$HB_RATE" daemon_args="$DAEMON_ARGS" \
+    date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  run_sizes
+  python3 bench/data_scale_summarize.py "$RAW" | tee "$OUT/data_scale_base.md"
+  echo "results of $BASE_DAEMON: $OUT/data_scale_base.md, $RAW"
+fi

@@ -294,14 +294,22 @@ std::vector<KeySpec> buildTable() {
        v::intRange(0, 600000)},
       {"db.checkpoint_pages", K::kInt, "1000", false,
        "Write-ahead log length (pages) at which a background thread copies it back into the "
-       "database file; at 64 times this the writer checkpoints itself.",
+       "database file; at 4 times this the writer copies the last few pages itself, so that the "
+       "log "
+       "starts afresh; at 64 times this the writer checkpoints itself.",
        v::intRange(100, 1000000)},
       {"db.writer_nice", K::kInt, "-10", false,
        "Priority (nice value, -20 highest) of the SQLite writer thread, which runs every write "
-       "transaction: above the request threads', so that writes do not wait for a core behind "
+       "transaction, and of its log's checkpointer: above the request threads', so that writes do "
+       "not wait for a core behind "
        "them. Raising it needs CAP_SYS_NICE or RLIMIT_NICE (the packaged unit's LimitNICE=-10); "
        "refused, the writer runs at the default priority. 0: the default.",
        v::intRange(-20, 19)},
+      {"db.writer_batch_ms", K::kInt, "5", false,
+       "While a quick write (a heartbeat) waits, the milliseconds of other writes (creates, "
+       "updates, deletes) one SQLite write transaction runs before its COMMIT; the rest go into "
+       "the next. Quick writes run first in each transaction.",
+       v::intRange(1, 60000)},
       {"db.writer_cache_mb", K::kInt, "8", false,
        "Page cache of the writer connection, so that a batch of writes is not spilled to the "
        "log before its COMMIT. Larger is slower: SQLite scans the whole cache at every COMMIT.",

@@ -82,6 +82,11 @@ struct RefusedImport {
   std::string detail;
 };
 
+/// What a unit of work does to the database. A quick write is one or two statements on one row
+/// (a heartbeat): a backend that batches its writes runs it ahead of the other writes of its
+/// batch, so that it does not wait behind them.
+enum class Access { kRead, kWrite, kQuickWrite };
+
 /// A SQL database the repositories run on. read() and write() run a unit of work in a
 /// transaction and turn every failure into an Error (see each backend's Database for its
 /// guarantees: group commit on SQLite, a bounded retry on PostgreSQL, so `fn` may run more than
@@ -98,12 +103,17 @@ class SqlDatabase {
   /// Runs `fn(session)` in a read transaction (one consistent snapshot) and returns its result.
   template <class F>
   auto read(common::SteadyTime deadline, F&& fn) {
-    return run<F>(deadline, false, std::forward<F>(fn));
+    return run<F>(deadline, Access::kRead, std::forward<F>(fn));
   }
   /// Runs `fn(session)` in a write transaction; an error result rolls back what `fn` did.
   template <class F>
   auto write(common::SteadyTime deadline, F&& fn) {
-    return run<F>(deadline, true, std::forward<F>(fn));
+    return run<F>(deadline, Access::kWrite, std::forward<F>(fn));
+  }
+  /// write() for a quick write (see Access).
+  template <class F>
+  auto quickWrite(common::SteadyTime deadline, F&& fn) {
+    return run<F>(deadline, Access::kQuickWrite, std::forward<F>(fn));
   }
 
   /// Runs `sql` (with `?` placeholders) bound to `params` and hands each row to `row` (may be
@@ -159,19 +169,20 @@ class SqlDatabase {
   SqlDatabase& operator=(const SqlDatabase&) = delete;
 
   /// Runs `work` in a read or write transaction; its status, or the store's Error.
-  virtual common::Status execute(common::SteadyTime deadline, bool write, const Work& work) = 0;
+  virtual common::Status execute(common::SteadyTime deadline, Access access, const Work& work) = 0;
 
  private:
   template <class F>
-  auto run(common::SteadyTime deadline, bool write, F&& fn)
+  auto run(common::SteadyTime deadline, Access access, F&& fn)
       -> std::invoke_result_t<F&, Poco::Data::Session&> {
     using R = std::invoke_result_t<F&, Poco::Data::Session&>;
     std::optional<R> out;
-    common::Status status = execute(deadline, write, [&](Poco::Data::Session& s) -> common::Status {
-      out.emplace(fn(s));
-      if (out->ok()) return common::Ok{};
-      return out->error();
-    });
+    common::Status status =
+        execute(deadline, access, [&](Poco::Data::Session& s) -> common::Status {
+          out.emplace(fn(s));
+          if (out->ok()) return common::Ok{};
+          return out->error();
+        });
     if (!status.ok()) return status.error();
     return std::move(*out);
   }

@@ -12,6 +12,7 @@ StoreOptions StoreOptions::fromConfig(const config::Config& config) {
   o.checkpoint_pages = config.getInt("db.checkpoint_pages");
   o.writer_cache_mb = config.getInt("db.writer_cache_mb");
   o.writer_nice = static_cast<int>(config.getInt("db.writer_nice"));
+  o.writer_batch = std::chrono::milliseconds(config.getInt("db.writer_batch_ms"));
   o.pool.min = config.getInt32("db.pool.min");
   o.pool.max = config.getInt32("db.pool.max");
   o.pool.acquire_timeout = std::chrono::milliseconds(config.getInt("db.pool.acquire_timeout_ms"));

@@ -80,7 +80,8 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
 
 uint64_t Database::retriesTotal() const { return retries_.load(); }
 
-common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
+common::Status Database::execute(common::SteadyTime deadline, Access access, const Work& work) {
+  const bool write = access != Access::kRead;
   for (int attempt = 1;; ++attempt) {
     auto lease = pool_->acquire(deadline);
     if (!lease.ok()) return lease.error();
@@ -125,7 +126,7 @@ common::Status Database::execute(common::SteadyTime deadline, bool write, const 
 }
 
 common::Status Database::ping(common::SteadyTime deadline) {
-  return execute(deadline, false, [](Poco::Data::Session& s) -> common::Status {
+  return execute(deadline, Access::kRead, [](Poco::Data::Session& s) -> common::Status {
     if (sql::scalar(s, "SELECT 1") != 1) {
       return Error::dependencyUnavailable("database did not answer SELECT 1");
     }
@@ -139,7 +140,7 @@ common::Status Database::probeServer(common::SteadyTime deadline) {
 }
 
 common::Status Database::probeWrite(common::SteadyTime deadline) {
-  return execute(deadline, true, [this](Poco::Data::Session& s) -> common::Status {
+  return execute(deadline, Access::kWrite, [this](Poco::Data::Session& s) -> common::Status {
     sql::exec(s,
               "INSERT INTO store_probe (id, written_at) VALUES (1, ?)"
               " ON CONFLICT (id) DO UPDATE SET written_at = EXCLUDED.written_at",

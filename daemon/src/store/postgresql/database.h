@@ -76,7 +76,7 @@ class Database final : public SqlDatabase {
 
  private:
   Database(StoreOptions options, const common::Clock& clock);
-  common::Status execute(common::SteadyTime deadline, bool write, const Work& work) override;
+  common::Status execute(common::SteadyTime deadline, Access access, const Work& work) override;
 
   const StoreOptions options_;
   const common::Clock& clock_;

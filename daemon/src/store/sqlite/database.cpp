@@ -180,7 +180,8 @@ Database::Database(StoreOptions options, const common::Clock& clock)
       clock_);
   checkpointer_ = std::make_unique<WalCheckpointer>(
       WalCheckpointer::Options{options_.checkpoint_pages, 64 * options_.checkpoint_pages,
-                               std::chrono::milliseconds(1000)},
+                               std::chrono::milliseconds(1000), 4 * options_.checkpoint_pages,
+                               options_.writer_nice},
       [opts = options_] { return openSession(opts); });
   GroupCommitter::Hooks hooks;
   hooks.open = [this] {
@@ -202,7 +203,7 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   hooks.noted = [this](const common::Status& status) { noteWrite(status); };
   committer_ = std::make_unique<GroupCommitter>(
       GroupCommitter::Options{options_.busy_timeout, options_.pool.max_lifetime,
-                              options_.writer_nice},
+                              options_.writer_nice, options_.writer_batch},
       std::move(hooks), clock_);
 }
 
@@ -245,8 +246,11 @@ common::Result<std::unique_ptr<Database>> Database::open(const StoreOptions& opt
   return db;
 }
 
-common::Status Database::execute(common::SteadyTime deadline, bool write, const Work& work) {
-  if (write) return committer_->write(deadline, work);
+common::Status Database::execute(common::SteadyTime deadline, Access access, const Work& work) {
+  if (access != Access::kRead) {
+    return committer_->write(
+        deadline, work, access == Access::kQuickWrite ? WriteLane::kQuick : WriteLane::kOrdinary);
+  }
   auto lease = pool_->acquire(deadline);
   if (!lease.ok()) return lease.error();
   // The injected delay holds the session, as a slow database would, so that a delay rehearses
@@ -307,7 +311,7 @@ StorageState Database::storage() const {
 }
 
 common::Status Database::probeWrite(common::SteadyTime deadline) {
-  return execute(deadline, true, [this](Poco::Data::Session& s) -> common::Status {
+  return execute(deadline, Access::kWrite, [this](Poco::Data::Session& s) -> common::Status {
     int64_t at = clock_.wallMillis();
     s << "INSERT INTO store_probe (id, written_at) VALUES (1, ?)"
          " ON CONFLICT(id) DO UPDATE SET written_at = excluded.written_at",
@@ -317,7 +321,7 @@ common::Status Database::probeWrite(common::SteadyTime deadline) {
 }
 
 common::Status Database::ping(common::SteadyTime deadline) {
-  return execute(deadline, false, [](Poco::Data::Session& s) -> common::Status {
+  return execute(deadline, Access::kRead, [](Poco::Data::Session& s) -> common::Status {
     int one = 0;
     s << "SELECT 1", into(one), now;
     if (one != 1) return Error::dependencyUnavailable("database did not answer SELECT 1");

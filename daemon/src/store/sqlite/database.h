@@ -100,7 +100,7 @@ class Database final : public SqlDatabase {
 
  private:
   Database(StoreOptions options, const common::Clock& clock);
-  common::Status execute(common::SteadyTime deadline, bool write, const Work& work) override;
+  common::Status execute(common::SteadyTime deadline, Access access, const Work& work) override;
   // Call inside a catch block: the failure for the exception that connection `handle` raised;
   // one that spoils connections also closes the idle pooled sessions.
   ConnectionFailure fail(sqlite3* handle);

@@ -5,6 +5,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/JSON/Object.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -26,6 +27,10 @@ namespace cc::store::sqlite {
 
 /// A unit of work: runs statements on the session it is given; an error result undoes them.
 using Work = std::function<common::Status(Poco::Data::Session&)>;
+
+/// Where a write waits: a quick one (a heartbeat) runs ahead of the ordinary writes queued with
+/// it, so that it does not wait behind their statements and the pages they dirty.
+enum class WriteLane { kOrdinary, kQuick };
 
 /// A failed SQLite call as the database around the committer judges it.
 struct ConnectionFailure {
@@ -53,12 +58,19 @@ struct CommitStats {
 
 /// Runs write units of work in transactions on one connection of its own, so that a write never
 /// waits for a session that readers hold. One writer thread of its own runs every batch: it takes
-/// up to kMaxBatch queued works, runs BEGIN IMMEDIATE, each work inside its own SAVEPOINT (unless
-/// it is alone), then one COMMIT, and wakes each writer of the batch with its own result; writers
-/// that arrive meanwhile queue and wait for the next batch. The thread runs at
-/// Options::writer_nice (db.writer_nice): among a daemon's hundreds of request threads on a few
-/// cores, a writer at the default priority waits for a core for most of each batch, and every
-/// write with it (a refused priority is logged once and the thread runs at the default).
+/// up to kMaxBatch queued works, the quick ones first (WriteLane), each lane in its order of
+/// arrival; runs BEGIN IMMEDIATE, each work inside its own SAVEPOINT (unless it is alone), then
+/// one COMMIT, and wakes each writer of the batch with its own result; writers that arrive
+/// meanwhile queue and wait for the next batch. While a quick write waits (in the batch or
+/// queued), the ordinary works of a batch stop once they have run for Options::batch_budget
+/// (db.writer_batch_ms, on the Clock): at least one runs, and those not started go back to the
+/// front of the queue, in their order, for the next batch. So a quick write waits at most for
+/// the batch in flight and its own, each about a budget of ordinary works and a COMMIT, however
+/// many ordinary writes are queued; without quick writes, batches are as large as they come. The
+/// thread runs at Options::writer_nice (db.writer_nice): among a daemon's hundreds of request
+/// threads on a few cores, a writer at the default priority waits for a core for most of each
+/// batch, and every write with it (a refused priority is logged once and the thread runs at the
+/// default).
 ///
 /// Promises: write() returns success only after the COMMIT that contains the work succeeded.
 /// A work that returns an error or throws is rolled back to its savepoint and gets its own error
@@ -93,6 +105,7 @@ class GroupCommitter {
     std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms: the longest queue wait
     std::chrono::seconds max_lifetime{3600};       // db.pool.max_lifetime_s, for the writer too
     int writer_nice = 0;                           // db.writer_nice: the writer thread's priority
+    std::chrono::milliseconds batch_budget{5};     // db.writer_batch_ms: ordinary works a batch
   };
 
   GroupCommitter(Options options, Hooks hooks, const common::Clock& clock);
@@ -101,7 +114,8 @@ class GroupCommitter {
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
   /// Runs `work` in a write transaction, as described above; `work` must outlive the call.
-  common::Status write(common::SteadyTime deadline, const Work& work);
+  common::Status write(common::SteadyTime deadline, const Work& work,
+                       WriteLane lane = WriteLane::kOrdinary);
 
   CommitStats stats() const;
 
@@ -139,6 +153,7 @@ class GroupCommitter {
 
   mutable std::mutex mu_;
   std::deque<std::shared_ptr<Ticket>> queue_;  // works not yet taken into a batch, oldest first
+  std::atomic<int> quick_queued_{0};  // quick works in queue_; written under mu_, read without
   std::condition_variable work_queued_;
   bool stopping_ = false;
   std::thread thread_;  // the writer: runs every batch

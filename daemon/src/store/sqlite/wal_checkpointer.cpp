@@ -8,11 +8,19 @@
 #include <chrono>
 #include <exception>
 
+#include "common/thread_priority.h"
+
 namespace cc::store::sqlite {
 
 WalCheckpointer::WalCheckpointer(Options options, Open open)
     : options_(options), open_(std::move(open)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    // At the writer's priority: a thread that falls behind the writes leaves the log to the
+    // writer's backstop, which holds every write (docs/benchmarks.md). A refusal is the writer's
+    // to log; this thread then runs at the default priority.
+    if (options_.nice != 0) (void)common::setThreadNice(options_.nice);
+    run();
+  });
 }
 
 WalCheckpointer::~WalCheckpointer() {
@@ -31,11 +39,23 @@ void WalCheckpointer::attach(sqlite3* handle) {
 
 int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, int pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
+  const Options& o = c->options_;
+  bool catch_up = false;
+  {
+    std::lock_guard<std::mutex> lock(c->mu_);
+    if (pages < c->log_pages_) c->backfilled_ = 0;  // the log started afresh
+    c->log_pages_ = pages;
+    c->stats_.wal_pages = pages;
+    catch_up = o.restart_pages > 0 && pages >= o.restart_pages && pages < o.backstop_pages &&
+               (c->catch_up_due_ || pages - c->backfilled_ <= o.threshold_pages);
+  }
+  // Before the thread is woken, so that it does not take the checkpoint first.
+  if (catch_up && c->catchUp(handle, db_name)) return SQLITE_OK;
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(c->mu_);
-    c->stats_.wal_pages = pages;
-    if (pages >= c->options_.threshold_pages && !c->pending_) {
+    // Woken even when already pending: a thread that waited for the catch-up goes on now.
+    if (pages >= c->options_.threshold_pages) {
       c->pending_ = true;
       wake = true;
     }
@@ -55,17 +75,41 @@ int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, 
     if (rc == SQLITE_OK) {
       ++c->stats_.checkpoints_total;
       c->stats_.last_backfilled_pages = done;
+      c->backfilled_ = done;
     }
   }
   // The hook's result is the commit's: a failed checkpoint must not fail a committed write.
   return SQLITE_OK;
 }
 
+bool WalCheckpointer::catchUp(sqlite3* handle, const char* db_name) {
+  // Never waits for the thread: were its checkpoint running, it copies these pages itself.
+  std::unique_lock<std::mutex> checkpointing(checkpoint_mu_, std::try_to_lock);
+  if (!checkpointing.owns_lock()) return false;
+  int log = 0;
+  int done = 0;
+  // PASSIVE never waits for a reader: what a reader still needs stays for the thread.
+  const int rc = sqlite3_wal_checkpoint_v2(handle, db_name, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+  std::lock_guard<std::mutex> lock(mu_);
+  catch_up_due_ = false;              // taken: whatever is left is the thread's again
+  if (rc != SQLITE_OK) return false;  // the thread's next checkpoint tells a failure
+  ++stats_.checkpoints_total;
+  ++stats_.catch_ups_total;
+  stats_.last_backfilled_pages = done;
+  backfilled_ = done;
+  if (log < 0 || done < log) return false;
+  stats_.wal_pages = 0;
+  return true;
+}
+
 void WalCheckpointer::run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
-    wake_.wait_for(lock, options_.idle_interval, [this] { return stop_ || pending_; });
+    const bool woken = wake_.wait_for(lock, options_.idle_interval,
+                                      [this] { return stop_ || (pending_ && !catch_up_due_); });
     if (stop_) break;
+    // No commit took the catch-up within the interval (the writes paused): the thread copies.
+    if (!woken) catch_up_due_ = false;
     const bool due = pending_ || stats_.wal_pages > 0 || !stats_.last_error.empty();
     pending_ = false;
     if (!due) continue;
@@ -101,6 +145,9 @@ void WalCheckpointer::checkpointOnce() {
   if (error.empty()) {
     ++stats_.checkpoints_total;
     stats_.last_backfilled_pages = done;
+    backfilled_ = done;
+    catch_up_due_ = options_.restart_pages > 0 && log >= options_.restart_pages && done < log &&
+                    log - done <= options_.threshold_pages;
     // Everything copied back: the next commit restarts the log, and until then nothing is due.
     if (log >= 0 && done >= log) stats_.wal_pages = 0;
     if (!stats_.last_error.empty()) {
@@ -126,6 +173,7 @@ Poco::JSON::Object::Ptr CheckpointStats::toJson() const {
   Poco::JSON::Object::Ptr out = new Poco::JSON::Object(true);
   out->set("checkpoints_total", checkpoints_total);
   out->set("backstop_total", backstop_total);
+  out->set("catch_ups_total", catch_ups_total);
   out->set("failures_total", failures_total);
   out->set("wal_pages", wal_pages);
   out->set("last_backfilled_pages", last_backfilled_pages);

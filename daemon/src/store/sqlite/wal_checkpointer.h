@@ -22,12 +22,13 @@ namespace cc::store::sqlite {
 struct CheckpointStats {
   uint64_t checkpoints_total = 0;     ///< checkpoints run (background and backstop)
   uint64_t backstop_total = 0;        ///< of which the writer ran itself, the log being too long
+  uint64_t catch_ups_total = 0;       ///< of which the writer ran to copy the log's last pages
   uint64_t failures_total = 0;        ///< checkpoints that failed (I/O, full disk, read-only)
   int64_t wal_pages = 0;              ///< pages in the log after the latest commit
   int64_t last_backfilled_pages = 0;  ///< pages the latest checkpoint copied back
   std::string last_error;             ///< the latest failure, "" once one succeeds again
 
-  /// {"checkpoints_total","backstop_total","failures_total","wal_pages",
+  /// {"checkpoints_total","backstop_total","catch_ups_total","failures_total","wal_pages",
   ///  "last_backfilled_pages","last_error"}
   Poco::JSON::Object::Ptr toJson() const;
 };
@@ -48,7 +49,12 @@ struct CheckpointStats {
 /// checkpointing connection has the database's `synchronous` setting, so a checkpoint syncs the log
 /// before and the database file after copying; durability is that of the commits themselves. A
 /// failed checkpoint is counted and logged once until one succeeds; its connection is reopened for
-/// the next. Thread-safe.
+/// the next. Long before the backstop, at `restart_pages`, the writer catches up instead: when the
+/// thread's latest checkpoint left at most `threshold_pages` of the log uncopied, the thread waits
+/// and the writer copies those after its next COMMIT (a few milliseconds), so that its next
+/// transaction starts the log afresh; otherwise the log grows, under steady writes, to the
+/// backstop, whose wait for the thread's checkpoint and copy of the rest hold every write for
+/// hundreds of milliseconds (docs/benchmarks.md). Thread-safe.
 class WalCheckpointer {
  public:
   struct Options {
@@ -57,6 +63,8 @@ class WalCheckpointer {
     /// How often the thread also looks at a log below the threshold (a quiet daemon's log is
     /// folded back too) and retries after a failure.
     std::chrono::milliseconds idle_interval{1000};
+    int64_t restart_pages = 0;  // where the writer catches up (see above); 0: never
+    int nice = 0;               // the thread's priority (db.writer_nice)
   };
   using Open = std::function<std::unique_ptr<Poco::Data::Session>()>;
 
@@ -74,6 +82,8 @@ class WalCheckpointer {
 
  private:
   static int onCommit(void* self, sqlite3* handle, const char* db_name, int pages);
+  // The writer's copy of the log's last pages; whether the whole log is now copied back.
+  bool catchUp(sqlite3* handle, const char* db_name);
   void run();
   void checkpointOnce();
 
@@ -84,9 +94,15 @@ class WalCheckpointer {
   // backstop waits for the thread's instead of failing with SQLITE_BUSY. Taken before mu_.
   std::mutex checkpoint_mu_;
   std::condition_variable wake_;
-  bool pending_ = false;                          // guarded by mu_
-  bool stop_ = false;                             // guarded by mu_
-  CheckpointStats stats_;                         // guarded by mu_
+  bool pending_ = false;    // guarded by mu_
+  bool stop_ = false;       // guarded by mu_
+  CheckpointStats stats_;   // guarded by mu_
+  int64_t log_pages_ = 0;   // the log's length at the latest commit; guarded by mu_
+  int64_t backfilled_ = 0;  // of it, copied back by the latest checkpoint; guarded by mu_
+  // The thread's latest checkpoint left the log long and little of it uncopied: the writer's
+  // next commit copies the rest, and the thread waits for it (at most idle_interval) rather than
+  // start a checkpoint that the writer would have to wait for. Guarded by mu_.
+  bool catch_up_due_ = false;
   std::unique_ptr<Poco::Data::Session> session_;  // the thread's alone
   std::thread thread_;
 };

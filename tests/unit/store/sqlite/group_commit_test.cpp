@@ -89,10 +89,11 @@ class GroupCommitTest : public SqliteStoreFixture {
 
   // Starts a write of `work` in the background and returns once it waits in the queue, so that
   // writes queued one after another keep their order.
-  std::future<Status> queue(Work work, common::SteadyTime deadline = kNoDeadline) {
+  std::future<Status> queue(Work work, common::SteadyTime deadline = kNoDeadline,
+                            bool quick = false) {
     const int before = db_->commits().queued;
-    auto f = std::async(std::launch::async, [this, work = std::move(work), deadline] {
-      return db_->write(deadline, work);
+    auto f = std::async(std::launch::async, [this, work = std::move(work), deadline, quick] {
+      return quick ? db_->quickWrite(deadline, work) : db_->write(deadline, work);
     });
     waitUntilQueued(before + 1);
     return f;
@@ -216,6 +217,89 @@ TEST_F(GroupCommitTest, WritersArrivingDuringACommitShareOneCommit) {
   EXPECT_EQ(after.works_total - before.works_total, uint64_t{kWriters + 1});
   EXPECT_EQ(after.largest_batch, uint64_t{kWriters});
   EXPECT_EQ(count("SELECT COUNT(*) FROM t"), kWriters + 1);
+}
+
+// The values of t in the order the writer inserted them ("0,3,1,2").
+std::string insertionOrder(Database& db) {
+  std::string xs;
+  auto read = db.read(kNoDeadline, [&](Session& s) -> Status {
+    s << "SELECT group_concat(x, ',') FROM (SELECT x FROM t ORDER BY id)", into(xs), now;
+    return Ok{};
+  });
+  EXPECT_TRUE(read.ok()) << read.error().message;
+  return xs;
+}
+
+// A heartbeat queued behind creates runs first in the next batch: it does not wait for their
+// statements before its own.
+TEST_F(GroupCommitTest, AQuickWriteRunsAheadOfTheOrdinaryWritesQueuedBeforeIt) {
+  openDb();
+  const CommitStats before = db_->commits();
+  std::promise<void> release;
+  auto held = holdTheLeader(release);
+  auto first = queue(insert(1));
+  auto second = queue(insert(2));
+  auto quick = queue(insert(3), kNoDeadline, true);
+  release.set_value();
+  for (auto* f : {&held, &first, &second, &quick}) {
+    Status st = f->get();
+    EXPECT_TRUE(st.ok()) << st.error().message;
+  }
+  EXPECT_EQ(insertionOrder(*db_), "0,3,1,2");
+  EXPECT_EQ(db_->commits().batches_total - before.batches_total, 2u)
+      << "the held one, then the other three together";
+}
+
+// While a heartbeat waits, the ordinary works of a batch stop at db.writer_batch_ms: the rest
+// go, first and in their order, into the next batch.
+TEST_F(GroupCommitTest, WhileAQuickWriteWaitsOrdinaryWorksStopAtTheBatchBudget) {
+  options_.writer_batch = milliseconds(10);
+  openDb();
+  const CommitStats before = db_->commits();
+  std::promise<void> release;
+  auto held = holdTheLeader(release);
+  auto slow = queue([this](Session& s) -> Status {
+    sql::exec(s, "INSERT INTO t (x) VALUES (1)");
+    clock_.advance(milliseconds(20));
+    return Ok{};
+  });
+  auto second = queue(insert(2));
+  auto third = queue(insert(3));
+  auto quick = queue(insert(4), kNoDeadline, true);
+  release.set_value();
+  for (auto* f : {&held, &slow, &second, &third, &quick}) {
+    Status st = f->get();
+    EXPECT_TRUE(st.ok()) << st.error().message;
+  }
+  EXPECT_EQ(insertionOrder(*db_), "0,4,1,2,3");
+  const CommitStats after = db_->commits();
+  EXPECT_EQ(after.batches_total - before.batches_total, 3u)
+      << "the held one; the quick one and the slow one, past the budget; then the other two";
+  EXPECT_EQ(after.works_total - before.works_total, 5u);
+  EXPECT_EQ(after.largest_batch, 2u);
+}
+
+// Without a quick write waiting, the budget does not split a batch: the mix's creates alone
+// share one COMMIT as before.
+TEST_F(GroupCommitTest, WithoutAQuickWriteABatchTakesEveryQueuedWriteWhateverItsDuration) {
+  options_.writer_batch = milliseconds(10);
+  openDb();
+  const CommitStats before = db_->commits();
+  std::promise<void> release;
+  auto held = holdTheLeader(release);
+  auto slow = queue([this](Session& s) -> Status {
+    sql::exec(s, "INSERT INTO t (x) VALUES (1)");
+    clock_.advance(milliseconds(20));
+    return Ok{};
+  });
+  auto second = queue(insert(2));
+  release.set_value();
+  for (auto* f : {&held, &slow, &second}) {
+    Status st = f->get();
+    EXPECT_TRUE(st.ok()) << st.error().message;
+  }
+  EXPECT_EQ(insertionOrder(*db_), "0,1,2");
+  EXPECT_EQ(db_->commits().batches_total - before.batches_total, 2u);
 }
 
 TEST_F(GroupCommitTest, AFailingWorkInABatchRollsBackOnlyItself) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/thread_priority.h"
 #include "store/sqlite/sql.h"
 #include "unit/eventually.h"
 #include "unit/store/store_fixture.h"
@@ -93,6 +94,53 @@ TEST_F(WalCheckpointerTest, AtTheBackstopTheWriterCheckpointsInsideItsCommit) {
   EXPECT_EQ(stats.backstop_total, 1u);
   EXPECT_EQ(stats.checkpoints_total, 1u);
   EXPECT_GE(stats.last_backfilled_pages, 400);
+}
+
+// Under steady writes the thread's checkpoints never copy the whole log (each copies what was
+// there when it began), so SQLite never starts it afresh and it grew to the backstop, whose wait
+// held every write for hundreds of milliseconds. At restart_pages, with the thread idle and at
+// most threshold_pages left uncopied, the writer copies the rest inside its commit instead.
+TEST_F(WalCheckpointerTest, AtTheRestartLengthTheWriterCopiesTheLastPagesAndTheLogStartsAfresh) {
+  WalCheckpointer checkpointer({100000, 1000000, 1h, 300}, opener());
+  auto w = writer(checkpointer);
+  fill(*w, 200);
+  EXPECT_EQ(checkpointer.stats().catch_ups_total, 0u) << "below restart_pages";
+  fill(*w, 200);
+  CheckpointStats stats = checkpointer.stats();
+  EXPECT_EQ(stats.catch_ups_total, 1u);
+  EXPECT_EQ(stats.checkpoints_total, 1u) << "the writer's, inside its commit";
+  EXPECT_EQ(stats.wal_pages, 0) << "copied back before the commit returned";
+  EXPECT_GE(stats.last_backfilled_pages, 400);
+  EXPECT_EQ(stats.backstop_total, 0u);
+  fill(*w, 10);
+  EXPECT_LT(checkpointer.stats().wal_pages, 100) << "the next commit started the log afresh";
+}
+
+// More than threshold_pages that no checkpoint has copied are the thread's to copy, not the
+// writer's: a catch-up never makes a commit copy much.
+TEST_F(WalCheckpointerTest, TheWriterDoesNotCatchUpOnALogTheThreadHasNotCopied) {
+  WalCheckpointer checkpointer({100, 1000000, 1h, 300}, opener());
+  auto w = writer(checkpointer);
+  fill(*w, 400);
+  const CheckpointStats stats = checkpointer.stats();
+  EXPECT_EQ(stats.catch_ups_total, 0u);
+  EXPECT_EQ(stats.backstop_total, 0u);
+}
+
+// The thread runs at the writer's priority (db.writer_nice): one at the default priority fell
+// behind the writes on a busy machine and left the log to the backstop.
+TEST_F(WalCheckpointerTest, TheThreadRunsAtTheGivenPriority) {
+  std::atomic<int> nice_there{0};
+  WalCheckpointer checkpointer({100, 1000000, 1h, 0, 3}, [&] {
+    nice_there = common::threadNice();
+    return connect();
+  });
+  auto w = writer(checkpointer);
+  fill(*w, 200);
+  ASSERT_TRUE(
+      cc::testing::eventually([&] { return checkpointer.stats().checkpoints_total >= 1; }, 10s));
+  EXPECT_EQ(nice_there.load(), 3);
+  EXPECT_NE(common::threadNice(), 3) << "the caller's own priority is left alone";
 }
 
 // The default VFS with one change: while held, syncing a database file (which only a checkpoint
