@@ -39,6 +39,27 @@ struct ReactorPoller::Impl {
   std::unordered_map<poco_socket_t, int> tags;
 };
 
+namespace {
+
+// Notes whose `socket` is (`tag`), then lets `change` add it to the set or update it there;
+// false when Poco refuses.
+template <typename Change>
+bool tagThen(std::mutex& mutex, std::unordered_map<poco_socket_t, int>& tags, int tag,
+             const Poco::Net::Socket& socket, Change change) {
+  try {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      tags[socket.impl()->sockfd()] = tag;
+    }
+    change();
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ReactorPoller::ReactorPoller() : impl_(std::make_unique<Impl>()) {}
 
 ReactorPoller::~ReactorPoller() = default;
@@ -92,13 +113,8 @@ void ReactorPoller::wait(std::chrono::milliseconds timeout, std::vector<Ready>& 
 }
 
 bool ReactorPoller::add(int tag, const Poco::Net::Socket& socket, unsigned events) {
-  try {
-    {
-      std::lock_guard<std::mutex> lock(impl_->mutex);
-      impl_->tags[socket.impl()->sockfd()] = tag;
-    }
-    impl_->set.add(socket, pollMode(events));
-  } catch (const Poco::Exception&) {
+  if (!tagThen(impl_->mutex, impl_->tags, tag, socket,
+               [&] { impl_->set.add(socket, pollMode(events)); })) {
     return false;
   }
   wake();  // a poll in progress may not see a socket added meanwhile
@@ -106,13 +122,8 @@ bool ReactorPoller::add(int tag, const Poco::Net::Socket& socket, unsigned event
 }
 
 bool ReactorPoller::modify(int tag, const Poco::Net::Socket& socket, unsigned events) {
-  try {
-    {
-      std::lock_guard<std::mutex> lock(impl_->mutex);
-      impl_->tags[socket.impl()->sockfd()] = tag;
-    }
-    impl_->set.update(socket, pollMode(events));
-  } catch (const Poco::Exception&) {
+  if (!tagThen(impl_->mutex, impl_->tags, tag, socket,
+               [&] { impl_->set.update(socket, pollMode(events)); })) {
     return false;
   }
   wake();

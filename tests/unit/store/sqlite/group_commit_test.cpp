@@ -89,6 +89,14 @@ class GroupCommitTest : public SqliteStoreFixture {
 
   // Starts a write of `work` in the background and returns once it waits in the queue, so that
   // writes queued one after another keep their order.
+  // A write of x = 1 that takes 20 ms of the fixture's clock: past a 10 ms batch budget.
+  Work slowInsertOfOne() {
+    return [this](Session& s) -> Status {
+      sql::exec(s, "INSERT INTO t (x) VALUES (1)");
+      clock_.advance(milliseconds(20));
+      return Ok{};
+    };
+  }
   std::future<Status> queue(Work work, common::SteadyTime deadline = kNoDeadline,
                             bool quick = false) {
     const int before = db_->commits().queued;
@@ -258,11 +266,7 @@ TEST_F(GroupCommitTest, WhileAQuickWriteWaitsOrdinaryWorksStopAtTheBatchBudget) 
   const CommitStats before = db_->commits();
   std::promise<void> release;
   auto held = holdTheLeader(release);
-  auto slow = queue([this](Session& s) -> Status {
-    sql::exec(s, "INSERT INTO t (x) VALUES (1)");
-    clock_.advance(milliseconds(20));
-    return Ok{};
-  });
+  auto slow = queue(slowInsertOfOne());
   auto second = queue(insert(2));
   auto third = queue(insert(3));
   auto quick = queue(insert(4), kNoDeadline, true);
@@ -287,11 +291,7 @@ TEST_F(GroupCommitTest, WithoutAQuickWriteABatchTakesEveryQueuedWriteWhateverIts
   const CommitStats before = db_->commits();
   std::promise<void> release;
   auto held = holdTheLeader(release);
-  auto slow = queue([this](Session& s) -> Status {
-    sql::exec(s, "INSERT INTO t (x) VALUES (1)");
-    clock_.advance(milliseconds(20));
-    return Ok{};
-  });
+  auto slow = queue(slowInsertOfOne());
   auto second = queue(insert(2));
   release.set_value();
   for (auto* f : {&held, &slow, &second}) {
