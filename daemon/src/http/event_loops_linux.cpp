@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -259,7 +260,9 @@ void Loop::waitForAnswer(Entry& entry, EventLoops::Answer& answer) {
 }
 
 void Loop::ready(int fd, unsigned /*events*/) {
-  Poco::Net::StreamSocket socket;
+  // A copy of the entry's socket (a reference count), made only once it is needed: Poco's
+  // default StreamSocket allocates a socket of its own, for every readable connection.
+  std::optional<Poco::Net::StreamSocket> socket;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = held.find(fd);
@@ -275,9 +278,9 @@ void Loop::ready(int fd, unsigned /*events*/) {
     }
     stopAwaiting(fd, entry);  // whatever serve() makes of what came
     entry.busy = true;
-    socket = entry.socket;
+    socket.emplace(entry.socket);
   }
-  EventLoops::Answer answer = (*serve)(socket);
+  EventLoops::Answer answer = (*serve)(*socket);
   std::function<void(const EventLoops::Ticket&)> start;
   EventLoops::Ticket ticket{index, fd, 0};
   {
