@@ -35,12 +35,11 @@ http::ServerSettings publicListener(const config::Config& c) {
 }
 
 // The admin listeners take the public one's timeouts and limits (so a reload changes all three
-// alike) with their own threads and a short queue.
+// alike) with their own threads and a short queue; their loops are the daemon's one reactor's.
 http::ServerSettings adminListener(const config::Config& c, const std::string& name) {
   http::ServerSettings s = publicListener(c);
   s.name = name;
   s.threads = c.getInt32("admin.threads");
-  s.event_loops = 1;
   s.queue = 64;
   return s;
 }

@@ -1,6 +1,7 @@
 #include "health/health_registry.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 
 #include "common/json_text.h"
@@ -31,14 +32,14 @@ namespace {
 // The JSON of a check's result last answered on this thread, reused while the check answers the
 // same: a check's output rarely changes, and escaping it again was most of the cost of an
 // answer. Kept per thread (the event loops answer /health side by side) for one registry at a
-// time.
+// time, named by its serial: another registry made later where one was freed is not taken for it.
 struct Rendered {
   const void* entry = nullptr;  // whose (a readiness answer leaves some checks out)
   CheckResult result;
   std::string json;
 };
-std::vector<Rendered>& renderedFor(const void* registry) {
-  thread_local const void* owner = nullptr;
+std::vector<Rendered>& renderedFor(uint64_t registry) {
+  thread_local uint64_t owner = 0;
   thread_local std::vector<Rendered> rendered;
   if (owner != registry) {
     rendered.clear();
@@ -46,10 +47,6 @@ std::vector<Rendered>& renderedFor(const void* registry) {
   }
   return rendered;
 }
-
-}  // namespace
-
-namespace {
 
 // `"name":{"status":…,"output":…}`
 void appendCheck(std::string& out, const std::string& name, const CheckResult& result) {
@@ -81,7 +78,10 @@ HealthStatus rollUp(HealthStatus so_far, HealthStatus next, bool readiness) {
 
 }  // namespace
 
-HealthRegistry::HealthRegistry() = default;
+HealthRegistry::HealthRegistry() {
+  static std::atomic<uint64_t> made{0};
+  serial_ = ++made;
+}
 HealthRegistry::~HealthRegistry() = default;
 
 void HealthRegistry::add(std::string name, Check check, bool gates_readiness) {
@@ -147,7 +147,7 @@ HealthAnswer HealthRegistry::answer(bool readiness, double uptime_s) const {
   // once they have all answered.
   thread_local std::string checks;
   checks.clear();
-  std::vector<Rendered>& rendered = renderedFor(this);
+  std::vector<Rendered>& rendered = renderedFor(serial_);
   std::size_t index = 0;  // of the check in this answer; the lifecycle's is not kept
   bool first = true;
   HealthStatus status =

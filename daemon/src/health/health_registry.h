@@ -2,6 +2,7 @@
 // Named health checks rolled up into /health, /health/live and /health/ready answers.
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -72,7 +73,8 @@ class HealthRegistry {
   HealthStatus evaluate(bool readiness, Visit&& visit) const;
   HealthAnswer answer(bool readiness, double uptime_s) const;
 
-  std::mutex adding_;  // serialises add(); readers follow the list without it
+  uint64_t serial_ = 0;  // this registry's, never another's (from 1), for the kept JSON
+  std::mutex adding_;    // serialises add(); readers follow the list without it
   std::vector<std::unique_ptr<Entry>> entries_;
   std::atomic<Entry*> first_{nullptr};
   std::atomic<bool> started_{false};

@@ -60,8 +60,10 @@ struct ServerSettings {
 
   std::string name = "http";  // for logs: "http" or "admin"
   int threads = 32;
-  int event_loops = 1;      // threads of EventLoops (http.event_loops)
-  int event_loop_nice = 0;  // their priority (http.event_loop_nice)
+  // The reactor's loops and their priority (http.event_loops, http.event_loop_nice), for a server
+  // made without a reactor to share (tests); the daemon's listeners share Services' one.
+  int event_loops = 1;
+  int event_loop_nice = 0;
   int queue = 1024;
   int keepalive_timeout_s = 5;
   int max_keepalive_requests = 1000;  // 0: no limit
