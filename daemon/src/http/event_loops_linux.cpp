@@ -60,6 +60,9 @@ struct Loop final : Reactor::Client {
     bool waiting = false;
     uint64_t serial = 0;
     std::function<void()> on_deadline;
+    // An answer made this round of its loop, sent at the round's end with the others
+    // (sendRound): the loop reads every ready request before it writes.
+    bool sending = false;
     // An answer the socket has not taken whole yet.
     bool writing = false;
     std::string out;
@@ -67,6 +70,7 @@ struct Loop final : Reactor::Client {
     std::shared_ptr<void> held;
     bool close_after = false;
     Clock::time_point idle_after{};
+    Clock::time_point send_by{};  // the send deadline of `out`
   };
   struct Expiry {
     Poco::Net::StreamSocket socket;
@@ -99,6 +103,7 @@ struct Loop final : Reactor::Client {
   std::vector<Expiry> round_expired;
   std::vector<Handing> round_handed;
   std::vector<std::function<void()>> round_overdue;
+  std::vector<int> round_sends;  // entries `sending`, in the order they were answered
 
   // Watches a held connection for `events` (level-triggered: its loop alone owns it), adding it
   // back to the set if it waited outside it.
@@ -130,9 +135,13 @@ struct Loop final : Reactor::Client {
   Clock::time_point tick(Clock::time_point now) override;
   // Hands off and expires what was collected, outside the mutex.
   void giveOut(std::vector<Expiry>& expired_now, std::vector<Handing>& handed_now);
-  // All three with `mutex` held; what is to be handed off or expired is collected for after.
-  void answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
-                std::vector<Handing>& handed);
+  // All with `mutex` held; what is to be handed off or expired is collected for after.
+  // answered() keeps an answer's bytes in the entry and returns true when they are to be sent
+  // (send()); send() sends what the socket takes now, and waits to write the rest.
+  bool answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Handing>& handed);
+  void send(int fd, Entry& entry, std::vector<Expiry>& expired);
+  // Sends the answers this round made (the loop's thread only).
+  void sendRound();
   void wrote(int fd, Entry& entry, std::vector<Expiry>& expired);
   void sweep(Clock::time_point now, bool all, std::vector<Expiry>& expired,
              std::vector<Handing>& handed, std::vector<std::function<void()>>& overdue);
@@ -140,8 +149,7 @@ struct Loop final : Reactor::Client {
   void waitForAnswer(Entry& entry, EventLoops::Answer& answer);
 };
 
-void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Expiry>& expired,
-                    std::vector<Handing>& handed) {
+bool Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector<Handing>& handed) {
   if (answer.next == EventLoops::Answer::Next::kAwait) {
     // The kernel wakes the loop when the rest has come (or the peer hangs up), not for each
     // piece of it; past the deadline a worker serves what there is.
@@ -151,18 +159,18 @@ void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector
     } else {
       entry.awaiting = true;
       entry.deadline = answer.idle_deadline;
-      return;
+      return false;
     }
   }
   if (answer.next == EventLoops::Answer::Next::kHandOff) {
     const bool fresh = entry.fresh;
     const Clock::time_point deadline = entry.deadline;
     handed.push_back({take(held.find(fd)), fresh, deadline});
-    return;
+    return false;
   }
   if (answer.next == EventLoops::Answer::Next::kKeep && answer.out.empty() &&
       answer.idle_deadline == Clock::time_point{}) {
-    return;  // nothing was there after all: it waits as it did
+    return false;  // nothing was there after all: it waits as it did
   }
   entry.fresh = false;
   entry.out = std::move(answer.out);
@@ -170,6 +178,11 @@ void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector
   entry.held = std::move(answer.held);
   entry.close_after = answer.next == EventLoops::Answer::Next::kClose;
   entry.idle_after = answer.idle_deadline;
+  entry.send_by = answer.send_deadline;
+  return true;
+}
+
+void Loop::send(int fd, Entry& entry, std::vector<Expiry>& expired) {
   switch (sendSome(fd, entry.out, entry.sent)) {
     case Sent::kAll:
       wrote(fd, entry, expired);
@@ -181,13 +194,23 @@ void Loop::answered(int fd, Entry& entry, EventLoops::Answer answer, std::vector
     case Sent::kPartly:
       // Until the client takes the rest, its next request waits (answers stay in order).
       entry.writing = true;
-      entry.deadline = answer.send_deadline;
+      entry.deadline = entry.send_by;
       if (!watchHeld(entry, Reactor::kWritable)) {
         entry.close_after = true;
         wrote(fd, entry, expired);
       }
       return;
   }
+}
+
+void Loop::sendRound() {
+  for (int fd : round_sends) {
+    auto it = held.find(fd);
+    if (it == held.end() || !it->second.sending) continue;
+    it->second.sending = false;
+    send(fd, it->second, round_expired);
+  }
+  round_sends.clear();
 }
 
 void Loop::wrote(int fd, Entry& entry, std::vector<Expiry>& expired) {
@@ -266,14 +289,14 @@ void Loop::ready(int fd, unsigned /*events*/) {
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = held.find(fd);
-    if (it == held.end() || it->second.waiting) return;
+    if (it == held.end() || it->second.waiting || it->second.sending) return;
     Entry& entry = it->second;
     if (entry.writing) {
       if (sendSome(fd, entry.out, entry.sent) != Sent::kPartly) wrote(fd, entry, round_expired);
       return;
     }
     if (!entry.answer_here) {
-      answered(fd, entry, EventLoops::Answer{}, round_expired, round_handed);
+      answered(fd, entry, EventLoops::Answer{}, round_handed);
       return;
     }
     stopAwaiting(fd, entry);  // whatever serve() makes of what came
@@ -291,8 +314,11 @@ void Loop::ready(int fd, unsigned /*events*/) {
       waitForAnswer(it->second, answer);
       ticket.serial = it->second.serial;
       start = std::move(answer.start);
-    } else {
-      answered(fd, it->second, std::move(answer), round_expired, round_handed);
+    } else if (answered(fd, it->second, std::move(answer), round_handed)) {
+      // Sent at the end of the round, after every other ready request is read: the clients
+      // get the round's answers together.
+      it->second.sending = true;
+      round_sends.push_back(fd);
     }
   }
   // Outside the mutex: the answer may come back (complete()) before start returns.
@@ -303,6 +329,7 @@ Clock::time_point Loop::tick(Clock::time_point now) {
   const bool all = closing->load() || stopping->load();
   {
     std::lock_guard<std::mutex> lock(mutex);
+    sendRound();
     if (all || now >= next_sweep) sweep(now, all, round_expired, round_handed, round_overdue);
   }
   giveOut(round_expired, round_handed);
@@ -448,7 +475,8 @@ std::size_t EventLoops::closeOldest(std::size_t count) {
       // Idle ones only. Not a new one: it is a newcomer like the one room is made for, and may
       // have a request on its way that closing would lose, as one still arriving (awaiting) or
       // being answered (waiting) has.
-      if (!entry.busy && !entry.writing && !entry.fresh && !entry.waiting && !entry.awaiting) {
+      if (!entry.busy && !entry.sending && !entry.writing && !entry.fresh && !entry.waiting &&
+          !entry.awaiting) {
         idle.push_back({entry.deadline, loop.get(), fd});
       }
     }
@@ -487,7 +515,9 @@ bool EventLoops::complete(const Ticket& ticket, Answer answer) {
     entry.waiting = false;
     entry.on_deadline = nullptr;
     loop.waiting.fetch_sub(1, std::memory_order_relaxed);
-    loop.answered(ticket.fd, entry, std::move(answer), expired, handed);
+    if (loop.answered(ticket.fd, entry, std::move(answer), handed)) {
+      loop.send(ticket.fd, entry, expired);
+    }
   }
   for (auto& h : handed) s.hand_off(h.socket, h.fresh, h.deadline);
   for (auto& e : expired) s.expire(e.socket, e.fresh, e.why);
