@@ -194,13 +194,12 @@ void HttpServer::admit(Poco::Net::StreamSocket& client, const Poco::Net::SocketA
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(connections_mutex_);
     ConnectionRecord record;
     if (tcp) {
       record.peer = from.host();
       record.peer_ip = from.host().toString();
     }
-    connections_.insert_or_assign(client.impl(), std::move(record));
+    connections_.add(client.impl(), std::move(record));
   }
   // Its first request is awaited on an event loop, which sends 408 if none comes in time.
   const auto header_deadline =
@@ -323,41 +322,35 @@ std::optional<std::chrono::steady_clock::time_point> HttpServer::takeHeaderDeadl
 }
 
 void HttpServer::connectionDone(const Poco::Net::StreamSocket& socket) {
-  std::optional<Poco::Net::IPAddress> peer;
-  {
-    std::lock_guard<std::mutex> lock(connections_mutex_);
-    auto it = connections_.find(socket.impl());
-    if (it == connections_.end()) return;
-    peer = std::move(it->second.peer);
-    connections_.erase(it);
-  }
-  if (peer) limiter_.release(*peer);
+  std::optional<ConnectionRecord> record = connections_.remove(socket.impl());
+  if (record && record->peer) limiter_.release(*record->peer);
 }
 
 HttpServer::Arrival HttpServer::arrival(const Poco::Net::StreamSocket& socket) {
-  {
-    std::lock_guard<std::mutex> lock(connections_mutex_);
-    auto it = connections_.find(socket.impl());
-    if (it != connections_.end()) return {it->second.peer_ip, it->second.request_began};
-  }
+  std::optional<Arrival> known = connections_.with(
+      socket.impl(), [](const ConnectionRecord* record) -> std::optional<Arrival> {
+        if (record == nullptr) return std::nullopt;
+        return Arrival{record->peer_ip, record->request_began};
+      });
+  if (known) return std::move(*known);
   return {peerIpOf(socket), std::nullopt};
 }
 
 int HttpServer::countServed(const Poco::Net::StreamSocket& socket) {
-  std::lock_guard<std::mutex> lock(connections_mutex_);
-  auto it = connections_.find(socket.impl());
-  if (it == connections_.end()) return 1;
-  it->second.request_began.reset();
-  return ++it->second.served;
+  return connections_.with(socket.impl(), [](ConnectionRecord* record) {
+    if (record == nullptr) return 1;
+    record->request_began.reset();
+    return ++record->served;
+  });
 }
 
 common::SteadyTime HttpServer::noteRequestBegan(const Poco::Net::StreamSocket& socket,
                                                 common::SteadyTime now) {
-  std::lock_guard<std::mutex> lock(connections_mutex_);
-  auto it = connections_.find(socket.impl());
-  if (it == connections_.end()) return now;
-  if (!it->second.request_began) it->second.request_began = now;
-  return *it->second.request_began;
+  return connections_.with(socket.impl(), [now](ConnectionRecord* record) {
+    if (record == nullptr) return now;
+    if (!record->request_began) record->request_began = now;
+    return *record->request_began;
+  });
 }
 
 ServerShedding HttpServer::shedding() const {

@@ -20,6 +20,7 @@
 #include "common/error.h"
 #include "http/accept_failure_log.h"
 #include "http/connection_limiter.h"
+#include "http/connection_records.h"
 #include "http/event_loops.h"
 #include "http/memory_budget.h"
 #include "http/pipeline.h"
@@ -257,17 +258,7 @@ class HttpServer {
   std::mutex deadlines_mutex_;
   std::map<poco_socket_t, std::chrono::steady_clock::time_point> header_deadlines_;
   ConnectionLimiter limiter_;
-  struct ConnectionRecord {
-    std::optional<Poco::Net::IPAddress> peer;  // none for a Unix-domain client
-    std::string peer_ip = "local";             // as the request context names it
-    int served = 0;
-    // When the request now arriving began to, if an event loop waited for its body.
-    std::optional<common::SteadyTime> request_began;
-  };
-  std::mutex connections_mutex_;
-  // Keyed by the socket object, which lives until its last holder lets go, so a key cannot be
-  // reused while an entry still names it (a file descriptor can be, as soon as it is closed).
-  std::map<const Poco::Net::SocketImpl*, ConnectionRecord> connections_;
+  ConnectionRecords connections_;
   std::atomic<int64_t> requests_on_loops_{0};
   std::atomic<int64_t> unanswered_{0};    // see laterBegun()
   std::unique_ptr<Reactor> own_reactor_;  // without a reactor given; before loops_, which use it
