@@ -339,7 +339,7 @@ int DaemonApp::serve(const DaemonSettings& settings) {
   // A trusted proxy carries many clients over its connections; follows ratelimit reloads.
   http_->connectionLimiter().setExempt(
       [stage = services_->rate_limit](const Poco::Net::IPAddress& address) {
-        return stage->limiter()->config().trusted_proxies.trusts(address);
+        return stage->limiter().config().trusted_proxies.trusts(address);
       });
   auto admin_pipeline = buildAdminPipeline(*admin_token);
   admin_ = std::make_unique<http::HttpServer>(

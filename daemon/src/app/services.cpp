@@ -288,7 +288,7 @@ void Services::registerBusMetrics() {
 }
 
 void Services::reload(const DaemonSettings& settings) {
-  auto previous = rate_limit->limiter();
+  std::shared_ptr<middleware::RateLimiter> previous = rate_limit->sharedLimiter();
   rate_limit->setLimiter(std::make_shared<middleware::RateLimiter>(
       settings.rate_limit, clock, previous.get(), rateLimitStores()));
   cache->reconfigure(settings.cache);

@@ -49,11 +49,11 @@ CorsStage::CorsStage(std::shared_ptr<const http::Router> router, CorsPolicy poli
                                         {"decision"})) {}
 
 std::optional<http::Reply> CorsStage::onRequest(http::RequestContext& ctx, const http::Route*) {
-  auto current = policy();
-  if (!current->enabled()) return std::nullopt;
+  const CorsPolicy& current = policy();
+  if (!current.enabled()) return std::nullopt;
   const std::string origin = ctx.header("Origin");
   if (origin.empty()) return std::nullopt;
-  const bool allowed = !current->allowOrigin(origin).empty();
+  const bool allowed = !current.allowOrigin(origin).empty();
   if (!isPreflight(ctx)) {
     decisions_.labels({allowed ? "allowed" : "refused"}).inc();
     return std::nullopt;
@@ -80,12 +80,12 @@ std::optional<http::Reply> CorsStage::onRequest(http::RequestContext& ctx, const
 }
 
 void CorsStage::onReply(const http::RequestContext& ctx, http::Reply& reply) {
-  auto current = policy();
-  if (!current->enabled()) return;
+  const CorsPolicy& current = policy();
+  if (!current.enabled()) return;
   // With a list, whether the answer carries the headers depends on Origin, with or without
   // one: a shared cache must not hand one origin's answer to another.
-  if (!current->anyOrigin()) reply.setHeader("Vary", "Origin");
-  const std::string allow = current->allowOrigin(ctx.header("Origin"));
+  if (!current.anyOrigin()) reply.setHeader("Vary", "Origin");
+  const std::string allow = current.allowOrigin(ctx.header("Origin"));
   if (allow.empty()) return;
   reply.setHeader("Access-Control-Allow-Origin", allow);
   // The preflight's own answer needs no list of readable headers; every other answer does.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/swappable.h"
 #include "config/config.h"
 #include "http/middleware.h"
 #include "http/router.h"
@@ -63,15 +64,15 @@ class CorsStage final : public http::Middleware {
     onReply(ctx, reply);
   }
 
-  std::shared_ptr<const CorsPolicy> policy() const { return std::atomic_load(&policy_); }
+  /// The current policy, for the call the caller is in (common::Swappable::get).
+  const CorsPolicy& policy() const { return policy_.get(); }
   void setPolicy(CorsPolicy policy) {
-    std::atomic_store(&policy_, std::shared_ptr<const CorsPolicy>(
-                                    std::make_shared<CorsPolicy>(std::move(policy))));
+    policy_.set(std::make_shared<const CorsPolicy>(std::move(policy)));
   }
 
  private:
   std::shared_ptr<const http::Router> router_;
-  std::shared_ptr<const CorsPolicy> policy_;
+  common::Swappable<const CorsPolicy> policy_;
   metrics::Family<metrics::Counter>& decisions_;
 };
 

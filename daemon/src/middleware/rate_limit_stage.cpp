@@ -12,12 +12,12 @@ RateLimitStage::RateLimitStage(std::shared_ptr<RateLimiter> limiter, metrics::Re
                                         "Rate limiter decisions by rule.", {"rule", "decision"})) {}
 
 bool RateLimitStage::mayWait(const http::RequestContext& ctx, const http::Route*) const {
-  return !limiter()->decidesInMemory(ctx.routing_method, ctx.path);
+  return !limiter().decidesInMemory(ctx.routing_method, ctx.path);
 }
 
 std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
                                                      const http::Route*) {
-  auto limiter = this->limiter();
+  RateLimiter& limiter = this->limiter();
   RequestInfo info;
   info.method = ctx.routing_method;
   info.path = ctx.path;
@@ -26,7 +26,7 @@ std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
   if (!ctx.bearer_token.empty()) {
     info.token_key = std::to_string(std::hash<std::string>{}(ctx.bearer_token));
   }
-  RateDecision decision = limiter->decide(info);
+  RateDecision decision = limiter.decide(info);
   if (decision.action == RateAction::kExempt || decision.action == RateAction::kUnlimited) {
     return std::nullopt;
   }
@@ -53,7 +53,7 @@ std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
 
 std::string RateLimitStage::clientAddress(const std::string& peer_ip,
                                           const std::string& forwarded_for) const {
-  return limiter()->config().trusted_proxies.resolve(peer_ip, forwarded_for);
+  return limiter().config().trusted_proxies.resolve(peer_ip, forwarded_for);
 }
 
 void RateLimitStage::onReply(const http::RequestContext& ctx, http::Reply& reply) {

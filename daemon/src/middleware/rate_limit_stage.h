@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "common/swappable.h"
 #include "http/middleware.h"
 #include "metrics/registry.h"
 #include "middleware/rate_limiter.h"
@@ -29,13 +30,13 @@ class RateLimitStage final : public http::Middleware {
   /// with the address the limiter keys on.
   std::string clientAddress(const std::string& peer_ip, const std::string& forwarded_for) const;
 
-  std::shared_ptr<RateLimiter> limiter() const { return std::atomic_load(&limiter_); }
-  void setLimiter(std::shared_ptr<RateLimiter> limiter) {
-    std::atomic_store(&limiter_, std::move(limiter));
-  }
+  /// The current limiter, for the call the caller is in (common::Swappable::get).
+  RateLimiter& limiter() const { return limiter_.get(); }
+  std::shared_ptr<RateLimiter> sharedLimiter() const { return limiter_.share(); }
+  void setLimiter(std::shared_ptr<RateLimiter> limiter) { limiter_.set(std::move(limiter)); }
 
  private:
-  std::shared_ptr<RateLimiter> limiter_;
+  common::Swappable<RateLimiter> limiter_;
   metrics::Family<metrics::Counter>& decisions_;
 };
 

@@ -82,7 +82,7 @@ std::optional<CacheRule> ResponseCacheConfig::match(std::string_view method,
 
 ResponseCache::ResponseCache(std::shared_ptr<const ResponseCacheConfig> config,
                              const common::Clock& clock)
-    : clock_(clock) {
+    : clock_(clock), config_(config) {
   reconfigure(std::move(config));
 }
 
@@ -202,12 +202,12 @@ void ResponseCache::finish(const std::string& key, const std::shared_ptr<Flight>
   // A streamed answer is consumed once, by one connection: it can never be replayed.
   if (!r || flight->spoiled || r->status < 200 || r->status > 299 || r->stream) return;
   // A reload may have removed the rule while the computation ran.
-  if (std::none_of(config_->rules.begin(), config_->rules.end(),
+  if (std::none_of(config_.get().rules.begin(), config_.get().rules.end(),
                    [&](const CacheRule& c) { return c.name == rule; })) {
     return;
   }
   std::size_t bytes = sizeOf(key, *r);
-  if (bytes > config_->max_bytes) return;
+  if (bytes > config_.get().max_bytes) return;
   auto old = index_.find(key);
   if (old != index_.end()) eraseEntry(old->second);
   evictToFit(1, bytes);
@@ -227,8 +227,8 @@ void ResponseCache::eraseEntry(std::list<Entry>::iterator it) {
 }
 
 void ResponseCache::evictToFit(std::size_t incoming_entries, std::size_t incoming_bytes) {
-  while (!lru_.empty() && (lru_.size() + incoming_entries > config_->max_entries ||
-                           bytes_ + incoming_bytes > config_->max_bytes)) {
+  while (!lru_.empty() && (lru_.size() + incoming_entries > config_.get().max_entries ||
+                           bytes_ + incoming_bytes > config_.get().max_bytes)) {
     eraseEntry(std::prev(lru_.end()));
     ++evictions_;
   }
@@ -264,9 +264,9 @@ std::size_t ResponseCache::flush(const std::optional<std::string>& prefix) {
 
 void ResponseCache::reconfigure(std::shared_ptr<const ResponseCacheConfig> config) {
   std::lock_guard<std::mutex> lock(mu_);
-  config_ = std::move(config);
+  config_.set(std::move(config));
   std::map<std::string, RuleCounters> kept;
-  for (const auto& rule : config_->rules) kept[rule.name] = rules_[rule.name];
+  for (const auto& rule : config_.get().rules) kept[rule.name] = rules_[rule.name];
   for (auto it = lru_.begin(); it != lru_.end();) {
     auto next = std::next(it);
     if (kept.count(it->rule) == 0) eraseEntry(it);
@@ -274,11 +274,6 @@ void ResponseCache::reconfigure(std::shared_ptr<const ResponseCacheConfig> confi
   }
   rules_ = std::move(kept);
   evictToFit(0, 0);
-}
-
-std::shared_ptr<const ResponseCacheConfig> ResponseCache::config() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return config_;
 }
 
 std::size_t ResponseCache::entries() const {
@@ -312,15 +307,15 @@ Poco::JSON::Object::Ptr ResponseCache::toJson() const {
   Poco::JSON::Object::Ptr out = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   out->set("entries", lru_.size());
   out->set("bytes", bytes_);
-  out->set("max_entries", config_->max_entries);
-  out->set("max_bytes", config_->max_bytes);
+  out->set("max_entries", config_.get().max_entries);
+  out->set("max_bytes", config_.get().max_bytes);
   out->set("hits", totals_.hits);
   out->set("misses", totals_.misses);
   out->set("coalesced", totals_.coalesced);
   out->set("timeouts", totals_.timeouts);
   out->set("evictions", evictions_);
   Poco::JSON::Array::Ptr rules = new Poco::JSON::Array;
-  for (const auto& rule : config_->rules) {
+  for (const auto& rule : config_.get().rules) {
     const RuleCounters& rc = rules_.at(rule.name);
     Poco::JSON::Object::Ptr r = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
     r->set("name", rule.name);

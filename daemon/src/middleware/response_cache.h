@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/deadline.h"
 #include "common/result.h"
+#include "common/swappable.h"
 #include "config/config.h"
 #include "config/problem.h"
 #include "http/reply.h"
@@ -110,7 +111,9 @@ class ResponseCache {
   /// Applies reloaded settings: entries of rules that are gone are dropped, new bounds are
   /// enforced at once, counters of rules that keep their name carry over.
   void reconfigure(std::shared_ptr<const ResponseCacheConfig> config);
-  std::shared_ptr<const ResponseCacheConfig> config() const;
+  /// The current rules and bounds, for the call the caller is in (common::Swappable::get):
+  /// read without the cache's mutex, on every request a rule may match.
+  const ResponseCacheConfig& config() const { return config_.get(); }
 
   std::size_t entries() const;
   std::size_t bytes() const;
@@ -150,8 +153,8 @@ class ResponseCache {
 
   const common::Clock& clock_;
   mutable std::mutex mu_;
-  std::shared_ptr<const ResponseCacheConfig> config_;
-  std::list<Entry> lru_;  // most recently used first
+  common::Swappable<const ResponseCacheConfig> config_;  // set with mu_ held
+  std::list<Entry> lru_;                                 // most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
   /// A fresh entry's answer, counted as a hit; an expired one is dropped. With mu_ held.
   std::optional<CacheLookup> hitLocked(const std::string& key, const std::string& rule);

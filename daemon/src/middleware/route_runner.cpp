@@ -111,7 +111,7 @@ std::optional<CacheRule> RouteRunner::ruleFor(const http::RequestContext& ctx,
   // Bulk answers are never cached nor shared between callers: a waiter coalesced onto an export
   // would be handed the same one-use stream.
   if (!cache_ || route.options.bulk) return std::nullopt;
-  return cache_->config()->match(ctx.routing_method, ctx.path);
+  return cache_->config().match(ctx.routing_method, ctx.path);
 }
 
 http::Pipeline::Pace RouteRunner::pace(const http::RequestContext& ctx,

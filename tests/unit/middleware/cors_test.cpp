@@ -54,7 +54,7 @@ class CorsTest : public ::testing::Test {
 
 TEST_F(CorsTest, DisabledByDefaultAndThenAddsNothing) {
   CorsStage stage(router_, CorsPolicy(), registry_);
-  EXPECT_FALSE(stage.policy()->enabled());
+  EXPECT_FALSE(stage.policy().enabled());
   http::Reply preflight_reply = pass(stage, "OPTIONS", "/api/agents", preflight(kAllowed));
   EXPECT_EQ(preflight_reply.status, 200) << "the stage let the preflight through";
   http::Reply actual = pass(stage, "GET", "/api/agents", {{"origin", kAllowed}});

@@ -23,7 +23,7 @@ class ResponseCacheTest : public ::testing::Test {
     c->max_bytes = bytes;
     return c;
   }
-  CacheRule rule() const { return cache_.config()->rules.front(); }
+  CacheRule rule() const { return cache_.config().rules.front(); }
   common::Deadline deadline() const { return common::Deadline::after(clock_, milliseconds(500)); }
 
   // Computes `body` and counts how often it ran.
@@ -290,7 +290,7 @@ TEST_F(ResponseCacheTest, InvalidatePrefixDropsOnlyThatResource) {
     c->rules = {CacheRule{"all", {"/api/*"}, milliseconds(1000)}};
     return c;
   }());
-  CacheRule all = cache_.config()->rules.front();
+  CacheRule all = cache_.config().rules.front();
   for (auto key : {"/api/agents#a", "/api/agents/1#a", "/api/agents?x=1#a", "/api/agentsx#a",
                    "/api/network#a"}) {
     cache_.getOrCompute(key, all, deadline(), answer("x"));
@@ -308,7 +308,7 @@ TEST_F(ResponseCacheTest, InvalidatePrefixDropsOnlyThatResource) {
 TEST_F(ResponseCacheTest, ReloadDropsEntriesOfRemovedRulesAndKeepsCounters) {
   get("/api/agents#a");
   get("/api/agents#a");
-  auto next = std::make_shared<ResponseCacheConfig>(*cache_.config());
+  auto next = std::make_shared<ResponseCacheConfig>(cache_.config());
   next->rules.push_back(CacheRule{"network", {"/api/network"}, milliseconds(50)});
   cache_.reconfigure(next);
   EXPECT_EQ(cache_.entries(), 1u);
