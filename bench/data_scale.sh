@@ -234,6 +234,20 @@ settle() { # phase name
   echo "data_scale: not ready 20 s after $1" >&2
 }
 
+# The daemon's own histogram of the heartbeat route (parsed request to answer, /metrics on the
+# admin listener) as JSON {"le": cumulative count}: against wrk's latencies, what is outside.
+hb_server_histogram() {
+  curl -sf -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "http://$A/metrics" | python3 -c '
+import json, re, sys
+out = {}
+for line in sys.stdin:
+    m = re.match(r"controlcenter_http_request_duration_seconds_bucket\{(.*)\} (\S+)", line)
+    if m and "/heartbeat" in m.group(1):
+        le = re.search(r"le=\"([^\"]+)\"", m.group(1)).group(1)
+        out[le] = out.get(le, 0) + float(m.group(2))
+print(json.dumps({"buckets": out}))'
+}
+
 mix() { # seconds -> the loadtest's JSON (total and per endpoint)
   "$CTL" --url "http://$H" --admin "http://$A" --token-file "$TOKEN_FILE" -o json \
     loadtest --scenario mixed --users 150 --duration "$1"
@@ -349,6 +363,7 @@ for N in $SIZES; do
       settle steady
       record "$(curl -sf -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "http://$A/admin/pool")" \
         bench=pool size="$N" after=steady
+      record "$(hb_server_histogram)" bench=server-heartbeats size="$N" after=steady
       # The same fleet, still active, with the mix: what issue 12's target describes (100,000
       # agents heartbeating every 20 s while operators and dashboards use the API).
       heartbeats_with_mix "$N" steady=true
@@ -358,6 +373,7 @@ for N in $SIZES; do
       # backstops, catch-ups, batches, reads).
       record "$(curl -sf -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "http://$A/admin/pool")" \
         bench=pool size="$N" after=steady-mix
+      record "$(hb_server_histogram)" bench=server-heartbeats size="$N" after=steady-mix
     fi
     STATS_AFTER=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
     record "{}" bench=after size="$N" stats_total="$STATS_AFTER" rss_kb="$(rss_kb "$DAEMON_PID")"
