@@ -71,13 +71,12 @@ int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, 
     // The writer holds no lock of the database here (its transaction has ended), so the thread's
     // PASSIVE checkpoint, which never waits, ends without it.
     const auto started = std::chrono::steady_clock::now();
-    std::unique_lock<std::mutex> checkpointing(c->checkpoint_mu_);
+    std::lock_guard<std::mutex> checkpointing(c->checkpoint_mu_);
     int log = 0;
     int done = 0;
     const int rc =
         sqlite3_wal_checkpoint_v2(handle, db_name, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    checkpointing.unlock();
-    c->noteWriterCheckpoint(started);
+    c->noteWriterCheckpoint(started);  // takes mu_, after checkpoint_mu_ as everywhere
     std::lock_guard<std::mutex> lock(c->mu_);
     ++c->stats_.backstop_total;
     if (rc == SQLITE_OK) {
