@@ -48,6 +48,15 @@ LOADS=${LOADS:-1}
 # heartbeat measured is an agent's first since the seed, and a wake-up of an idle or offline one
 # (55% of the seed) moves every status index.
 HB_STEADY=${HB_STEADY:-0}
+# HB_STEADY_ONLY=1 (implies HB_STEADY=1): at the largest size only the mix alone and the fleet
+# already active (its wake-up, then alone and with the mix); no heartbeats that are each an
+# agent's first, no db.synchronous=normal diagnostic. A quicker A/B of what the target measures.
+HB_STEADY_ONLY=${HB_STEADY_ONLY:-0}
+[ "$HB_STEADY_ONLY" = 1 ] && HB_STEADY=1
+# SCHED=1: while the fleet already active heartbeats with the mix, bench/thread_sched.py samples
+# the daemon's threads (CPU and run-queue wait per nice value, the busiest threads), recorded as
+# bench=sched.
+SCHED=${SCHED:-0}
 # DAEMON_ARGS: more -D key=value arguments for every daemon start, to compare a setting's values
 # on the same command (DAEMON_ARGS="-D db.writer_cache_mb=64").
 DAEMON_ARGS=${DAEMON_ARGS:-}
@@ -65,11 +74,16 @@ RAW=$OUT/data_scale.jsonl
 : >"$RAW"
 
 CC_BOOTSTRAP_EXTRA="wrk sqlite3 python3" scripts/bootstrap
-cmake --preset release >/dev/null
-cmake --build --preset release --target controlcenterd controlcenterctl
-D=$ROOT/build/release/controlcenterd
-DCONFIG=etc/controlcenterd.properties
-CTL=$ROOT/build/release/controlcenterctl
+# With DAEMON given, the worktree's build is not touched (it may be rebuilding meanwhile).
+if [ -z "${DAEMON:-}" ]; then
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target controlcenterd controlcenterctl
+fi
+# DAEMON: another controlcenterd binary to measure instead of the worktree's build (e.g. a copy
+# kept while the tree is rebuilt); DAEMON_CONFIG its properties file.
+D=${DAEMON:-$ROOT/build/release/controlcenterd}
+DCONFIG=${DAEMON_CONFIG:-etc/controlcenterd.properties}
+CTL=${CTL:-$ROOT/build/release/controlcenterctl}
 
 WORK=$(mktemp -d /tmp/cc-datascale-XXXXXX)
 PIDS=()
@@ -190,10 +204,19 @@ heartbeats_with_mix() { # ids [field=value ...]
   local hbp=$!
   PIDS+=("$hbp")
   sleep 1
+  local schedp=
+  if [ "$SCHED" = 1 ] && [[ " $* " == *" steady=true "* ]]; then
+    python3 bench/thread_sched.py "$DAEMON_PID" "$DUR" >"$WORK/sched.json" &
+    schedp=$!
+  fi
   local mixed
   mixed=$(mix "$DUR")
   wait "$hbp"
   forget_pid "$hbp"
+  if [ -n "$schedp" ]; then
+    wait "$schedp"
+    record "$(cat "$WORK/sched.json")" bench=sched size="$n" with=mix "$@"
+  fi
   record "$mixed" bench=mix size="$n" with=heartbeats target_rate="$HB_RATE" "$@"
   record "$(tail -n1 "$WORK/hb.json")" bench=heartbeats size="$n" target_rate="$HB_RATE" \
     conns="$HB_CONNS" fleet="$HB_FLEET" with=mix "$@"
@@ -209,6 +232,20 @@ settle() { # phase name
     sleep 0.1
   done
   echo "data_scale: not ready 20 s after $1" >&2
+}
+
+# The daemon's own histogram of the heartbeat route (parsed request to answer, /metrics on the
+# admin listener) as JSON {"le": cumulative count}: against wrk's latencies, what is outside.
+hb_server_histogram() {
+  curl -sf -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "http://$A/metrics" | python3 -c '
+import json, re, sys
+out = {}
+for line in sys.stdin:
+    m = re.match(r"controlcenter_http_request_duration_seconds_bucket\{(.*)\} (\S+)", line)
+    if m and "/heartbeat" in m.group(1):
+        le = re.search(r"le=\"([^\"]+)\"", m.group(1)).group(1)
+        out[le] = out.get(le, 0) + float(m.group(2))
+print(json.dumps({"buckets": out}))'
 }
 
 mix() { # seconds -> the loadtest's JSON (total and per endpoint)
@@ -308,13 +345,15 @@ for N in $SIZES; do
     record "$(mix "$DUR")" bench=mix size="$N" with=none
     echo "  mix alone done"
     settle mix
-    record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR" "$HB_FLEET")" bench=heartbeats size="$N" \
-      target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none
-    echo "  heartbeats alone done"
-    settle heartbeats
-    heartbeats_with_mix "$N"
-    echo "  both done"
-    settle both
+    if [ "$HB_STEADY_ONLY" != 1 ]; then
+      record "$(heartbeats "$N" "$HB_RATE" "$HB_CONNS" "$DUR" "$HB_FLEET")" bench=heartbeats \
+        size="$N" target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none
+      echo "  heartbeats alone done"
+      settle heartbeats
+      heartbeats_with_mix "$N"
+      echo "  both done"
+      settle both
+    fi
     if [ "$HB_STEADY" = 1 ]; then
       heartbeats "$N" "$HB_RATE" "$HB_CONNS" $((HB_FLEET * 6 / 5 / HB_RATE + 1)) "$HB_FLEET" >/dev/null
       settle wake
@@ -322,14 +361,27 @@ for N in $SIZES; do
         size="$N" target_rate="$HB_RATE" conns="$HB_CONNS" fleet="$HB_FLEET" with=none steady=true
       echo "  heartbeats alone from a fleet already active done"
       settle steady
+      record "$(curl -sf -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "http://$A/admin/pool")" \
+        bench=pool size="$N" after=steady
+      record "$(hb_server_histogram)" bench=server-heartbeats size="$N" after=steady
       # The same fleet, still active, with the mix: what issue 12's target describes (100,000
       # agents heartbeating every 20 s while operators and dashboards use the API).
       heartbeats_with_mix "$N" steady=true
       echo "  heartbeats from a fleet already active, with the mix, done"
       settle steady-mix
+      # The store's pool, writer and checkpoints before and after (what the steady mix cost:
+      # backstops, catch-ups, batches, reads).
+      record "$(curl -sf -H "Authorization: Bearer $(cat "$TOKEN_FILE")" "http://$A/admin/pool")" \
+        bench=pool size="$N" after=steady-mix
+      record "$(hb_server_histogram)" bench=server-heartbeats size="$N" after=steady-mix
     fi
     STATS_AFTER=$(curl -sf -H "Authorization: Bearer $VIEWER" "http://$H/api/agents/stats" | json "['total']")
     record "{}" bench=after size="$N" stats_total="$STATS_AFTER" rss_kb="$(rss_kb "$DAEMON_PID")"
+    if [ "$HB_STEADY_ONLY" = 1 ]; then
+      stop_daemon
+      rm -rf "$DIR"
+      continue
+    fi
     # Diagnostic, not the shipped configuration: the same heartbeats when a commit does not
     # wait for fsync (db.synchronous=normal), to tell the disk's part from the rest.
     stop_daemon

@@ -136,7 +136,7 @@ def writes_p99(m):
                default=None)
 
 
-mix_top = (mixes.get((largest, "none", False)) or {}).get("size") or (hbs.get(("none", "full", False)) or {}).get("size")
+mix_top = (mixes.get((largest, "none", False)) or {}).get("size") or (hbs.get(("none", "full", False)) or {}).get("size") or largest
 if mixes or hbs:
     print(f"\n### At {mix_top:,} agents: the replaced system's mix and heartbeats\n")
     print("| load | agents | while | requests | req/s | p50 ms | p99 ms | p99 of its writes ms | not ok (5xx) |")

@@ -270,6 +270,8 @@ TEST_P(StoreApiTest, ConcurrentWritersAllSucceed) {
   EXPECT_GE(writes, kClients * kEach);
   EXPECT_GE(commits, 1);
   EXPECT_LE(commits, writes);
+  // Every batch is timed, the committed ones among them.
+  EXPECT_GE(std::stoll(jsonField(pool.body, "writer.batch_ms.count")), commits) << pool.body;
   // The writer runs above the request threads (db.writer_nice = -10), which root may do.
   if (::geteuid() == 0) {
     EXPECT_EQ(jsonField(pool.body, "writer.writer_nice"), "-10") << pool.body;

@@ -305,7 +305,7 @@ std::vector<KeySpec> buildTable() {
        "them. Raising it needs CAP_SYS_NICE or RLIMIT_NICE (the packaged unit's LimitNICE=-10); "
        "refused, the writer runs at the default priority. 0: the default.",
        v::intRange(-20, 19)},
-      {"db.writer_batch_ms", K::kInt, "5", false,
+      {"db.writer_batch_ms", K::kInt, "2", false,
        "While a quick write (a heartbeat) waits, the milliseconds of other writes (creates, "
        "updates, deletes) one SQLite write transaction runs before its COMMIT; the rest go into "
        "the next. Quick writes run first in each transaction.",

@@ -43,16 +43,18 @@ Poco::JSON::Object::Ptr PoolStats::toJson() const {
   out->set("waiting", waiting);
   out->set("acquired_total", acquired_total);
   out->set("timeouts_total", timeouts_total);
+  out->set("wait_ms", wait.toJson());
+  return out;
+}
+
+Poco::JSON::Object::Ptr WaitHistogram::toJson() const {
   Poco::JSON::Object::Ptr buckets = new Poco::JSON::Object(true);
-  for (std::size_t i = 0; i < WaitHistogram::kBuckets; ++i) {
-    buckets->set(WaitHistogram::kLabels[i], wait.cumulative(i));
-  }
+  for (std::size_t i = 0; i < kBuckets; ++i) buckets->set(kLabels[i], cumulative(i));
   Poco::JSON::Object::Ptr hist = new Poco::JSON::Object(true);
   hist->set("buckets", buckets);
-  hist->set("sum", wait.sum_ms);
-  hist->set("count", wait.count);
-  out->set("wait_ms", hist);
-  return out;
+  hist->set("sum", sum_ms);
+  hist->set("count", count);
+  return hist;
 }
 
 SessionLease::SessionLease(SessionPool* pool, PooledSession session, common::SteadyTime created_at)

@@ -32,7 +32,8 @@ struct PoolOptions {
   bool validate_on_borrow = true;
 };
 
-/// Acquisition wait times in milliseconds with fixed upper bounds, Prometheus style.
+/// Durations in milliseconds with fixed upper bounds, Prometheus style: the pool's acquisition
+/// waits, the writer's batches and its own checkpoints (sqlite::CommitStats, CheckpointStats).
 struct WaitHistogram {
   static constexpr std::size_t kBuckets = 11;  // ten bounds and +Inf
   static const std::array<double, kBuckets - 1> kBoundsMs;
@@ -45,6 +46,8 @@ struct WaitHistogram {
   void record(double ms);
   /// Observations at or below bucket `i`'s bound.
   uint64_t cumulative(std::size_t i) const;
+  /// {"buckets":{"0.1":n,…,"+Inf":n},"sum":ms,"count":n} with cumulative buckets.
+  Poco::JSON::Object::Ptr toJson() const;
 };
 
 /// A consistent snapshot of the pool.

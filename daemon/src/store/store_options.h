@@ -37,7 +37,7 @@ struct StoreOptions {
   int64_t checkpoint_pages = 1000;               // db.checkpoint_pages
   int64_t writer_cache_mb = 8;                   // db.writer_cache_mb
   int writer_nice = -10;                         // db.writer_nice
-  std::chrono::milliseconds writer_batch{5};     // db.writer_batch_ms
+  std::chrono::milliseconds writer_batch{2};     // db.writer_batch_ms
   PoolOptions pool;                              // db.pool.*
   int64_t fault_delay_ms = 0;                    // fault.db.delay_ms
   double fault_error_rate = 0;                   // fault.db.error_rate

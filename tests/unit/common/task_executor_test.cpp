@@ -4,7 +4,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
+#include <memory>
 #include <mutex>
+#include <thread>
+
+#include "common/thread_priority.h"
 
 namespace cc::common {
 namespace {
@@ -59,6 +64,28 @@ TEST(TaskExecutorTest, RefusesAtOnceWhenTheQueueIsFull) {
     gate.release();
   }
   EXPECT_GE(ran.load(), 2);
+}
+
+// The daemon's event loops, above the workers, submit most tasks: a worker they start must not
+// take their priority (a new thread inherits its creator's). Each priority is set on a thread of
+// its own (lowering one needs no privilege; from a process already below them, raising needs it).
+TEST(TaskExecutorTest, WorkersRunAtTheBuildersPriorityWhoeverStartsThem) {
+  constexpr int kBuilder = 7;
+  constexpr int kSubmitter = 9;
+  std::unique_ptr<TaskExecutor> executor;
+  std::thread([&] {
+    if (setThreadNice(kBuilder).ok()) executor = std::make_unique<TaskExecutor>(2, 10);
+  }).join();
+  if (executor == nullptr) GTEST_SKIP() << "cannot set a thread's priority here";
+  std::promise<int> seen;
+  bool submitted = false;
+  std::thread([&] {
+    if (!setThreadNice(kSubmitter).ok()) return;
+    submitted = executor->submit([&] { seen.set_value(threadNice()); });
+  }).join();
+  if (!submitted) GTEST_SKIP() << "cannot set the submitting thread's priority here";
+  EXPECT_EQ(seen.get_future().get(), kBuilder);
+  executor.reset();
 }
 
 }  // namespace

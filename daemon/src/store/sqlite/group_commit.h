@@ -19,6 +19,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/session_pool.h"
 #include "store/sqlite/statement_cache.h"
 
 struct sqlite3;
@@ -50,9 +51,13 @@ struct CommitStats {
   uint64_t writer_opens_total = 0;    ///< writer connections opened (first, after faults, aged)
   int queued = 0;                     ///< writes waiting for a batch right now
   int writer_nice = 0;                ///< the writer thread's priority in force (nice value)
+  /// Each batch's time on the writer, from taking it to the end of its COMMIT (and of the
+  /// writer's own checkpoint after it, if any): what every write of the batch waits for once
+  /// taken, and what writes queued meanwhile wait for before theirs.
+  WaitHistogram batch_ms;
 
   /// {"batches_total","writes_total","largest_batch","failed_batches_total",
-  ///  "queue_timeouts_total","writer_opens_total","queued","writer_nice"}
+  ///  "queue_timeouts_total","writer_opens_total","queued","writer_nice","batch_ms":{…}}
   Poco::JSON::Object::Ptr toJson() const;
 };
 

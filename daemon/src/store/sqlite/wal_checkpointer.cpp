@@ -50,7 +50,12 @@ int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, 
                (c->catch_up_due_ || pages - c->backfilled_ <= o.threshold_pages);
   }
   // Before the thread is woken, so that it does not take the checkpoint first.
-  if (catch_up && c->catchUp(handle, db_name)) return SQLITE_OK;
+  if (catch_up) {
+    const auto started = std::chrono::steady_clock::now();
+    const bool restarted = c->catchUp(handle, db_name);
+    c->noteWriterCheckpoint(started);
+    if (restarted) return SQLITE_OK;
+  }
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(c->mu_);
@@ -65,11 +70,13 @@ int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, 
     // The background checkpoints are not keeping up: this writer pays, as it would without us.
     // The writer holds no lock of the database here (its transaction has ended), so the thread's
     // PASSIVE checkpoint, which never waits, ends without it.
+    const auto started = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> checkpointing(c->checkpoint_mu_);
     int log = 0;
     int done = 0;
     const int rc =
         sqlite3_wal_checkpoint_v2(handle, db_name, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    c->noteWriterCheckpoint(started);  // takes mu_, after checkpoint_mu_ as everywhere
     std::lock_guard<std::mutex> lock(c->mu_);
     ++c->stats_.backstop_total;
     if (rc == SQLITE_OK) {
@@ -80,6 +87,13 @@ int WalCheckpointer::onCommit(void* self, sqlite3* handle, const char* db_name, 
   }
   // The hook's result is the commit's: a failed checkpoint must not fail a committed write.
   return SQLITE_OK;
+}
+
+void WalCheckpointer::noteWriterCheckpoint(std::chrono::steady_clock::time_point started) {
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.writer_ms.record(ms);
 }
 
 bool WalCheckpointer::catchUp(sqlite3* handle, const char* db_name) {
@@ -178,6 +192,7 @@ Poco::JSON::Object::Ptr CheckpointStats::toJson() const {
   out->set("wal_pages", wal_pages);
   out->set("last_backfilled_pages", last_backfilled_pages);
   out->set("last_error", last_error);
+  out->set("writer_ms", writer_ms.toJson());
   return out;
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include "store/session_pool.h"
+
 struct sqlite3;
 
 namespace cc::store::sqlite {
@@ -27,9 +29,12 @@ struct CheckpointStats {
   int64_t wal_pages = 0;              ///< pages in the log after the latest commit
   int64_t last_backfilled_pages = 0;  ///< pages the latest checkpoint copied back
   std::string last_error;             ///< the latest failure, "" once one succeeds again
+  /// The writer's own checkpoints (catch-ups and backstops, tried or run), each as long as it
+  /// held the writer after its COMMIT, the backstop's wait for the thread's checkpoint included.
+  WaitHistogram writer_ms;
 
   /// {"checkpoints_total","backstop_total","catch_ups_total","failures_total","wal_pages",
-  ///  "last_backfilled_pages","last_error"}
+  ///  "last_backfilled_pages","last_error","writer_ms":{…}}
   Poco::JSON::Object::Ptr toJson() const;
 };
 
@@ -84,6 +89,8 @@ class WalCheckpointer {
   static int onCommit(void* self, sqlite3* handle, const char* db_name, int pages);
   // The writer's copy of the log's last pages; whether the whole log is now copied back.
   bool catchUp(sqlite3* handle, const char* db_name);
+  // Counts a checkpoint of the writer's (catch-up or backstop) that began at `started`.
+  void noteWriterCheckpoint(std::chrono::steady_clock::time_point started);
   void run();
   void checkpointOnce();
 

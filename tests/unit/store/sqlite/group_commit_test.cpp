@@ -222,6 +222,7 @@ TEST_F(GroupCommitTest, WritersArrivingDuringACommitShareOneCommit) {
   }
   const CommitStats after = db_->commits();
   EXPECT_EQ(after.batches_total - before.batches_total, 2u) << "the held one, then all the rest";
+  EXPECT_EQ(after.batch_ms.count - before.batch_ms.count, 2u) << "each batch is timed";
   EXPECT_EQ(after.works_total - before.works_total, uint64_t{kWriters + 1});
   EXPECT_EQ(after.largest_batch, uint64_t{kWriters});
   EXPECT_EQ(count("SELECT COUNT(*) FROM t"), kWriters + 1);

@@ -94,6 +94,7 @@ TEST_F(WalCheckpointerTest, AtTheBackstopTheWriterCheckpointsInsideItsCommit) {
   EXPECT_EQ(stats.backstop_total, 1u);
   EXPECT_EQ(stats.checkpoints_total, 1u);
   EXPECT_GE(stats.last_backfilled_pages, 400);
+  EXPECT_EQ(stats.writer_ms.count, 1u) << "the writer's own checkpoint is timed";
 }
 
 // Under steady writes the thread's checkpoints never copy the whole log (each copies what was
@@ -112,6 +113,7 @@ TEST_F(WalCheckpointerTest, AtTheRestartLengthTheWriterCopiesTheLastPagesAndTheL
   EXPECT_EQ(stats.wal_pages, 0) << "copied back before the commit returned";
   EXPECT_GE(stats.last_backfilled_pages, 400);
   EXPECT_EQ(stats.backstop_total, 0u);
+  EXPECT_EQ(stats.writer_ms.count, 1u) << "the catch-up is timed";
   fill(*w, 10);
   EXPECT_LT(checkpointer.stats().wal_pages, 100) << "the next commit started the log afresh";
 }
