@@ -9,7 +9,9 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +30,24 @@ int threadsOf(pid_t pid) {
     if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
   }
   return -1;
+}
+
+// How many of the threads of `pid` run above the default priority (a nice value below 0).
+int threadsAboveDefault(pid_t pid) {
+  int above = 0;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // The fields after the command's closing parenthesis: state is the first, nice the 17th.
+    std::istringstream fields(line.substr(line.rfind(')') + 2));
+    std::string field;
+    for (int i = 0; i < 17 && fields >> field; ++i) {
+    }
+    if (!field.empty() && std::stoi(field) < 0) ++above;
+  }
+  return above;
 }
 
 // One answer read off a keep-alive connection: its head and its body (by Content-Length).
@@ -218,6 +238,29 @@ TEST(HttpEventLoopsTest, TheRetiredWebSocketThreadsKeyStartsTheDaemonAndAddsNoTh
   EXPECT_LT(with_twelve, with_one + 6) << "ws.io_threads=1: " << with_one;
   EXPECT_NE(twelve.log().find("ws.io_threads is deprecated and ignored"), std::string::npos)
       << twelve.log();
+}
+
+// A worker thread is started by whoever hands it a connection, often a loop, and a new thread
+// takes its creator's priority: it runs at the daemon's instead, below the loops and the
+// store's writer, which it would otherwise crowd.
+TEST(HttpEventLoopsTest, AWorkerALoopStartedRunsBelowTheLoops) {
+  DaemonProcess d({"-D", "http.event_loops=2"});
+  ASSERT_TRUE(d.start()) << d.log();
+  ASSERT_EQ(d.get("/health").status, 200);
+  const int above = threadsAboveDefault(d.pid());
+  if (above == 0) GTEST_SKIP() << "the loops could not be raised here (no CAP_SYS_NICE)";
+  const int64_t on_loops = statusNumber(d, "http.requests_on_loops");
+  for (int i = 0; i < 3; ++i) {
+    Connection c(d.httpAddress());
+    // A head that has not all come: the loop hands the connection to a worker.
+    c.send("GET /health HTTP/1.1\r\nHost: x\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    c.send("\r\n");
+    Answer a = c.read();
+    ASSERT_EQ(a.head.substr(0, 12), "HTTP/1.1 200") << a.head;
+  }
+  ASSERT_EQ(statusNumber(d, "http.requests_on_loops"), on_loops) << "the workers answered";
+  EXPECT_EQ(threadsAboveDefault(d.pid()), above);
 }
 
 // A store request on a connection a loop holds is served there: the stages on the loop, the

@@ -370,6 +370,15 @@ HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, HttpServer
 
 void HttpConnection::run() {
   ServerSettings& settings = server_.settings();
+  // A worker thread is started by whoever hands it a connection, often an event loop, and a new
+  // thread takes its creator's priority: the workers run at the listener's maker's (below the
+  // loops and the store's writer), once each thread.
+  thread_local bool at_workers_priority = false;
+  if (!at_workers_priority) {
+    if (common::threadNice() != server_.workerNice())
+      (void)common::setThreadNice(server_.workerNice());
+    at_workers_priority = true;
+  }
   // However run() ends, the client's address stops holding this connection, unless it went
   // back to the queue. Released before the socket object is let go (it keys the record).
   struct Done {

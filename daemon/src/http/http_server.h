@@ -18,6 +18,7 @@
 
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/thread_priority.h"
 #include "http/accept_failure_log.h"
 #include "http/connection_limiter.h"
 #include "http/connection_records.h"
@@ -211,6 +212,8 @@ class HttpServer {
   bool park(const Poco::Net::StreamSocket& socket, bool answer_there);
   bool canPark() const { return can_park_; }
   EventLoops& loops() { return *loops_; }
+  /// The priority of the thread that made this server, which its workers run at.
+  int workerNice() const { return worker_nice_; }
   /// A request an event loop took whose answer comes from the executor (answerOnLoop), and its
   /// answer sent or dropped: drain() and stop() wait for every such request to be answered,
   /// which its deadline bounds.
@@ -265,6 +268,7 @@ class HttpServer {
   std::unique_ptr<EventLoops> loops_;
   bool can_park_ = false;
   HttpServer* room_donor_ = nullptr;
+  const int worker_nice_ = common::threadNice();
 };
 
 }  // namespace cc::http
