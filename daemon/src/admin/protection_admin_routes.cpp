@@ -15,7 +15,7 @@ void addProtectionAdminRoutes(http::Router& router, middleware::RateLimitStage& 
   writes.writes = true;
 
   router.add("GET", "/admin/ratelimit", [&rate_limit](RequestContext&) {
-    return http::jsonReply(200, rate_limit.limiter().toJson());
+    return http::jsonReply(200, rate_limit.sharedLimiter()->toJson());
   });
   router.add(
       "DELETE", "/admin/ratelimit",
@@ -25,7 +25,7 @@ void addProtectionAdminRoutes(http::Router& router, middleware::RateLimitStage& 
           return http::errorReply(common::Error::invalid("rule", "?rule=NAME is required"),
                                   ctx.request_id);
         }
-        auto reset = rate_limit.limiter().reset(*rule, ctx.queryParam("key"));
+        auto reset = rate_limit.sharedLimiter()->reset(*rule, ctx.queryParam("key"));
         if (!reset) return http::errorReply(reset.error(), ctx.request_id);
         auto o = http::newObject();
         o->set("rule", *rule);

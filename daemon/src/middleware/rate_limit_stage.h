@@ -30,8 +30,10 @@ class RateLimitStage final : public http::Middleware {
   /// with the address the limiter keys on.
   std::string clientAddress(const std::string& peer_ip, const std::string& forwarded_for) const;
 
-  /// The current limiter, for the call the caller is in (common::Swappable::get).
+  /// The current limiter, for a call that does not wait (common::Swappable::get): a request's
+  /// decision in memory, a client's address.
   RateLimiter& limiter() const { return limiter_.get(); }
+  /// The current limiter held, for a caller that may wait (Redis) or keeps it.
   std::shared_ptr<RateLimiter> sharedLimiter() const { return limiter_.share(); }
   void setLimiter(std::shared_ptr<RateLimiter> limiter) { limiter_.set(std::move(limiter)); }
 

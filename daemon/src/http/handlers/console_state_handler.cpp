@@ -28,7 +28,7 @@ void addConsoleStateRoute(Router& router, const ConsoleStateSources& sources) {
     out->set("health",
              parser.parse(health::HealthRegistry::toJson(sources.health.health(), uptime_s)));
     out->set("breakers", admin::breakersToJson(sources.db_breaker));
-    out->set("ratelimit", sources.rate_limit.limiter().toJson());
+    out->set("ratelimit", sources.rate_limit.sharedLimiter()->toJson());
     out->set("cache", sources.cache.toJson());
     out->set("pool", admin::poolToJson(sources.store));
     Reply reply = jsonReply(200, out);
