@@ -20,7 +20,9 @@ for r in by.get("read", []):
     reads[(r["read"], r["size"])].append(r)
 sizes = sorted({r["size"] for r in by.get("read", [])})
 base = sizes[0] if sizes else None
-largest = sizes[-1] if sizes else None
+# Without reads (READS=0) the largest size is the one the mix and the heartbeats ran at.
+largest = sizes[-1] if sizes else max(
+    (r["size"] for r in rows if isinstance(r.get("size"), int)), default=None)
 
 
 def med(runs, field):
