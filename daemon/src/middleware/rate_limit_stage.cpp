@@ -18,10 +18,11 @@ bool RateLimitStage::mayWait(const http::RequestContext& ctx, const http::Route*
 std::optional<http::Reply> RateLimitStage::onRequest(http::RequestContext& ctx,
                                                      const http::Route*) {
   // A decision in memory takes microseconds; one that asks Redis may wait for it, longer than a
-  // reload's swaps keep a replaced limiter (common::Swappable::get), so it holds the one it asks.
+  // reload's swaps keep a replaced limiter (common::Swappable::get), so with shared stores the
+  // stage holds the one it asks.
   RateLimiter& current = this->limiter();
   std::shared_ptr<RateLimiter> held;
-  if (!current.decidesInMemory(ctx.routing_method, ctx.path)) held = sharedLimiter();
+  if (current.hasSharedStores()) held = sharedLimiter();
   RateLimiter& limiter = held ? *held : current;
   RequestInfo info;
   info.method = ctx.routing_method;

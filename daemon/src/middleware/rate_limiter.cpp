@@ -75,6 +75,7 @@ RateLimiter::RateLimiter(std::shared_ptr<const RateLimitConfig> config, const co
     }
     if (!state.counters) state.counters = std::make_shared<RuleCounters>();
     if (!state.store) state.store = store_factory(rule, config_->max_keys);
+    has_shared_stores_ = has_shared_stores_ || state.store->kind() != "local";
     states_.emplace(rule.name, std::move(state));
   }
 }

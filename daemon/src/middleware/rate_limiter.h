@@ -92,6 +92,8 @@ class RateLimiter {
   /// Whether decide() answers for a request to `path` from memory: limiting is off, the path is
   /// exempt, no rule names it, or its rule's buckets are local (not in Redis).
   bool decidesInMemory(std::string_view method, std::string_view path) const;
+  /// Whether any rule's buckets are in a shared store (Redis), so that some decide() may wait.
+  bool hasSharedStores() const { return has_shared_stores_; }
 
   /// Forgets the buckets of a rule, or only `key`'s; true if anything was forgotten.
   /// Unknown rule: not_found; a shared store that cannot reach its server: its error.
@@ -119,6 +121,7 @@ class RateLimiter {
   std::shared_ptr<const RateLimitConfig> config_;
   const common::Clock& clock_;
   std::map<std::string, RuleState> states_;
+  bool has_shared_stores_ = false;
 };
 
 }  // namespace cc::middleware

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <future>
+#include <initializer_list>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -105,6 +106,14 @@ class GroupCommitTest : public SqliteStoreFixture {
     });
     waitUntilQueued(before + 1);
     return f;
+  }
+
+  // Waits for each write and expects it to have succeeded.
+  static void expectEachOk(std::initializer_list<std::future<Status>*> writes) {
+    for (auto* f : writes) {
+      Status st = f->get();
+      EXPECT_TRUE(st.ok()) << st.error().message;
+    }
   }
 
   // Polls for a state another thread reaches; the bound only keeps a broken build from hanging.
@@ -250,10 +259,7 @@ TEST_F(GroupCommitTest, AQuickWriteRunsAheadOfTheOrdinaryWritesQueuedBeforeIt) {
   auto second = queue(insert(2));
   auto quick = queue(insert(3), kNoDeadline, true);
   release.set_value();
-  for (auto* f : {&held, &first, &second, &quick}) {
-    Status st = f->get();
-    EXPECT_TRUE(st.ok()) << st.error().message;
-  }
+  expectEachOk({&held, &first, &second, &quick});
   EXPECT_EQ(insertionOrder(*db_), "0,3,1,2");
   EXPECT_EQ(db_->commits().batches_total - before.batches_total, 2u)
       << "the held one, then the other three together";
@@ -272,10 +278,7 @@ TEST_F(GroupCommitTest, WhileAQuickWriteWaitsOrdinaryWorksStopAtTheBatchBudget) 
   auto third = queue(insert(3));
   auto quick = queue(insert(4), kNoDeadline, true);
   release.set_value();
-  for (auto* f : {&held, &slow, &second, &third, &quick}) {
-    Status st = f->get();
-    EXPECT_TRUE(st.ok()) << st.error().message;
-  }
+  expectEachOk({&held, &slow, &second, &third, &quick});
   EXPECT_EQ(insertionOrder(*db_), "0,4,1,2,3");
   const CommitStats after = db_->commits();
   EXPECT_EQ(after.batches_total - before.batches_total, 3u)
@@ -295,10 +298,7 @@ TEST_F(GroupCommitTest, WithoutAQuickWriteABatchTakesEveryQueuedWriteWhateverIts
   auto slow = queue(slowInsertOfOne());
   auto second = queue(insert(2));
   release.set_value();
-  for (auto* f : {&held, &slow, &second}) {
-    Status st = f->get();
-    EXPECT_TRUE(st.ok()) << st.error().message;
-  }
+  expectEachOk({&held, &slow, &second});
   EXPECT_EQ(insertionOrder(*db_), "0,1,2");
   EXPECT_EQ(db_->commits().batches_total - before.batches_total, 2u);
 }
