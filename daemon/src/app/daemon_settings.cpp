@@ -17,6 +17,7 @@ http::ServerSettings publicListener(const config::Config& c) {
   s.threads = c.getInt32("http.threads");
   s.event_loops = c.getInt32("http.event_loops");
   s.event_loop_nice = c.getInt32("http.event_loop_nice");
+  s.event_loop_batch = c.getBool("http.event_loop_batch");
   if (s.event_loops == 0) {
     s.event_loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }

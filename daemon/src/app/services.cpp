@@ -132,8 +132,9 @@ common::Result<std::unique_ptr<Services>> Services::create(const DaemonSettings&
         "http.event_loops threads",
         settings.http.event_loops);
   }
-  s->reactor = std::make_unique<http::Reactor>(http::Reactor::Options{
-      settings.http.event_loops, settings.http.event_loop_nice, settings.http.name});
+  s->reactor = std::make_unique<http::Reactor>(
+      http::Reactor::Options{settings.http.event_loops, settings.http.event_loop_nice,
+                             settings.http.name, settings.http.event_loop_batch});
   if (!s->reactor->start()) {
     return common::Error{common::ErrorCode::kInternal,
                          "cannot start the event loops (http.event_loops): no poll set or wake-up",

@@ -2,14 +2,12 @@
 
 #include <algorithm>
 
-#include "common/thread_priority.h"
-
 namespace cc::common {
 
 TaskExecutor::TaskExecutor(std::size_t max_threads, std::size_t max_queued)
     : max_threads_(std::max<std::size_t>(1, max_threads)),
       max_queued_(max_queued),
-      nice_(threadNice()) {
+      priority_(ThreadPriority::ofThisThread()) {
   workers_.reserve(max_threads_);
 }
 
@@ -52,9 +50,7 @@ std::size_t TaskExecutor::busy() const {
 }
 
 void TaskExecutor::work() {
-  // Lowering a priority needs no privilege; raising it back to a builder's above the default
-  // may be refused, and the thread then keeps its creator's.
-  if (threadNice() != nice_) (void)setThreadNice(nice_);
+  priority_.takeHere();
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -10,12 +10,15 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_priority.h"
+
 namespace cc::common {
 
 /// Runs tasks on up to `max_threads` threads, started only when every running one is busy.
 /// submit() never blocks: it refuses (returns false) when `max_queued` tasks already wait, so
-/// overload is answered at once by the caller. Every thread runs at the priority (nice value) of
-/// the thread that built the executor, whichever thread's submit() started it: a new thread
+/// overload is answered at once by the caller. Every thread runs at the priority (nice value and
+/// wake-up policy, ThreadPriority) of the thread that built the executor, whichever thread's
+/// submit() started it: a new thread
 /// inherits its creator's priority, and the daemon's event loops, which submit most tasks, run
 /// above the workers (http.event_loop_nice), so without this every worker would run at the
 /// loops' priority, and level with the database writer (db.writer_nice). Thread-safe. The
@@ -40,7 +43,7 @@ class TaskExecutor {
   std::vector<std::thread> workers_;
   std::size_t max_threads_;
   std::size_t max_queued_;
-  int nice_;  // the builder's priority, every worker's
+  ThreadPriority priority_;  // the builder's, every worker's
   std::size_t busy_ = 0;
   bool stopping_ = false;
 };

@@ -1,3 +1,4 @@
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,5 +28,19 @@ int threadNice() {
   errno = 0;
   return ::getpriority(PRIO_PROCESS, thisThread());
 }
+
+// sched_setscheduler keeps the thread's nice value for SCHED_OTHER and SCHED_BATCH alike.
+Status setThreadBatch(bool batch) {
+  const sched_param none{};
+  if (::sched_setscheduler(static_cast<pid_t>(thisThread()), batch ? SCHED_BATCH : SCHED_OTHER,
+                           &none) == 0)
+    return Ok{};
+  const int e = errno;
+  return Error::dependencyUnavailable(std::string("sched_setscheduler(") +
+                                      (batch ? "SCHED_BATCH" : "SCHED_OTHER") +
+                                      "): " + std::strerror(e));
+}
+
+bool threadBatch() { return ::sched_getscheduler(static_cast<pid_t>(thisThread())) == SCHED_BATCH; }
 
 }  // namespace cc::common

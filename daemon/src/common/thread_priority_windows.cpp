@@ -32,4 +32,8 @@ int threadNice() {
   }
 }
 
+// Windows has no wake-up policy to choose.
+Status setThreadBatch(bool) { return Ok{}; }
+bool threadBatch() { return false; }
+
 }  // namespace cc::common

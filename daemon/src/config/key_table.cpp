@@ -48,6 +48,15 @@ std::vector<KeySpec> buildTable() {
        "CAP_SYS_NICE or RLIMIT_NICE (the packaged unit sets LimitNICE=-10); refused, it is "
        "logged once and the loops run at the default. 0 leaves them at the default.",
        v::intRange(-20, 19)},
+      {"http.event_loop_batch",
+       K::kBool,
+       "true",
+       false,
+       "Schedule the event loops as batch work (Linux SCHED_BATCH; nothing on Windows): a "
+       "loop woken by a request waits for the running thread's turn to end instead of taking "
+       "its core at once, and then finds more requests ready. They keep their nice value and "
+       "share of the CPU; what is ready waits a turn longer. false: a loop preempts at once.",
+       {}},
       {"http.queue", K::kInt, "1024", false,
        "Accepted connections that may wait for a worker; past it new connections are refused "
        "(closed at once) and counted.",

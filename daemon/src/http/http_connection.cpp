@@ -375,8 +375,7 @@ void HttpConnection::run() {
   // loops and the store's writer), once each thread.
   thread_local bool at_workers_priority = false;
   if (!at_workers_priority) {
-    if (common::threadNice() != server_.workerNice())
-      (void)common::setThreadNice(server_.workerNice());
+    server_.workerPriority().takeHere();
     at_workers_priority = true;
   }
   // However run() ends, the client's address stops holding this connection, unless it went

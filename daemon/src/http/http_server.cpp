@@ -61,7 +61,8 @@ HttpServer::HttpServer(Poco::Net::ServerSocket socket, std::shared_ptr<ServerSet
       new Poco::Net::TCPServerDispatcher(new ConnectionFactory(*this), *pool_, tcp_params);
   if (reactor == nullptr) {
     own_reactor_ = std::make_unique<Reactor>(
-        Reactor::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name});
+        Reactor::Options{settings_->event_loops, settings_->event_loop_nice, settings_->name,
+                         settings_->event_loop_batch});
     reactor = own_reactor_.get();
   }
   loops_ = std::make_unique<EventLoops>(

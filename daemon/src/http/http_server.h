@@ -40,6 +40,7 @@ struct ServerSettings {
     threads = other.threads;
     event_loops = other.event_loops;
     event_loop_nice = other.event_loop_nice;
+    event_loop_batch = other.event_loop_batch;
     queue = other.queue;
     keepalive_timeout_s = other.keepalive_timeout_s;
     max_keepalive_requests = other.max_keepalive_requests;
@@ -66,6 +67,7 @@ struct ServerSettings {
   // made without a reactor to share (tests); the daemon's listeners share Services' one.
   int event_loops = 1;
   int event_loop_nice = 0;
+  bool event_loop_batch = false;
   int queue = 1024;
   int keepalive_timeout_s = 5;
   int max_keepalive_requests = 1000;  // 0: no limit
@@ -213,7 +215,7 @@ class HttpServer {
   bool canPark() const { return can_park_; }
   EventLoops& loops() { return *loops_; }
   /// The priority of the thread that made this server, which its workers run at.
-  int workerNice() const { return worker_nice_; }
+  const common::ThreadPriority& workerPriority() const { return worker_priority_; }
   /// A request an event loop took whose answer comes from the executor (answerOnLoop), and its
   /// answer sent or dropped: drain() and stop() wait for every such request to be answered,
   /// which its deadline bounds.
@@ -268,7 +270,7 @@ class HttpServer {
   std::unique_ptr<EventLoops> loops_;
   bool can_park_ = false;
   HttpServer* room_donor_ = nullptr;
-  const int worker_nice_ = common::threadNice();
+  const common::ThreadPriority worker_priority_ = common::ThreadPriority::ofThisThread();
 };
 
 }  // namespace cc::http

@@ -62,6 +62,13 @@ void Reactor::Loop::run(const Options& options, std::atomic<bool>& told) {
                    options.name, options.nice, raised.error().message);
     }
   }
+  if (options.batch) {
+    common::Status batched = common::setThreadBatch(true);
+    if (!batched.ok() && !told.exchange(true)) {
+      spdlog::warn("{}.event_loop_batch: {}; the event loops preempt when woken", options.name,
+                   batched.error().message);
+    }
+  }
   std::vector<ReactorPoller::Ready> ready;
   auto now = Clock::now();
   while (true) {

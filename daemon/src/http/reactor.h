@@ -50,6 +50,9 @@ class Reactor {
     /// default.
     int nice = 0;
     std::string name = "http";  ///< for the log and the priority's key (<name>.event_loop_nice)
+    /// Woken, a loop waits for the running thread's turn to end (common::setThreadBatch): it
+    /// then reads every request that came meanwhile in one round, instead of one a wake-up.
+    bool batch = false;
   };
 
   explicit Reactor(Options options);

@@ -88,5 +88,19 @@ TEST(TaskExecutorTest, WorkersRunAtTheBuildersPriorityWhoeverStartsThem) {
   executor.reset();
 }
 
+#ifndef _WIN32
+// The event loops are batch threads (http.event_loop_batch): a worker they start is not.
+TEST(TaskExecutorTest, WorkersTakeTheBuildersWakeUpPolicyWhoeverStartsThem) {
+  TaskExecutor executor(2, 10);  // built here, not batch
+  ASSERT_FALSE(threadBatch());
+  std::promise<bool> seen;
+  std::thread([&] {
+    ASSERT_TRUE(setThreadBatch(true).ok());
+    ASSERT_TRUE(executor.submit([&] { seen.set_value(threadBatch()); }));
+  }).join();
+  EXPECT_FALSE(seen.get_future().get());
+}
+#endif
+
 }  // namespace
 }  // namespace cc::common

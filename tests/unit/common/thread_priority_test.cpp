@@ -32,5 +32,39 @@ TEST(ThreadPriorityTest, RaisingItNeedsThePrivilegeAndSaysSoWhenRefused) {
   }).join();
 }
 
+#ifndef _WIN32
+TEST(ThreadPriorityTest, ABatchThreadKeepsItsNiceValueAndOnlyItIsBatch) {
+  const bool before = threadBatch();
+  std::thread([] {
+    ASSERT_TRUE(setThreadNice(6).ok());
+    ASSERT_TRUE(setThreadBatch(true).ok());
+    EXPECT_TRUE(threadBatch());
+    EXPECT_EQ(threadNice(), 6) << "SCHED_BATCH keeps the nice value, and so the CPU share";
+    ASSERT_TRUE(setThreadBatch(false).ok());
+    EXPECT_FALSE(threadBatch());
+    EXPECT_EQ(threadNice(), 6);
+  }).join();
+  EXPECT_EQ(threadBatch(), before) << "the other threads keep theirs";
+}
+#endif
+
+// A thread started by a batch thread at nice 8 inherits both; taking another thread's priority
+// gives it that one's instead.
+TEST(ThreadPriorityTest, APriorityTakenHereReplacesTheOneInheritedFromTheCreator) {
+  const ThreadPriority mine = ThreadPriority::ofThisThread();
+  ThreadPriority seen{};
+  std::thread([&] {
+    ASSERT_TRUE(setThreadNice(8).ok());
+    ASSERT_TRUE(setThreadBatch(true).ok());
+    std::thread([&] {
+      ThreadPriority{9, false}.takeHere();
+      seen = ThreadPriority::ofThisThread();
+    }).join();
+  }).join();
+  EXPECT_EQ(seen.nice, 9);
+  EXPECT_FALSE(seen.batch);
+  EXPECT_EQ(ThreadPriority::ofThisThread().nice, mine.nice);
+}
+
 }  // namespace
 }  // namespace cc::common

@@ -8,10 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/thread_priority.h"
 #include "unit/eventually.h"
 
 namespace cc::http {
@@ -178,6 +180,21 @@ TEST_F(ReactorTest, StopRunsWhatWasPostedBeforeThenRefusesAndCallRunsHere) {
   EXPECT_EQ(where, std::this_thread::get_id());
   EXPECT_EQ(ran.load(), 10);
 }
+
+#ifndef _WIN32
+TEST(ReactorBatchTest, TheLoopsAreBatchThreadsWhenAskedAndOnlyThen) {
+  for (bool batch : {true, false}) {
+    Reactor reactor(Reactor::Options{2, 0, "test", batch});
+    ASSERT_TRUE(reactor.start());
+    for (int loop = 0; loop < 2; ++loop) {
+      std::promise<bool> seen;
+      ASSERT_TRUE(reactor.post(loop, [&] { seen.set_value(common::threadBatch()); }));
+      EXPECT_EQ(seen.get_future().get(), batch) << "loop " << loop;
+    }
+    reactor.stop();
+  }
+}
+#endif
 
 TEST(ReactorBeforeStartTest, RefusesTasks) {
   Reactor reactor(Reactor::Options{1, 0, "test"});
