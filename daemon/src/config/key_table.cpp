@@ -323,6 +323,11 @@ std::vector<KeySpec> buildTable() {
        "Page cache of the writer connection, so that a batch of writes is not spilled to the "
        "log before its COMMIT. Larger is slower: SQLite scans the whole cache at every COMMIT.",
        v::intRange(2, 4096)},
+      {"db.mmap_mb", K::kInt, "1024", false,
+       "MiB of the SQLite database file each connection reads through a memory map instead of "
+       "read calls (PRAGMA mmap_size): a page already in the OS cache then costs no system call "
+       "and no copy. 0: read calls only. An I/O error under a map stops the process (SIGBUS).",
+       v::intRange(0, 1048576)},
       {"db.pool.min", K::kInt, "5", false, "Database sessions kept open when idle.",
        v::intRange(0, 1000)},
       {"db.pool.max", K::kInt, "50", false, "Most database sessions open at once.",

@@ -57,6 +57,11 @@ std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options) {
   *session << std::string("PRAGMA synchronous = ") + (options.synchronous_full ? "FULL" : "NORMAL"),
       now;
   *session << "PRAGMA foreign_keys = ON", now;
+  // Pages of the file read through a map: one already in the OS cache costs no pread and no
+  // copy into SQLite's cache, which was most of a read's system time among a million agents,
+  // whose pages are too many for a session's cache (docs/benchmarks.md, "mmap"). SQLite caps it
+  // at its compiled maximum (2 GiB in Debian's build); the log is still read with read calls.
+  *session << "PRAGMA mmap_size = " + std::to_string(options.mmap_mb * 1024 * 1024), now;
   return session;
 }
 

@@ -118,6 +118,32 @@ TEST_F(DatabaseTest, TheWritersPageCacheIsDbWriterCacheMbEightByDefault) {
   EXPECT_EQ(cacheOfWriter(), -3 * 1024);
 }
 
+// Every session, the pool's and the writer's, reads the file through a map of db.mmap_mb.
+TEST_F(DatabaseTest, EverySessionMapsDbMmapMbOfTheFile) {
+  auto mapped = [this] {
+    auto db = Database::open(options_, clock_);
+    EXPECT_TRUE(db.ok());
+    int64_t writer = -1;
+    EXPECT_TRUE((*db)
+                    ->write(kNoDeadline,
+                            [&](Poco::Data::Session& s) -> common::Status {
+                              writer = sql::scalar(s, "PRAGMA mmap_size");
+                              return common::Ok{};
+                            })
+                    .ok());
+    auto lease = (*db)->pool().acquire(kNoDeadline);
+    const int64_t reader = sql::scalar(lease->session(), "PRAGMA mmap_size");
+    EXPECT_EQ(reader, writer);
+    return reader;
+  };
+  EXPECT_EQ(StoreOptions{}.mmap_mb, 1024);
+  EXPECT_EQ(mapped(), int64_t{1024} * 1024 * 1024);
+  options_.mmap_mb = 16;
+  EXPECT_EQ(mapped(), int64_t{16} * 1024 * 1024);
+  options_.mmap_mb = 0;
+  EXPECT_EQ(mapped(), 0);
+}
+
 TEST_F(DatabaseTest, ErrorResultRollsTheWriteBack) {
   auto db = Database::open(options_, clock_);
   ASSERT_TRUE(db.ok());
