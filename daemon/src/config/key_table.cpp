@@ -323,10 +323,16 @@ std::vector<KeySpec> buildTable() {
        "Page cache of the writer connection, so that a batch of writes is not spilled to the "
        "log before its COMMIT. Larger is slower: SQLite scans the whole cache at every COMMIT.",
        v::intRange(2, 4096)},
-      {"db.mmap_mb", K::kInt, "1024", false,
-       "MiB of the SQLite database file each connection reads through a memory map instead of "
-       "read calls (PRAGMA mmap_size): a page already in the OS cache then costs no system call "
-       "and no copy. 0: read calls only. An I/O error under a map stops the process (SIGBUS).",
+      {"db.mmap_mb", K::kInt, "0", false,
+       "MiB of the SQLite database file each pooled reading session maps (PRAGMA mmap_size): a "
+       "page already in the OS cache then costs no read call and no copy, but every session "
+       "maps the file apart, and RSS counts a page once for each session that touched it. 0: "
+       "read calls only. An I/O error on a mapped page stops the process (SIGBUS).",
+       v::intRange(0, 1048576)},
+      {"db.writer_mmap_mb", K::kInt, "1024", false,
+       "MiB of the SQLite database file the writer's one session maps (PRAGMA mmap_size), so "
+       "that the pages a write moves cost no read call. 0: read calls only. An I/O error on a "
+       "mapped page stops the process (SIGBUS).",
        v::intRange(0, 1048576)},
       {"db.pool.min", K::kInt, "5", false, "Database sessions kept open when idle.",
        v::intRange(0, 1000)},

@@ -35,7 +35,8 @@ constexpr int kPageSize = 1024;
 
 // PRAGMAs take no bound parameters; every value spliced in here is an integer or a keyword we
 // chose, never input.
-std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options) {
+// `mmap_mb`: MiB of the file this session reads through a memory map (0: read calls only).
+std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options, int64_t mmap_mb) {
   // Poco's SQLite connector reports a failed open only when its login timeout (default 60 s)
   // runs out, so keep that short; Database::open probes the path first for a fast, clear error.
   auto session = std::make_unique<Poco::Data::Session>(Poco::Data::SQLite::Connector::KEY,
@@ -58,10 +59,11 @@ std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options) {
       now;
   *session << "PRAGMA foreign_keys = ON", now;
   // Pages of the file read through a map: one already in the OS cache costs no pread and no
-  // copy into SQLite's cache, which was most of a read's system time among a million agents,
-  // whose pages are too many for a session's cache (docs/benchmarks.md, "mmap"). SQLite caps it
-  // at its compiled maximum (2 GiB in Debian's build); the log is still read with read calls.
-  *session << "PRAGMA mmap_size = " + std::to_string(options.mmap_mb * 1024 * 1024), now;
+  // copy into SQLite's cache. Each session maps the file on its own, and every page it touches
+  // counts in the process's RSS once per session that touched it (docs/configuration.md,
+  // db.mmap_mb). SQLite caps it at its compiled maximum (2 GiB in Debian's build); the log is
+  // still read with read calls.
+  *session << "PRAGMA mmap_size = " + std::to_string(mmap_mb * 1024 * 1024), now;
   return session;
 }
 
@@ -181,16 +183,20 @@ Database::Database(StoreOptions options, const common::Clock& clock)
   // The pool keeps each session's prepared statements for as long as it keeps the session.
   pool_ = std::make_unique<SessionPool>(
       options_.pool,
-      [opts = options_] { return PooledSession(sql::withStatementCache(openSession(opts))); },
+      [opts = options_] {
+        return PooledSession(sql::withStatementCache(openSession(opts, opts.mmap_mb)));
+      },
       clock_);
   checkpointer_ = std::make_unique<WalCheckpointer>(
       WalCheckpointer::Options{options_.checkpoint_pages, 64 * options_.checkpoint_pages,
                                std::chrono::milliseconds(1000), 4 * options_.checkpoint_pages,
                                options_.writer_nice},
-      [opts = options_] { return openSession(opts); });
+      [opts = options_] { return openSession(opts, 0); });
   GroupCommitter::Hooks hooks;
   hooks.open = [this] {
-    auto session = openSession(options_);
+    // One session among all, reading the pages a write moves, far apart among a million agents
+    // and more than its cache holds: mapped by default (db.writer_mmap_mb).
+    auto session = openSession(options_, options_.writer_mmap_mb);
     // Room for a whole batch's pages, which would otherwise spill into the log mid-transaction
     // and be written there twice; a negative cache_size is in KiB. No more than that: every
     // COMMIT walks the whole cache (SQLite truncates it to the database's size), which at 64 MiB

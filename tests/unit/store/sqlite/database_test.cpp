@@ -2,12 +2,14 @@
 
 #include <Poco/Data/SQLite/Utility.h>
 #include <gtest/gtest.h>
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <atomic>
 #include <future>
 #include <thread>
+#include <utility>
 
 #include "store/sqlite/sql.h"
 #include "unit/store/store_fixture.h"
@@ -118,8 +120,8 @@ TEST_F(DatabaseTest, TheWritersPageCacheIsDbWriterCacheMbEightByDefault) {
   EXPECT_EQ(cacheOfWriter(), -3 * 1024);
 }
 
-// Every session, the pool's and the writer's, reads the file through a map of db.mmap_mb.
-TEST_F(DatabaseTest, EverySessionMapsDbMmapMbOfTheFile) {
+// The writer maps db.writer_mmap_mb of the file, each pooled session db.mmap_mb.
+TEST_F(DatabaseTest, TheWriterAndThePooledSessionsMapWhatTheirKeysSay) {
   auto mapped = [this] {
     auto db = Database::open(options_, clock_);
     EXPECT_TRUE(db.ok());
@@ -133,15 +135,15 @@ TEST_F(DatabaseTest, EverySessionMapsDbMmapMbOfTheFile) {
                     .ok());
     auto lease = (*db)->pool().acquire(kNoDeadline);
     const int64_t reader = sql::scalar(lease->session(), "PRAGMA mmap_size");
-    EXPECT_EQ(reader, writer);
-    return reader;
+    return std::make_pair(writer, reader);
   };
-  EXPECT_EQ(StoreOptions{}.mmap_mb, 1024);
-  EXPECT_EQ(mapped(), int64_t{1024} * 1024 * 1024);
+  constexpr int64_t kMiB = 1024 * 1024;
+  EXPECT_EQ(StoreOptions{}.writer_mmap_mb, 1024);
+  EXPECT_EQ(StoreOptions{}.mmap_mb, 0);
+  EXPECT_EQ(mapped(), std::make_pair(1024 * kMiB, int64_t{0}));
+  options_.writer_mmap_mb = 0;
   options_.mmap_mb = 16;
-  EXPECT_EQ(mapped(), int64_t{16} * 1024 * 1024);
-  options_.mmap_mb = 0;
-  EXPECT_EQ(mapped(), 0);
+  EXPECT_EQ(mapped(), std::make_pair(int64_t{0}, 16 * kMiB));
 }
 
 TEST_F(DatabaseTest, ErrorResultRollsTheWriteBack) {
