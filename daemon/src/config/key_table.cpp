@@ -324,15 +324,11 @@ std::vector<KeySpec> buildTable() {
        "log before its COMMIT. Larger is slower: SQLite scans the whole cache at every COMMIT.",
        v::intRange(2, 4096)},
       {"db.mmap_mb", K::kInt, "0", false,
-       "MiB of the SQLite database file each pooled reading session maps (PRAGMA mmap_size): a "
-       "page already in the OS cache then costs no read call and no copy, but every session "
-       "maps the file apart, and RSS counts a page once for each session that touched it. 0: "
-       "read calls only. An I/O error on a mapped page stops the process (SIGBUS).",
-       v::intRange(0, 1048576)},
-      {"db.writer_mmap_mb", K::kInt, "1024", false,
-       "MiB of the SQLite database file the writer's one session maps (PRAGMA mmap_size), so "
-       "that the pages a write moves cost no read call. 0: read calls only. An I/O error on a "
-       "mapped page stops the process (SIGBUS).",
+       "MiB of the SQLite database file each session (the pool's and the writer's) maps "
+       "(PRAGMA mmap_size): a page already in the OS cache then costs no read call and no copy, "
+       "but every session maps the file apart, and RSS counts a page once for each session that "
+       "touched it. 0: read calls only. An I/O error on a mapped page stops the process "
+       "(SIGBUS).",
        v::intRange(0, 1048576)},
       {"db.pool.min", K::kInt, "5", false, "Database sessions kept open when idle.",
        v::intRange(0, 1000)},

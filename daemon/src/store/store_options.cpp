@@ -12,7 +12,6 @@ StoreOptions StoreOptions::fromConfig(const config::Config& config) {
   o.checkpoint_pages = config.getInt("db.checkpoint_pages");
   o.writer_cache_mb = config.getInt("db.writer_cache_mb");
   o.mmap_mb = config.getInt("db.mmap_mb");
-  o.writer_mmap_mb = config.getInt("db.writer_mmap_mb");
   o.writer_nice = static_cast<int>(config.getInt("db.writer_nice"));
   o.writer_batch = std::chrono::milliseconds(config.getInt("db.writer_batch_ms"));
   o.pool.min = config.getInt32("db.pool.min");

@@ -36,8 +36,7 @@ struct StoreOptions {
   std::chrono::milliseconds busy_timeout{5000};  // db.busy_timeout_ms
   int64_t checkpoint_pages = 1000;               // db.checkpoint_pages
   int64_t writer_cache_mb = 8;                   // db.writer_cache_mb
-  int64_t mmap_mb = 0;                           // db.mmap_mb (the pool's sessions)
-  int64_t writer_mmap_mb = 1024;                 // db.writer_mmap_mb
+  int64_t mmap_mb = 0;                           // db.mmap_mb
   int writer_nice = -10;                         // db.writer_nice
   std::chrono::milliseconds writer_batch{2};     // db.writer_batch_ms
   PoolOptions pool;                              // db.pool.*

@@ -35,7 +35,8 @@ constexpr int kPageSize = 1024;
 
 // PRAGMAs take no bound parameters; every value spliced in here is an integer or a keyword we
 // chose, never input.
-// `mmap_mb`: MiB of the file this session reads through a memory map (0: read calls only).
+// `mmap_mb`: MiB of the file this session reads through a memory map (0: read calls only; the
+// checkpointer, which only copies the log into the file, reads with read calls).
 std::unique_ptr<Poco::Data::Session> openSession(const StoreOptions& options, int64_t mmap_mb) {
   // Poco's SQLite connector reports a failed open only when its login timeout (default 60 s)
   // runs out, so keep that short; Database::open probes the path first for a fast, clear error.
@@ -194,9 +195,7 @@ Database::Database(StoreOptions options, const common::Clock& clock)
       [opts = options_] { return openSession(opts, 0); });
   GroupCommitter::Hooks hooks;
   hooks.open = [this] {
-    // One session among all, reading the pages a write moves, far apart among a million agents
-    // and more than its cache holds: mapped by default (db.writer_mmap_mb).
-    auto session = openSession(options_, options_.writer_mmap_mb);
+    auto session = openSession(options_, options_.mmap_mb);
     // Room for a whole batch's pages, which would otherwise spill into the log mid-transaction
     // and be written there twice; a negative cache_size is in KiB. No more than that: every
     // COMMIT walks the whole cache (SQLite truncates it to the database's size), which at 64 MiB

@@ -120,8 +120,8 @@ TEST_F(DatabaseTest, TheWritersPageCacheIsDbWriterCacheMbEightByDefault) {
   EXPECT_EQ(cacheOfWriter(), -3 * 1024);
 }
 
-// The writer maps db.writer_mmap_mb of the file, each pooled session db.mmap_mb.
-TEST_F(DatabaseTest, TheWriterAndThePooledSessionsMapWhatTheirKeysSay) {
+// The writer and each pooled session map db.mmap_mb of the file; by default none.
+TEST_F(DatabaseTest, EverySessionMapsDbMmapMbOfTheFile) {
   auto mapped = [this] {
     auto db = Database::open(options_, clock_);
     EXPECT_TRUE(db.ok());
@@ -138,12 +138,10 @@ TEST_F(DatabaseTest, TheWriterAndThePooledSessionsMapWhatTheirKeysSay) {
     return std::make_pair(writer, reader);
   };
   constexpr int64_t kMiB = 1024 * 1024;
-  EXPECT_EQ(StoreOptions{}.writer_mmap_mb, 1024);
   EXPECT_EQ(StoreOptions{}.mmap_mb, 0);
-  EXPECT_EQ(mapped(), std::make_pair(1024 * kMiB, int64_t{0}));
-  options_.writer_mmap_mb = 0;
+  EXPECT_EQ(mapped(), std::make_pair(int64_t{0}, int64_t{0}));
   options_.mmap_mb = 16;
-  EXPECT_EQ(mapped(), std::make_pair(int64_t{0}, 16 * kMiB));
+  EXPECT_EQ(mapped(), std::make_pair(16 * kMiB, 16 * kMiB));
 }
 
 TEST_F(DatabaseTest, ErrorResultRollsTheWriteBack) {
