@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <future>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -23,6 +24,16 @@ using Poco::Data::Keywords::now;
 using std::chrono::milliseconds;
 
 class DatabaseTest : public SqliteStoreFixture {};
+
+// What a one-value statement (a PRAGMA) gives on the writer's session.
+int64_t onTheWriter(Database& db, const std::string& statement) {
+  int64_t value = -1;
+  EXPECT_TRUE(db.write(kNoDeadline, [&](Poco::Data::Session& s) -> common::Status {
+                  value = sql::scalar(s, statement);
+                  return common::Ok{};
+                }).ok());
+  return value;
+}
 
 TEST_F(DatabaseTest, EveryPooledSessionHasWalFullSyncBusyTimeoutAndForeignKeys) {
   options_.busy_timeout = milliseconds(4321);
@@ -104,15 +115,7 @@ TEST_F(DatabaseTest, TheWritersPageCacheIsDbWriterCacheMbEightByDefault) {
   auto cacheOfWriter = [this] {
     auto db = Database::open(options_, clock_);
     EXPECT_TRUE(db.ok());
-    int64_t cache = 0;
-    EXPECT_TRUE((*db)
-                    ->write(kNoDeadline,
-                            [&](Poco::Data::Session& s) -> common::Status {
-                              cache = sql::scalar(s, "PRAGMA cache_size");
-                              return common::Ok{};
-                            })
-                    .ok());
-    return cache;
+    return onTheWriter(**db, "PRAGMA cache_size");
   };
   EXPECT_EQ(StoreOptions{}.writer_cache_mb, 8);
   EXPECT_EQ(cacheOfWriter(), -8 * 1024);  // KiB
@@ -125,14 +128,7 @@ TEST_F(DatabaseTest, EverySessionMapsDbMmapMbOfTheFile) {
   auto mapped = [this] {
     auto db = Database::open(options_, clock_);
     EXPECT_TRUE(db.ok());
-    int64_t writer = -1;
-    EXPECT_TRUE((*db)
-                    ->write(kNoDeadline,
-                            [&](Poco::Data::Session& s) -> common::Status {
-                              writer = sql::scalar(s, "PRAGMA mmap_size");
-                              return common::Ok{};
-                            })
-                    .ok());
+    const int64_t writer = onTheWriter(**db, "PRAGMA mmap_size");
     auto lease = (*db)->pool().acquire(kNoDeadline);
     const int64_t reader = sql::scalar(lease->session(), "PRAGMA mmap_size");
     return std::make_pair(writer, reader);
